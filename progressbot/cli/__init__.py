@@ -1,0 +1,127 @@
+"""The ``progressbot`` command. Thin: parse arguments, call plain functions, print.
+
+Each feature keeps its commands in its own module here and attaches them in ``register``.
+Expected failures raise ``UserError``: one line on stderr, exit code 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import click
+
+from progressbot.config import ConfigError, Settings
+
+
+class UserError(click.ClickException):
+    """Bad input from the person at the keyboard: one clear line, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"progressbot: error: {self.message}", err=True)
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+    database_url_override: str | None = None
+    _opened: list = field(default_factory=list)
+
+    @property
+    def database_url(self) -> str:
+        return self.database_url_override or self.settings.database_url
+
+    @cached_property
+    def session_factory(self):
+        """Open the database on first use, applying migrations (they are idempotent)."""
+        from sqlalchemy.exc import OperationalError
+
+        from storage.db import open_database
+
+        try:
+            engine, factory = open_database(self.database_url)
+        except OperationalError as exc:
+            raise UserError(f"cannot open the database {_safe_url(self.database_url)}: {exc.orig}") from None
+        self._opened.append(engine)
+        return factory
+
+    def close(self) -> None:
+        for engine in self._opened:
+            engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable DATABASE_URL)"
+
+
+pass_ctx = click.make_pass_decorator(CliContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", envvar=None, default=None, help="Override DATABASE_URL for this command.")
+@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
+@click.version_option(package_name="progressbot")
+@click.pass_context
+def main(click_ctx: click.Context, database_url: str | None, verbose: bool) -> None:
+    """progressbot: import an improvement plan, remind leads in Slack, compile the board report."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Alembic announces every plugin at INFO; operators only need to hear from it when it fails.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx = CliContext(settings=settings, database_url_override=database_url)
+    click_ctx.obj = ctx
+    click_ctx.call_on_close(ctx.close)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: CliContext) -> None:
+    """Apply every migration (also done automatically at start-up)."""
+    _ = ctx.session_factory
+    click.echo(f"database is up to date: {_safe_url(ctx.database_url)}")
+
+
+@main.group()
+def leads() -> None:
+    """The people who lead actions, and their links to Slack."""
+
+
+@main.group()
+def plan() -> None:
+    """Inspect imported plans."""
+
+
+@main.group()
+def roles() -> None:
+    """Grant or revoke the admin and board roles."""
+
+
+def _register_features() -> None:
+    from progressbot.cli import job_commands, plan_commands, report_commands, slack_commands
+
+    for module in (plan_commands, report_commands, slack_commands, job_commands):
+        module.register(main)
+
+
+_register_features()

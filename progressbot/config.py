@@ -1,0 +1,105 @@
+"""One frozen settings object, built from the environment once, at start-up.
+
+Nothing reads os.environ anywhere else: tests build Settings directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TIMEZONE = "Europe/London"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _secret() -> str:
+    return field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str = _secret()
+    slack_signing_secret: str = _secret()
+    slack_app_token: str = _secret()
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    timezone: str = DEFAULT_TIMEZONE
+    digest_channel: str = ""
+    # "Mon 09:00" style; parsed by jobs.scheduler.
+    digest_schedule: str = "mon 09:00"
+    holiday_country: str = "GB"
+    holiday_subdivision: str = "ENG"
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        names = {
+            "database_url": "DATABASE_URL",
+            "slack_bot_token": "SLACK_BOT_TOKEN",
+            "slack_signing_secret": "SLACK_SIGNING_SECRET",
+            "slack_app_token": "SLACK_APP_TOKEN",
+            "slack_api_url": "SLACK_API_URL",
+            "port": "PORT",
+            "timezone": "PROGRESSBOT_TIMEZONE",
+            "digest_channel": "PROGRESSBOT_DIGEST_CHANNEL",
+            "digest_schedule": "PROGRESSBOT_DIGEST_SCHEDULE",
+            "holiday_country": "PROGRESSBOT_HOLIDAY_COUNTRY",
+            "holiday_subdivision": "PROGRESSBOT_HOLIDAY_SUBDIVISION",
+            "log_level": "PROGRESSBOT_LOG_LEVEL",
+        }
+        values: dict[str, object] = {}
+        for attr, var in names.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            if attr == "port":
+                try:
+                    values[attr] = int(raw)
+                except ValueError:
+                    raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
+            else:
+                values[attr] = raw.strip()
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"PROGRESSBOT_TIMEZONE is not a known time zone: {self.timezone!r}") from None
+        if not self.slack_api_url.endswith("/"):
+            object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
+
+    def require_slack(self, *, socket_mode: bool = False) -> None:
+        """Fail with one clear message listing every missing Slack credential."""
+        missing = []
+        if not self.slack_bot_token:
+            missing.append("SLACK_BOT_TOKEN")
+        if socket_mode and not self.slack_app_token:
+            missing.append("SLACK_APP_TOKEN")
+        if not socket_mode and not self.slack_signing_secret:
+            missing.append("SLACK_SIGNING_SECRET")
+        if missing:
+            raise ConfigError("missing Slack settings: " + ", ".join(missing) + " (see README, 'Connect to Slack')")
+
+    def redacted(self) -> dict[str, object]:
+        """For logs: every setting, secrets replaced by whether they are set."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = ("set" if value else "unset") if not f.repr else value
+        return out

@@ -1,0 +1,380 @@
+"""The plan store: typed SQLAlchemy 2.0 models.
+
+Conventions:
+- every datetime column is timezone-aware and stored in UTC (``UTCDateTime``);
+- updates are append-only: the latest update of an action is its current state;
+- uniqueness that protects against double sends or double submissions lives here, as constraints,
+  never in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    """Audit timestamps only; business logic always receives ``now`` as a parameter."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite drops the offset
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    source_filename: Mapped[str | None] = mapped_column(String(500))
+    # The date free-text timescales are read against ("May 23" in a 2023 plan).
+    reference_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The plan's start, for relative timescales ("within 3 months", "immediate").
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    # Reminder policy overrides (jobs.policy reads them over its defaults).
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rag_states: Mapped[list[RagState]] = relationship(
+        back_populates="plan", order_by="RagState.rank", cascade="all, delete-orphan"
+    )
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="plan", order_by="Section.position", cascade="all, delete-orphan"
+    )
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="plan", order_by="Action.position", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[ReportVersion]] = relationship(
+        back_populates="plan", order_by="ReportVersion.published_at", cascade="all, delete-orphan"
+    )
+
+
+class RagState(Base):
+    """One state of a plan's RAG scheme. ``rank`` orders states from worst (0) to best."""
+
+    __tablename__ = "rag_states"
+    __table_args__ = (UniqueConstraint("plan_id", "label"), UniqueConstraint("plan_id", "rank"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40))
+    rank: Mapped[int] = mapped_column(Integer)
+    colour: Mapped[str] = mapped_column(String(7))  # "#RRGGBB"
+    meaning: Mapped[str] = mapped_column(Text, default="")
+    is_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Other ways the plan writes this state: symbols ("✓"), letters ("G"), emoji, fills.
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+
+    plan: Mapped[Plan] = relationship(back_populates="rag_states")
+
+
+class Section(Base):
+    """Recommendation, improvement area, phase or outcome; nested through ``parent_id``."""
+
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40), default="section")
+    ref: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+    plan: Mapped[Plan] = relationship(back_populates="sections")
+    parent: Mapped[Section | None] = relationship(remote_side="Section.id")
+
+
+class Action(Base):
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("plan_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"))
+    ref: Mapped[str] = mapped_column(String(40))
+    # True when the document had no ref and the importer numbered the action itself.
+    ref_generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    timescale: Mapped[str] = mapped_column(Text, default="")  # raw text, always kept
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    # once | ongoing | recurring | done | unknown
+    schedule: Mapped[str] = mapped_column(String(20), default="unknown")
+    milestones: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates
+    # For recurring actions: "monthly", "quarterly", ...
+    recurrence: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="actions")
+    section: Mapped[Section | None] = relationship()
+    leads: Mapped[list[ActionLead]] = relationship(
+        back_populates="action", order_by="ActionLead.position", cascade="all, delete-orphan"
+    )
+    updates: Mapped[list[Update]] = relationship(
+        back_populates="action", order_by="Update.submitted_at", cascade="all, delete-orphan"
+    )
+
+
+class Person(Base):
+    """A lead: a named officer, a role title, or both. Linked to Slack by user id."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str | None] = mapped_column(String(200))
+    role_title: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    away_until: Mapped[dt.date | None] = mapped_column(Date)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    aliases: Mapped[list[LeadAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    deputy: Mapped[Person | None] = relationship(remote_side="Person.id")
+
+
+class LeadAlias(Base):
+    """The glossary: an abbreviation or spelling that names a person.
+
+    ``key`` is normalised (case, spaces, brackets and punctuation dropped), so "DM (CIN)", "DM CIN" and
+    "DMCIN" share one key. A key that maps to several people is ambiguous and is never guessed.
+    """
+
+    __tablename__ = "lead_aliases"
+    __table_args__ = (UniqueConstraint("key", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+
+    person: Mapped[Person] = relationship(back_populates="aliases")
+
+
+class ActionLead(Base):
+    __tablename__ = "action_leads"
+
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    lead_text: Mapped[str] = mapped_column(String(300), default="")  # as written in the plan
+    # lead | delegate: a delegate may update the action too, and is reminded with the lead.
+    kind: Mapped[str] = mapped_column(String(20), default="lead")
+
+    action: Mapped[Action] = relationship(back_populates="leads")
+    person: Mapped[Person] = relationship()
+
+
+class Role(Base):
+    """admin or board, granted to a Slack user."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("slack_user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    granted_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Update(Base):
+    """A progress update: append-only, never edited in place."""
+
+    __tablename__ = "updates"
+    __table_args__ = (Index("ix_updates_action_submitted", "action_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    # Who typed it (a person, or a Slack user id / CLI user when they are not a known person).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    author_text: Mapped[str] = mapped_column(String(300), default="")
+    # Set when someone else entered it for the lead (an admin, or an officer at the CLI).
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    rag: Mapped[str | None] = mapped_column(String(40))  # a label of the plan's scheme
+    text: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str | None] = mapped_column(String(2000))
+    # A new timescale the lead asks the board for: recorded, never applied automatically.
+    proposed_due: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli
+    submitted_at: Mapped[dt.datetime]
+    # Dedup key from the channel it came in on (Slack view hash, event id, message ts...).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The reminder message this update answers, if any (jobs edit it to show "Updated: Amber").
+    reminder_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder_messages.id", ondelete="SET NULL")
+    )
+
+    action: Mapped[Action] = relationship(back_populates="updates")
+    author: Mapped[Person | None] = relationship(foreign_keys=[author_id])
+    on_behalf_of: Mapped[Person | None] = relationship(foreign_keys=[on_behalf_of_id])
+
+
+class ReportVersion(Base):
+    """A published version of the board report (or a document-history row found on import).
+
+    ``snapshot`` freezes each action's RAG at publication: {"<action id>": "<label or null>"}, the
+    baseline for direction of travel and "since last report".
+    """
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(20))
+    published_at: Mapped[dt.datetime]
+    as_of: Mapped[dt.datetime]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(20), default="publish")  # publish | import
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    plan: Mapped[Plan] = relationship(back_populates="versions")
+
+
+class ReminderMessage(Base):
+    """One Slack message sent (or to be sent) to one person, grouping several ledger entries."""
+
+    __tablename__ = "reminder_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))  # the DM channel, known after sending
+    ts: Mapped[str | None] = mapped_column(String(32), index=True)  # Slack message ts, once sent
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | unlinked
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the blocks and text to send
+
+    entries: Mapped[list[ReminderEntry]] = relationship(back_populates="message")
+
+
+class ReminderEntry(Base):
+    """The exactly-once ledger: one row per (action, person, due date, kind, step).
+
+    Written before sending, marked sent after; the unique key is what makes a second pass, a
+    restarted pass or a second worker unable to send the same reminder twice.
+    """
+
+    __tablename__ = "reminder_entries"
+    __table_args__ = (UniqueConstraint("action_id", "person_id", "due_date", "kind", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    # before | due | overdue | ongoing | recurring | escalation | unlinked
+    kind: Mapped[str] = mapped_column(String(20))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | skipped
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+    message: Mapped[ReminderMessage | None] = relationship(back_populates="entries")
+
+
+class DigestPost(Base):
+    """One weekly digest per channel per ISO week, enforced by the unique key."""
+
+    __tablename__ = "digest_posts"
+    __table_args__ = (UniqueConstraint("channel", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    week: Mapped[str] = mapped_column(String(10))  # "2026-W47"
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[dt.datetime | None]
+
+
+class SchedulerLease(Base):
+    """A lease row: the single-runner guard on SQLite (PostgreSQL uses an advisory lock)."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime]
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled: a retried event (X-Slack-Retry-Num) is dropped."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PendingReply(Base):
+    """A thread reply with no RAG: kept until the lead picks one from the buttons."""
+
+    __tablename__ = "pending_replies"
+    __table_args__ = (UniqueConstraint("channel", "message_ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    reminder_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
