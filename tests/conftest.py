@@ -28,6 +28,7 @@ from storage.models import Base
 FIXTURES = Path(__file__).parent / "fixtures"
 LONDON = ZoneInfo("Europe/London")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+pytest_plugins = ["fakeslack", "bot_harness"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

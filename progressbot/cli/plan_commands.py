@@ -1,9 +1,132 @@
-"""Commands for this feature; attached to the ``progressbot`` group by ``register``."""
+"""``progressbot import`` and ``progressbot plan show``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
 import click
+
+from progressbot.cli import CliContext, UserError, pass_ctx
+from storage.errors import ProgressbotError
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction so a dry run rolls everything back."""
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--reference-date: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--plan", "plan_name", help="Plan name (default: from the file name). Re-import merges by ref.")
+@click.option("--reference-date", help="Date to read short timescales against (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Parse and preview; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@pass_ctx
+def import_command(ctx: CliContext, path: Path, plan_name: str | None, reference_date: str | None,
+                   dry_run: bool, as_json: bool) -> None:
+    """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
+    from storage.importers import read_plan
+    from storage.plans import import_plan, plan_payload
+
+    reference = _date(reference_date)
+    try:
+        parsed = read_plan(path, reference_date=reference)
+    except ProgressbotError as exc:
+        raise UserError(str(exc)) from None
+    now = dt.datetime.now(dt.UTC)
+    payload: dict = {}
+    try:
+        with ctx.session_factory.begin() as session:
+            result = import_plan(session, parsed, plan_name=plan_name, now=now)
+            payload = plan_payload(session, result.plan, warnings=result.warnings)
+            payload["plan"]["changes"] = result.changes()
+            payload["plan"]["dry_run"] = dry_run
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except ProgressbotError as exc:
+        raise UserError(f"{path.name}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    _print_preview(payload)
+    changes = payload["plan"]["changes"]
+    verb = "would import" if dry_run else "imported"
+    summary = (f"{verb} {payload['plan']['action_count']} actions into plan '{payload['plan']['name']}'")
+    if not changes["created"]:
+        summary += (f": {len(changes['added'])} new, {len(changes['updated'])} changed, "
+                    f"{len(changes['new_updates'])} new progress/RAG updates, {changes['unchanged']} unchanged")
+    click.echo(summary + (" (dry run: nothing stored)" if dry_run else ""))
+    if not changes["created"]:
+        for label, refs in (("new", changes["added"]), ("new progress/RAG", changes["new_updates"])):
+            if refs:
+                click.echo(f"  {label}: {', '.join(refs)}")
+        for ref, fields in changes["updated"].items():
+            click.echo(f"  changed {ref}: {', '.join(fields)}")
+
+
+@click.command("show")
+@click.option("--plan", "plan_name", help="Plan name (may be left out when there is only one plan).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@pass_ctx
+def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
+    """Show a stored plan: its actions, leads, due dates and latest RAG."""
+    from storage.plans import get_plan, plan_payload
+
+    try:
+        with ctx.session_factory.begin() as session:
+            payload = plan_payload(session, get_plan(session, plan_name))
+    except ProgressbotError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_preview(payload)
+
+
+def _print_preview(payload: dict) -> None:
+    plan = payload["plan"]
+    click.echo(f"{plan['title']} [{plan['name']}]" + (f" - {plan['organisation']}" if plan["organisation"] else ""))
+    scheme = plan["rag_scheme"]
+    click.echo(f"RAG scheme: {scheme['name']} ({', '.join(s['label'] for s in scheme['states'])}); "
+               f"reference date {plan['reference_date'] or '-'}")
+    rows = [("Ref", "Title", "Lead(s)", "Timescale", "Due", "RAG")]
+    section = object()
+    lines = []
+    for a in payload["actions"]:
+        if a["section"] != section:
+            section = a["section"]
+            lines.append(("", f"== {section or '(no section)'}", "", "", "", ""))
+        lines.append((a["ref"], a["title"], ", ".join(a["leads"]), a["timescale"].replace("\n", " "),
+                      a["due"] or "-", a["rag"] or "-"))
+    widths = (8, 46, 32, 16, 10, 10)
+    for row in rows + lines:
+        click.echo("  ".join(_fit(str(v), w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if payload["warnings"]:
+        click.echo(f"\n{len(payload['warnings'])} warning(s):")
+        for w in payload["warnings"]:
+            click.echo(textwrap.fill(w, 110, initial_indent="  - ", subsequent_indent="    "))
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
 def register(main: click.Group) -> None:
     """Attach this module's commands to the top-level group (and its subgroups)."""
+    main.add_command(import_command)
+    plan_group = main.commands["plan"]
+    plan_group.add_command(plan_show)

@@ -1,0 +1,286 @@
+"""What each request does, as plain functions of ``Services``: listeners stay thin and call these.
+
+Each function opens its own short transaction (``with services.session_factory.begin()``) and does
+its Slack calls after the transaction has committed, so a failed Slack call never leaves a half-done
+database write and a failed write never leaves a message claiming success.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import permissions
+from bot.commands import Command, parse_day, parse_since
+from bot.permissions import Viewer, is_known, viewer
+from bot.queries import card, cards_for_person, find_action, load_action
+from bot.services import Services
+from bot.text import escape
+from bot.updating import modal_card
+from bot.views import home as home_views
+from bot.views import messages
+from bot.views import summary as summary_views
+from bot.views.messages import OUTSIDER_TEXT, Reply
+from bot.views.update_modal import ModalMetadata, update_modal
+from storage.errors import Forbidden, InvalidInput, NotFound
+from storage.models import Action, ActionLead, Person, Plan
+from storage.people import grant_role, link_person, person_for_slack_user, set_away
+
+log = logging.getLogger(__name__)
+
+OUTSIDER = Forbidden(OUTSIDER_TEXT)
+
+
+def _known(session: Session, uid: str) -> Viewer:
+    who = viewer(session, uid)
+    if not is_known(session, who):
+        raise Forbidden(OUTSIDER_TEXT)
+    return who
+
+
+def the_plan(session: Session) -> Plan:
+    plans = list(session.scalars(select(Plan).order_by(Plan.name)))
+    if not plans:
+        raise NotFound("No plan has been imported yet.")
+    if len(plans) > 1:
+        raise NotFound(f"There are {len(plans)} plans ({', '.join(p.name for p in plans)}); "
+                       "summaries and reports in Slack work with one plan at a time for now.")
+    return plans[0]
+
+
+# --- quick commands -----------------------------------------------------------------------------
+
+
+def quick_command(services: Services, uid: str, command: Command) -> Reply:
+    return services.transaction(lambda session: _quick(services, session, uid, command))
+
+
+def _quick(services: Services, session: Session, uid: str, command: Command) -> Reply:
+    who = viewer(session, uid)
+    if command.name in ("help", "unknown"):
+        return messages.help_reply(unknown=command.raw if command.name == "unknown" else None, admin=who.admin)
+    if not is_known(session, who):
+        return messages.text_reply(OUTSIDER_TEXT)
+    handler = {
+        "mine": _mine,
+        "action": _action,
+        "away": _away,
+        "leads": _leads,
+        "link": _link,
+        "grant": _grant,
+    }[command.name]
+    return handler(services, session, who, command)
+
+
+def _mine(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    if who.person is None:
+        return messages.text_reply("You're not linked to a lead in the plan. An admin can link you with "
+                                   "`/progress link NAME @you`.")
+    cards = cards_for_person(session, who.person, services.settings.tz)
+    return messages.mine_reply(cards, services.today(), name=who.person.display_name)
+
+
+def _action(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    action = find_action(session, str(command.args["ref"]))
+    if not permissions.may_read_action(session, who, action):
+        raise Forbidden("You can see the actions you lead; board members and admins can see every action.")
+    try:
+        permissions.update_rights(session, who, action)
+        can_update = True
+    except Forbidden:
+        can_update = False
+    return messages.action_reply(card(load_action(session, action.id), services.settings.tz), can_update=can_update)
+
+
+def _away(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    if who.person is None:
+        raise Forbidden("Only leads linked to the plan can set leave cover.")
+    when = str(command.args["until"]).strip()
+    deputy_uid = command.args.get("deputy")
+    if when.lower() in ("off", "back", "none", "cancel"):
+        set_away(session, who.person, None, None)
+        return messages.text_reply("Welcome back: reminders come to you again.")
+    until = parse_day(when, today=services.today(), field_name="until")
+    if until < services.today():
+        raise InvalidInput(f"{until:%-d %b %Y} is in the past; give the day you are back to work.", field="until")
+    deputy = None
+    if deputy_uid:
+        deputy = person_for_slack_user(session, str(deputy_uid))
+        if deputy is None:
+            raise NotFound(f"<@{deputy_uid}> isn't linked to a lead yet; an admin can link them with "
+                           "`/progress link NAME @user`.")
+    set_away(session, who.person, until, deputy)
+    cover = f"Reminders go to <@{deputy.slack_user_id}> until then." if deputy else \
+        "Reminders wait until you are back."
+    return messages.text_reply(f"You're away until {until:%A %-d %B %Y}. {cover}")
+
+
+def _leads(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    permissions.require_admin(who)
+    rows = session.execute(
+        select(Person.display_name, Person.slack_user_id, func.count(ActionLead.action_id))
+        .join(ActionLead, ActionLead.person_id == Person.id)
+        .group_by(Person.id, Person.display_name, Person.slack_user_id)
+        .order_by(Person.display_name)
+    ).all()
+    return messages.leads_reply([(name, uid, n) for name, uid, n in rows])
+
+
+def _link(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    permissions.require_admin(who)
+    person = link_person(session, str(command.args["name"]), slack_user_id=str(command.args["user"]))
+    return messages.text_reply(f"Linked {escape(person.display_name)} to <@{person.slack_user_id}>.")
+
+
+def _grant(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    permissions.require_admin(who)
+    role, user = str(command.args["role"]), str(command.args["user"])
+    grant_role(session, user, role, by=who.slack_user_id, now=services.now())
+    return messages.text_reply(f"<@{user}> now has the {role} role.")
+
+
+# --- the update modal ---------------------------------------------------------------------------
+
+
+def _modal_for(services: Services, session: Session, uid: str, action: Action, reminder_message_id: int | None) -> dict:
+    _known(session, uid)
+    action = load_action(session, action.id)
+    action_card, scheme, rights = modal_card(session, uid, action, today=services.today(), tz=services.settings.tz)
+    behalf = rights.on_behalf_of.display_name if rights.on_behalf_of else ""
+    return update_modal(action_card, scheme, ModalMetadata(action.id, reminder_message_id), on_behalf_of=behalf)
+
+
+def open_update_modal_for_ref(services: Services, uid: str, ref: str, trigger_id: str) -> None:
+    with services.session_factory.begin() as session:
+        _known(session, uid)
+        view = _modal_for(services, session, uid, find_action(session, ref), None)
+    services.client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_update_modal_for_button(services: Services, uid: str, action_id: int, reminder_message_id: int | None,
+                                 trigger_id: str) -> None:
+    with services.session_factory.begin() as session:
+        view = _modal_for(services, session, uid, load_action(session, action_id), reminder_message_id)
+    services.client.views_open(trigger_id=trigger_id, view=view)
+
+
+# --- summaries and the report -------------------------------------------------------------------
+
+
+def _report_data(services: Services, session: Session, since: dt.datetime | None = None):
+    from report.compile import compile_report
+
+    now = services.now().astimezone(services.settings.tz)
+    return compile_report(session, the_plan(session), as_of=now, now=now, since=since)
+
+
+def summary(services: Services, uid: str, command: Command) -> Reply:
+    from report import summaries
+
+    kind = command.args.get("kind", "overall")
+    with services.session_factory.begin() as session:
+        who = _known(session, uid)
+        permissions.require_reader(who)
+        if kind == "changes":
+            day = parse_since(command.args.get("since"), today=services.today())  # type: ignore[arg-type]
+            since = None
+            if day is not None:
+                since = dt.datetime.combine(day, dt.time(0), tzinfo=services.settings.tz)
+            data = _report_data(services, session, since)
+            start = since or (dt.datetime.fromisoformat(data.updates_since) if data.updates_since else None)
+            if start is None:
+                start = services.now().astimezone(services.settings.tz) - dt.timedelta(days=7)
+                data = _report_data(services, session, start)
+            return summary_views.changes_reply(summaries.changes_since(data, start))
+        data = _report_data(services, session)
+    if kind == "overall":
+        return summary_views.overall_reply(summaries.overall(data))
+    if kind == "red":
+        return summary_views.list_reply(summaries.red_only(data))
+    if kind == "overdue":
+        return summary_views.list_reply(summaries.overdue(data))
+    grouped = summaries.by_section(data) if kind == "section" else summaries.by_lead(data)
+    wanted = str(command.args["name"]).casefold()
+    matches = [g for g in grouped.groups if wanted in g.name.casefold()]
+    if len(matches) != 1:
+        names = ", ".join(escape(g.name) for g in grouped.groups[:20])
+        what = "several" if matches else "no"
+        return messages.text_reply(f"There are {what} {kind}s matching “{escape(str(command.args['name']))}”. "
+                                   f"Try one of: {names}")
+    return summary_views.group_reply(f"{kind.title()}: {matches[0].name}", matches[0], grouped.rag_key,
+                                     grouped.as_of_date)
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    content: bytes
+    filename: str
+    title: str
+
+
+def render_report(services: Services, uid: str, fmt: str) -> ReportFile:
+    with services.session_factory.begin() as session:
+        who = _known(session, uid)
+        permissions.require_reader(who)
+        data = _report_data(services, session)
+    if fmt == "docx":
+        from report.render_docx import render_docx
+
+        content = render_docx(data)
+    elif fmt == "html":
+        from report.render_html import render_html
+
+        content = render_html(data).encode()
+    else:
+        from report.render_pdf import PdfUnavailable, render_pdf
+
+        try:
+            content = render_pdf(data)
+        except PdfUnavailable as exc:
+            raise InvalidInput(f"PDF isn't available on this server: {exc}. Try `/progress report docx`.",
+                               field="format") from None
+    return ReportFile(content, f"{data.plan_name}-{data.as_of_date}.{fmt}", f"{data.title or data.plan_name} "
+                      f"({data.as_of_date})")
+
+
+def send_report(services: Services, uid: str, fmt: str) -> None:
+    """Render (slow) and upload with files_upload_v2 to the person's DM with the app."""
+    report = render_report(services, uid, fmt)
+    services.client.files_upload_v2(channel=services.dm_channel(uid), content=report.content,
+                                    filename=report.filename, title=report.title,
+                                    initial_comment="Here is the board report you asked for.")
+    log.info("report %s sent to %s (%d bytes)", report.filename, uid, len(report.content))
+
+
+# --- App Home -----------------------------------------------------------------------------------
+
+
+def home(services: Services, uid: str) -> dict:
+    from report import summaries
+
+    with services.session_factory.begin() as session:
+        who = viewer(session, uid)
+        if not is_known(session, who):
+            return home_views.outsider_home()
+        cards = cards_for_person(session, who.person, services.settings.tz) if who.person else []
+        board = None
+        if who.reader:
+            try:
+                data = _report_data(services, session)
+            except NotFound as exc:
+                board = home_views.BoardPanel(overall=None, exceptions=(), changes=None, note=str(exc))
+            else:
+                since = services.now().astimezone(services.settings.tz) - dt.timedelta(days=14)
+                if data.updates_since is None or dt.datetime.fromisoformat(data.updates_since) > since:
+                    data = _report_data(services, session, since)
+                board = home_views.BoardPanel(
+                    overall=summaries.overall(data),
+                    exceptions=summaries.red_only(data).items + summaries.overdue(data).items,
+                    changes=summaries.changes_since(data, since),
+                )
+        name = who.person.display_name if who.person else ""
+    return home_views.home_view(name=name, cards=cards, today=services.today(), board=board)

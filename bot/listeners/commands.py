@@ -1,0 +1,53 @@
+"""``/progress``: parse, check who is asking, answer.
+
+Quick answers (help, mine, action, away, admin) are read in one short transaction and sent in the
+acknowledgement itself. Slow ones (summaries, the report) acknowledge first and answer through
+``respond`` afterwards; ``update`` acknowledges, then opens the modal while the trigger is fresh.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import features
+from bot.commands import Command, parse_command
+from bot.services import Services
+from bot.views.messages import Reply
+
+log = logging.getLogger(__name__)
+
+QUICK = {"help", "unknown", "mine", "action", "away", "leads", "link", "grant"}
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/progress")
+    def progress(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+        uid = command["user_id"]
+        parsed: Command = parse_command(command.get("text", ""))
+        log.info("/progress %s from %s", parsed.name, uid)
+        if parsed.name in QUICK:
+            reply: Reply = features.quick_command(services, uid, parsed)
+            ack(response_type="ephemeral", **reply.as_kwargs())
+            return
+        if parsed.name == "update":
+            ack()
+            services.after_ack(command, features.open_update_modal_for_ref, services, uid, str(parsed.args["ref"]),
+                               command["trigger_id"])
+            return
+        if parsed.name == "summary":
+            ack()
+
+            def answer() -> None:
+                respond(response_type="ephemeral", replace_original=False,
+                        **features.summary(services, uid, parsed).as_kwargs())
+
+            services.after_ack(command, answer)
+            return
+        if parsed.name == "report":
+            ack(response_type="ephemeral", text=f"Preparing the {parsed.args['format'].upper()} report…")
+            services.after_ack(command, features.send_report, services, uid, str(parsed.args["format"]))
+            return
+        raise AssertionError(f"unhandled command {parsed.name}")

@@ -1,0 +1,117 @@
+"""Read the database into the view data (``ActionCard``); a fixed number of queries per call.
+
+Current RAG follows the report's rule: the RAG of the latest update that has one (a text-only update
+keeps the previous RAG); the last update shown is the latest one with text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from bot.views.common import ActionCard, UpdateSummary
+from storage.errors import NotFound
+from storage.models import Action, ActionLead, Person, Plan, Update
+from storage.plans import get_action, get_plan, list_plans
+from storage.rag import scheme_for_plan
+
+_LOAD = (
+    selectinload(Action.leads).selectinload(ActionLead.person),
+    selectinload(Action.plan).selectinload(Plan.rag_states),
+    selectinload(Action.updates).selectinload(Update.author),
+)
+# Write paths: one joined query (a handful of rows) instead of four round trips; it is on the path
+# every modal submission takes before its acknowledgement.
+_LOAD_BRIEF = (
+    joinedload(Action.leads).joinedload(ActionLead.person),
+    joinedload(Action.plan).joinedload(Plan.rag_states),
+)
+
+
+def _summary(update: Update, tz: dt.tzinfo) -> UpdateSummary:
+    author = update.author.display_name if update.author else update.author_text
+    return UpdateSummary(rag=update.rag, text=update.text, date=update.submitted_at.astimezone(tz).date(),
+                         author=author)
+
+
+def card(action: Action, tz: dt.tzinfo, *, brief: bool = False) -> ActionCard:
+    """The action as the bot shows it; ``brief`` skips its updates (ref, title, due and leads only)."""
+    updates = [] if brief else sorted(action.updates, key=lambda u: (u.submitted_at, u.id))
+    scheme = scheme_for_plan(action.plan)
+    with_rag = [u for u in updates if u.rag]
+    with_text = [u for u in updates if u.text]
+    rag = with_rag[-1].rag if with_rag else None
+    colour = None
+    if rag:
+        try:
+            colour = scheme.state(rag).colour
+        except KeyError:
+            colour = None
+    history = tuple(_summary(u, tz) for u in reversed(with_text))
+    return ActionCard(
+        id=action.id,
+        ref=action.ref,
+        title=action.title,
+        timescale=action.timescale,
+        due=action.due_date,
+        leads=tuple(al.person.display_name for al in action.leads),
+        rag=rag,
+        rag_colour=colour,
+        last=history[0] if history else None,
+        history=history,
+        plan_name=action.plan.name,
+        complete=scheme.is_complete(rag) or action.schedule == "done",
+    )
+
+
+def load_action(session: Session, action_id: int, *, with_updates: bool = True) -> Action:
+    """The action with its leads and scheme, and (by default) every update, in three or four queries.
+
+    Write paths pass ``with_updates=False``: storing an update never needs the action's history.
+    """
+    options = _LOAD if with_updates else _LOAD_BRIEF
+    action = session.scalars(select(Action).where(Action.id == action_id).options(*options)).unique().first()
+    if action is None:
+        raise NotFound("That action no longer exists in the plan.")
+    return action
+
+
+def find_action(session: Session, ref: str) -> Action:
+    """The action with ``ref``: in the only plan, or the only plan that has that ref."""
+    ref = ref.strip()
+    plans = list_plans(session)
+    if len(plans) > 1:
+        matches = list(session.scalars(select(Action).where(Action.ref == ref)))
+        if len(matches) == 1:
+            return load_action(session, matches[0].id)
+    plan = get_plan(session, None)
+    return load_action(session, get_action(session, plan, ref).id)
+
+
+def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[ActionCard]:
+    actions = session.scalars(
+        select(Action)
+        .join(ActionLead, ActionLead.action_id == Action.id)
+        .where(ActionLead.person_id == person.id)
+        .options(*_LOAD)
+        .order_by(Action.plan_id, Action.position)
+    ).unique()
+    return [card(a, tz) for a in actions]
+
+
+def cards_for_actions(session: Session, action_ids: list[int], tz: dt.tzinfo) -> list[ActionCard]:
+    if not action_ids:
+        return []
+    actions = session.scalars(select(Action).where(Action.id.in_(action_ids)).options(*_LOAD)
+                              .order_by(Action.position))
+    return [card(a, tz) for a in actions]
+
+
+_REF_TOKEN = re.compile(r"^[A-Za-z]{0,3}\d+(?:\.\d+)*[a-z]?$")
+
+
+def looks_like_ref(token: str) -> bool:
+    return bool(_REF_TOKEN.match(token))

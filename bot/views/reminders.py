@@ -1,0 +1,207 @@
+"""Block Kit for the scheduler's messages: reminders, escalations, unlinked leads, the weekly digest.
+
+Pure functions: plain data in, ``(text, blocks)`` out. Every listed action carries an Update button
+(action_id ``open_update_modal``, value ``{"action_id": .., "reminder_message_id": ..}``) that opens the
+Slack app's update modal. User-typed text is escaped with ``bot.text.escape``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
+
+UPDATE_ACTION_ID = "open_update_modal"
+GET_REPORT_ACTION_ID = "get_report"
+TITLE_LIMIT = 200
+# A header, an intro and a closing context take 3 blocks; leave room for the "… and N more" line.
+MAX_ITEM_BLOCKS = MESSAGE_BLOCK_LIMIT - 5
+LIST_LINES = 10
+
+
+def _date(iso: str | None) -> str:
+    if not iso:
+        return "no date"
+    day = dt.date.fromisoformat(iso)
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def describe_item(item: dict[str, Any]) -> str:
+    """One line saying why this action is listed ("due in 14 days", "overdue by 9 days")."""
+    kind, due, days = item.get("kind"), item.get("due"), int(item.get("days") or 0)
+    due_word = "Milestone due" if item.get("family") == "milestone" else "Due"
+    if kind == "ongoing":
+        return f"Ongoing: monitoring update due ({_date(due)})"
+    if kind == "recurring":
+        what = item.get("recurrence") or "recurring"
+        when = "today" if days == 0 else f"in {_days(days)}"
+        return f"Next {what} return due {when} ({_date(due)})"
+    if kind == "overdue":
+        return f"Overdue by {_days(-days)} (was due {_date(due)})"
+    if days == 0:
+        return f"{due_word} today ({_date(due)})"
+    return f"{due_word} in {_days(days)} ({_date(due)})"
+
+
+def update_button(action_id: int, reminder_message_id: int | None, *, label: str = "Update") -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": UPDATE_ACTION_ID,
+        "text": plain(label),
+        "value": json.dumps({"action_id": action_id, "reminder_message_id": reminder_message_id}),
+    }
+
+
+def _action_heading(item: dict[str, Any]) -> str:
+    title = escape(truncate(" ".join(str(item.get("title") or "").split()), TITLE_LIMIT))
+    return f"*{escape(str(item.get('ref') or ''))}* {title}"
+
+
+def reminder_message(items: list[dict[str, Any]], *, reminder_message_id: int | None,
+                     answered: dict[int, str] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """One message per recipient listing every due action, each with an Update button.
+
+    ``answered`` maps action id -> RAG for actions updated since the message went out: they show
+    "Updated: <RAG>" instead of a button.
+    """
+    answered = answered or {}
+    behalf = sorted({str(i["on_behalf_of"]) for i in items if i.get("on_behalf_of")})
+    count = len(items)
+    intro = (f"{_days(count).replace('day', 'action')} need{'s' if count == 1 else ''} a progress update"
+             if count else "No actions need an update")
+    if behalf:
+        intro += f" (covering for {escape(', '.join(behalf))} while they are away)"
+    text = f"Progress reminder: {intro}."
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": mrkdwn(f":wave: {intro}. Reply in this thread, or press *Update*.")},
+    ]
+    shown = items[:MAX_ITEM_BLOCKS]
+    for item in shown:
+        line = f"{_action_heading(item)}\n{describe_item(item)}"
+        if item.get("rag"):
+            line += f" · last RAG: {escape(str(item['rag']))}"
+        block: dict[str, Any] = {"type": "section", "block_id": f"action-{item['action_id']}", "text": mrkdwn(line)}
+        if item["action_id"] in answered:
+            block["text"] = mrkdwn(f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}")
+        else:
+            block["accessory"] = update_button(item["action_id"], reminder_message_id)
+        blocks.append(block)
+    if count > len(shown):
+        blocks.append({"type": "context", "elements": [
+            mrkdwn(f"… and {count - len(shown)} more: use `/progress mine` to see them all.")]})
+    blocks.append({"type": "context", "elements": [
+        mrkdwn("Reply with a RAG first, e.g. “Amber – forum designed, first session booked”.")]})
+    return text, blocks
+
+
+def escalation_message(items: list[dict[str, Any]], *, reminder_message_id: int | None
+                       ) -> tuple[str, list[dict[str, Any]]]:
+    """For a board member: actions that are late with no update, naming the lead and how late."""
+    count = len(items)
+    text = f"Escalation: {count} overdue action{'s' if count != 1 else ''} with no response from the lead."
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": mrkdwn(f":rotating_light: {text}")}]
+    shown = items[:MAX_ITEM_BLOCKS]
+    for item in shown:
+        lateness = _days(-int(item.get("days") or 0))
+        reason = item.get("reason") or "no update"
+        line = (f"{_action_heading(item)}\nLead: {escape(str(item.get('lead') or 'unknown'))} · "
+                f"{lateness} late (was due {_date(item.get('due'))}) · {escape(reason)}")
+        blocks.append({"type": "section", "block_id": f"action-{item['action_id']}", "text": mrkdwn(line),
+                       "accessory": update_button(item["action_id"], reminder_message_id, label="Open")})
+    if count > len(shown):
+        blocks.append({"type": "context", "elements": [mrkdwn(f"… and {count - len(shown)} more.")]})
+    return text, blocks
+
+
+def unlinked_message(names: list[str]) -> tuple[str, list[dict[str, Any]]]:
+    """For admins: leads with open actions whom the bot cannot reach in Slack."""
+    count = len(names)
+    text = f"{count} lead{'s' if count != 1 else ''} with open actions {'is' if count == 1 else 'are'} not linked to Slack."
+    lines = [f"• {escape(n)}" for n in names[:LIST_LINES * 5]]
+    if count > len(lines):
+        lines.append(f"… and {count - len(lines)} more")
+    blocks = [
+        {"type": "section", "text": mrkdwn(f":link: {text} They get no reminders until linked.")},
+        {"type": "section", "text": mrkdwn("\n".join(lines))},
+        {"type": "context", "elements": [mrkdwn("Run `progressbot leads sync`, or `/progress link NAME @user`.")]},
+    ]
+    return text, blocks
+
+
+def _list_section(title: str, lines: list[str], *, limit: int = LIST_LINES) -> dict[str, Any]:
+    if not lines:
+        body = "_None._"
+    else:
+        shown = lines[:limit]
+        body = "\n".join(shown)
+        while len(body) > 2800 and len(shown) > 1:  # stay well inside a section's 3,000 characters
+            shown = shown[:-1]
+            body = "\n".join(shown)
+        if len(lines) > len(shown):
+            body += f"\n… and {len(lines) - len(shown)} more"
+    return {"type": "section", "text": mrkdwn(f"*{title}*\n{body}")}
+
+
+def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    blocks: list[dict[str, Any]] = []
+    counts = d["counts"]
+    parts = []
+    for label, n in counts.items():
+        change = n - d["previous_counts"].get(label, 0)
+        sign = f" ({'+' if change > 0 else ''}{change})" if change else ""
+        parts.append(f"*{escape(label)}* {n}{sign}")
+    unrated = d.get("unrated", 0)
+    if unrated:
+        parts.append(f"no RAG yet {unrated}")
+    summary = f"{escape(d['plan_title'])}: " + ", ".join(p.replace("*", "") for p in parts)
+    blocks.append({"type": "header", "text": plain(f"Weekly progress: {d['plan_title']}")})
+    blocks.append({"type": "section", "text": mrkdwn(
+        "RAG now (change since last week): " + (" · ".join(parts) or "no actions"))})
+    updates = [
+        f"• *{escape(u['ref'])}* {escape(u['who'])}: {escape(u['rag'] or 'no RAG')} – {excerpt(u['text'], 150)}"
+        for u in d["updates"]
+    ]
+    blocks.append(_list_section(f"Updates this week ({len(updates)})", updates))
+    overdue = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
+               f"({escape(a['lead'])})" for a in d["overdue"]]
+    blocks.append(_list_section(f"Overdue ({len(overdue)})", overdue))
+    soon = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
+            f"({escape(a['lead'])})" for a in d["due_soon"]]
+    blocks.append(_list_section(f"Due in the next 14 days ({len(soon)})", soon))
+    stale = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} ({escape(a['lead'])})"
+             for a in d["stale"]]
+    since = f" since {_date(d['last_report'])}" if d.get("last_report") else ""
+    blocks.append(_list_section(f"No update{since} ({len(stale)})", stale))
+    blocks.append({"type": "actions", "elements": [{
+        "type": "button", "action_id": GET_REPORT_ACTION_ID, "text": plain("Get report"),
+        "value": "docx",  # the Slack app's get_report handler reads the format
+    }]})
+    blocks.append({"type": "divider"})
+    return blocks, summary
+
+
+def digest_message(digests: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The weekly digest: one part per plan, the whole message kept within 50 blocks."""
+    blocks: list[dict[str, Any]] = []
+    texts = []
+    hidden = 0
+    for d in digests:
+        part, summary = _digest_part(d)
+        if hidden or len(blocks) + len(part) > MESSAGE_BLOCK_LIMIT - 1:
+            hidden += 1  # whole plans only: a plan cut in half would read as complete
+            continue
+        blocks.extend(part)
+        texts.append(summary)
+    if blocks and blocks[-1]["type"] == "divider":
+        blocks.pop()
+    if hidden:
+        blocks.append({"type": "context", "elements": [
+            mrkdwn(f"… and {hidden} more plan{'s' if hidden != 1 else ''}: see the full report.")]})
+    text = "Weekly progress digest. " + " | ".join(texts)
+    return truncate(text, 3000), blocks

@@ -1,0 +1,212 @@
+"""The exactly-once ledger: planned reminders become ledger rows and grouped messages, then get sent.
+
+1. ``sync_ledger`` (one transaction): write a pending row for every new current reminder, revive a
+   skipped row that is current again, mark pending rows that are no longer current as skipped (a stale
+   before-due step replaced by the overdue chase, an answered reminder, a plan switched off), and
+   group each recipient's sendable pending rows into one pending ``ReminderMessage`` whose payload is
+   rendered now (the Update buttons need the message id).
+2. ``send_messages``: post each pending message, then mark it and its rows sent in their own small
+   transaction. A failure leaves the message pending with ``next_attempt_at`` backed off; a permanent
+   Slack error marks it failed.
+
+A pass killed between 1 and 2, or half-way through 2, resumes on the next pass: sent rows are never
+sent again and pending rows are picked up. (The only unavoidable window is a kill after Slack accepted
+a message and before its row was marked: that message is sent again. Each message carries
+``metadata.event_payload.reminder_message_id`` so such a repeat can be recognised.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.views.reminders import escalation_message, reminder_message
+from jobs.planner import PlannedReminder
+from jobs.sender import Sender
+from storage.models import ReminderEntry, ReminderMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BACKOFF_CAP = dt.timedelta(hours=1)
+MESSAGE_KIND = {"escalation": "escalation"}  # every other entry kind goes in a "reminder" message
+
+
+def message_kind(entry_kind: str) -> str:
+    return MESSAGE_KIND.get(entry_kind, "reminder")
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, ... minutes, capped at an hour."""
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def render(kind: str, items: list[dict[str, Any]], message_id: int | None,
+           answered: dict[int, str] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    if kind == "escalation":
+        return escalation_message(items, reminder_message_id=message_id)
+    return reminder_message(items, reminder_message_id=message_id, answered=answered)
+
+
+def group_items(planned: list[PlannedReminder]) -> dict[tuple[str, str], list[PlannedReminder]]:
+    """(recipient uid, message kind) -> reminders; one Slack message each."""
+    groups: dict[tuple[str, str], list[PlannedReminder]] = {}
+    for p in planned:
+        groups.setdefault((p.recipient_uid, message_kind(p.kind)), []).append(p)
+    return groups
+
+
+def unique_items(rows: list[PlannedReminder]) -> list[dict[str, Any]]:
+    """One line per action even when a deputy covers two of its leads."""
+    seen: dict[int, dict[str, Any]] = {}
+    for p in rows:
+        seen.setdefault(p.action_id, p.item)
+    return list(seen.values())
+
+
+@dataclass
+class SyncResult:
+    message_ids: list[int] = field(default_factory=list)
+    new_entries: int = 0
+    skipped_entries: int = 0
+
+
+def sync_ledger(session: Session, planned: list[PlannedReminder], now: dt.datetime, *,
+                kinds: tuple[str, ...]) -> SyncResult:
+    """Bring the ledger in line with ``planned`` (reminders of ``kinds``); return messages to send."""
+    result = SyncResult()
+    current = {p.key: p for p in planned}
+    entries: dict[tuple, ReminderEntry] = {}
+    for p in planned:
+        if p.status is None:
+            entry = ReminderEntry(action_id=p.action_id, person_id=p.person_id, due_date=p.due_date,
+                                  kind=p.kind, step=p.step, status="pending", created_at=now)
+            session.add(entry)
+            entries[p.key] = entry
+            result.new_entries += 1
+    existing_keys = [p.key for p in planned if p.status is not None]
+    for entry in _entries_for(session, existing_keys):
+        entries[_key(entry)] = entry
+    for entry in session.scalars(select(ReminderEntry).where(ReminderEntry.status == "pending",
+                                                            ReminderEntry.kind.in_(kinds))):
+        if _key(entry) not in current:
+            entry.status, entry.message_id = "skipped", None
+            result.skipped_entries += 1
+    session.flush()
+
+    pending_messages: dict[tuple[str, str], ReminderMessage] = {}
+    message_kinds = sorted({message_kind(k) for k in kinds})
+    for message in session.scalars(select(ReminderMessage).where(ReminderMessage.status == "pending",
+                                                                 ReminderMessage.kind.in_(message_kinds))):
+        pending_messages[(message.slack_user_id, message.kind)] = message
+
+    sendable: list[PlannedReminder] = []
+    for key, p in current.items():
+        entry = entries[key]
+        if entry.status == "skipped":
+            entry.status = "pending"  # current again (e.g. the lead is back from leave): never sent yet
+        if entry.status != "pending":
+            continue
+        if p.sendable:
+            sendable.append(p)
+        else:
+            entry.message_id = None  # waits for the recipient's window; don't ride along with others
+    groups = group_items(sendable)
+
+    for (uid, kind), message in pending_messages.items():
+        if (uid, kind) not in groups:
+            message.status = "cancelled"  # nothing current left in it (answered, superseded, window shut)
+    created: dict[tuple[str, str], ReminderMessage] = {}
+    for (uid, kind), rows in groups.items():
+        if (uid, kind) not in pending_messages:
+            created[(uid, kind)] = ReminderMessage(person_id=rows[0].recipient_person_id, slack_user_id=uid,
+                                                   kind=kind, status="pending", attempts=0, created_at=now,
+                                                   payload={})
+    session.add_all(created.values())
+    session.flush()  # one flush for every new message: their ids go into the Update buttons
+    for (uid, kind), rows in groups.items():
+        message = pending_messages.get((uid, kind)) or created[(uid, kind)]
+        for p in rows:
+            entries[p.key].message_id = message.id
+        items = unique_items(rows)
+        text, blocks = render(kind, items, message.id)
+        message.payload = {"text": text, "blocks": blocks, "items": items, "tz": rows[0].recipient_tz}
+        if message.next_attempt_at is None or message.next_attempt_at <= now:
+            result.message_ids.append(message.id)
+    session.flush()
+    return result
+
+
+def _key(entry: ReminderEntry) -> tuple:
+    return (entry.action_id, entry.person_id, entry.due_date, entry.kind, entry.step)
+
+
+def _entries_for(session: Session, keys: list[tuple]) -> list[ReminderEntry]:
+    from sqlalchemy import tuple_
+
+    out: list[ReminderEntry] = []
+    triples = sorted({k[:3] for k in keys})
+    wanted = set(keys)
+    for start in range(0, len(triples), 400):
+        rows = session.scalars(select(ReminderEntry).where(
+            tuple_(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date)
+            .in_(triples[start:start + 400])))
+        out.extend(e for e in rows if _key(e) in wanted)
+    return out
+
+
+@dataclass
+class SendStats:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+
+
+def send_messages(factory: sessionmaker[Session], sender: Sender, message_ids: list[int], now: dt.datetime, *,
+                  on_progress: Callable[[int], None] | None = None) -> SendStats:
+    """Post each pending message and record the outcome in its own transaction."""
+    stats = SendStats()
+    # Read every payload up front: the single-runner guard means nothing else changes these rows now.
+    outbox: dict[int, tuple[str, dict[str, Any]]] = {}
+    with factory() as session:
+        for start in range(0, len(message_ids), 500):
+            for message in session.scalars(select(ReminderMessage).where(
+                    ReminderMessage.id.in_(message_ids[start:start + 500]), ReminderMessage.status == "pending")):
+                outbox[message.id] = (message.slack_user_id, dict(message.payload or {}))
+    for index, message_id in enumerate(message_ids):
+        if message_id not in outbox:
+            continue  # sent or cancelled already: never post twice
+        channel, payload = outbox[message_id]
+        result = sender.post(channel, payload.get("text", ""), payload.get("blocks", []), metadata={
+            "event_type": "progressbot_reminder", "event_payload": {"reminder_message_id": message_id}})
+        with factory.begin() as session:
+            message = session.get(ReminderMessage, message_id)
+            assert message is not None
+            message.attempts += 1
+            if result.ok:
+                message.status, message.ts, message.channel = "sent", result.ts, result.channel
+                message.sent_at, message.last_error, message.next_attempt_at = now, None, None
+                for entry in message.entries:
+                    if entry.status == "pending":
+                        entry.status, entry.sent_at = "sent", now
+                stats.sent += 1
+            elif result.retryable and message.attempts < MAX_ATTEMPTS:
+                message.last_error = result.error
+                message.next_attempt_at = now + backoff(message.attempts)
+                stats.deferred += 1
+            else:
+                message.status, message.last_error = "failed", result.error
+                for entry in message.entries:
+                    if entry.status == "pending":
+                        entry.status = "failed"
+                stats.failed += 1
+                log.error("reminder message %s to %s failed for good: %s", message_id, channel, result.error)
+        if on_progress is not None:
+            on_progress(index + 1)
+    return stats

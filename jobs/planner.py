@@ -1,0 +1,232 @@
+"""Which reminders are current right now: the policy applied to every open action and lead.
+
+``plan_reminders`` reads the database but writes nothing; the reminder pass turns its answer into ledger
+rows and messages. A reminder is *current* when its step is the latest one reached in the recipient's
+own local date; it is *sendable* when the recipient's local time is inside the sending window on a
+working day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from jobs.calendar import WorkCalendar, local_today, may_send_now, zone
+from jobs.occurrences import (
+    Occurrence,
+    current_step,
+    interval_days_for,
+    latest_checkpoint,
+    next_recurrence,
+)
+from jobs.policy import Policy
+from jobs.state import ActionState, action_states, complete_labels, is_complete
+from storage.models import Action, ActionLead, Person, Plan, ReminderEntry
+
+REMINDER_KINDS = ("before", "due", "overdue", "ongoing", "recurring")
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    default_tz: str = "Europe/London"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> PlannerConfig:
+        return cls(calendar=WorkCalendar(settings.holiday_country, settings.holiday_subdivision or None),
+                   default_tz=settings.timezone)
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    action_id: int
+    person_id: int  # the lead: part of the ledger key, so a deputy's cover never causes a repeat
+    due_date: dt.date
+    kind: str
+    step: int
+    recipient_person_id: int | None
+    recipient_uid: str
+    recipient_tz: str
+    sendable: bool
+    status: str | None  # the ledger row's status for this key; None when not written yet
+    item: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[int, int, dt.date, str, int]:
+        return (self.action_id, self.person_id, self.due_date, self.kind, self.step)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person: Person
+    on_behalf_of: Person | None
+
+
+def resolve_recipient(lead: Person, now: dt.datetime, policy: Policy, default_tz: str) -> Recipient | None:
+    """The lead, their deputy while they are away, or None (unlinked, or waiting until they are back)."""
+    if _away(lead, now, default_tz):
+        deputy = lead.deputy
+        if (policy.on_leave == "deputy" and deputy is not None and deputy.slack_user_id
+                and not _away(deputy, now, default_tz)):
+            return Recipient(deputy, lead)
+        return None
+    if not lead.slack_user_id:
+        return None
+    return Recipient(lead, None)
+
+
+def _away(person: Person, now: dt.datetime, default_tz: str) -> bool:
+    return person.away_until is not None and person.away_until >= local_today(
+        now, zone(person.timezone, default_tz))
+
+
+def _milestones(action: Action) -> list[dt.date]:
+    out = []
+    for raw in action.milestones or []:
+        try:
+            day = dt.date.fromisoformat(str(raw)[:10])
+        except ValueError:
+            continue
+        if day != action.due_date:
+            out.append(day)
+    return sorted(set(out))
+
+
+def occurrences_for(action: Action, plan: Plan, policy: Policy, today: dt.date) -> list[tuple[Occurrence, int | None]]:
+    """The due dates an action has that matter on ``today`` (with the recurrence interval if any)."""
+    occs: list[tuple[Occurrence, int | None]] = []
+    schedule = action.schedule or "unknown"
+    if schedule == "done":
+        return occs
+    if schedule == "ongoing":
+        anchor = plan.start_date or plan.reference_date or action.created_at.date()
+        checkpoint = latest_checkpoint(anchor, policy.ongoing_every_weeks, today)
+        if checkpoint is not None:
+            occs.append((Occurrence(checkpoint, "ongoing"), None))
+    elif schedule == "recurring":
+        interval = interval_days_for(action.recurrence)
+        occs.append((Occurrence(next_recurrence(action.recurrence, today, action.due_date), "recurring"), interval))
+    elif action.due_date is not None:
+        occs.append((Occurrence(action.due_date, "main"), None))
+    occs.extend((Occurrence(m, "milestone"), None) for m in _milestones(action))
+    return occs
+
+
+def _stopped(state: ActionState | None, occ: Occurrence, policy: Policy, tz: Any) -> bool:
+    """An update with a RAG given after the reminder window opened stops the before-due steps."""
+    if state is None or state.rag_at is None:
+        return False
+    opened = occ.due - dt.timedelta(days=policy.first_notice_days)
+    return state.rag_at.astimezone(tz).date() >= opened
+
+
+@dataclass
+class _Candidate:
+    action: Action
+    plan: Plan
+    lead: Person
+    recipient: Recipient
+    occ: Occurrence
+    interval: int | None
+    today: dt.date
+    sendable: bool
+
+
+def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None
+                   ) -> list[PlannedReminder]:
+    """Every reminder current at ``now``, with its ledger status. Writes nothing."""
+    config = config or PlannerConfig()
+    calendar = config.calendar
+    plans = {p.id: p for p in session.scalars(select(Plan))}
+    policies = {pid: Policy.for_plan(p) for pid, p in plans.items()}
+    done_labels = complete_labels(session)
+    states = action_states(session, as_of=now)
+    actions = session.scalars(
+        select(Action)
+        .where(Action.plan_id.in_([pid for pid, pol in policies.items() if pol.enabled]))
+        .options(selectinload(Action.leads).selectinload(ActionLead.person).selectinload(Person.deputy))
+        .order_by(Action.plan_id, Action.position)
+    ).all()
+
+    candidates: list[_Candidate] = []
+    for action in actions:
+        plan, policy = plans[action.plan_id], policies[action.plan_id]
+        state = states.get(action.id)
+        if (action.schedule == "done"
+                or is_complete(plan, done_labels, state.rag if state else None)):
+            continue
+        for link in action.leads:
+            recipient = resolve_recipient(link.person, now, policy, config.default_tz)
+            if recipient is None:
+                continue
+            tz = zone(recipient.person.timezone, config.default_tz)
+            today = local_today(now, tz)
+            sendable = may_send_now(now, tz, calendar, policy.window)
+            for occ, interval in occurrences_for(action, plan, policy, today):
+                candidates.append(_Candidate(action, plan, link.person, recipient, occ, interval, today, sendable))
+
+    ledger = _ledger_statuses(session, candidates)
+    planned: list[PlannedReminder] = []
+    for c in candidates:
+        policy = policies[c.plan.id]
+        state = states.get(c.action.id)
+        tz = zone(c.recipient.person.timezone, config.default_tz)
+        due_sent = ledger.get((c.action.id, c.lead.id, c.occ.due, "due", 0)) == "sent"
+        step = current_step(c.occ, c.today, calendar, policy, stopped=_stopped(state, c.occ, policy, tz),
+                            due_step_sent=due_sent, interval_days=c.interval)
+        if step is None:
+            continue
+        key = (c.action.id, c.lead.id, c.occ.due, step.kind, step.step)
+        planned.append(PlannedReminder(
+            action_id=c.action.id, person_id=c.lead.id, due_date=c.occ.due, kind=step.kind, step=step.step,
+            recipient_person_id=c.recipient.person.id, recipient_uid=c.recipient.person.slack_user_id or "",
+            recipient_tz=tz.key, sendable=c.sendable, status=ledger.get(key),
+            item={
+                "action_id": c.action.id, "ref": c.action.ref, "title": c.action.title, "plan": c.plan.name,
+                "due": c.occ.due.isoformat(), "kind": step.kind, "step": step.step, "family": c.occ.family,
+                "days": (c.occ.due - c.today).days, "rag": state.rag if state else None,
+                "recurrence": c.action.recurrence, "lead": c.lead.display_name,
+                "on_behalf_of": c.recipient.on_behalf_of.display_name if c.recipient.on_behalf_of else None,
+            },
+        ))
+    return planned
+
+
+def _ledger_statuses(session: Session, candidates: list[_Candidate]) -> dict[tuple, str]:
+    """Ledger statuses for the candidates' (action, person, due date) triples, in a few queries."""
+    triples = sorted({(c.action.id, c.lead.id, c.occ.due) for c in candidates})
+    out: dict[tuple, str] = {}
+    for start in range(0, len(triples), 400):
+        chunk = triples[start:start + 400]
+        rows = session.execute(
+            select(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date, ReminderEntry.kind,
+                   ReminderEntry.step, ReminderEntry.status)
+            .where(tuple_(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date).in_(chunk))
+        )
+        for action_id, person_id, due, kind, step, status in rows:
+            out[(action_id, person_id, due, kind, step)] = status
+    return out
+
+
+def unlinked_leads(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None) -> list[Person]:
+    """Leads of open actions with no Slack link (admins hear about them once a week)."""
+    config = config or PlannerConfig()
+    done_labels = complete_labels(session)
+    states = action_states(session, as_of=now)
+    rows = session.execute(
+        select(Action, Person).join(ActionLead, ActionLead.action_id == Action.id)
+        .join(Person, Person.id == ActionLead.person_id)
+        .where(Person.slack_user_id.is_(None))
+        .options(selectinload(Action.plan))
+    ).all()
+    people: dict[int, Person] = {}
+    for action, person in rows:
+        state = states.get(action.id)
+        if action.schedule == "done" or is_complete(action.plan, done_labels, state.rag if state else None):
+            continue
+        people[person.id] = person
+    return sorted(people.values(), key=lambda p: p.display_name.lower())

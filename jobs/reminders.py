@@ -1,0 +1,177 @@
+"""The reminder pass: plan, write the ledger, send; plus re-rendering a reminder once it is answered.
+
+``run_reminder_pass(session_factory, client, now)`` is what the worker's job, ``progressbot remind`` and
+the tests call. It is idempotent: run it twice at the same ``now`` and the second run sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.views.reminders import unlinked_message
+from jobs.calendar import local_today, may_send_now, zone
+from jobs.escalation import plan_escalations
+from jobs.lease import single_runner
+from jobs.ledger import SendStats, group_items, render, send_messages, sync_ledger, unique_items
+from jobs.planner import REMINDER_KINDS, PlannedReminder, PlannerConfig, plan_reminders, unlinked_leads
+from jobs.policy import Policy
+from jobs.sender import Pacer, Sender
+from storage.models import DigestPost, ReminderMessage, Role, Update
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "progressbot-sender"
+
+
+@dataclass
+class PassResult:
+    ran: bool = True  # False when another worker held the guard
+    planned: int = 0
+    new_entries: int = 0
+    skipped_entries: int = 0
+    messages: int = 0
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
+
+    def summary(self) -> str:
+        if not self.ran:
+            return "skipped: another worker is running a pass"
+        return (f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
+                f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}")
+
+
+def run_reminder_pass(session_factory: sessionmaker[Session], client: Any, now: dt.datetime, *,
+                      dry_run: bool = False, config: PlannerConfig | None = None, rate: float = 1.0,
+                      sender: Sender | None = None) -> PassResult:
+    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once."""
+    config = config or PlannerConfig()
+    if dry_run:
+        return preview(session_factory, now, config=config)
+    sender = sender or Sender(client, pacer=Pacer(rate))
+    result = PassResult()
+    with single_runner(session_factory, LOCK_NAME, now) as lease:
+        if lease is None:
+            return PassResult(ran=False)
+        with session_factory.begin() as session:
+            planned = plan_reminders(session, now, config=config)
+            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS)
+            escalations = plan_escalations(session, now, config=config)
+            esc = sync_ledger(session, escalations, now, kinds=("escalation",))
+            unlinked_ids = _queue_unlinked_notice(session, now, config)
+        result.planned = len(planned) + len(escalations)
+        result.new_entries = sync.new_entries + esc.new_entries
+        result.skipped_entries = sync.skipped_entries + esc.skipped_entries
+        ids = sync.message_ids + esc.message_ids + unlinked_ids
+        result.messages = len(ids)
+
+        def renew(done: int) -> None:
+            if done % 100 == 0:
+                lease.renew(now)
+
+        stats: SendStats = send_messages(session_factory, sender, ids, now, on_progress=renew)
+        result.sent, result.deferred, result.failed = stats.sent, stats.deferred, stats.failed
+    log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
+    return result
+
+
+def preview(session_factory: sessionmaker[Session], now: dt.datetime, *,
+            config: PlannerConfig | None = None) -> PassResult:
+    """What a pass would send at ``now``, rendered, without writing anything."""
+    config = config or PlannerConfig()
+    result = PassResult()
+    with session_factory() as session:
+        planned = plan_reminders(session, now, config=config) + plan_escalations(session, now, config=config)
+        due = [p for p in planned if p.sendable and p.status in (None, "pending", "skipped")]
+        result.planned = len(planned)
+        for (uid, kind), rows in group_items(due).items():
+            items = unique_items(rows)
+            text, blocks = render(kind, items, None)
+            result.previews.append({"to": uid, "kind": kind, "text": text, "blocks": blocks, "items": items})
+        people = unlinked_leads(session, now, config=config)
+        if people and _unlinked_due(session, now, config):
+            text, blocks = unlinked_message([p.display_name for p in people])
+            for uid in _admins(session):
+                result.previews.append({"to": uid, "kind": "unlinked", "text": text, "blocks": blocks, "items": []})
+        session.rollback()
+    result.messages = len(result.previews)
+    return result
+
+
+def _admins(session: Session) -> list[str]:
+    return list(session.scalars(select(Role.slack_user_id).where(Role.role == "admin").order_by(Role.id)))
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _unlinked_due(session: Session, now: dt.datetime, config: PlannerConfig) -> bool:
+    tz = zone(config.default_tz)
+    return may_send_now(now, tz, config.calendar, Policy().window)
+
+
+def _queue_unlinked_notice(session: Session, now: dt.datetime, config: PlannerConfig) -> list[int]:
+    """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week."""
+    if not _unlinked_due(session, now, config):
+        return []
+    people = unlinked_leads(session, now, config=config)
+    if not people:
+        return []
+    admins = _admins(session)
+    if not admins:
+        log.warning("%s leads are not linked to Slack and no admin is set to be told", len(people))
+        return []
+    week = iso_week(local_today(now, zone(config.default_tz)))
+    text, blocks = unlinked_message([p.display_name for p in people])
+    ids = []
+    for uid in admins:
+        try:
+            with session.begin_nested():
+                session.add(DigestPost(channel=f"unlinked:{uid}"[:64], week=week, status="sent", created_at=now,
+                                       posted_at=now))
+        except IntegrityError:
+            continue  # already told this week
+        message = ReminderMessage(slack_user_id=uid, kind="unlinked", status="pending", attempts=0,
+                                  created_at=now, payload={"text": text, "blocks": blocks, "items": [],
+                                                           "names": [p.display_name for p in people]})
+        session.add(message)
+        session.flush()
+        ids.append(message.id)
+    return ids
+
+
+def refresh_reminder_message(session: Session, client: Any, reminder_message_id: int) -> None:
+    """Re-render a sent reminder so actions answered since it went out show "Updated: <RAG>"."""
+    message = session.get(ReminderMessage, reminder_message_id)
+    if message is None or message.status != "sent" or not message.ts or not message.channel:
+        return
+    items = (message.payload or {}).get("items") or []
+    action_ids = [int(i["action_id"]) for i in items]
+    if not action_ids:
+        return
+    answered: dict[int, str] = {}
+    rows = session.execute(
+        select(Update.action_id, Update.rag, Update.submitted_at, Update.reminder_message_id)
+        .where(Update.action_id.in_(action_ids)).order_by(Update.submitted_at, Update.id))
+    for action_id, rag, submitted_at, answers in rows:
+        if answers == reminder_message_id or (message.sent_at is not None and submitted_at >= message.sent_at):
+            answered[action_id] = rag or "no RAG given"
+    text, blocks = render(message.kind, items, message.id, answered)
+    client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
+    message.payload = {**(message.payload or {}), "text": text, "blocks": blocks,
+                       "answered": {str(k): v for k, v in answered.items()}}
+
+
+def planned_for(session: Session, now: dt.datetime, config: PlannerConfig | None = None) -> list[PlannedReminder]:
+    """Reminders and escalations current at ``now`` (for tests and the CLI's dry run)."""
+    return plan_reminders(session, now, config=config) + plan_escalations(session, now, config=config)

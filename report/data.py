@@ -1,0 +1,225 @@
+"""The compiled board report: plain, frozen, JSON-serialisable dataclasses.
+
+Every renderer (DOCX, HTML, Markdown, JSON, PDF, Slack Block Kit) and every summary reads these and
+nothing else, so the formats cannot disagree. Dates are ISO strings ("2020-02-10") and instants ISO
+datetimes in the report's time zone, so ``dataclasses.asdict`` + ``json.dumps`` is the JSON format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Direction of travel against the baseline (the last version published before the report's as-of).
+IMPROVED = "improved"
+WORSE = "worse"
+UNCHANGED = "unchanged"
+NEW = "new"  # no RAG in the baseline, or the action did not exist then
+ARROWS = {IMPROVED: "↑", WORSE: "↓", UNCHANGED: "→", NEW: "new"}
+
+# Exception kinds, in the order a board reads them.
+EXC_RED = "red"
+EXC_OVERDUE = "overdue"
+EXC_STALE = "stale"
+EXC_CONTRADICTION = "contradiction"
+EXCEPTION_TITLES = {
+    EXC_RED: "Red",
+    EXC_OVERDUE: "Overdue (past due and not complete)",
+    EXC_STALE: "No update since the last published version",
+    EXC_CONTRADICTION: "Contradictions",
+}
+
+
+@dataclass(frozen=True)
+class RagKeyEntry:
+    label: str
+    colour: str  # "#RRGGBB"
+    meaning: str
+    is_complete: bool
+    rank: int  # 0 = worst
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One row of the document history: a published version, or one found in the imported plan."""
+
+    date: str
+    version: str
+    summary: str
+    author: str
+    source: str  # publish | import
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The latest progress text of an action, as of the report date."""
+
+    text: str
+    date: str
+    submitted_at: str
+    author: str
+    on_behalf_of: str
+    evidence_url: str | None
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    id: int
+    ref: str | None
+    title: str
+    depth: int  # 0 = top level
+
+    @property
+    def heading(self) -> str:
+        return f"{self.ref} {self.title}".strip() if self.ref else self.title
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: int
+    ref: str
+    title: str
+    outcome: str
+    section_path: tuple[str, ...]  # headings from the top-level section down
+    section_id: int | None
+    leads: tuple[str, ...]
+    timescale: str  # raw text, as written in the plan
+    due: str | None
+    schedule: str
+    progress: Progress | None
+    rag: str | None  # the latest RAG given at or before as-of; text-only updates keep it
+    rag_date: str | None
+    last_update: str | None  # date of the latest update of any kind
+    baseline_rag: str | None
+    direction: str | None  # IMPROVED | WORSE | UNCHANGED | NEW; None when nothing was published yet
+    overdue: bool
+    stale: bool
+    evidence: bool  # any update carried an evidence link
+    contradictions: tuple[str, ...]
+
+    @property
+    def arrow(self) -> str:
+        return ARROWS.get(self.direction or "", "")
+
+
+@dataclass(frozen=True)
+class RagCount:
+    label: str
+    count: int
+    percent: float  # of all actions in the group, one decimal
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Counts by RAG for a group of actions; ``no_rag`` counts actions with no RAG yet."""
+
+    total: int
+    counts: tuple[RagCount, ...]  # one per scheme state, worst → best
+    no_rag: int
+    no_rag_percent: float
+
+    def count(self, label: str) -> int:
+        return next((c.count for c in self.counts if c.label == label), 0)
+
+
+@dataclass(frozen=True)
+class SectionBreakdown:
+    section: str
+    breakdown: Breakdown
+
+
+@dataclass(frozen=True)
+class Baseline:
+    version: str
+    date: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """How the headline moved since the baseline."""
+
+    improved: int
+    worse: int
+    unchanged: int
+    new: int
+    # Per label: count now minus count at the baseline (labels worst → best, then "No RAG").
+    deltas: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Headline:
+    overall: Breakdown
+    sections: tuple[SectionBreakdown, ...]
+    baseline: Baseline | None
+    change: Change | None
+    overdue: int
+    stale: int
+    contradictions: int
+    sentence: str  # one sentence a chair could read out
+
+
+@dataclass(frozen=True)
+class ExceptionItem:
+    kind: str
+    action_id: int
+    ref: str
+    title: str
+    leads: tuple[str, ...]
+    rag: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """RAG counts at one published version (from its snapshot), or "Now" at the report's as-of."""
+
+    label: str
+    date: str
+    counts: tuple[RagCount, ...]
+    no_rag: int
+
+
+@dataclass(frozen=True)
+class UpdateEntry:
+    """An update submitted after ``ReportData.updates_since``: the "what changed" feed."""
+
+    action_id: int
+    ref: str
+    title: str
+    submitted_at: str
+    date: str
+    author: str
+    on_behalf_of: str
+    rag_before: str | None
+    rag_after: str | None
+    rag_given: str | None  # the RAG on this update itself (None for a text-only update)
+    text: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    plan_name: str
+    title: str
+    organisation: str
+    as_of: str  # ISO datetime in the report's time zone
+    as_of_date: str
+    rag_key: tuple[RagKeyEntry, ...]  # worst → best
+    scheme_name: str
+    history: tuple[HistoryRow, ...]
+    headline: Headline
+    exceptions: tuple[ExceptionItem, ...]
+    sections: tuple[SectionRef, ...]  # plan order
+    actions: tuple[ActionRow, ...]  # plan order
+    trend: tuple[TrendPoint, ...]
+    updates_since: str | None  # instant the ``recent_updates`` feed starts after
+    recent_updates: tuple[UpdateEntry, ...] = field(default=())
+
+    def key_entry(self, label: str | None) -> RagKeyEntry | None:
+        return next((k for k in self.rag_key if k.label == label), None)
+
+    def exceptions_of(self, kind: str) -> tuple[ExceptionItem, ...]:
+        return tuple(e for e in self.exceptions if e.kind == kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,101 @@
+"""Read a Word plan into blocks, walking the body in order so headings between tables are kept.
+
+Works on the XML rather than python-docx's ``row.cells`` because that API repeats the text of merged
+cells once per grid column (gridSpan) and per merged row (vMerge), which would duplicate actions.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.oxml.ns import qn
+
+from storage.errors import ImportFailed
+from storage.importers.model import Block, BodyText, Cell, Para, Table
+
+_NO_FILL = {None, "", "auto", "FFFFFF", "ffffff"}
+
+
+def read_docx_blocks(path: Path) -> list[Block]:
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFailed(f"{path.name}: not a readable Word document ({_reason(exc)})") from None
+    except Exception as exc:  # lxml errors from a truncated part have no common base worth naming
+        raise ImportFailed(f"{path.name}: not a readable Word document ({_reason(exc)})") from None
+    blocks: list[Block] = []
+    count = 0
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            para = _para(child)
+            if para.text.strip():
+                blocks.append(BodyText(para.text.strip(), para.bold, _style(child)))
+        elif child.tag == qn("w:tbl"):
+            count += 1
+            blocks.append(Table(_rows(child), name=f"table {count}"))
+    return blocks
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:120]
+
+
+def _style(p) -> str:
+    ppr = p.find(qn("w:pPr"))
+    style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+    return style.get(qn("w:val"), "") if style is not None else ""
+
+
+def _bold(rpr) -> bool:
+    if rpr is None:
+        return False
+    b = rpr.find(qn("w:b"))
+    return b is not None and b.get(qn("w:val"), "true") not in ("0", "false", "off")
+
+
+def _para(p) -> Para:
+    runs: list[tuple[str, bool]] = []
+    for r in p.iter(qn("w:r")):
+        bold = _bold(r.find(qn("w:rPr")))
+        text = []
+        for node in r:
+            if node.tag == qn("w:t"):
+                text.append(node.text or "")
+            elif node.tag == qn("w:tab"):
+                text.append("  ")
+            elif node.tag in (qn("w:br"), qn("w:cr")):
+                text.append("\n")
+        if text:
+            runs.append(("".join(text), bold))
+    ppr = p.find(qn("w:pPr"))
+    listed = ppr is not None and ppr.find(qn("w:numPr")) is not None
+    return Para(runs, listed)
+
+
+def _fill(tc) -> str | None:
+    shd = tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+    if shd is None:  # some exports shade the paragraph rather than the cell
+        shd = tc.find(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:shd')}")
+    fill = shd.get(qn("w:fill")) if shd is not None else None
+    return None if fill in _NO_FILL else fill.upper()
+
+
+def _rows(tbl) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for tr in tbl.iterchildren(qn("w:tr")):
+        row: list[Cell] = []
+        for tc in tr.iterchildren(qn("w:tc")):
+            tcpr = tc.find(qn("w:tcPr"))
+            span_el = tcpr.find(qn("w:gridSpan")) if tcpr is not None else None
+            span = int(span_el.get(qn("w:val"), "1")) if span_el is not None else 1
+            vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
+            # A vMerge "continue" cell shows the cell above: keep it empty, never repeat its text.
+            continued = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
+            paras = [] if continued else [_para(p) for p in tc.iterchildren(qn("w:p"))]
+            row.append(Cell(paras, None if continued else _fill(tc), span, continued))
+            row.extend(Cell(span=0) for _ in range(span - 1))
+        rows.append(row)
+    return rows

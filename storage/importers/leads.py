@@ -1,0 +1,56 @@
+"""Lead cells: which segments name people, how one cell names several, and which abbreviations the
+plan never explains."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_HARD_SPLIT = re.compile(r"\s*/\s*|\s*;\s*|\n+")
+# "," "&" and "and" also join words inside one role title ("Service Manager Quality, Practice and
+# Review"), so they only split a cell when every part is someone the plan or the database knows.
+_SOFT_SPLIT = re.compile(r"\s*,\s*|\s*&\s*|\s+and\s+", re.I)
+_ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\b")
+_NOTE_WORDS = re.compile(r"\b(to come|by exception|will|should|tbc|tbd|to be)\b", re.I)
+
+
+def key(text: str) -> str:
+    """The glossary key; the same normalisation as storage.people.alias_key."""
+    try:
+        from storage.people import alias_key
+    except ImportError:  # pragma: no cover - only while storage.people is being written
+        return re.sub(r"[^0-9a-z]", "", text.casefold())
+    return alias_key(text)
+
+
+def is_note(text: str) -> bool:
+    """A remark in the lead column ("Issues to come to GABB by exception.") rather than a lead."""
+    words = text.split()
+    if len(words) > 10:
+        return True
+    if text.rstrip().endswith((".", "!")) and len(words) >= 4:
+        return True
+    return len(words) >= 4 and bool(_NOTE_WORDS.search(text))
+
+
+def split_people(text: str, known: Callable[[str], bool]) -> list[str]:
+    people: list[str] = []
+    for part in _HARD_SPLIT.split(text):
+        part = part.strip(" ,.")
+        if not part:
+            continue
+        soft = [p.strip(" ,.") for p in _SOFT_SPLIT.split(part) if p.strip(" ,.")]
+        if len(soft) > 1 and all(known(p) for p in soft):
+            people.extend(soft)
+        else:
+            people.append(part)
+    return people
+
+
+def abbreviations(text: str) -> list[str]:
+    return _ABBREVIATION.findall(text)
+
+
+def standalone_parts(text: str) -> set[str]:
+    """The parts of a lead between "/", ";", ",", "&" and "and": "DCS and partners" -> {"DCS", "partners"}."""
+    return {p.strip(" ,.") for part in _HARD_SPLIT.split(text) for p in _SOFT_SPLIT.split(part)}

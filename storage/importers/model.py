@@ -1,0 +1,140 @@
+"""The format-neutral shape every reader produces, and the parsed plan the importer hands to storage.
+
+Readers (docx, xlsx, csv) only turn a file into ``Block``s: paragraphs and tables of ``Cell``s that
+keep what the plans encode meaning in (bold runs, paragraphs, fills). Everything else is shared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from storage.rag import RagScheme
+
+
+@dataclass
+class Para:
+    runs: list[tuple[str, bool]]  # (text, bold)
+    listed: bool = False  # a Word list item (numbering without a typed bullet)
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _ in self.runs)
+
+    @property
+    def bold(self) -> bool:
+        """Every visible character is bold (section headings, "Ofsted Improvement Action 3" tags)."""
+        visible = [(t, b) for t, b in self.runs if t.strip()]
+        return bool(visible) and all(b for _, b in visible)
+
+
+@dataclass
+class Cell:
+    paras: list[Para] = field(default_factory=list)
+    fill: str | None = None  # "RRGGBB" of the cell shading
+    span: int = 1  # grid columns covered (merged horizontally)
+    continued: bool = False  # merged with the cell above (vMerge): shows the text above, holds none
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.paras).strip()
+
+    @property
+    def bold(self) -> bool:
+        paras = [p for p in self.paras if p.text.strip()]
+        return bool(paras) and all(p.bold for p in paras)
+
+    @classmethod
+    def of(cls, text: str, *, bold: bool = False, fill: str | None = None) -> Cell:
+        lines = text.splitlines() if text else []
+        return cls([Para([(line, bold)]) for line in lines], fill)
+
+
+@dataclass
+class Table:
+    rows: list[list[Cell]]
+    name: str = ""  # "table 3", "sheet 'Plan'": for warnings
+
+
+@dataclass
+class BodyText:
+    text: str
+    bold: bool = False
+    style: str = ""
+
+
+Block = BodyText | Table
+
+
+@dataclass
+class ParsedSection:
+    kind: str  # recommendation | area | phase | section
+    title: str
+    ref: str | None = None
+    description: str = ""
+    parent: ParsedSection | None = None
+
+
+@dataclass
+class ParsedAction:
+    ref: str | None
+    title: str
+    text: str  # the full action text as written (tags and sub-items included)
+    section: ParsedSection | None = None
+    ref_generated: bool = False
+    outcome: str = ""
+    objective: str = ""
+    success_criteria: str = ""
+    leads: list[str] = field(default_factory=list)  # as written, split into people
+    lead_segments: list[str] = field(default_factory=list)  # the Lead cell's pieces, before splitting
+    timescale: str = ""
+    progress: str = ""
+    rag: str | None = None
+    rag_raw: str = ""  # the text or fill the RAG came from
+    where: str = ""  # "table 3 row 2": for warnings
+    lead_inherited: bool = False  # the Lead cell was empty: the lead of the action above was used
+
+    @property
+    def description(self) -> str:
+        parts = [self.text]
+        if self.objective:
+            parts.append(f"Objective: {self.objective}")
+        if self.success_criteria:
+            parts.append(f"Success criteria: {self.success_criteria}")
+        return "\n\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    abbreviation: str
+    title: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    issued: dt.date | None
+    version: str
+    summary: str
+    author: str
+
+
+@dataclass
+class ParsedPlan:
+    source_filename: str
+    title: str
+    organisation: str
+    reference_date: dt.date | None
+    start_date: dt.date | None
+    scheme: RagScheme
+    sections: list[ParsedSection]
+    actions: list[ParsedAction]
+    glossary: list[GlossaryEntry] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # The date the document speaks for (its latest issue, else its reference date): imported updates
+    # are recorded as of then.
+    document_date: dt.date | None = None
+    # Lead abbreviations the plan has no glossary entry for ("DCS"); the import warns about those the
+    # database cannot resolve either.
+    unexplained_abbreviations: list[str] = field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Read an Excel plan: each sheet becomes one table of cells (bold and fill kept, merges not repeated)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from storage.errors import ImportFailed
+from storage.importers.model import Block, Cell, Para, Table
+
+_NO_FILL = {None, "", "00000000", "FFFFFFFF", "00FFFFFF"}
+
+
+def read_xlsx_blocks(path: Path) -> list[Block]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFailed(f"{path.name}: not a readable Excel workbook ({str(exc)[:120]})") from None
+    except Exception as exc:  # openpyxl raises many types for a damaged part
+        raise ImportFailed(f"{path.name}: not a readable Excel workbook ({str(exc)[:120]})") from None
+    blocks: list[Block] = []
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        # Only the top-left cell of a merged range holds the value; the others must stay empty.
+        covered = {
+            (r, c): rng.max_col - rng.min_col + 1 if (r, c) == (rng.min_row, rng.min_col) else 0
+            for rng in sheet.merged_cells.ranges
+            for r in range(rng.min_row, rng.max_row + 1)
+            for c in range(rng.min_col, rng.max_col + 1)
+        }
+        rows = []
+        for row in sheet.iter_rows():
+            cells = []
+            for cell in row:
+                span = covered.get((cell.row, cell.column), 1)
+                if span == 0:
+                    cells.append(Cell(span=0))
+                    continue
+                cells.append(_cell(cell, span))
+            rows.append(cells)
+        blocks.append(Table(rows, name=f"sheet '{sheet.title}'"))
+    return blocks
+
+
+def _cell(cell, span: int) -> Cell:
+    value = cell.value
+    if value is None:
+        text = ""
+    elif hasattr(value, "strftime"):
+        text = value.strftime("%d %B %Y")  # a real date: write it the way plans do
+    else:
+        text = str(value)
+    bold = bool(cell.font and cell.font.b)
+    fill = None
+    if cell.fill is not None and cell.fill.fill_type == "solid":
+        rgb = cell.fill.fgColor.rgb if cell.fill.fgColor.type == "rgb" else None
+        if isinstance(rgb, str) and rgb.upper() not in _NO_FILL:
+            fill = rgb.upper()[-6:]
+    paras = [Para([(line, bold)]) for line in text.splitlines()]
+    return Cell(paras, fill, span)

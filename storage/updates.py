@@ -1,0 +1,243 @@
+"""Progress updates: recorded once, never edited, read back as an action's current state.
+
+The current state of an action (used by the report, the scheduler and Slack):
+
+- its **current RAG** is the RAG of the latest update that carries one: an update with text only
+  (a note, an import row with no RAG) keeps the previous RAG;
+- its **latest update** is simply the newest one, whatever it carries;
+- "latest" orders by ``submitted_at`` and then by ``id``, so two updates stamped with the same instant
+  resolve to the one recorded last.
+
+Nothing here edits an ``Update``: a correction is a new update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from storage.errors import InvalidInput
+from storage.models import Action, Person, Update
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 3000  # a Slack section holds 3,000 characters; longer updates could not be shown back
+EVIDENCE_LIMIT = 2000
+SOURCES = ("import", "slack", "cli")
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    update: Update
+    created: bool
+
+
+def _check_rag(action: Action, rag: str | None) -> str | None:
+    if rag is None or not str(rag).strip():
+        return None
+    from storage.rag import scheme_for_plan
+
+    scheme = scheme_for_plan(action.plan)
+    label = scheme.parse(rag)
+    if label is None:
+        raise InvalidInput(
+            f"unknown RAG {rag!r} for plan {action.plan.name!r}: choose one of {', '.join(scheme.labels)}",
+            field="rag",
+        )
+    return label
+
+
+def _check_text(text: str | None, *, rag: str | None, source: str) -> str:
+    text = (text or "").strip()
+    if not text and not (source == "import" and rag is not None):
+        # An imported row may carry only a RAG (the progress cell left empty); people must write something.
+        raise InvalidInput("the update has no text: say what has happened", field="text")
+    if len(text) > TEXT_LIMIT:
+        raise InvalidInput(
+            f"the update is {len(text):,} characters long; the limit is {TEXT_LIMIT:,} characters",
+            field="text",
+        )
+    return text
+
+
+def _check_evidence(url: str | None) -> str | None:
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise InvalidInput(f"the evidence link must be an http(s) address, got {url!r}", field="evidence")
+    if len(url) > EVIDENCE_LIMIT:
+        raise InvalidInput(
+            f"the evidence link is longer than {EVIDENCE_LIMIT:,} characters", field="evidence"
+        )
+    return url
+
+
+def _by_key(session: Session, key: str) -> Update | None:
+    return session.scalar(select(Update).where(Update.idempotency_key == key))
+
+
+def record_update(
+    session: Session,
+    action: Action,
+    *,
+    rag: str | None,
+    text: str,
+    source: str,
+    submitted_at: dt.datetime,
+    author: Person | None = None,
+    author_text: str = "",
+    on_behalf_of: Person | None = None,
+    evidence_url: str | None = None,
+    proposed_due: dt.date | None = None,
+    idempotency_key: str | None = None,
+    reminder_message_id: int | None = None,
+) -> RecordResult:
+    """Validate and append one update.
+
+    Raises InvalidInput with ``field`` = "rag" (listing the plan's labels), "text" (empty, or over
+    3,000 characters), "evidence" (not http/https), "source" or "submitted_at". The RAG is stored as
+    the scheme's canonical label ("g", "🟢" -> "Green"). A second call with the same
+    ``idempotency_key`` (a retried Slack submission, a re-run command) returns the first update with
+    ``created=False``, also when the two race: the insert runs in a SAVEPOINT and a unique-key
+    violation is answered with the row that won.
+    """
+    if source not in SOURCES:
+        raise InvalidInput(f"unknown update source {source!r}: one of {', '.join(SOURCES)}", field="source")
+    if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
+        raise InvalidInput("submitted_at must be an aware datetime", field="submitted_at")
+    if idempotency_key:
+        existing = _by_key(session, idempotency_key)
+        if existing is not None:
+            return RecordResult(existing, created=False)
+    label = _check_rag(action, rag)
+    clean_text = _check_text(text, rag=label, source=source)
+    url = _check_evidence(evidence_url)
+
+    update = Update(
+        action_id=action.id,
+        author=author,
+        author_text=(author_text or (author.display_name if author else ""))[:300],
+        on_behalf_of=on_behalf_of,
+        rag=label,
+        text=clean_text,
+        evidence_url=url,
+        proposed_due=proposed_due,
+        source=source,
+        submitted_at=submitted_at,
+        idempotency_key=idempotency_key or None,
+        reminder_message_id=reminder_message_id,
+    )
+    if action.id is None:
+        session.flush()
+        update.action_id = action.id
+    try:
+        with session.begin_nested():
+            session.add(update)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        existing = _by_key(session, idempotency_key)
+        if existing is None:
+            raise
+        return RecordResult(existing, created=False)
+    if "updates" in action.__dict__ and update not in action.updates:
+        # Keep an already-loaded collection in step without another query.
+        action.updates.append(update)
+    log.debug("recorded %s update %s for action %s (%s)", source, update.id, action.ref, label or "no RAG")
+    return RecordResult(update, created=True)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _newest_first():
+    return (Update.submitted_at.desc(), Update.id.desc())
+
+
+def latest_update(
+    session: Session, action: Action, *, as_of: dt.datetime | None = None, with_rag: bool = False
+) -> Update | None:
+    """The newest update of the action at ``as_of`` (default: all); ``with_rag`` for the newest with a RAG."""
+    query = select(Update).where(Update.action_id == action.id)
+    if as_of is not None:
+        query = query.where(Update.submitted_at <= as_of)
+    if with_rag:
+        query = query.where(Update.rag.is_not(None))
+    return session.scalar(query.order_by(*_newest_first()).limit(1))
+
+
+def current_rag(session: Session, action: Action, *, as_of: dt.datetime | None = None) -> str | None:
+    """The action's RAG now (or at ``as_of``): the latest update that carries one; None if none does."""
+    update = latest_update(session, action, as_of=as_of, with_rag=True)
+    return update.rag if update else None
+
+
+def latest_updates(
+    session: Session, plan_id: int, *, as_of: dt.datetime | None = None, with_rag: bool = True
+) -> dict[int, Update]:
+    """action id -> the update that gives the action's current state, in one query for the plan.
+
+    With ``with_rag`` (the default) that is the latest update carrying a RAG, so ``.rag`` is the
+    current RAG even when a text-only update came later; an action whose updates carry no RAG at all
+    gets its newest update. With ``with_rag=False`` it is simply the newest update. Ties on
+    ``submitted_at`` go to the higher id (recorded last). Actions without updates are absent.
+    """
+    order = [*_newest_first()]
+    if with_rag:
+        order.insert(0, case((Update.rag.is_(None), 1), else_=0))
+    ranked = (
+        select(Update.id, func.row_number().over(partition_by=Update.action_id, order_by=order).label("n"))
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan_id)
+    )
+    if as_of is not None:
+        ranked = ranked.where(Update.submitted_at <= as_of)
+    ranked = ranked.subquery()
+    rows = session.scalars(
+        select(Update)
+        .join(ranked, ranked.c.id == Update.id)
+        .where(ranked.c.n == 1)
+        .options(selectinload(Update.author), selectinload(Update.on_behalf_of))
+    )
+    return {u.action_id: u for u in rows}
+
+
+def current_rags(session: Session, plan_id: int, *, as_of: dt.datetime | None = None) -> dict[int, str]:
+    """action id -> current RAG label, for every action of the plan that has one (one query)."""
+    return {aid: u.rag for aid, u in latest_updates(session, plan_id, as_of=as_of).items() if u.rag}
+
+
+def history(session: Session, action: Action) -> list[Update]:
+    """Every update of the action, oldest first: the audit trail."""
+    return list(
+        session.scalars(
+            select(Update)
+            .where(Update.action_id == action.id)
+            .options(selectinload(Update.author), selectinload(Update.on_behalf_of))
+            .order_by(Update.submitted_at, Update.id)
+        )
+    )
+
+
+def updates_since(
+    session: Session, plan_id: int, since: dt.datetime, *, until: dt.datetime | None = None
+) -> list[Update]:
+    """The plan's updates submitted at or after ``since`` (and at or before ``until``), oldest first."""
+    query = (
+        select(Update)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan_id, Update.submitted_at >= since)
+        .options(selectinload(Update.action), selectinload(Update.author), selectinload(Update.on_behalf_of))
+        .order_by(Update.submitted_at, Update.id)
+    )
+    if until is not None:
+        query = query.where(Update.submitted_at <= until)
+    return list(session.scalars(query))

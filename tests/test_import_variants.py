@@ -1,0 +1,187 @@
+"""Plans nobody here has seen, built in the styles councils use: ref columns, glossaries, symbol keys,
+fills only, merged cells, Excel and CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from plan_builders import fill_plan_xlsx, merged_plan_docx, phase_plan_docx, text_plan_csv, two_sheet_xlsx
+
+from storage.importers import read_plan
+from storage.plans import import_plan, plan_payload
+
+pytestmark = pytest.mark.storage
+
+NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
+
+
+def _import(session, path):
+    result = import_plan(session, read_plan(path), plan_name=None, now=NOW)
+    return plan_payload(session, result.plan, warnings=result.warnings)
+
+
+def _rows(payload):
+    return [(a["ref"], a["title"], a["leads"], a["due"], a["rag"]) for a in payload["actions"]]
+
+
+def test_phase_plan_with_glossary_symbols_and_duplicate_refs(session, tmp_path):
+    payload = _import(session, phase_plan_docx(tmp_path / "phase-plan.docx"))
+    assert payload["plan"]["rag_scheme"]["name"] == "five-state"
+    assert payload["plan"]["title"] == "Children's Services Improvement Plan"
+    assert payload["plan"]["organisation"] == "Anytown Council"
+    meanings = {s["label"]: s["meaning"] for s in payload["plan"]["rag_scheme"]["states"]}
+    assert meanings["Ahead"] == "Ahead of schedule"
+    assert _rows(payload) == [
+        ("1.1", "Recruit permanent team managers", ["Sam Patel"], "2024-03-31", "On track"),
+        ("1.2", "Launch the practice model", ["Sam Patel", "Alex Khan", "Pat Jones"], None, "Completed"),
+        ("1.2 (2)", "Refresh the supervision policy", [], "2024-06-30", "Not started or behind"),
+        ("1.3", "Audit all child protection plans", ["Alex Khan", "Pat Jones"], "2024-09-30", "Delayed"),
+        ("2.1", "Embed the quality assurance framework", ["Sam Patel"], "2024-06-30", "Ahead"),
+        ("2.2", "Publish the sufficiency strategy", ["Jo Bloggs"], "2024-11-30", None),
+    ]
+    by_ref = {a["ref"]: a for a in payload["actions"]}
+    assert by_ref["1.1"]["description"] == "Recruit permanent team managers. Reduce agency use."
+    assert by_ref["1.2"]["schedule"] == "recurring" and by_ref["1.2"]["recurrence"] == "quarterly"
+    assert by_ref["1.3"]["progress"] == "Half done\nAudit tool agreed with partners"
+    assert [a["section"] for a in payload["actions"]] == ["Phase 1: Stabilise"] * 4 + ["Phase 2: Embed"] * 2
+    assert payload["warnings"] == [
+        "table 3 row 4: unknown RAG 'Banana' (the plan's scheme is Not started or behind, Delayed, On track, "
+        "Ahead, Completed); left empty",
+        "table 2 row 5: duplicate ref 1.2: this one is stored as '1.2 (2)'",
+        "lead 'HoS' could be Chris Lee or Robin Fox: not linked; say who with `progressbot leads link`",
+    ]
+
+
+def test_merged_cells_inline_letter_refs_text_and_fill_rag(session, tmp_path):
+    payload = _import(session, merged_plan_docx(tmp_path / "merged.docx"))
+    assert _rows(payload) == [
+        ("A", "Weekly front door audits", ["Head of Early Help"], None, "Green"),
+        ("B", "Publish a threshold document", ["Head of Early Help"], "2022-07-31", "Red"),
+        ("C", "Train all staff", ["Principal Social Worker"], "2022-04-01", "Amber"),
+    ]
+    # The spanned heading row is a section, not three copies of its text; vMerge gives B its lead
+    # without a guess warning.
+    assert [s["title"] for s in payload["plan"]["sections"]] == ["Theme 1: Leadership", "Leaders know the front door"]
+    assert payload["actions"][0]["schedule"] == "recurring"
+    assert payload["warnings"] == []
+
+
+def test_xlsx_plan_with_fill_only_rag(session, tmp_path):
+    payload = _import(session, fill_plan_xlsx(tmp_path / "westvale.xlsx"))
+    assert _rows(payload) == [
+        ("1", "Stabilise the workforce", ["Head of Service"], "2024-04-30", "Red"),
+        ("2", "Launch a recruitment campaign", ["Head of Service"], "2024-05-31", "Amber"),
+        ("3", "Create an academy", ["Principal Social Worker"], "2024-06-30", "Green"),
+        ("4", "Review pay", ["HR Business Partner"], None, "Blue"),
+        ("5", "Agree the budget", ["Finance Lead"], "2024-09-30", None),
+    ]
+    assert payload["actions"][3]["schedule"] == "done"
+    assert payload["plan"]["sections"] == [{"kind": "area", "ref": "1", "title": "Area 1 - Workforce"}]
+    assert payload["warnings"] == []
+
+
+def test_csv_plan_with_text_rag(session, tmp_path):
+    payload = _import(session, text_plan_csv(tmp_path / "exploitation.csv"))
+    assert _rows(payload) == [
+        ("1", "Improve return home interviews so every child is seen", ["Head of Exploitation"], "2024-12-31",
+         "Amber"),
+        # "&" only splits leads that are all known people: neither is yet, so it stays one lead
+        ("2", "Refresh the missing protocol", ["Head of Exploitation & Head of Safeguarding"], "2024-10-31", "Green"),
+        ("3", "Publish the annual report", ["Business Manager"], None, "Blue"),
+        ("3 (2)", "Publish the summary", ["Business Manager"], None, "Red"),
+    ]
+    assert payload["warnings"][0] == "csv row 5: duplicate ref 3: this one is stored as '3 (2)'"
+
+
+def test_csv_semicolons_and_cp1252(session, tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_bytes("No.;Action;Lead officer;Timescale;RAG\n1;Review caf\xe9 contract;Head of Estates;March 2025;R\n"
+                     .encode("cp1252"))
+    payload = _import(session, path)
+    assert _rows(payload) == [("1", "Review café contract", ["Head of Estates"], "2025-03-31", "Red")]
+
+
+def test_glossary_splits_comma_leads_only_when_all_are_known(tmp_path):
+    parsed = read_plan(phase_plan_docx(tmp_path / "p.docx"))
+    assert parsed.actions[3].leads == ["OD", "DCS"]
+    assert [g.abbreviation for g in parsed.glossary] == ["DM (CIN)", "OD", "DCS", "HoS", "HoS"]
+
+
+def test_xlsx_key_below_actions_and_glossary_sheet(session, tmp_path):
+    payload = _import(session, two_sheet_xlsx(tmp_path / "two-sheets.xlsx"))
+    assert _rows(payload) == [
+        ("1", "Refresh the threshold document", ["Mo Ahmed", "Lee Chan"], "2025-06-30", "Amber"),
+        ("2", "Run a multi-agency audit", ["Mo Ahmed", "Lee Chan"], "2025-09-30", "Red"),
+        # "&" splits here because both sides are in the glossary
+        # no date anywhere in the workbook: "Immediate" is read against the import day (and warned)
+        ("3", "Set up the board", ["Pat Jones", "Lee Chan"], "2026-11-23", "Blue"),
+    ]
+    assert payload["warnings"] == [
+        "the document gives no date: short timescales ('May 23', 'within 3 months') are read against today; "
+        "pass --reference-date to fix that"]
+    states = {s["label"]: (s["meaning"], s["is_complete"]) for s in payload["plan"]["rag_scheme"]["states"]}
+    assert states == {"Red": ("Not on track", False), "Amber": ("Some delay, recoverable", False),
+                      "Green": ("On track", False), "Blue": ("Completed and evidenced", True)}
+
+
+@pytest.mark.parametrize(
+    ("rows", "scheme", "expected"),
+    [
+        # the 2019 Stockton key: colour cells empty, matched by meaning
+        ([("", "This action is achieved"), ("", "The action is on track to achieve"),
+          ("", "The action is not yet on track")], "rag",
+         {"Green": ("This action is achieved", True), "Amber": ("The action is on track to achieve", False),
+          "Red": ("The action is not yet on track", False)}),
+        ([("", "Complete"), ("", "On track"), ("", "At risk of delay"), ("", "Off track")], "brag",
+         {"Blue": ("Complete", True), "Green": ("On track", False), "Amber": ("At risk of delay", False),
+          "Red": ("Off track", False)}),
+        ([("✓", "Done"), ("X", "Not started or behind"), ("-", "On track"), ("↓", "Delayed"), ("↑", "Ahead")],
+         "five-state", {"Completed": ("Done", True), "On track": ("On track", False)}),
+        ([("Red", "Significant concerns"), ("Amber", "Some concerns"), ("Green", "On track")], "rag",
+         {"Red": ("Significant concerns", False), "Green": ("On track", False)}),
+    ],
+)
+def test_scheme_from_key(rows, scheme, expected):
+    from storage.importers.model import Cell
+    from storage.importers.ragkey import scheme_from_key
+
+    result, notes = scheme_from_key([[Cell.of(a), Cell.of(b)] for a, b in rows])
+    assert result.name == scheme and notes == []
+    for label, (meaning, complete) in expected.items():
+        assert (result.state(label).meaning, result.state(label).is_complete) == (meaning, complete)
+
+
+def test_scheme_from_key_by_fill(tmp_path):
+    from storage.importers.model import Cell
+    from storage.importers.ragkey import scheme_from_key
+
+    rows = [[Cell(fill="00B050"), Cell.of("Delivered")], [Cell(fill="FFC000"), Cell.of("Slipping")],
+            [Cell(fill="C00000"), Cell.of("Stuck")]]
+    result, _ = scheme_from_key(rows)
+    assert result.name == "rag"
+    assert [result.state(x).meaning for x in ("Red", "Amber", "Green")] == ["Stuck", "Slipping", "Delivered"]
+    assert result.is_complete("Green")
+
+
+def test_plain_dotted_refs_in_the_action_cell(session, tmp_path):
+    import docx
+    from plan_builders import add_table
+
+    doc = docx.Document()
+    doc.add_paragraph("Eastport City Council Improvement Plan, May 2024")
+    add_table(doc, [
+        ["Actions", "Lead Officer", "Deadline", "RAG rating"],
+        ["1.1 Review the front door\nTriage in one place", "Head of MASH", "Jun 24", "Green"],
+        ["1.2 Recruit two social workers", "Head of MASH", "Sep 24", "Amber"],
+        ["Interim cover in place", "", "", ""],
+        ["2.1 Publish the strategy", "Head of Strategy", "Dec 24", "Red"],
+    ])
+    doc.save(str(tmp_path / "eastport.docx"))
+    payload = _import(session, tmp_path / "eastport.docx")
+    assert _rows(payload) == [
+        ("1.1", "Review the front door", ["Head of MASH"], "2024-06-30", "Green"),
+        ("1.2", "Recruit two social workers", ["Head of MASH"], "2024-09-30", "Amber"),
+        ("2.1", "Publish the strategy", ["Head of Strategy"], "2024-12-31", "Red"),
+    ]
+    assert payload["actions"][1]["description"] == "Recruit two social workers\nInterim cover in place"
