@@ -41,7 +41,9 @@ def create_app(
     """The app for HTTP mode (signatures verified) or Socket Mode (the socket is already authenticated)."""
     install_redaction(settings)
     client = client or make_client(settings)
-    services = Services(settings=settings, session_factory=session_factory, client=client, clock=clock or utc_now)
+    services = Services(
+        settings=settings, session_factory=session_factory, client=client, clock=clock or utc_now
+    )
     listener_executor = ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="slack-listener")
     app = App(
         client=client,
@@ -56,7 +58,9 @@ def create_app(
     register_all(app, services)
     # For a clean shutdown (and tests): drain listener threads, then the work queued after ack().
     app.progressbot_services = services  # type: ignore[attr-defined]
-    app.progressbot_shutdown = lambda: (listener_executor.shutdown(wait=True),  # type: ignore[attr-defined]
-                                        services.executor.shutdown(wait=True))
+    app.progressbot_shutdown = lambda: (
+        listener_executor.shutdown(wait=True),  # type: ignore[attr-defined]
+        services.executor.shutdown(wait=True),
+    )
     log.debug("Slack app built (socket_mode=%s, api=%s)", socket_mode, settings.slack_api_url)
     return app

@@ -31,7 +31,7 @@ def parse_command(text: str) -> Command:
     words = raw.split()
     if not words or words[0].lower() in ("help", "?"):
         return Command("help", raw=raw)
-    verb, rest = words[0].lower(), raw[len(words[0]):].strip()
+    verb, rest = words[0].lower(), raw[len(words[0]) :].strip()
     if verb in ("mine", "my", "me") and not rest:
         return Command("mine", raw=raw)
     if verb in ("action", "show", "update") and rest and len(rest.split()) == 1:

@@ -64,7 +64,9 @@ def sync_leads(session: Session, client: WebClient) -> SyncResult:
     result = SyncResult()
     lead_ids = set(session.scalars(select(ActionLead.person_id)))
     people = [p for p in session.scalars(select(Person).order_by(Person.display_name)) if p.id in lead_ids]
-    taken = {p.slack_user_id: p for p in session.scalars(select(Person).where(Person.slack_user_id.is_not(None)))}
+    taken = {
+        p.slack_user_id: p for p in session.scalars(select(Person).where(Person.slack_user_id.is_not(None)))
+    }
     unlinked = [p for p in people if not p.slack_user_id]
     by_name_needed: list[Person] = []
 
@@ -108,17 +110,25 @@ def sync_leads(session: Session, client: WebClient) -> SyncResult:
                 person.timezone = tz
                 result.timezones += 1
     session.flush()
-    log.info("leads sync: %d linked, %d ambiguous, %d not found", len(result.linked), len(result.ambiguous),
-             len(result.not_found))
+    log.info(
+        "leads sync: %d linked, %d ambiguous, %d not found",
+        len(result.linked),
+        len(result.ambiguous),
+        len(result.not_found),
+    )
     return result
 
 
-def _link(person: Person, user: dict[str, Any], how: str, taken: dict[str, Person], result: SyncResult) -> None:
+def _link(
+    person: Person, user: dict[str, Any], how: str, taken: dict[str, Person], result: SyncResult
+) -> None:
     uid = user["id"]
     other = taken.get(uid)
     if other is not None and other.id != person.id:
         result.ambiguous.append((person.display_name, [uid]))
-        log.info("leads sync: %s matches %s, already linked to %s", person.display_name, uid, other.display_name)
+        log.info(
+            "leads sync: %s matches %s, already linked to %s", person.display_name, uid, other.display_name
+        )
         return
     person.slack_user_id = uid
     taken[uid] = person

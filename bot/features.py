@@ -1,8 +1,9 @@
 """What each request does, as plain functions of ``Services``: listeners stay thin and call these.
 
-Each function opens its own short transaction (``with services.session_factory.begin()``) and does
-its Slack calls after the transaction has committed, so a failed Slack call never leaves a half-done
-database write and a failed write never leaves a message claiming success.
+Each function opens its own short transaction (``services.transaction`` when it writes, a plain
+``session_factory.begin()`` when it only reads) and makes its Slack calls after the transaction has
+committed, so a failed Slack call never leaves a half-done write and a failed write never leaves a
+message claiming success.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ from storage.people import grant_role, link_person, person_for_slack_user, set_a
 
 log = logging.getLogger(__name__)
 
-OUTSIDER = Forbidden(OUTSIDER_TEXT)
-
 
 def _known(session: Session, uid: str) -> Viewer:
     who = viewer(session, uid)
@@ -47,8 +46,10 @@ def the_plan(session: Session) -> Plan:
     if not plans:
         raise NotFound("No plan has been imported yet.")
     if len(plans) > 1:
-        raise NotFound(f"There are {len(plans)} plans ({', '.join(p.name for p in plans)}); "
-                       "summaries and reports in Slack work with one plan at a time for now.")
+        raise NotFound(
+            f"There are {len(plans)} plans ({', '.join(p.name for p in plans)}); "
+            "summaries and reports in Slack work with one plan at a time for now."
+        )
     return plans[0]
 
 
@@ -62,7 +63,9 @@ def quick_command(services: Services, uid: str, command: Command) -> Reply:
 def _quick(services: Services, session: Session, uid: str, command: Command) -> Reply:
     who = viewer(session, uid)
     if command.name in ("help", "unknown"):
-        return messages.help_reply(unknown=command.raw if command.name == "unknown" else None, admin=who.admin)
+        return messages.help_reply(
+            unknown=command.raw if command.name == "unknown" else None, admin=who.admin
+        )
     if not is_known(session, who):
         return messages.text_reply(OUTSIDER_TEXT)
     handler = {
@@ -78,8 +81,9 @@ def _quick(services: Services, session: Session, uid: str, command: Command) -> 
 
 def _mine(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
     if who.person is None:
-        return messages.text_reply("You're not linked to a lead in the plan. An admin can link you with "
-                                   "`/progress link NAME @you`.")
+        return messages.text_reply(
+            "You're not linked to a lead in the plan. An admin can link you with `/progress link NAME @you`."
+        )
     cards = cards_for_person(session, who.person, services.settings.tz)
     return messages.mine_reply(cards, services.today(), name=who.person.display_name)
 
@@ -93,7 +97,9 @@ def _action(services: Services, session: Session, who: Viewer, command: Command)
         can_update = True
     except Forbidden:
         can_update = False
-    return messages.action_reply(card(load_action(session, action.id), services.settings.tz), can_update=can_update)
+    return messages.action_reply(
+        card(load_action(session, action.id), services.settings.tz), can_update=can_update
+    )
 
 
 def _away(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
@@ -106,16 +112,23 @@ def _away(services: Services, session: Session, who: Viewer, command: Command) -
         return messages.text_reply("Welcome back: reminders come to you again.")
     until = parse_day(when, today=services.today(), field_name="until")
     if until < services.today():
-        raise InvalidInput(f"{until:%-d %b %Y} is in the past; give the day you are back to work.", field="until")
+        raise InvalidInput(
+            f"{until:%-d %b %Y} is in the past; give the day you are back to work.", field="until"
+        )
     deputy = None
     if deputy_uid:
         deputy = person_for_slack_user(session, str(deputy_uid))
         if deputy is None:
-            raise NotFound(f"<@{deputy_uid}> isn't linked to a lead yet; an admin can link them with "
-                           "`/progress link NAME @user`.")
+            raise NotFound(
+                f"<@{deputy_uid}> isn't linked to a lead yet; an admin can link them with "
+                "`/progress link NAME @user`."
+            )
     set_away(session, who.person, until, deputy)
-    cover = f"Reminders go to <@{deputy.slack_user_id}> until then." if deputy else \
-        "Reminders wait until you are back."
+    cover = (
+        f"Reminders go to <@{deputy.slack_user_id}> until then."
+        if deputy
+        else "Reminders wait until you are back."
+    )
     return messages.text_reply(f"You're away until {until:%A %-d %B %Y}. {cover}")
 
 
@@ -146,12 +159,16 @@ def _grant(services: Services, session: Session, who: Viewer, command: Command) 
 # --- the update modal ---------------------------------------------------------------------------
 
 
-def _modal_for(services: Services, session: Session, uid: str, action: Action, reminder_message_id: int | None) -> dict:
+def _modal_for(
+    services: Services, session: Session, uid: str, action: Action, reminder_message_id: int | None
+) -> dict:
     _known(session, uid)
     action = load_action(session, action.id)
-    action_card, scheme, rights = modal_card(session, uid, action, today=services.today(), tz=services.settings.tz)
+    action_card, scheme, rights = modal_card(session, uid, action, tz=services.settings.tz)
     behalf = rights.on_behalf_of.display_name if rights.on_behalf_of else ""
-    return update_modal(action_card, scheme, ModalMetadata(action.id, reminder_message_id), on_behalf_of=behalf)
+    return update_modal(
+        action_card, scheme, ModalMetadata(action.id, reminder_message_id), on_behalf_of=behalf
+    )
 
 
 def open_update_modal_for_ref(services: Services, uid: str, ref: str, trigger_id: str) -> None:
@@ -161,8 +178,9 @@ def open_update_modal_for_ref(services: Services, uid: str, ref: str, trigger_id
     services.client.views_open(trigger_id=trigger_id, view=view)
 
 
-def open_update_modal_for_button(services: Services, uid: str, action_id: int, reminder_message_id: int | None,
-                                 trigger_id: str) -> None:
+def open_update_modal_for_button(
+    services: Services, uid: str, action_id: int, reminder_message_id: int | None, trigger_id: str
+) -> None:
     with services.session_factory.begin() as session:
         view = _modal_for(services, session, uid, load_action(session, action_id), reminder_message_id)
     services.client.views_open(trigger_id=trigger_id, view=view)
@@ -209,10 +227,12 @@ def summary(services: Services, uid: str, command: Command) -> Reply:
     if len(matches) != 1:
         names = ", ".join(escape(g.name) for g in grouped.groups[:20])
         what = "several" if matches else "no"
-        return messages.text_reply(f"There are {what} {kind}s matching “{escape(str(command.args['name']))}”. "
-                                   f"Try one of: {names}")
-    return summary_views.group_reply(f"{kind.title()}: {matches[0].name}", matches[0], grouped.rag_key,
-                                     grouped.as_of_date)
+        return messages.text_reply(
+            f"There are {what} {kind}s matching “{escape(str(command.args['name']))}”. Try one of: {names}"
+        )
+    return summary_views.group_reply(
+        f"{kind.title()}: {matches[0].name}", matches[0], grouped.rag_key, grouped.as_of_date
+    )
 
 
 @dataclass(frozen=True)
@@ -241,18 +261,26 @@ def render_report(services: Services, uid: str, fmt: str) -> ReportFile:
         try:
             content = render_pdf(data)
         except PdfUnavailable as exc:
-            raise InvalidInput(f"PDF isn't available on this server: {exc}. Try `/progress report docx`.",
-                               field="format") from None
-    return ReportFile(content, f"{data.plan_name}-{data.as_of_date}.{fmt}", f"{data.title or data.plan_name} "
-                      f"({data.as_of_date})")
+            raise InvalidInput(
+                f"PDF isn't available on this server: {exc}. Try `/progress report docx`.", field="format"
+            ) from None
+    return ReportFile(
+        content,
+        f"{data.plan_name}-{data.as_of_date}.{fmt}",
+        f"{data.title or data.plan_name} ({data.as_of_date})",
+    )
 
 
 def send_report(services: Services, uid: str, fmt: str) -> None:
     """Render (slow) and upload with files_upload_v2 to the person's DM with the app."""
     report = render_report(services, uid, fmt)
-    services.client.files_upload_v2(channel=services.dm_channel(uid), content=report.content,
-                                    filename=report.filename, title=report.title,
-                                    initial_comment="Here is the board report you asked for.")
+    services.client.files_upload_v2(
+        channel=services.dm_channel(uid),
+        content=report.content,
+        filename=report.filename,
+        title=report.title,
+        initial_comment="Here is the board report you asked for.",
+    )
     log.info("report %s sent to %s (%d bytes)", report.filename, uid, len(report.content))
 
 

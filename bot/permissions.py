@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,8 +22,10 @@ from storage.people import person_for_slack_user
 ADMIN = "admin"
 BOARD = "board"
 
-NOT_YOURS = ("You can only update the actions you lead (or are a delegate for). "
-             "Try `/progress mine` to see yours, or ask an admin.")
+NOT_YOURS = (
+    "You can only update the actions you lead (or are a delegate for). "
+    "Try `/progress mine` to see yours, or ask an admin."
+)
 BOARD_ONLY = "Only board members and admins can see that. Try `/progress mine` for your own actions."
 ADMIN_ONLY = "Only admins can do that."
 
@@ -77,7 +78,7 @@ def _covered_leads(session: Session, person: Person) -> list[Person]:
     return list(session.scalars(select(Person).where(Person.deputy_id == person.id)))
 
 
-def update_rights(session: Session, who: Viewer, action: Action, *, today: dt.date | None = None) -> UpdateRights:
+def update_rights(session: Session, who: Viewer, action: Action) -> UpdateRights:
     """Raise Forbidden unless ``who`` may update ``action``; say whose behalf it is recorded on."""
     leads = [al for al in action.leads]
     if who.person is not None:

@@ -27,14 +27,15 @@ _LOAD = (
 # every modal submission takes before its acknowledgement.
 _LOAD_BRIEF = (
     joinedload(Action.leads).joinedload(ActionLead.person),
-    joinedload(Action.plan).joinedload(Plan.rag_states),
+    joinedload(Action.plan).selectinload(Plan.rag_states),
 )
 
 
 def _summary(update: Update, tz: dt.tzinfo) -> UpdateSummary:
     author = update.author.display_name if update.author else update.author_text
-    return UpdateSummary(rag=update.rag, text=update.text, date=update.submitted_at.astimezone(tz).date(),
-                         author=author)
+    return UpdateSummary(
+        rag=update.rag, text=update.text, date=update.submitted_at.astimezone(tz).date(), author=author
+    )
 
 
 def card(action: Action, tz: dt.tzinfo, *, brief: bool = False) -> ActionCard:
@@ -105,8 +106,9 @@ def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[Ac
 def cards_for_actions(session: Session, action_ids: list[int], tz: dt.tzinfo) -> list[ActionCard]:
     if not action_ids:
         return []
-    actions = session.scalars(select(Action).where(Action.id.in_(action_ids)).options(*_LOAD)
-                              .order_by(Action.position))
+    actions = session.scalars(
+        select(Action).where(Action.id.in_(action_ids)).options(*_LOAD).order_by(Action.position)
+    )
     return [card(a, tz) for a in actions]
 
 

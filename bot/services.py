@@ -31,6 +31,10 @@ def utc_now() -> dt.datetime:
 
 
 T = TypeVar("T")
+# Few threads on purpose: writes take turns anyway, and every extra runnable thread takes interpreter
+# time from the threads that acknowledge requests.
+AFTER_ACK_THREADS = 4
+MAX_DEFER_SECONDS = 0.25
 _SQLITE_WRITER = threading.Lock()
 WRITE_ATTEMPTS = 5
 
@@ -51,9 +55,28 @@ class Services:
     # sent acknowledgement when a listener raises after ack(), which would turn a delivered answer into a
     # timeout. Errors go to the same handler as @app.error (set by bot.listeners.errors.register).
     executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-after-ack"))
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=AFTER_ACK_THREADS, thread_name_prefix="slack-after-ack"
+        )
+    )
     on_error: Callable[[Exception, dict], None] | None = None
     _sqlite: bool | None = field(default=None, repr=False)
+    # Requests not yet acknowledged; work after ack() waits (a little) for them, see ``after_ack``.
+    _in_flight: int = field(default=0, repr=False)
+    _quiet: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    @contextlib.contextmanager
+    def acknowledging(self):
+        """Wrap the handling of one HTTP request up to its acknowledgement (``bot.wsgi`` does)."""
+        with self._quiet:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._quiet.notify_all()
 
     def transaction(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` in one transaction; re-run it whole when SQLite reports a write conflict.
@@ -85,6 +108,10 @@ class Services:
         """Run ``fn`` once the acknowledgement has gone; failures reach the person like any other."""
 
         def run() -> None:
+            # Acknowledgements first: Slack gives them 3 s and retries or shows an error after that,
+            # while this work only has to happen soon. Under a burst it waits, but never long.
+            with self._quiet:
+                self._quiet.wait_for(lambda: self._in_flight == 0, timeout=MAX_DEFER_SECONDS)
             try:
                 fn(*args, **kwargs)
             except Exception as exc:  # handed to the one error handler, which logs and tells the person
@@ -115,8 +142,10 @@ class Services:
             return
         refresh = getattr(reminders, "refresh_reminder_message", None)
         if refresh is None:
-            log.info("jobs.reminders has no refresh_reminder_message; reminder %s not refreshed",
-                     reminder_message_id)
+            log.info(
+                "jobs.reminders has no refresh_reminder_message; reminder %s not refreshed",
+                reminder_message_id,
+            )
             return
         from slack_sdk.errors import SlackApiError
 

@@ -18,7 +18,9 @@ CONNECTION_RETRIES = 2
 TIMEOUT_SECONDS = 30
 
 
-def retry_handlers(*, rate_limit_retries: int = RATE_LIMIT_RETRIES, connection_retries: int = CONNECTION_RETRIES):
+def retry_handlers(
+    *, rate_limit_retries: int = RATE_LIMIT_RETRIES, connection_retries: int = CONNECTION_RETRIES
+):
     return [
         RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
         ConnectionErrorRetryHandler(max_retry_count=connection_retries),
@@ -36,5 +38,7 @@ def make_client(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=TIMEOUT_SECONDS,
-        retry_handlers=retry_handlers(rate_limit_retries=rate_limit_retries, connection_retries=connection_retries),
+        retry_handlers=retry_handlers(
+            rate_limit_retries=rate_limit_retries, connection_retries=connection_retries
+        ),
     )

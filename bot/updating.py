@@ -58,40 +58,83 @@ def _colour(scheme: RagScheme, label: str | None) -> str | None:
         return None
 
 
-def _store(session: Session, action: Action, uid: str, *, rag: str | None, text: str, now: dt.datetime,
-           today: dt.date, key: str, reminder_message_id: int | None, evidence_url: str | None = None,
-           proposed_due: dt.date | None = None) -> Stored:
+def _store(
+    session: Session,
+    action: Action,
+    uid: str,
+    *,
+    rag: str | None,
+    text: str,
+    now: dt.datetime,
+    key: str,
+    reminder_message_id: int | None,
+    evidence_url: str | None = None,
+    proposed_due: dt.date | None = None,
+) -> Stored:
     who = viewer(session, uid)
-    rights = update_rights(session, who, action, today=today)
+    rights = update_rights(session, who, action)
     result = record_update(
-        session, action, rag=rag, text=text, source=SOURCE, submitted_at=now,
-        author=rights.author, author_text="" if rights.author else f"Slack user {uid}", on_behalf_of=rights.on_behalf_of,
-        evidence_url=evidence_url, proposed_due=proposed_due, idempotency_key=key,
+        session,
+        action,
+        rag=rag,
+        text=text,
+        source=SOURCE,
+        submitted_at=now,
+        author=rights.author,
+        author_text="" if rights.author else f"Slack user {uid}",
+        on_behalf_of=rights.on_behalf_of,
+        evidence_url=evidence_url,
+        proposed_due=proposed_due,
+        idempotency_key=key,
         reminder_message_id=reminder_message_id,
     )
-    scheme = scheme_for_plan(action.plan)
-    stored_rag = result.update.rag
-    return Stored(card=card(action, now.tzinfo or dt.UTC, brief=True), rag=stored_rag, rag_colour=_colour(scheme, stored_rag),
-                  text=result.update.text, created=result.created, rights=rights,
-                  reminder_message_id=reminder_message_id, proposed_due=result.update.proposed_due)
+    stored = result.update
+    return Stored(
+        card=card(action, now.tzinfo or dt.UTC, brief=True),
+        rag=stored.rag,
+        rag_colour=_colour(scheme_for_plan(action.plan), stored.rag),
+        text=stored.text,
+        created=result.created,
+        rights=rights,
+        reminder_message_id=reminder_message_id,
+        proposed_due=stored.proposed_due,
+    )
 
 
 # --- the modal ----------------------------------------------------------------------------------
 
 
-def modal_card(session: Session, uid: str, action: Action, *, today: dt.date, tz: dt.tzinfo) -> tuple[
-        ActionCard, RagScheme, UpdateRights]:
+def modal_card(
+    session: Session, uid: str, action: Action, *, tz: dt.tzinfo
+) -> tuple[ActionCard, RagScheme, UpdateRights]:
     """What the modal shows, after checking the person may update the action (Forbidden if not)."""
-    rights = update_rights(session, viewer(session, uid), action, today=today)
+    rights = update_rights(session, viewer(session, uid), action)
     return card(action, tz), scheme_for_plan(action.plan), rights
 
 
-def submit_modal(session: Session, uid: str, metadata: ModalMetadata, submission: Submission, *,
-                 view_id: str, fingerprint: str, now: dt.datetime, today: dt.date) -> Stored:
+def submit_modal(
+    session: Session,
+    uid: str,
+    metadata: ModalMetadata,
+    submission: Submission,
+    *,
+    view_id: str,
+    fingerprint: str,
+    now: dt.datetime,
+) -> Stored:
     action = load_action(session, metadata.action_id, with_updates=False)
-    return _store(session, action, uid, rag=submission.rag, text=submission.text, now=now, today=today,
-                  key=f"slack-view:{view_id}:{fingerprint}", reminder_message_id=metadata.reminder_message_id,
-                  evidence_url=submission.evidence_url, proposed_due=submission.proposed_due)
+    return _store(
+        session,
+        action,
+        uid,
+        rag=submission.rag,
+        text=submission.text,
+        now=now,
+        key=f"slack-view:{view_id}:{fingerprint}",
+        reminder_message_id=metadata.reminder_message_id,
+        evidence_url=submission.evidence_url,
+        proposed_due=submission.proposed_due,
+    )
 
 
 # --- events: dedup ------------------------------------------------------------------------------
@@ -181,9 +224,15 @@ def reminder_for_thread(session: Session, channel: str, thread_ts: str) -> Remin
 
 def reminder_action_ids(session: Session, message: ReminderMessage) -> list[int]:
     """The actions a reminder lists: its ledger entries, else the Update buttons in its payload."""
-    ids = list(dict.fromkeys(session.scalars(
-        select(ReminderEntry.action_id).where(ReminderEntry.message_id == message.id).order_by(ReminderEntry.id)
-    )))
+    ids = list(
+        dict.fromkeys(
+            session.scalars(
+                select(ReminderEntry.action_id)
+                .where(ReminderEntry.message_id == message.id)
+                .order_by(ReminderEntry.id)
+            )
+        )
+    )
     if ids:
         return ids
     found: list[int] = []
@@ -209,8 +258,9 @@ def _message_key(channel: str, ts: str) -> str:
     return f"slack-msg:{channel}:{ts}"
 
 
-def handle_thread_reply(session: Session, *, uid: str, channel: str, ts: str, thread_ts: str, text: str,
-                        now: dt.datetime, today: dt.date) -> ReplyOutcome | None:
+def handle_thread_reply(
+    session: Session, *, uid: str, channel: str, ts: str, thread_ts: str, text: str, now: dt.datetime
+) -> ReplyOutcome | None:
     """None when the thread is not one of our reminders (the bot stays quiet)."""
     reminder = reminder_for_thread(session, channel, thread_ts)
     if reminder is None:
@@ -230,8 +280,8 @@ def handle_thread_reply(session: Session, *, uid: str, channel: str, ts: str, th
         chosen = next(iter(actions.values()))
     try:
         if chosen is not None:
-            update_rights(session, viewer(session, uid), chosen, today=today)
-        elif not any(_may(session, uid, a, today) for a in actions.values()):
+            update_rights(session, viewer(session, uid), chosen)
+        elif not any(_may(session, uid, a) for a in actions.values()):
             raise Forbidden("You can only update the actions you lead.")
     except Forbidden as exc:
         return Refused(str(exc))
@@ -239,31 +289,67 @@ def handle_thread_reply(session: Session, *, uid: str, channel: str, ts: str, th
         scheme = scheme_for_plan(chosen.plan)
         parsed = parse_reply(text, scheme, refs)
         if parsed.rag is not None:
-            return _store(session, chosen, uid, rag=parsed.rag, text=parsed.text, now=now, today=today,
-                          key=_message_key(channel, ts), reminder_message_id=reminder.id)
-    pending = _pending(session, uid=uid, channel=channel, ts=ts, thread_ts=thread_ts, text=text,
-                       action_id=(chosen or next(iter(actions.values()))).id, reminder_id=reminder.id, now=now)
+            return _store(
+                session,
+                chosen,
+                uid,
+                rag=parsed.rag,
+                text=parsed.text,
+                now=now,
+                key=_message_key(channel, ts),
+                reminder_message_id=reminder.id,
+            )
+    pending = _pending(
+        session,
+        uid=uid,
+        channel=channel,
+        ts=ts,
+        thread_ts=thread_ts,
+        text=text,
+        action_id=(chosen or next(iter(actions.values()))).id,
+        reminder_id=reminder.id,
+        now=now,
+    )
     if chosen is None:
         return AskAction(pending.id, cards_for_actions(session, list(actions), tz))
     return AskRag(pending.id, card(chosen, tz, brief=True), scheme_for_plan(chosen.plan))
 
 
-def _may(session: Session, uid: str, action: Action, today: dt.date) -> bool:
+def _may(session: Session, uid: str, action: Action) -> bool:
     try:
-        update_rights(session, viewer(session, uid), action, today=today)
+        update_rights(session, viewer(session, uid), action)
     except Forbidden:
         return False
     return True
 
 
-def _pending(session: Session, *, uid: str, channel: str, ts: str, thread_ts: str, text: str, action_id: int,
-             reminder_id: int | None, now: dt.datetime) -> PendingReply:
-    existing = session.scalar(select(PendingReply).where(PendingReply.channel == channel,
-                                                         PendingReply.message_ts == ts))
+def _pending(
+    session: Session,
+    *,
+    uid: str,
+    channel: str,
+    ts: str,
+    thread_ts: str,
+    text: str,
+    action_id: int,
+    reminder_id: int | None,
+    now: dt.datetime,
+) -> PendingReply:
+    existing = session.scalar(
+        select(PendingReply).where(PendingReply.channel == channel, PendingReply.message_ts == ts)
+    )
     if existing is not None:
         return existing
-    pending = PendingReply(action_id=action_id, slack_user_id=uid, channel=channel, message_ts=ts,
-                           thread_ts=thread_ts, text=text, reminder_message_id=reminder_id, created_at=now)
+    pending = PendingReply(
+        action_id=action_id,
+        slack_user_id=uid,
+        channel=channel,
+        message_ts=ts,
+        thread_ts=thread_ts,
+        text=text,
+        reminder_message_id=reminder_id,
+        created_at=now,
+    )
     session.add(pending)
     session.flush()
     return pending
@@ -276,17 +362,20 @@ def _load_pending(session: Session, pending_id: int, uid: str) -> PendingReply:
     return pending
 
 
-def choose_action(session: Session, *, uid: str, pending_id: int, action_id: int, now: dt.datetime,
-                  today: dt.date) -> ReplyOutcome:
+def choose_action(
+    session: Session, *, uid: str, pending_id: int, action_id: int, now: dt.datetime
+) -> ReplyOutcome:
     """The person said which action their reply is about."""
     pending = _load_pending(session, pending_id, uid)
-    reminder = session.get(ReminderMessage, pending.reminder_message_id) if pending.reminder_message_id else None
+    reminder = (
+        session.get(ReminderMessage, pending.reminder_message_id) if pending.reminder_message_id else None
+    )
     allowed = reminder_action_ids(session, reminder) if reminder is not None else [pending.action_id]
     if action_id not in allowed:
         raise InvalidInput("That action is not in this reminder.", field="action")
     action = load_action(session, action_id, with_updates=False)
     try:
-        update_rights(session, viewer(session, uid), action, today=today)
+        update_rights(session, viewer(session, uid), action)
     except Forbidden as exc:
         return Refused(str(exc))
     pending.action_id = action_id
@@ -294,25 +383,32 @@ def choose_action(session: Session, *, uid: str, pending_id: int, action_id: int
     scheme = scheme_for_plan(action.plan)
     parsed = parse_reply(pending.text, scheme, [action.ref])
     if parsed.rag is not None:
-        return _resolve(session, pending, action, parsed.rag, parsed.text, now=now, today=today)
+        return _resolve(session, pending, action, parsed.rag, parsed.text, now=now)
     return AskRag(pending.id, card(action, now.tzinfo or dt.UTC, brief=True), scheme)
 
 
-def choose_rag(session: Session, *, uid: str, pending_id: int, rag: str, now: dt.datetime,
-               today: dt.date) -> ReplyOutcome:
+def choose_rag(session: Session, *, uid: str, pending_id: int, rag: str, now: dt.datetime) -> ReplyOutcome:
     """The person picked a RAG button; a repeated click finds the update already stored."""
     pending = _load_pending(session, pending_id, uid)
     action = load_action(session, pending.action_id, with_updates=False)
     scheme = scheme_for_plan(action.plan)
     parsed = parse_reply(pending.text, scheme, [action.ref])
-    return _resolve(session, pending, action, rag, parsed.text, now=now, today=today)
+    return _resolve(session, pending, action, rag, parsed.text, now=now)
 
 
-def _resolve(session: Session, pending: PendingReply, action: Action, rag: str, text: str, *,
-             now: dt.datetime, today: dt.date) -> Stored:
-    stored = _store(session, action, pending.slack_user_id, rag=rag, text=text, now=now, today=today,
-                    key=_message_key(pending.channel, pending.message_ts),
-                    reminder_message_id=pending.reminder_message_id)
+def _resolve(
+    session: Session, pending: PendingReply, action: Action, rag: str, text: str, *, now: dt.datetime
+) -> Stored:
+    stored = _store(
+        session,
+        action,
+        pending.slack_user_id,
+        rag=rag,
+        text=text,
+        now=now,
+        key=_message_key(pending.channel, pending.message_ts),
+        reminder_message_id=pending.reminder_message_id,
+    )
     if pending.resolved_at is None:
         pending.resolved_at = now
     return stored

@@ -28,16 +28,22 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> WSGIApp:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    services = getattr(app, "progressbot_services", None)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             ok = health() if health is not None else True
             body = json.dumps({"ok": ok}).encode()
-            start_response("200 OK" if ok else "503 Service Unavailable",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
             return [body]
-        return slack(environ, start_response)
+        if services is None:
+            return slack(environ, start_response)
+        with services.acknowledging():  # work queued after ack() yields to requests still in flight
+            return slack(environ, start_response)
 
     return wsgi
 
@@ -80,8 +86,10 @@ def build_from_env() -> WSGIApp:
 
     settings = Settings.from_env()
     settings.require_slack()
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     _engine, session_factory = open_database(settings.database_url)
     return make_wsgi_app(create_app(settings, session_factory), health=database_health(session_factory))
 

@@ -67,7 +67,8 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
                 and (last is None or last.astimezone(tz).date() < opened)):
             reason = f"no update for {late} days past the due date"
         elif policy.escalate_unanswered:
-            unanswered = [at for at in sent.get((action.id, due), []) if last is None or at > last]
+            # Distinct steps, so an action with two leads (two DMs per step) doesn't count double.
+            unanswered = {step for step, at in sent.get((action.id, due), []) if last is None or at > last}
             if len(unanswered) >= policy.escalate_unanswered:
                 reason = f"{len(unanswered)} reminders unanswered"
         if reason is None:
@@ -88,17 +89,19 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
     return planned
 
 
-def _sent_chases(session: Session, action_ids: list[int]) -> dict[tuple[int, dt.date], list[dt.datetime]]:
-    out: dict[tuple[int, dt.date], list[dt.datetime]] = {}
+def _sent_chases(session: Session, action_ids: list[int]
+                 ) -> dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]]:
+    out: dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]] = {}
     for start in range(0, len(action_ids), 500):
         rows = session.execute(
-            select(ReminderEntry.action_id, ReminderEntry.due_date, ReminderEntry.sent_at)
+            select(ReminderEntry.action_id, ReminderEntry.due_date, ReminderEntry.kind, ReminderEntry.step,
+                   ReminderEntry.sent_at)
             .where(ReminderEntry.action_id.in_(action_ids[start:start + 500]),
                    ReminderEntry.kind.in_(CHASE_KINDS), ReminderEntry.status == "sent")
         )
-        for action_id, due, sent_at in rows:
+        for action_id, due, kind, step, sent_at in rows:
             if sent_at is not None:
-                out.setdefault((action_id, due), []).append(sent_at)
+                out.setdefault((action_id, due), []).append(((kind, step), sent_at))
     return out
 
 

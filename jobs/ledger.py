@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import escalation_message, reminder_message
@@ -63,10 +63,18 @@ def group_items(planned: list[PlannedReminder]) -> dict[tuple[str, str], list[Pl
 
 
 def unique_items(rows: list[PlannedReminder]) -> list[dict[str, Any]]:
-    """One line per action even when a deputy covers two of its leads."""
+    """One entry per action: a deputy covering two of its leads, or a milestone due alongside the final
+    date, becomes one line (the extra reasons ride along in ``also``)."""
     seen: dict[int, dict[str, Any]] = {}
     for p in rows:
-        seen.setdefault(p.action_id, p.item)
+        item = seen.get(p.action_id)
+        if item is None:
+            seen[p.action_id] = dict(p.item)
+            continue
+        reason = {k: p.item.get(k) for k in ("kind", "due", "days", "family", "recurrence")}
+        first = {k: item.get(k) for k in reason}
+        if reason != first and reason not in item.setdefault("also", []):
+            item["also"].append(reason)
     return list(seen.values())
 
 
@@ -168,9 +176,28 @@ class SendStats:
     deferred: int = 0
 
 
+IN_FLIGHT_BATCH = 20
+METADATA_TYPE = "progressbot_reminder"
+
+
+def _mark(session: Session, message_id: int, ts: str | None, channel: str | None, now: dt.datetime) -> None:
+    message = session.get(ReminderMessage, message_id)
+    assert message is not None
+    message.status, message.ts, message.channel = "sent", ts, channel
+    message.sent_at, message.last_error, message.next_attempt_at = now, None, None
+    message.attempts += 1
+    for entry in message.entries:
+        if entry.status == "pending":
+            entry.status, entry.sent_at = "sent", now
+
+
 def send_messages(factory: sessionmaker[Session], sender: Sender, message_ids: list[int], now: dt.datetime, *,
                   on_progress: Callable[[int], None] | None = None) -> SendStats:
-    """Post each pending message and record the outcome in its own transaction."""
+    """Post each pending message and record the outcome in its own transaction.
+
+    Messages are flagged "sending" a batch at a time before they are posted, so a process killed
+    mid-batch leaves evidence: the next pass asks Slack (``resolve_in_doubt``) instead of guessing.
+    """
     stats = SendStats()
     # Read every payload up front: the single-runner guard means nothing else changes these rows now.
     outbox: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -179,34 +206,86 @@ def send_messages(factory: sessionmaker[Session], sender: Sender, message_ids: l
             for message in session.scalars(select(ReminderMessage).where(
                     ReminderMessage.id.in_(message_ids[start:start + 500]), ReminderMessage.status == "pending")):
                 outbox[message.id] = (message.slack_user_id, dict(message.payload or {}))
-    for index, message_id in enumerate(message_ids):
-        if message_id not in outbox:
-            continue  # sent or cancelled already: never post twice
-        channel, payload = outbox[message_id]
-        result = sender.post(channel, payload.get("text", ""), payload.get("blocks", []), metadata={
-            "event_type": "progressbot_reminder", "event_payload": {"reminder_message_id": message_id}})
+    ids = [i for i in message_ids if i in outbox]  # sent or cancelled already: never post twice
+    done = 0
+    for start in range(0, len(ids), IN_FLIGHT_BATCH):
+        batch = ids[start:start + IN_FLIGHT_BATCH]
         with factory.begin() as session:
-            message = session.get(ReminderMessage, message_id)
-            assert message is not None
-            message.attempts += 1
-            if result.ok:
-                message.status, message.ts, message.channel = "sent", result.ts, result.channel
-                message.sent_at, message.last_error, message.next_attempt_at = now, None, None
-                for entry in message.entries:
-                    if entry.status == "pending":
-                        entry.status, entry.sent_at = "sent", now
-                stats.sent += 1
-            elif result.retryable and message.attempts < MAX_ATTEMPTS:
-                message.last_error = result.error
-                message.next_attempt_at = now + backoff(message.attempts)
-                stats.deferred += 1
-            else:
-                message.status, message.last_error = "failed", result.error
-                for entry in message.entries:
-                    if entry.status == "pending":
-                        entry.status = "failed"
-                stats.failed += 1
-                log.error("reminder message %s to %s failed for good: %s", message_id, channel, result.error)
-        if on_progress is not None:
-            on_progress(index + 1)
+            session.execute(update(ReminderMessage).where(ReminderMessage.id.in_(batch))
+                            .values(status="sending", last_error=None))
+        for message_id in batch:
+            channel, payload = outbox[message_id]
+            result = sender.post(channel, payload.get("text", ""), payload.get("blocks", []), metadata={
+                "event_type": METADATA_TYPE, "event_payload": {"reminder_message_id": message_id}})
+            with factory.begin() as session:
+                if result.ok:
+                    _mark(session, message_id, result.ts, result.channel, now)
+                    stats.sent += 1
+                else:
+                    _record_failure(session, message_id, result.error, result.retryable, now, stats, channel)
+            done += 1
+            if on_progress is not None:
+                on_progress(done)
     return stats
+
+
+def _record_failure(session: Session, message_id: int, error: str | None, retryable: bool, now: dt.datetime,
+                    stats: SendStats, channel: str) -> None:
+    message = session.get(ReminderMessage, message_id)
+    assert message is not None
+    message.attempts += 1
+    message.last_error = error
+    if retryable and message.attempts < MAX_ATTEMPTS:
+        message.status, message.next_attempt_at = "pending", now + backoff(message.attempts)
+        stats.deferred += 1
+        return
+    message.status = "failed"
+    for entry in message.entries:
+        if entry.status == "pending":
+            entry.status = "failed"
+    stats.failed += 1
+    log.error("reminder message %s to %s failed for good: %s", message_id, channel, error)
+
+
+def resolve_in_doubt(factory: sessionmaker[Session], client: Any, now: dt.datetime) -> tuple[int, int]:
+    """Settle messages a killed pass left "sending": (found in Slack and marked sent, put back to pending).
+
+    Each reminder carries its id in message metadata, so the DM's recent history says whether Slack
+    accepted it. If Slack can't be asked, the message goes back to pending: a rare repeat beats a loss.
+    """
+    with factory() as session:
+        doubtful = [(m.id, m.slack_user_id, m.created_at) for m in session.scalars(
+            select(ReminderMessage).where(ReminderMessage.status == "sending"))]
+    confirmed = requeued = 0
+    for message_id, uid, created_at in doubtful:
+        found = _find_delivered(client, uid, message_id, created_at)
+        with factory.begin() as session:
+            if found is not None:
+                _mark(session, message_id, found[0], found[1], now)
+                confirmed += 1
+            else:
+                message = session.get(ReminderMessage, message_id)
+                assert message is not None
+                message.status = "pending"
+                requeued += 1
+    if doubtful:
+        log.warning("in-doubt reminder messages: %s already delivered, %s requeued", confirmed, requeued)
+    return confirmed, requeued
+
+
+def _find_delivered(client: Any, uid: str, message_id: int, since: dt.datetime) -> tuple[str, str] | None:
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        channel = client.conversations_open(users=uid)["channel"]["id"]
+        history = client.conversations_history(channel=channel, oldest=f"{since.timestamp() - 60:.6f}",
+                                               limit=200, include_all_metadata=True)
+    except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
+        log.warning("cannot check whether reminder %s reached %s: %s", message_id, uid, exc)
+        return None
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_TYPE and payload.get("reminder_message_id") == message_id:
+            return message["ts"], channel
+    return None

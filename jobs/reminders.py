@@ -17,10 +17,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import unlinked_message
 from jobs.calendar import local_today, may_send_now, zone
+from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
 from jobs.lease import single_runner
-from jobs.ledger import SendStats, group_items, render, send_messages, sync_ledger, unique_items
-from jobs.planner import REMINDER_KINDS, PlannedReminder, PlannerConfig, plan_reminders, unlinked_leads
+from jobs.ledger import (
+    SendStats,
+    group_items,
+    render,
+    resolve_in_doubt,
+    send_messages,
+    sync_ledger,
+    unique_items,
+)
+from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from storage.models import DigestPost, ReminderMessage, Role, Update
@@ -61,6 +70,7 @@ def run_reminder_pass(session_factory: sessionmaker[Session], client: Any, now: 
     with single_runner(session_factory, LOCK_NAME, now) as lease:
         if lease is None:
             return PassResult(ran=False)
+        resolve_in_doubt(session_factory, sender.client, now)
         with session_factory.begin() as session:
             planned = plan_reminders(session, now, config=config)
             sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS)
@@ -75,7 +85,7 @@ def run_reminder_pass(session_factory: sessionmaker[Session], client: Any, now: 
 
         def renew(done: int) -> None:
             if done % 100 == 0:
-                lease.renew(now)
+                lease.renew()
 
         stats: SendStats = send_messages(session_factory, sender, ids, now, on_progress=renew)
         result.sent, result.deferred, result.failed = stats.sent, stats.deferred, stats.failed
@@ -99,7 +109,11 @@ def preview(session_factory: sessionmaker[Session], now: dt.datetime, *,
         people = unlinked_leads(session, now, config=config)
         if people and _unlinked_due(session, now, config):
             text, blocks = unlinked_message([p.display_name for p in people])
+            week = iso_week(local_today(now, zone(config.default_tz)))
+            told = set(session.scalars(select(DigestPost.channel).where(DigestPost.week == week)))
             for uid in _admins(session):
+                if f"unlinked:{uid}"[:64] in told:
+                    continue
                 result.previews.append({"to": uid, "kind": "unlinked", "text": text, "blocks": blocks, "items": []})
         session.rollback()
     result.messages = len(result.previews)
@@ -108,11 +122,6 @@ def preview(session_factory: sessionmaker[Session], now: dt.datetime, *,
 
 def _admins(session: Session) -> list[str]:
     return list(session.scalars(select(Role.slack_user_id).where(Role.role == "admin").order_by(Role.id)))
-
-
-def iso_week(day: dt.date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _unlinked_due(session: Session, now: dt.datetime, config: PlannerConfig) -> bool:
@@ -170,8 +179,3 @@ def refresh_reminder_message(session: Session, client: Any, reminder_message_id:
     client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
     message.payload = {**(message.payload or {}), "text": text, "blocks": blocks,
                        "answered": {str(k): v for k, v in answered.items()}}
-
-
-def planned_for(session: Session, now: dt.datetime, config: PlannerConfig | None = None) -> list[PlannedReminder]:
-    """Reminders and escalations current at ``now`` (for tests and the CLI's dry run)."""
-    return plan_reminders(session, now, config=config) + plan_escalations(session, now, config=config)

@@ -23,45 +23,40 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from report.data import (
-    EXC_CONTRADICTION,
-    EXC_OVERDUE,
-    EXC_RED,
-    EXC_STALE,
     IMPROVED,
     NEW,
     UNCHANGED,
     WORSE,
     ActionRow,
     Baseline,
-    Breakdown,
-    Change,
-    ExceptionItem,
-    Headline,
     HistoryRow,
     Progress,
-    RagCount,
     RagKeyEntry,
     ReportData,
-    SectionBreakdown,
     SectionRef,
     TrendPoint,
     UpdateEntry,
 )
+from report.headline import (
+    breakdown,
+    build_exceptions,
+    build_headline,
+    human_date,
+    introduction,
+)
 from storage.models import Action, ActionLead, Person, Plan, RagState, ReportVersion, Section, Update
+from storage.plans import RAG_ONLY_TEXT
 from storage.rag import BUILTIN_SCHEMES, DEFAULT_SCHEME
 
 log = logging.getLogger(__name__)
-
-NO_SECTION = "(no section)"
-NO_RAG = "No RAG yet"
 
 def default_rag_key() -> tuple[tuple[RagKeyEntry, ...], str]:
     """The key of the BRAG built-in scheme, used for plans that store no scheme of their own."""
@@ -76,11 +71,17 @@ def rag_key_from_states(states: Sequence[RagState]) -> tuple[tuple[RagKeyEntry, 
     if not states:
         return default_rag_key()
     key = tuple(
-        RagKeyEntry(s.label, (s.colour or "#FFFFFF").upper(), s.meaning or "", bool(s.is_complete), s.rank)
+        RagKeyEntry(s.label, _hex(s.colour), s.meaning or "", bool(s.is_complete), s.rank)
         for s in sorted(states, key=lambda s: s.rank)
     )
     labels = [k.label for k in key]
     return key, next((n for n, s in BUILTIN_SCHEMES.items() if s.labels == labels), "custom")
+
+
+def _hex(colour: str | None) -> str:
+    """"ff0000", "#FF0000" → "#FF0000"; anything else → white, so a bad colour cannot break a renderer."""
+    value = (colour or "").strip().lstrip("#")
+    return f"#{value.upper()}" if re.fullmatch(r"[0-9A-Fa-f]{6}", value) else "#FFFFFF"
 
 
 def version_number(version: str) -> float | None:
@@ -134,8 +135,9 @@ def _load(session: Session, plan: Plan, as_of: dt.datetime) -> _Loaded:
             Update.submitted_at,
             Update.author_text,
             Update.evidence_url,
-            author.display_name,
-            behalf.display_name,
+            Update.source,
+            author.display_name.label("author_name"),
+            behalf.display_name.label("behalf_name"),
         )
         .join(Action, Action.id == Update.action_id)
         .outerjoin(author, author.id == Update.author_id)
@@ -154,89 +156,20 @@ def _iso(value: dt.datetime, tz: dt.tzinfo) -> str:
     return value.astimezone(tz).isoformat()
 
 
-def human_date(iso: str | None) -> str:
-    """"2020-02-10" → "10 Feb 2020" (the style of the plans' own document history)."""
-    if not iso:
-        return ""
-    d = dt.date.fromisoformat(iso[:10])
-    return f"{d.day} {d:%b %Y}"
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
-def _join(parts: list[str]) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def breakdown(labels: Sequence[str], values: Iterable[str | None]) -> Breakdown:
-    """Counts and percentages by label (worst → best); unknown labels count as no RAG."""
-    values = list(values)
-    total = len(values)
-    counter = Counter(values)
-    known = set(labels)
-    no_rag = sum(n for label, n in counter.items() if label not in known)
-
-    def pct(n: int) -> float:
-        return round(100.0 * n / total, 1) if total else 0.0
-
-    return Breakdown(
-        total=total,
-        counts=tuple(RagCount(label, counter.get(label, 0), pct(counter.get(label, 0))) for label in labels),
-        no_rag=no_rag,
-        no_rag_percent=pct(no_rag),
-    )
-
-
-def headline_sentence(
-    overall: Breakdown, baseline: Baseline | None, change: Change | None, overdue: int
-) -> str:
-    """"Of 19 actions, 12 are Green, 5 Amber and 1 Red; 1 has worsened since version 5.0 (10 Feb 2020)
-    and 3 are overdue." — counts best first, zero counts left out."""
-    n = overall.total
-    if n == 0:
-        return "The plan has no actions yet."
-    parts: list[str] = []
-    for c in reversed(overall.counts):
-        if c.count:
-            verb = _plural(c.count, "is", "are") + " " if not parts else ""
-            parts.append(f"{c.count} {verb}{c.label}")
-    if overall.no_rag:
-        parts.append(f"{overall.no_rag} {_plural(overall.no_rag, 'has', 'have')} no RAG yet")
-    sentence = f"Of {n} {_plural(n, 'action', 'actions')}, {_join(parts)}"
-    overdue_clause = (
-        f"{overdue} {_plural(overdue, 'is', 'are')} overdue" if overdue else "none is overdue"
-    )
-    if baseline is not None and change is not None:
-        since = f"since version {baseline.version} ({human_date(baseline.date)})"
-        moves = []
-        if change.worse:
-            moves.append(f"{change.worse} {_plural(change.worse, 'has', 'have')} worsened")
-        if change.improved:
-            moves.append(f"{change.improved} {_plural(change.improved, 'has', 'have')} improved")
-        if change.new:
-            moves.append(f"{change.new} {_plural(change.new, 'is', 'are')} new or newly rated")
-        move_clause = f"{_join(moves)} {since}" if moves else f"no RAG has changed {since}"
-        return f"{sentence}; {move_clause}, and {overdue_clause}."
-    return f"{sentence}; {overdue_clause}."
-
-
 def compile_report(
     session: Session,
     plan: Plan,
     *,
     as_of: dt.datetime,
     now: dt.datetime,
-    since: dt.datetime | None = None,
+    since: dt.datetime | Literal["baseline"] | None = None,
 ) -> ReportData:
     """The plan as it stood at ``as_of`` (aware), counting only updates submitted by then.
 
-    ``since`` starts the "what changed" feed (``recent_updates``: updates at or after it); by default
-    the feed holds the updates after the baseline's as-of. ``now`` is accepted for symmetry with every other function that needs the time; the
-    content never depends on it, so the same data and ``as_of`` give the same report.
+    ``since`` asks for the "what changed" feed (``recent_updates``): the updates at or after that
+    instant, or with "baseline" those after the baseline's as-of. Without it the feed is empty, which
+    keeps the board report and its JSON small. ``now`` is accepted like everywhere else that needs the
+    time; the content never depends on it, so the same data and ``as_of`` give the same report.
     """
     if as_of.tzinfo is None or now.tzinfo is None:
         raise ValueError("compile_report needs aware datetimes")
@@ -244,10 +177,6 @@ def compile_report(
     loaded = _load(session, plan, as_of)
     rag_key, scheme_name = rag_key_from_states(loaded.states)
     labels = [k.label for k in rag_key]
-    rank = {k.label: k.rank for k in rag_key}
-    complete = {k.label for k in rag_key if k.is_complete}
-    worst = rag_key[0].label if rag_key else None
-    on_track = _on_track_labels(rag_key)
     as_of_date = as_of.astimezone(tz).date()
 
     # Versions: history up to as_of; the baseline is the last one with a snapshot strictly before it.
@@ -274,7 +203,10 @@ def compile_report(
         else None
     )
     base_snapshot: dict = dict(base_version.snapshot or {}) if base_version else {}
-    feed_since = since if since is not None else (base_version.as_of if base_version else None)
+    if since == "baseline":
+        feed_since, inclusive = (base_version.as_of if base_version else None), False
+    else:
+        feed_since, inclusive = since, True
 
     # Sections and their paths.
     by_id = {s.id: s for s in loaded.sections}
@@ -302,144 +234,22 @@ def compile_report(
     for row in loaded.updates:
         grouped.setdefault(row.action_id, []).append(row)
 
+    scheme = _Scheme.of(rag_key)
     rows: list[ActionRow] = []
     feed: list[tuple[tuple, UpdateEntry]] = []
     for action in loaded.actions:
         updates = grouped.get(action.id, [])
-        rag = rag_at = progress_row = last_at = None
-        evidence = False
-        for u in updates:
-            before = rag
-            if u.rag:
-                rag, rag_at = u.rag, u.submitted_at
-            if u.text and u.text.strip():
-                progress_row = u
-            if u.evidence_url:
-                evidence = True
-            last_at = u.submitted_at
-            if feed_since is not None and (u.submitted_at >= feed_since if since else u.submitted_at > feed_since):
-                feed.append(
-                    (
-                        (u.submitted_at, action.position, action.id, u.id),
-                        UpdateEntry(
-                            action_id=action.id,
-                            ref=action.ref,
-                            title=action.title,
-                            submitted_at=_iso(u.submitted_at, tz),
-                            date=_iso_date(u.submitted_at, tz),
-                            author=u[7] or u.author_text or "",
-                            on_behalf_of=u[8] or "",
-                            rag_before=before,
-                            rag_after=rag,
-                            rag_given=u.rag,
-                            text=u.text or "",
-                        ),
-                    )
-                )
-        progress = (
-            Progress(
-                text=progress_row.text.strip(),
-                date=_iso_date(progress_row.submitted_at, tz),
-                submitted_at=_iso(progress_row.submitted_at, tz),
-                author=progress_row[7] or progress_row.author_text or "",
-                on_behalf_of=progress_row[8] or "",
-                evidence_url=progress_row.evidence_url,
-            )
-            if progress_row is not None
-            else None
-        )
-        is_complete = rag in complete
-        due = action.due_date
-        overdue = bool(due and due < as_of_date and not is_complete)
-
-        direction = None
-        baseline_rag = None
-        if base_version is not None:
-            baseline_rag = base_snapshot.get(str(action.id))
-            if rag is None:
-                direction = None
-            elif baseline_rag not in rank:
-                direction = NEW
-            elif rank[rag] > rank[baseline_rag]:
-                direction = IMPROVED
-            elif rank[rag] < rank[baseline_rag]:
-                direction = WORSE
-            else:
-                direction = UNCHANGED
-            stale = not is_complete and (last_at is None or last_at <= base_version.as_of)
-        else:
-            stale = not is_complete and last_at is None
-
-        contradictions = []
-        if overdue and rag in on_track:
-            contradictions.append(f"{rag} (on track) but its due date {human_date(due.isoformat())} has passed")
-        if is_complete and not evidence:
-            contradictions.append(f"{rag} (complete) but no evidence link was given")
-
-        leads = tuple(
-            (lead.person.display_name if lead.person is not None else "") or lead.lead_text
-            for lead in sorted(action.leads, key=lambda lead: lead.position)
-            if lead.kind == "lead"
-        )
         path = tuple(headings[s.id] for s in chain(action.section_id))
         rows.append(
-            ActionRow(
-                id=action.id,
-                ref=action.ref,
-                title=action.title,
-                outcome=action.outcome or "",
-                section_path=path,
-                section_id=action.section_id if action.section_id in by_id else None,
-                leads=leads,
-                timescale=action.timescale or "",
-                due=due.isoformat() if due else None,
-                schedule=action.schedule or "unknown",
-                progress=progress,
-                rag=rag,
-                rag_date=_iso_date(rag_at, tz) if rag_at else None,
-                last_update=_iso_date(last_at, tz) if last_at else None,
-                baseline_rag=baseline_rag,
-                direction=direction,
-                overdue=overdue,
-                stale=stale,
-                evidence=evidence,
-                contradictions=tuple(contradictions),
-            )
+            _action_row(action, updates, scheme=scheme, base_version=base_version, base_snapshot=base_snapshot,
+                        as_of_date=as_of_date, tz=tz, path=path, known_section=action.section_id in by_id)
         )
+        if feed_since is not None:
+            feed.extend(_feed_entries(action, updates, feed_since, inclusive=inclusive, tz=tz))
 
-    exceptions = _exceptions(rows, worst, as_of_date, baseline)
-    overall = breakdown(labels, (r.rag for r in rows))
-    section_groups: dict[str, list[str | None]] = {}
-    for r in rows:
-        section_groups.setdefault(r.section_path[0] if r.section_path else NO_SECTION, []).append(r.rag)
-    section_breakdowns = tuple(SectionBreakdown(name, breakdown(labels, rags)) for name, rags in section_groups.items())
-
-    change = None
-    if base_version is not None:
-        directions = Counter(r.direction for r in rows)
-        base_counts = breakdown(labels, (base_snapshot.get(str(r.id)) for r in rows))
-        deltas = (
-            *((c.label, c.count - base_counts.count(c.label)) for c in overall.counts),
-            (NO_RAG, overall.no_rag - base_counts.no_rag),
-        )
-        change = Change(
-            improved=directions[IMPROVED],
-            worse=directions[WORSE],
-            unchanged=directions[UNCHANGED],
-            new=directions[NEW],
-            deltas=deltas,
-        )
-    overdue_n = sum(r.overdue for r in rows)
-    headline = Headline(
-        overall=overall,
-        sections=section_breakdowns,
-        baseline=baseline,
-        change=change,
-        overdue=overdue_n,
-        stale=sum(r.stale for r in rows),
-        contradictions=sum(len(r.contradictions) for r in rows),
-        sentence=headline_sentence(overall, baseline, change, overdue_n),
-    )
+    exceptions = build_exceptions(rows, scheme.worst, as_of_date, baseline)
+    headline = build_headline(rows, scheme.labels, baseline, base_snapshot if base_version else None)
+    overall = headline.overall
 
     current_ids = {r.id for r in rows}
     trend = [
@@ -455,6 +265,7 @@ def compile_report(
         organisation=plan.organisation or "",
         as_of=_iso(as_of, tz),
         as_of_date=as_of_date.isoformat(),
+        introduction=introduction(as_of_date.isoformat(), baseline),
         rag_key=rag_key,
         scheme_name=scheme_name,
         history=history,
@@ -463,9 +274,154 @@ def compile_report(
         sections=section_refs,
         actions=tuple(rows),
         trend=tuple(trend),
+        monthly=_monthly(loaded.actions, grouped, labels, as_of, trend[-1]),
         updates_since=_iso(feed_since, tz) if feed_since is not None else None,
         recent_updates=tuple(entry for _, entry in feed),
     )
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    """What the rules need from the RAG key."""
+
+    labels: list[str]
+    rank: dict[str, int]
+    complete: set[str]
+    on_track: set[str]
+    worst: str | None
+
+    @classmethod
+    def of(cls, key: Sequence[RagKeyEntry]) -> _Scheme:
+        return cls(
+            labels=[k.label for k in key],
+            rank={k.label: k.rank for k in key},
+            complete={k.label for k in key if k.is_complete},
+            on_track=_on_track_labels(key),
+            worst=key[0].label if key else None,
+        )
+
+
+def _direction(rag: str | None, baseline_rag: str | None, rank: dict[str, int]) -> str | None:
+    if rag not in rank:  # not rated, or a label the scheme no longer has
+        return None
+    if baseline_rag not in rank:
+        return NEW
+    if rank[rag] > rank[baseline_rag]:
+        return IMPROVED
+    if rank[rag] < rank[baseline_rag]:
+        return WORSE
+    return UNCHANGED
+
+
+def _action_row(
+    action: Action,
+    updates: Sequence,
+    *,
+    scheme: _Scheme,
+    base_version: ReportVersion | None,
+    base_snapshot: dict,
+    as_of_date: dt.date,
+    tz: dt.tzinfo,
+    path: tuple[str, ...],
+    known_section: bool,
+) -> ActionRow:
+    """One action as of the report date; ``updates`` are its rows up to as-of, oldest first."""
+    rag = rag_at = progress_row = last_at = None
+    evidence = False
+    for u in updates:
+        if u.rag:
+            rag, rag_at = u.rag, u.submitted_at
+        if u.text and u.text.strip() and not _placeholder(u):
+            progress_row = u
+        evidence = evidence or bool(u.evidence_url)
+        last_at = u.submitted_at
+    progress = None
+    if progress_row is not None:
+        progress = Progress(
+            text=progress_row.text.strip(),
+            date=_iso_date(progress_row.submitted_at, tz),
+            submitted_at=_iso(progress_row.submitted_at, tz),
+            author=progress_row.author_name or progress_row.author_text or "",
+            on_behalf_of=progress_row.behalf_name or "",
+            evidence_url=progress_row.evidence_url,
+            source=progress_row.source,
+        )
+    is_complete = rag in scheme.complete
+    due = action.due_date
+    overdue = bool(due and due < as_of_date and not is_complete)
+    if base_version is not None:
+        baseline_rag = base_snapshot.get(str(action.id))
+        direction = _direction(rag, baseline_rag, scheme.rank)
+        stale = not is_complete and (last_at is None or last_at <= base_version.as_of)
+    else:
+        baseline_rag = direction = None
+        stale = not is_complete and last_at is None
+
+    contradictions = []
+    if overdue and rag in scheme.on_track:
+        contradictions.append(f"{rag} (on track) but its due date {human_date(due.isoformat())} has passed")
+    if is_complete and not evidence:
+        contradictions.append(f"{rag} (complete) but no evidence link was given")
+
+    leads = tuple(
+        (lead.person.display_name if lead.person is not None else "") or lead.lead_text
+        for lead in sorted(action.leads, key=lambda lead: lead.position)
+        if lead.kind == "lead"
+    )
+    return ActionRow(
+        id=action.id,
+        ref=action.ref,
+        title=action.title,
+        outcome=action.outcome or "",
+        section_path=path,
+        section_id=action.section_id if known_section else None,
+        leads=leads,
+        timescale=action.timescale or "",
+        due=due.isoformat() if due else None,
+        schedule=action.schedule or "unknown",
+        progress=progress,
+        rag=rag,
+        rag_date=_iso_date(rag_at, tz) if rag_at else None,
+        last_update=_iso_date(last_at, tz) if last_at else None,
+        baseline_rag=baseline_rag,
+        direction=direction,
+        overdue=overdue,
+        stale=stale,
+        evidence=evidence,
+        contradictions=tuple(contradictions),
+    )
+
+
+def _feed_entries(
+    action: Action, updates: Sequence, since: dt.datetime, *, inclusive: bool, tz: dt.tzinfo
+) -> list[tuple[tuple, UpdateEntry]]:
+    """The action's updates from ``since`` on, each with the RAG before and after it (sort key first)."""
+    out = []
+    rag = None
+    for u in updates:
+        before = rag
+        rag = u.rag or rag
+        if u.submitted_at > since or (inclusive and u.submitted_at == since):
+            entry = UpdateEntry(
+                action_id=action.id,
+                ref=action.ref,
+                title=action.title,
+                submitted_at=_iso(u.submitted_at, tz),
+                date=_iso_date(u.submitted_at, tz),
+                author=u.author_name or u.author_text or "",
+                on_behalf_of=u.behalf_name or "",
+                rag_before=before,
+                rag_after=rag,
+                rag_given=u.rag,
+                text="" if _placeholder(u) else (u.text or ""),
+            )
+            out.append(((u.submitted_at, action.position, action.id, u.id), entry))
+    return out
+
+
+def _placeholder(row) -> bool:
+    """The importer's stand-in text for a RAG given with no progress: not progress to show."""
+    return row.source == "import" and row.text == RAG_ONLY_TEXT.format(rag=row.rag)
 
 
 def _on_track_labels(rag_key: Sequence[RagKeyEntry]) -> set[str]:
@@ -485,6 +441,47 @@ def _claims_on_track(meaning: str) -> bool:
     return bool(re.search(r"\bon track\b|\bahead\b", text))
 
 
+MONTHS_SHOWN = 12
+
+
+def _month_ends(first: dt.date, before: dt.date) -> list[dt.date]:
+    """The last day of every month from ``first``'s month up to, not including, ``before``'s month."""
+    ends = []
+    year, month = first.year, first.month
+    while (year, month) < (before.year, before.month):
+        nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+        ends.append(nxt - dt.timedelta(days=1))
+        year, month = nxt.year, nxt.month
+    return ends[-MONTHS_SHOWN:]
+
+
+def _monthly(
+    actions: Sequence[Action], grouped: dict[int, list], labels: Sequence[str], as_of: dt.datetime, now_point
+) -> tuple[TrendPoint, ...]:
+    """RAG counts at each month end (replaying the updates), for plans with fewer published versions."""
+    tz = as_of.tzinfo
+    firsts = [rows[0].submitted_at for rows in grouped.values() if rows]
+    if not firsts:
+        return (now_point,)
+    ends = _month_ends(min(firsts).astimezone(tz).date(), as_of.astimezone(tz).date())
+    cutoffs = [dt.datetime.combine(d, dt.time.max, tz) for d in ends]
+    values: list[list[str | None]] = [[] for _ in ends]
+    for action in actions:
+        rag, i = None, 0
+        for u in grouped.get(action.id, []):
+            while i < len(cutoffs) and u.submitted_at > cutoffs[i]:
+                values[i].append(rag)
+                i += 1
+            rag = u.rag or rag
+        for j in range(i, len(cutoffs)):
+            values[j].append(rag)
+    points = []
+    for end, month_values in zip(ends, values, strict=True):
+        counts = breakdown(labels, month_values)
+        points.append(TrendPoint(f"{end:%b %Y}", end.isoformat(), counts.counts, counts.no_rag))
+    return (*points, now_point)
+
+
 def _trend_point(
     labels: Sequence[str], name: str, date: str, snapshot: dict, current_ids: set[int]
 ) -> TrendPoint:
@@ -498,37 +495,3 @@ def _int(value: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _exceptions(
-    rows: Sequence[ActionRow], worst: str | None, as_of_date: dt.date, baseline: Baseline | None
-) -> tuple[ExceptionItem, ...]:
-    items: list[ExceptionItem] = []
-
-    def add(kind: str, r: ActionRow, detail: str) -> None:
-        items.append(ExceptionItem(kind, r.id, r.ref, r.title, r.leads, r.rag, detail))
-
-    for r in rows:
-        if worst is not None and r.rag == worst:
-            add(EXC_RED, r, _excerpt(r.progress.text) if r.progress else "No progress recorded.")
-    for r in rows:
-        if r.overdue:
-            days = (as_of_date - dt.date.fromisoformat(r.due)).days if r.due else 0
-            add(EXC_OVERDUE, r, f"Due {human_date(r.due)}, {days:,} {_plural(days, 'day', 'days')} ago")
-    for r in rows:
-        if r.stale:
-            if r.last_update is None:
-                detail = "No update yet"
-            else:
-                since = f"; nothing since version {baseline.version}" if baseline else ""
-                detail = f"Last update {human_date(r.last_update)}{since}"
-            add(EXC_STALE, r, detail)
-    for r in rows:
-        for text in r.contradictions:
-            add(EXC_CONTRADICTION, r, text)
-    return tuple(items)
-
-
-def _excerpt(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

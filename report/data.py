@@ -7,6 +7,7 @@ datetimes in the report's time zone, so ``dataclasses.asdict`` + ``json.dumps`` 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,6 +61,19 @@ class Progress:
     author: str
     on_behalf_of: str
     evidence_url: str | None
+    source: str  # import | slack | cli: an imported update's "author" is the file, not a person
+
+    @property
+    def byline(self) -> str:
+        """"10 Feb 2020 · Jane Smith on behalf of Sam Lead" — the line under the progress text."""
+        if self.source == "import":
+            who = "from the imported plan"
+        elif self.on_behalf_of and self.on_behalf_of != self.author:
+            who = f"{self.author} on behalf of {self.on_behalf_of}" if self.author else f"for {self.on_behalf_of}"
+        else:
+            who = self.author
+        day = dt.date.fromisoformat(self.date)
+        return " · ".join(x for x in (f"{day.day} {day:%b %Y}", who) if x)
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,7 @@ class ReportData:
     organisation: str
     as_of: str  # ISO datetime in the report's time zone
     as_of_date: str
+    introduction: str  # two sentences saying what the paper is and what it compares with
     rag_key: tuple[RagKeyEntry, ...]  # worst → best
     scheme_name: str
     history: tuple[HistoryRow, ...]
@@ -211,8 +226,9 @@ class ReportData:
     exceptions: tuple[ExceptionItem, ...]
     sections: tuple[SectionRef, ...]  # plan order
     actions: tuple[ActionRow, ...]  # plan order
-    trend: tuple[TrendPoint, ...]
-    updates_since: str | None  # instant the ``recent_updates`` feed starts after
+    trend: tuple[TrendPoint, ...]  # each published version (from its snapshot), then "Now"
+    monthly: tuple[TrendPoint, ...]  # month ends from the first update (at most 12), then "Now"
+    updates_since: str | None  # where the ``recent_updates`` feed starts; None when none was asked for
     recent_updates: tuple[UpdateEntry, ...] = field(default=())
 
     def key_entry(self, label: str | None) -> RagKeyEntry | None:

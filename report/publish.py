@@ -7,6 +7,7 @@ import logging
 import math
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from report.compile import compile_report, version_number
@@ -56,7 +57,15 @@ def publish_version(
         source="publish",
         snapshot={str(row.id): row.rag for row in data.actions},
     )
-    session.add(version)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError:
+        # Two people published at once and took the same number: theirs stands, this one is refused.
+        raise InvalidInput(
+            f"version {version.version} of {plan.name} was published by someone else just now; try again",
+            "version",
+        ) from None
     log.info("published plan %s version %s (%d actions)", plan.name, version.version, len(data.actions))
     return version

@@ -12,8 +12,8 @@ import io
 import zipfile
 from collections.abc import Sequence
 
-from report.compile import NO_RAG, human_date
 from report.data import EXCEPTION_TITLES, ActionRow, Breakdown, ReportData
+from report.headline import NO_RAG, human_date
 from report.wordml import Cell, para, row_xml, run, table_xml, text_colour_on, twips
 
 FONT = "Arial"
@@ -95,6 +95,8 @@ def render_docx(data: ReportData, *, charts: bool = True) -> bytes:
         r = p.add_run(f"   ·   latest version {latest.version}, issued {human_date(latest.date)}")
         r.font.size = Pt(10)
         r.font.color.rgb = RGBColor.from_string(MUTED)
+
+    doc.add_paragraph(data.introduction)
 
     # 2. RAG key.
     doc.add_heading("Key to RAG status", level=1)
@@ -281,11 +283,15 @@ def _sections_table(data: ReportData) -> str:
 def _count_cells(b: Breakdown, labels: Sequence[str]) -> list[Cell]:
     cells = []
     for label in labels:
-        n = b.count(label)
-        cells.append(Cell([para(run(f"{n}" if n else "–", size=BODY_PT), align="center")]))
-    cells.append(Cell([para(run(f"{b.no_rag}" if b.no_rag else "–", size=BODY_PT), align="center")]))
+        c = next(c for c in b.counts if c.label == label)
+        cells.append(Cell([para(run(_count_pct(c.count, c.percent), size=BODY_PT), align="center")]))
+    cells.append(Cell([para(run(_count_pct(b.no_rag, b.no_rag_percent), size=BODY_PT), align="center")]))
     cells.append(Cell([para(run(str(b.total), bold=True, size=BODY_PT), align="center")]))
     return cells
+
+
+def _count_pct(count: int, percent: float) -> str:
+    return f"{count} ({percent:.0f}%)" if count else "–"
 
 
 def _main_table(data: ReportData) -> str:
@@ -326,7 +332,7 @@ def _action_cells(data: ReportData, a: ActionRow) -> list[Cell]:
         timescale.append(para(run("Overdue", bold=True, colour=ALERT, size=SMALL_PT)))
     if a.progress:
         progress = [para(run(line, size=BODY_PT), after=40) for line in a.progress.text.split("\n") if line.strip()]
-        progress.append(para(run(_progress_meta(a), colour=MUTED, size=SMALL_PT)))
+        progress.append(para(run(a.progress.byline, colour=MUTED, size=SMALL_PT)))
         if a.progress.evidence_url:
             progress.append(para(run(f"Evidence: {a.progress.evidence_url}", colour=MUTED, size=SMALL_PT)))
     else:
@@ -344,15 +350,6 @@ def _action_cells(data: ReportData, a: ActionRow) -> list[Cell]:
         _rag_cell(a.rag, key.colour if key else None),
         Cell(direction, valign="center"),
     ]
-
-
-def _progress_meta(a: ActionRow) -> str:
-    p = a.progress
-    assert p is not None
-    who = p.author
-    if p.on_behalf_of and p.on_behalf_of != p.author:
-        who = f"{p.author} on behalf of {p.on_behalf_of}" if p.author else f"for {p.on_behalf_of}"
-    return " · ".join(x for x in (human_date(p.date), who) if x)
 
 
 def _footer(doc, data: ReportData) -> None:

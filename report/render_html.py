@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from report.compile import NO_RAG, human_date
 from report.data import EXCEPTION_TITLES, ActionRow, ReportData
+from report.headline import NO_RAG, human_date
 from report.wordml import text_colour_on
 
 CSS = """
@@ -68,7 +68,8 @@ def _lines(text: str) -> str:
 def _rag_td(data: ReportData, label: str | None) -> str:
     key = data.key_entry(label)
     if key is None:
-        return '<td class="rag none">Not rated</td>'
+        # A label outside today's scheme (the key was changed since) is shown as written, unfilled.
+        return f'<td class="rag">{_e(label)}</td>' if label else '<td class="rag none">Not rated</td>'
     fg = "#" + text_colour_on(key.colour)
     return f'<td class="rag" style="background:{_e(key.colour)};color:{fg}">{_e(label)}</td>'
 
@@ -92,6 +93,7 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
         else ""
     )
     out.append(f'<p class="asof">Progress report as at {_e(_long(data.as_of_date))}{latest}</p>')
+    out.append(f'<p class="intro">{_e(data.introduction)}</p>')
 
     # 2. RAG key.
     out.append('<h2 id="key">Key to RAG status</h2><table class="key"><tbody>')
@@ -144,8 +146,12 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
             out.append(f'<th style="background:{_e(k.colour)};color:#{text_colour_on(k.colour)}">{_e(k.label)}</th>')
         out.append(f"<th>{NO_RAG}</th><th>Total</th></tr></thead><tbody>")
         for s in h.sections:
-            cells = "".join(f'<td class="num">{s.breakdown.count(label) or "–"}</td>' for label in labels)
-            out.append(f'<tr><td>{_e(s.section)}</td>{cells}<td class="num">{s.breakdown.no_rag or "–"}</td>'
+            counts = {c.label: c for c in s.breakdown.counts}
+            cells = "".join(
+                f'<td class="num">{_count_pct(counts[label].count, counts[label].percent)}</td>' for label in labels
+            )
+            no_rag = _count_pct(s.breakdown.no_rag, s.breakdown.no_rag_percent)
+            out.append(f'<tr><td>{_e(s.section)}</td>{cells}<td class="num">{no_rag}</td>'
                        f'<th class="num">{s.breakdown.total}</th></tr>')
         out.append("</tbody></table>")
     if charts:
@@ -206,19 +212,24 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
     return "\n".join(out)
 
 
+def _count_pct(count: int, percent: float) -> str:
+    return f"{count} ({percent:.0f}%)" if count else "–"
+
+
 def _action_tr(data: ReportData, a: ActionRow) -> str:
     outcome = f'<div class="small"><b>Outcome:</b> {_lines(a.outcome)}</div>' if a.outcome else ""
     due = f'<div class="small muted">Due {_e(human_date(a.due))}</div>' if a.due else ""
     overdue = '<div class="small overdue">Overdue</div>' if a.overdue else ""
     if a.progress:
         p = a.progress
-        who = p.author
-        if p.on_behalf_of and p.on_behalf_of != p.author:
-            who = f"{p.author} on behalf of {p.on_behalf_of}" if p.author else f"for {p.on_behalf_of}"
-        meta = " · ".join(x for x in (human_date(p.date), who) if x)
+        meta = p.byline
         evidence = ""
         if p.evidence_url:
-            evidence = f'<div class="small muted">Evidence: <a href="{_e(p.evidence_url)}">{_e(p.evidence_url)}</a></div>'
+            link = _e(p.evidence_url)
+            # Only web links become links: a "javascript:" URL from an imported file stays text.
+            if p.evidence_url.lower().startswith(("http://", "https://")):
+                link = f'<a href="{link}">{link}</a>'
+            evidence = f'<div class="small muted">Evidence: {link}</div>'
         paragraphs = "".join(f'<p class="progress">{_e(line)}</p>' for line in p.text.split("\n") if line.strip())
         progress = f'{paragraphs}<div class="small muted">{_e(meta)}</div>{evidence}'
     else:

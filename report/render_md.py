@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from report.compile import human_date
 from report.data import EXCEPTION_TITLES, ReportData
+from report.headline import human_date
 from report.summaries import by_section, overall
 from report.text import _item_md, _md, render_markdown
 
@@ -15,6 +15,7 @@ def render_md(data: ReportData) -> str:
         out.append(f"**{_md(data.organisation)}**\n")
     out.append(f"# {_md(data.title)}\n")
     out.append(f"Progress report as at {human_date(data.as_of_date)}\n")
+    out.append(f"{_md(data.introduction)}\n")
 
     out.append("## Key to RAG status\n")
     out += [f"- **{_md(k.label)}**: {_md(k.meaning or k.label)}" for k in data.rag_key]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from report.compile import NO_SECTION, breakdown
 from report.data import (
     EXC_CONTRADICTION,
     EXC_RED,
@@ -34,6 +33,7 @@ from report.data import (
     ReportData,
     UpdateEntry,
 )
+from report.headline import NO_SECTION, breakdown
 
 NO_LEAD = "(no lead)"
 EXCERPT = 200

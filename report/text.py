@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from report.compile import NO_RAG, human_date
 from report.data import ARROWS, Breakdown, Change, RagKeyEntry
+from report.headline import NO_RAG, human_date
 from report.summaries import (
     ActionItem,
     ActionListSummary,

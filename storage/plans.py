@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.errors import NotFound
+from storage.errors import InvalidInput, NotFound
 from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
-from storage.models import Action, ActionLead, Person, Plan, ReportVersion, Section
+from storage.models import Action, ActionLead, Person, Plan, ReportVersion, Section, Update
 from storage.rag import save_scheme, scheme_for_plan
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,9 @@ def get_action(session: Session, plan: Plan, ref: str) -> Action:
 
 
 def import_plan(session: Session, parsed: ParsedPlan, *, plan_name: str | None, now: dt.datetime) -> ImportResult:
-    name = plan_name or slugify(parsed.source_filename.rsplit(".", 1)[0])
+    name = (plan_name or "").strip() or slugify(parsed.source_filename.rsplit(".", 1)[0])
+    if len(name) > 200:
+        raise InvalidInput(f"a plan name has at most 200 characters (got {len(name)})", field="plan")
     plan = session.scalar(select(Plan).where(Plan.name == name).options(selectinload(Plan.actions)))
     created = plan is None
     if plan is None:
@@ -106,6 +108,8 @@ def import_plan(session: Session, parsed: ParsedPlan, *, plan_name: str | None, 
     session.flush()
     result = ImportResult(plan=plan, created=created, warnings=list(parsed.warnings))
     if created or _scheme_key(scheme_for_plan(plan)) != _scheme_key(parsed.scheme):
+        if not created:
+            _warn_scheme_change(session, plan, parsed, result)
         save_scheme(session, plan, parsed.scheme)
     _import_glossary(session, parsed)
     sections = _import_sections(session, plan, parsed.sections)
@@ -122,6 +126,18 @@ def import_plan(session: Session, parsed: ParsedPlan, *, plan_name: str | None, 
     log.info("imported plan %s: %d actions (%d new, %d changed)", plan.name, len(parsed.actions),
              len(result.added), len(result.updated))
     return result
+
+
+def _warn_scheme_change(session: Session, plan: Plan, parsed: ParsedPlan, result: ImportResult) -> None:
+    old = scheme_for_plan(plan)
+    if old.labels == parsed.scheme.labels:
+        return  # only the meanings changed
+    stale = session.scalar(
+        select(func.count()).select_from(Update).join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan.id, Update.rag.is_not(None), Update.rag.not_in(parsed.scheme.labels)))
+    note = f"; {stale} earlier update(s) use a label the new scheme does not have" if stale else ""
+    result.warnings.append(f"the RAG scheme changed from {', '.join(old.labels)} to "
+                           f"{', '.join(parsed.scheme.labels)}{note}")
 
 
 def _scheme_key(scheme) -> list[tuple]:
@@ -311,21 +327,29 @@ class _ActionImporter:
         return bool(current) or bool(wanted)
 
     def _record_progress(self, action: Action, item: ParsedAction) -> bool:
-        """Store the plan's progress and RAG as an update when they differ from the latest one."""
-        from storage.updates import latest_update, record_update
+        """Store the plan's progress and RAG as an update when they differ from the last import's."""
+        from storage.updates import record_update
 
         text = item.progress.strip()
         if not text and not item.rag:
             return False
         if len(text) > MAX_UPDATE_TEXT:
             text = text[: MAX_UPDATE_TEXT - 1] + "…"
-        latest = latest_update(self.session, action)
+        # Compared with what earlier imports recorded, not with Slack updates since: re-importing the
+        # same document must not bring its older text back on top of a lead's newer update.
+        imported = list(self.session.scalars(
+            select(Update).where(Update.action_id == action.id, Update.source == "import")
+            .order_by(Update.submitted_at.desc(), Update.id.desc())))
+        last_text = next((u.text for u in imported if u.text != RAG_ONLY_TEXT.format(rag=u.rag)), None)
+        last_rag = next((u.rag for u in imported if u.rag), None)
         # A plan without a RAG (or without progress) says nothing about it: only a stated change counts.
-        if latest is not None and (not text or latest.text == text) and (item.rag is None or latest.rag == item.rag):
+        if imported and (not text or last_text == text) and (item.rag is None or last_rag == item.rag):
             return False
         at = self.submitted_at
-        if latest is not None and latest.submitted_at >= at:
-            at = latest.submitted_at + dt.timedelta(seconds=1)  # the newer document must read as latest
+        if imported and imported[0].submitted_at >= at:
+            # A newer version carrying the same date must still read as newer than the last import; a
+            # lead's update made after the document's date stays the current one.
+            at = imported[0].submitted_at + dt.timedelta(seconds=1)
         record_update(self.session, action, rag=item.rag, text=text or RAG_ONLY_TEXT.format(rag=item.rag),
                       source="import", submitted_at=at, author_text=f"import: {self.parsed.source_filename}"[:300])
         return True
@@ -354,11 +378,12 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
             selectinload(Plan.sections), selectinload(Plan.rag_states), selectinload(Plan.versions),
         ).execution_options(populate_existing=True)
     )
-    latest = latest_updates(session, plan.id)
+    rated = latest_updates(session, plan.id)  # the current RAG, even when a text-only update came later
+    newest = latest_updates(session, plan.id, with_rag=False)
     scheme = scheme_for_plan(plan)
     actions = []
     for action in plan.actions:
-        update = latest.get(action.id)
+        update = rated.get(action.id)
         actions.append({
             "ref": action.ref,
             "ref_generated": action.ref_generated,
@@ -371,7 +396,7 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
             "schedule": action.schedule,
             "recurrence": action.recurrence,
             "rag": update.rag if update else None,
-            "progress": _progress_text(update),
+            "progress": _progress_text(newest.get(action.id)),
             "section": action.section.title if action.section else None,
             "outcome": action.outcome or None,
             "description": action.description,

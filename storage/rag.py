@@ -107,9 +107,9 @@ class RagScheme:
         key = _norm(text)
         if key in table:
             return table[key]
-        # "Amber - on track", "Green (complete)": the first word carries the state.
-        first = re.split(r"[\s/(\-–—:]+", key, maxsplit=1)[0]
-        if first and first in table and len(first) > 1:
+        # "Amber - on track", "Green (complete)", "✓ Completed", "G/A": the first word carries the state.
+        first = re.split(r"[\s/(\-–—:,]+", key, maxsplit=1)[0]
+        if first and first in table:
             return table[first]
         return None
 
@@ -161,9 +161,11 @@ RED, AMBER, GREEN, BLUE = "#FF0000", "#FFC000", "#00B050", "#0070C0"
 _RAG = RagScheme(
     "rag",
     (
-        RagStateSpec("Red", 0, RED, "Off track: needs the board's help", False, ("R",)),
-        RagStateSpec("Amber", 1, AMBER, "Some risk to delivery: being managed", False, ("A",)),
-        RagStateSpec("Green", 2, GREEN, "On track", False, ("G",)),
+        RagStateSpec("Red", 0, RED, "Off track: needs the board's help", False,
+                     ("R", "off track", "not on track", "behind")),
+        RagStateSpec("Amber", 1, AMBER, "Some risk to delivery: being managed", False,
+                     ("A", "at risk", "some risk", "delayed", "slipping")),
+        RagStateSpec("Green", 2, GREEN, "On track", False, ("G", "on track", "on target")),
     ),
 )
 _BRAG = RagScheme(

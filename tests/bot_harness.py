@@ -39,8 +39,12 @@ from storage.models import (
 
 SECRET = "test-signing-secret"
 JO, SAM, ADMIN, BOARD, OUTSIDER = "U0JO", "U0SAM", "U0ADMIN", "U0BOARD", "U0OUT"
-BRAG = [("Red", "#FF0000", "Off track", False), ("Amber", "#FFC000", "Some risk, being managed", False),
-        ("Green", "#00B050", "On track", False), ("Blue", "#0070C0", "Complete", True)]
+BRAG = [
+    ("Red", "#FF0000", "Off track", False),
+    ("Amber", "#FFC000", "Some risk, being managed", False),
+    ("Green", "#00B050", "On track", False),
+    ("Blue", "#0070C0", "Complete", True),
+]
 R1, R2 = "1699999999.000100", "1699999999.000200"
 
 
@@ -56,7 +60,9 @@ class Bot:
         return signing.post(self.url, request, SECRET, **kwargs)
 
     def command(self, text: str, user: str) -> tuple[int, str]:
-        status, _, body = self.post(signing.slash_command(text, user_id=user, response_url=self.fake.response_url))
+        status, _, body = self.post(
+            signing.slash_command(text, user_id=user, response_url=self.fake.response_url)
+        )
         return status, body
 
     def ack_json(self, text: str, user: str) -> dict:
@@ -69,40 +75,89 @@ class Bot:
             return list(session.scalars(select(Update).order_by(Update.id)))
 
     def opened_view(self, index: int = -1) -> dict:
-        return self.fake.wait_for("views.open", abs(index) if index < 0 else index + 1)[index].response["view"]
+        return self.fake.wait_for("views.open", abs(index) if index < 0 else index + 1)[index].response[
+            "view"
+        ]
 
-    def submit(self, view: dict, *, user: str, rag: str | None, text: str, evidence: str | None = None,
-               proposed: str | None = None) -> tuple[int, str]:
+    def submit(
+        self,
+        view: dict,
+        *,
+        user: str,
+        rag: str | None,
+        text: str,
+        evidence: str | None = None,
+        proposed: str | None = None,
+    ) -> tuple[int, str]:
         values: dict[str, Any] = {
-            "rag": {"value": {"type": "radio_buttons",
-                              "selected_option": {"value": rag} if rag else None}},
+            "rag": {"value": {"type": "radio_buttons", "selected_option": {"value": rag} if rag else None}},
             "progress": {"value": {"type": "plain_text_input", "value": text}},
             "evidence": {"value": {"type": "url_text_input", "value": evidence}},
             "proposed_due": {"value": {"type": "datepicker", "selected_date": proposed}},
         }
+        before = len(self.fake.calls("views.update"))
         status, _, body = self.post(signing.view_submission(view, values, user_id=user))
+        if status == 200 and body and json.loads(body).get("response_action") == "update":
+            # Stored after the acknowledgement; the modal then turns into "Saved" (or the form again).
+            self.fake.wait_for("views.update", before + 1)
         return status, body
 
-    def dm(self, user: str, text: str, *, ts: str, thread_ts: str | None, event_id: str | None = None,
-           retry_num: int | None = None, channel: str | None = None) -> int:
-        event = signing.dm_message(user_id=user, text=text, channel=channel or "D" + user, ts=ts,
-                                   thread_ts=thread_ts)
+    def modal_after_submit(self) -> dict:
+        return self.fake.calls("views.update")[-1].params["view"]
+
+    def dm(
+        self,
+        user: str,
+        text: str,
+        *,
+        ts: str,
+        thread_ts: str | None,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        channel: str | None = None,
+    ) -> int:
+        event = signing.dm_message(
+            user_id=user, text=text, channel=channel or "D" + user, ts=ts, thread_ts=thread_ts
+        )
         status, _, _ = self.post(signing.event_callback(event, event_id=event_id), retry_num=retry_num)
         return status
 
-    def click(self, user: str, action_id: str, value: str, *, channel: str | None = None,
-              message_ts: str | None = None, thread_ts: str | None = None) -> int:
-        status, _, _ = self.post(signing.block_actions(user_id=user, action_id=action_id, value=value,
-                                                       channel_id=channel, message_ts=message_ts,
-                                                       thread_ts=thread_ts))
+    def click(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        thread_ts: str | None = None,
+    ) -> int:
+        status, _, _ = self.post(
+            signing.block_actions(
+                user_id=user,
+                action_id=action_id,
+                value=value,
+                channel_id=channel,
+                message_ts=message_ts,
+                thread_ts=thread_ts,
+            )
+        )
         return status
 
 
 def seed(session) -> dict[str, int]:
     plan = Plan(name="improvement", title="Improvement Plan", reference_date=dt.date(2026, 1, 1))
     for rank, (label, colour, meaning, complete) in enumerate(BRAG):
-        plan.rag_states.append(RagState(label=label, rank=rank, colour=colour, meaning=meaning,
-                                        is_complete=complete, aliases=[label[0]]))
+        plan.rag_states.append(
+            RagState(
+                label=label,
+                rank=rank,
+                colour=colour,
+                meaning=meaning,
+                is_complete=complete,
+                aliases=[label[0]],
+            )
+        )
     session.add(plan)
     session.flush()
     jo = Person(display_name="Jo Bloggs", name="Jo Bloggs", slack_user_id=JO, email="jo@example.org")
@@ -110,27 +165,64 @@ def seed(session) -> dict[str, int]:
     session.add_all([jo, sam])
     session.flush()
     ids = {}
-    for pos, (ref, lead, due) in enumerate([("3.2", jo, dt.date(2026, 12, 1)), ("3.3", jo, dt.date(2026, 11, 1)),
-                                            ("4.1", sam, dt.date(2027, 3, 31))]):
-        action = Action(plan_id=plan.id, ref=ref, position=pos, title=f"Action {ref} title", due_date=due,
-                        schedule="once", timescale=due.strftime("%B %Y"))
+    for pos, (ref, lead, due) in enumerate(
+        [
+            ("3.2", jo, dt.date(2026, 12, 1)),
+            ("3.3", jo, dt.date(2026, 11, 1)),
+            ("4.1", sam, dt.date(2027, 3, 31)),
+        ]
+    ):
+        action = Action(
+            plan_id=plan.id,
+            ref=ref,
+            position=pos,
+            title=f"Action {ref} title",
+            due_date=due,
+            schedule="once",
+            timescale=due.strftime("%B %Y"),
+        )
         action.leads.append(ActionLead(person_id=lead.id, position=0, lead_text=lead.display_name))
         session.add(action)
         session.flush()
         ids[ref] = action.id
     session.add_all([Role(slack_user_id=ADMIN, role="admin"), Role(slack_user_id=BOARD, role="board")])
     for step, (ts, refs) in enumerate(((R1, ["3.2", "3.3"]), (R2, ["3.2"]))):
-        items = [{"action_id": ids[ref], "ref": ref, "title": f"Action {ref} title", "kind": "before",
-                  "due": "2026-12-01", "days": 8} for ref in refs]
-        message = ReminderMessage(person_id=jo.id, slack_user_id=JO, channel="D" + JO, ts=ts, kind="reminder",
-                                  status="sent", payload={"items": items, "text": "Progress reminder"},
-                                  sent_at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))
+        items = [
+            {
+                "action_id": ids[ref],
+                "ref": ref,
+                "title": f"Action {ref} title",
+                "kind": "before",
+                "due": "2026-12-01",
+                "days": 8,
+            }
+            for ref in refs
+        ]
+        message = ReminderMessage(
+            person_id=jo.id,
+            slack_user_id=JO,
+            channel="D" + JO,
+            ts=ts,
+            kind="reminder",
+            status="sent",
+            payload={"items": items, "text": "Progress reminder"},
+            sent_at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC),
+        )
         session.add(message)
         session.flush()
         ids[ts] = message.id
         for ref in refs:
-            session.add(ReminderEntry(action_id=ids[ref], person_id=jo.id, due_date=dt.date(2026, 12, 1),
-                                      kind="before", step=step, status="sent", message_id=message.id))
+            session.add(
+                ReminderEntry(
+                    action_id=ids[ref],
+                    person_id=jo.id,
+                    due_date=dt.date(2026, 12, 1),
+                    kind="before",
+                    step=step,
+                    status="sent",
+                    message_id=message.id,
+                )
+            )
     ids["jo"], ids["sam"] = jo.id, sam.id
     session.flush()
     return ids
@@ -148,8 +240,13 @@ def slack_app(fake_slack: FakeSlack, database, settings, now):
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield Bot(fake=fake_slack, url=f"http://127.0.0.1:{server.server_port}/slack/events",
-                  database=database, now=now, ids=ids)
+        yield Bot(
+            fake=fake_slack,
+            url=f"http://127.0.0.1:{server.server_port}/slack/events",
+            database=database,
+            now=now,
+            ids=ids,
+        )
     finally:
         server.shutdown()
         server.server_close()

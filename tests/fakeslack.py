@@ -99,6 +99,8 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view, as last opened/updated
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
+        # False for load tests whose modals were never opened through views.open.
+        self.views_must_exist = True
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -119,8 +121,9 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         # A short poll interval keeps fixture teardown (shutdown) fast.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -149,8 +152,10 @@ class FakeSlack:
         with self._arrived:
             done = self._arrived.wait_for(lambda: len(self.calls(method)) >= count, timeout=timeout)
             if not done:
-                raise AssertionError(f"expected {count} call(s) of {method}, got {len(self.calls(method))}; "
-                                     f"calls so far: {self.methods()}")
+                raise AssertionError(
+                    f"expected {count} call(s) of {method}, got {len(self.calls(method))}; "
+                    f"calls so far: {self.methods()}"
+                )
             return self.calls(method)
 
     @property
@@ -174,13 +179,28 @@ class FakeSlack:
             self._invalid_auth = False
             self.messages.clear()
 
-    def add_message(self, channel: str, ts: str, text: str = "", blocks: list | None = None) -> dict[str, Any]:
+    def add_message(
+        self, channel: str, ts: str, text: str = "", blocks: list | None = None
+    ) -> dict[str, Any]:
         """A message that already exists in Slack (e.g. a reminder sent before the test started)."""
-        message = {"type": "message", "channel": channel, "ts": ts, "thread_ts": None, "text": text,
-                   "blocks": blocks or [], "user": BOT_USER_ID, "bot_id": BOT_ID}
+        message = {
+            "type": "message",
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": None,
+            "text": text,
+            "blocks": blocks or [],
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
         with self._lock:
             self.messages.append(message)
         return message
+
+    def add_view(self, view_id: str, view: dict[str, Any]) -> None:
+        """A modal that is already open (e.g. benchmark submissions that never called views.open)."""
+        with self._lock:
+            self.views[view_id] = {**view, "id": view_id}
 
     def messages_to(self, channel: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -203,7 +223,9 @@ class FakeSlack:
         """
         with self._lock:
             self._failures[method].append(
-                _Failure(status=200 if error else status, retry_after=retry_after, error=error, remaining=times)
+                _Failure(
+                    status=200 if error else status, retry_after=retry_after, error=error, remaining=times
+                )
             )
 
     def invalid_auth(self, on: bool = True) -> None:
@@ -293,14 +315,25 @@ class FakeSlack:
 
         return Handler
 
-    def _record(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, bytes]:
+    def _record(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict, bytes]:
         with self._arrived:
-            self._calls.append(Call(method=method, params=params, headers=headers, time=time.monotonic(),
-                                    response={"ok": True}))
+            self._calls.append(
+                Call(
+                    method=method,
+                    params=params,
+                    headers=headers,
+                    time=time.monotonic(),
+                    response={"ok": True},
+                )
+            )
             self._arrived.notify_all()
         return 200, {"Content-Type": "text/plain"}, b"ok"
 
-    def _dispatch(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, bytes]:
+    def _dispatch(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict, bytes]:
         call = Call(method=method, params=params, headers=headers, time=time.monotonic())
         with self._arrived:
             self._calls.append(call)
@@ -328,7 +361,11 @@ class FakeSlack:
             if failure.error:
                 return 200, {}, {"ok": False, "error": failure.error}
             if failure.status == 429:
-                return 429, {"Retry-After": str(failure.retry_after or 0)}, {"ok": False, "error": "ratelimited"}
+                return (
+                    429,
+                    {"Retry-After": str(failure.retry_after or 0)},
+                    {"ok": False, "error": "ratelimited"},
+                )
             return failure.status, {}, b"upstream error"
         limit = self._limits.get(method)
         if limit is not None:
@@ -400,6 +437,8 @@ class FakeSlack:
             "user": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+        if params.get("metadata"):
+            message["metadata"] = params["metadata"]
         self.messages.append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -453,7 +492,7 @@ class FakeSlack:
 
     def _m_views_update(self, params: dict) -> dict:
         view_id = params.get("view_id") or ""
-        if view_id not in self.views:
+        if view_id not in self.views and self.views_must_exist:
             return {"ok": False, "error": "not_found"}
         return self._store_view(params.get("view"), view_id)
 
@@ -500,8 +539,14 @@ class FakeSlack:
 
     def _upload(self, file_id: str, raw: bytes) -> tuple[int, dict, bytes]:
         with self._arrived:
-            self._calls.append(Call(method="upload", params={"file_id": file_id, "size": len(raw)},
-                                    headers={}, time=time.monotonic()))
+            self._calls.append(
+                Call(
+                    method="upload",
+                    params={"file_id": file_id, "size": len(raw)},
+                    headers={},
+                    time=time.monotonic(),
+                )
+            )
             self._arrived.notify_all()
             entry = self.uploads.get(file_id)
             if entry is None:
@@ -526,7 +571,22 @@ class FakeSlack:
         entry = self.uploads.get(params.get("file") or "")
         if entry is None:
             return {"ok": False, "error": "file_not_found"}
-        return {"ok": True, "file": {"id": params["file"], "name": entry["filename"], "title": entry.get("title")}}
+        return {
+            "ok": True,
+            "file": {"id": params["file"], "name": entry["filename"], "title": entry.get("title")},
+        }
+
+    def _m_conversations_history(self, params: dict) -> dict:
+        channel = params.get("channel") or ""
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        found = [m for m in self.messages if m["channel"] == channel and float(m["ts"]) >= oldest]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, like Slack
+        include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = [
+            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]
+        ]
+        return {"ok": True, "messages": page, "has_more": len(found) > limit}
 
     def _m_reactions_add(self, params: dict) -> dict:
         if not params.get("name") or not params.get("timestamp"):
@@ -534,7 +594,10 @@ class FakeSlack:
         return {"ok": True}
 
     def _m_chat_getPermalink(self, params: dict) -> dict:
-        return {"ok": True, "permalink": f"https://fake.slack.com/archives/{params.get('channel')}/p{params.get('message_ts')}"}
+        return {
+            "ok": True,
+            "permalink": f"https://fake.slack.com/archives/{params.get('channel')}/p{params.get('message_ts')}",
+        }
 
 
 def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:

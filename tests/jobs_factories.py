@@ -69,8 +69,14 @@ def grant(session: Session, uid: str, role: str) -> Role:
 class RecordingClient:
     """A stand-in WebClient: records chat.postMessage / chat.update calls; can fail after k sends."""
 
-    def __init__(self, *, fail_after: int | None = None, exc: type[BaseException] = RuntimeError):
+    def __init__(self, *, fail_after: int | None = None, exc: type[BaseException] = RuntimeError,
+                 die_after_accepting: int | None = None, history: list[dict[str, Any]] | None = None):
+        """``fail_after``: the (k+1)-th post raises before Slack sees it; ``die_after_accepting``: the
+        (k+1)-th post is accepted by "Slack" and then the process dies before hearing back."""
         self.posts: list[dict[str, Any]] = []
+        self.die_after_accepting = die_after_accepting
+        # What "Slack" holds, shared between clients to model one workspace across a restart.
+        self.history: list[dict[str, Any]] = history if history is not None else []
         self.updates: list[dict[str, Any]] = []
         self.fail_after = fail_after
         self.exc = exc
@@ -84,8 +90,18 @@ class RecordingClient:
             if self.fail_after is not None and len(self.posts) >= self.fail_after:
                 raise self.exc("killed mid-pass")
             self.posts.append(kwargs)
-            n = len(self.posts)
-        return {"ok": True, "channel": "D" + kwargs["channel"], "ts": f"1700000000.{n:06d}"}
+            n = len(self.history) + 1
+            ts = f"1700000000.{n:06d}"
+            self.history.append({"channel": "D" + kwargs["channel"], "ts": ts, "metadata": kwargs.get("metadata")})
+            if self.die_after_accepting is not None and len(self.posts) > self.die_after_accepting:
+                raise self.exc("killed after Slack accepted the message")
+        return {"ok": True, "channel": "D" + kwargs["channel"], "ts": ts}
+
+    def conversations_open(self, *, users: str) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": "D" + users}}
+
+    def conversations_history(self, *, channel: str, **_: Any) -> dict[str, Any]:
+        return {"ok": True, "messages": [m for m in self.history if m["channel"] == channel]}
 
     def chat_update(self, **kwargs: Any) -> dict[str, Any]:
         self.updates.append(kwargs)

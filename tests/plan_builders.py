@@ -184,3 +184,76 @@ def two_sheet_xlsx(path: Path) -> Path:
     gl.append(["DCS", "Director of Children's Services", "Pat Jones"])
     wb.save(path)
     return path
+
+
+def ilacs_style_docx(path: Path) -> Path:
+    """The 2019 layout with a coloured key, fills in the RAG column, leads by abbreviation, a glossary."""
+    d = docx.Document()
+    d.add_heading("Riverton Council Children's Services", 1)
+    d.add_heading("Post Ofsted Action Plan", 2)
+    d.add_paragraph("September 2021 – September 2022")
+    d.add_paragraph("Key to RAG status:")
+    add_table(d, [["", "Completed"], ["", "On track"], ["", "Some slippage"], ["", "Not on track"]],
+              fills={(0, 0): "0070C0", (1, 0): "00B050", (2, 0): "FFC000", (3, 0): "FF0000"})
+    header = ["", "Recommendation", "Action/ Required Outcomes", "Timescale", "Lead", "Progress Update", "RAG"]
+    add_table(d, [
+        header,
+        ["1", "Improve management oversight.", "**1.1 Action** Audit supervision.\n**Outcome** Better plans.",
+         "Dec 21", "HoS CIN / PSW", "Audit done", ""],
+        ["", "", "**1.2 Action** Train managers.", "March 2022", "PSW", "", ""],
+    ], fills={(1, 6): "0070C0", (2, 6): "FFC000"})
+    add_table(d, [
+        header,
+        ["", "", "**Outcome** Managers confident.", "", "", "Survey in May", "00B050"],
+        ["2.", "Improve return interviews.", "**2.1 Action** Commission a new service.", "April 2022", "DCS",
+         "Tender out", "Red"],
+    ])
+    d.add_heading("Glossary", 3)
+    add_table(d, [["Abbreviation", "Title", "Name"], ["HoS CIN", "Head of Service Children in Need", "Ann Lee"],
+                  ["PSW", "Principal Social Worker", "Raj Shah"], ["DCS", "Director of Children's Services",
+                                                                    "Kim Ode"]])
+    d.save(str(path))
+    return path
+
+
+def docx_as_xlsx(src: Path, dest: Path) -> Path:
+    """The same plan as an Excel export would give it: one sheet, cell text, cell fills, no bold runs."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from storage.importers.docx import read_docx_blocks
+    from storage.importers.model import BodyText
+
+    wb = Workbook()
+    ws = wb.active
+    for block in read_docx_blocks(src):
+        if isinstance(block, BodyText):
+            ws.append([block.text])
+            continue
+        for row in block.rows:
+            ws.append([c.text for c in row])
+            for i, c in enumerate(row, start=1):
+                if c.fill:
+                    ws.cell(ws.max_row, i).fill = PatternFill("solid", fgColor=c.fill)
+                if c.bold:
+                    ws.cell(ws.max_row, i).font = Font(bold=True)
+        ws.append([])
+    wb.save(dest)
+    return dest
+
+
+def docx_as_csv(src: Path, dest: Path) -> Path:
+    """The same plan saved as CSV: text only."""
+    import csv
+
+    from storage.importers.docx import read_docx_blocks
+    from storage.importers.model import BodyText
+
+    with dest.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        for block in read_docx_blocks(src):
+            if isinstance(block, BodyText):
+                writer.writerow([block.text])
+            else:
+                writer.writerows([c.text for c in row] for row in block.rows)
+    return dest

@@ -69,9 +69,16 @@ def _trigger_id() -> str:
     return f"{next(_counter)}.{TEAM_ID}.trigger"
 
 
-def slash_command(text: str, *, user_id: str, command: str = "/progress", user_name: str = "",
-                  channel_id: str = "C0GENERAL", trigger_id: str | None = None,
-                  response_url: str | None = None) -> Request:
+def slash_command(
+    text: str,
+    *,
+    user_id: str,
+    command: str = "/progress",
+    user_name: str = "",
+    channel_id: str = "C0GENERAL",
+    trigger_id: str | None = None,
+    response_url: str | None = None,
+) -> Request:
     fields = {
         "token": "deprecated-verification-token",
         "team_id": TEAM_ID,
@@ -94,10 +101,20 @@ def _interactive(payload: dict[str, Any]) -> Request:
     return Request(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
 
 
-def block_actions(*, user_id: str, action_id: str, value: str | None = None, block_id: str = "b",
-                  channel_id: str | None = None, message_ts: str | None = None, thread_ts: str | None = None,
-                  selected_option: dict[str, Any] | None = None, container_type: str | None = None,
-                  view: dict[str, Any] | None = None, response_url: str | None = None) -> Request:
+def block_actions(
+    *,
+    user_id: str,
+    action_id: str,
+    value: str | None = None,
+    block_id: str = "b",
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+    thread_ts: str | None = None,
+    selected_option: dict[str, Any] | None = None,
+    container_type: str | None = None,
+    view: dict[str, Any] | None = None,
+    response_url: str | None = None,
+) -> Request:
     """A button click (or a static select when ``selected_option`` is given)."""
     action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}"}
     if selected_option is not None:
@@ -115,8 +132,12 @@ def block_actions(*, user_id: str, action_id: str, value: str | None = None, blo
     }
     if channel_id is not None:
         payload["channel"] = {"id": channel_id, "name": "directmessage"}
-        payload["container"] = {"type": container_type or "message", "message_ts": message_ts,
-                                "channel_id": channel_id, "is_ephemeral": False}
+        payload["container"] = {
+            "type": container_type or "message",
+            "message_ts": message_ts,
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        }
         message: dict[str, Any] = {"type": "message", "ts": message_ts, "text": "", "user": "U0BOT"}
         if thread_ts:
             message["thread_ts"] = thread_ts
@@ -129,8 +150,14 @@ def block_actions(*, user_id: str, action_id: str, value: str | None = None, blo
     return _interactive(payload)
 
 
-def view_submission(view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]], *, user_id: str,
-                    view_id: str | None = None, view_hash: str | None = None) -> Request:
+def view_submission(
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_id: str,
+    view_id: str | None = None,
+    view_hash: str | None = None,
+) -> Request:
     """A modal submitted with ``values`` ({block_id: {action_id: value-dict}}), the view as Slack echoes it.
 
     ``view`` is the view the app opened (e.g. from the fake's ``views.open`` call): its callback_id,
@@ -163,7 +190,9 @@ def view_submission(view: dict[str, Any], values: dict[str, dict[str, dict[str, 
     return _interactive(payload)
 
 
-def event_callback(event: dict[str, Any], *, event_id: str | None = None, event_time: int = 1700000000) -> Request:
+def event_callback(
+    event: dict[str, Any], *, event_id: str | None = None, event_time: int = 1700000000
+) -> Request:
     envelope = {
         "token": "deprecated-verification-token",
         "team_id": TEAM_ID,
@@ -178,24 +207,49 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None, event_
     return Request(json.dumps(envelope).encode(), JSON)
 
 
-def dm_message(*, user_id: str, text: str, channel: str, ts: str, thread_ts: str | None = None) -> dict[str, Any]:
+def dm_message(
+    *, user_id: str, text: str, channel: str, ts: str, thread_ts: str | None = None
+) -> dict[str, Any]:
     """A ``message.im`` event as Slack delivers it for a person typing in the app's DM."""
-    event = {"type": "message", "channel": channel, "user": user_id, "text": text, "ts": ts,
-             "event_ts": ts, "channel_type": "im", "team": TEAM_ID}
+    event = {
+        "type": "message",
+        "channel": channel,
+        "user": user_id,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "im",
+        "team": TEAM_ID,
+    }
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
     return event
 
 
 def app_home_opened(*, user_id: str) -> dict[str, Any]:
-    return {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id, "tab": "home",
-            "event_ts": f"{time.time():.6f}"}
+    return {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": "D" + user_id,
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
 
 
-def post(url: str, request: Request, secret: str, *, timestamp: int | None = None, retry_num: int | None = None,
-         signature_override: str | None = None, timeout: float = 10.0) -> tuple[int, dict[str, str], str]:
+def post(
+    url: str,
+    request: Request,
+    secret: str,
+    *,
+    timestamp: int | None = None,
+    retry_num: int | None = None,
+    signature_override: str | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, dict[str, str], str]:
     """POST a signed request; returns (status, headers, body text)."""
-    headers = signed_headers(secret, request.body, request.content_type, timestamp=timestamp, retry_num=retry_num)
+    headers = signed_headers(
+        secret, request.body, request.content_type, timestamp=timestamp, retry_num=retry_num
+    )
     if signature_override is not None:
         headers["X-Slack-Signature"] = signature_override
     parts = urlsplit(url)

@@ -29,7 +29,10 @@ def test_mine_lists_my_actions_grouped_with_update_buttons(slack_app):
     text = _text(answer)
     assert "*Overdue* (1)" in text and "*Due in the next 30 days* (1)" in text  # 3.3 due 1 Nov, 3.2 due 1 Dec
     buttons = [b["accessory"] for b in answer["blocks"] if b.get("accessory")]
-    assert [json.loads(b["value"])["action_id"] for b in buttons] == [slack_app.ids["3.3"], slack_app.ids["3.2"]]
+    assert [json.loads(b["value"])["action_id"] for b in buttons] == [
+        slack_app.ids["3.3"],
+        slack_app.ids["3.2"],
+    ]
     assert all(b["action_id"] == "open_update_modal" for b in buttons)
     assert "4.1" not in text
 
@@ -50,15 +53,26 @@ def test_action_shows_latest_update_and_history_to_board(slack_app):
 def test_lead_cannot_read_other_leads_action_but_board_can(slack_app):
     assert "board members and admins can see every action" in _text(slack_app.ack_json("action 4.1", JO))
     assert "Action 4.1 title" in _text(slack_app.ack_json("action 4.1", BOARD))
-    assert "did you mean" in _text(slack_app.ack_json("action 3.21", BOARD)).lower() or \
-        "no action" in _text(slack_app.ack_json("action 3.21", BOARD)).lower()
+    assert (
+        "did you mean" in _text(slack_app.ack_json("action 3.21", BOARD)).lower()
+        or "no action" in _text(slack_app.ack_json("action 3.21", BOARD)).lower()
+    )
 
 
 def test_summary_variants_reach_board_through_response_url(slack_app):
     slack_app.command("update 3.2", JO)
     slack_app.submit(slack_app.opened_view(), user=JO, rag="Red", text="Stuck <!here>")
-    for n, text in enumerate(["summary", "summary red", "summary overdue", "summary lead Jo", "summary changes 7d",
-                              "summary section nothing-like-this"], start=1):
+    for n, text in enumerate(
+        [
+            "summary",
+            "summary red",
+            "summary overdue",
+            "summary lead Jo",
+            "summary changes 7d",
+            "summary section nothing-like-this",
+        ],
+        start=1,
+    ):
         status, body = slack_app.command(text, BOARD)
         assert status == 200 and body == ""
         slack_app.fake.wait_for("response_url", n)
@@ -87,8 +101,10 @@ def test_report_is_uploaded_to_the_person_with_files_upload_v2(slack_app):
     assert upload["channel"] == "DU0BOARD"
     slack_app.command("report html", ADMIN)
     slack_app.fake.wait_for("files.completeUploadExternal", 2)
-    assert any(u["filename"].endswith(".html") and b"<html" in u["content"].lower()
-               for u in slack_app.fake.uploads.values())
+    assert any(
+        u["filename"].endswith(".html") and b"<html" in u["content"].lower()
+        for u in slack_app.fake.uploads.values()
+    )
 
 
 def test_get_report_button_on_home(slack_app):
@@ -131,9 +147,17 @@ def test_home_for_lead_and_board_and_outsider(slack_app):
     for n, user in enumerate((JO, BOARD, OUTSIDER), start=1):
         slack_app.post(signing.event_callback(signing.app_home_opened(user_id=user)))
         slack_app.fake.wait_for("views.publish", n)
-    lead, board, outsider = (json.dumps(slack_app.fake.home_views[u], ensure_ascii=False)
-                             for u in (JO, BOARD, OUTSIDER))
-    assert "Your actions" in lead and "Overdue" in lead and "open_update_modal" in lead and "The plan" not in lead
-    assert "The plan" in board and "Get report" in board and "Exceptions" in board and "Latest changes" in board
+    lead, board, outsider = (
+        json.dumps(slack_app.fake.home_views[u], ensure_ascii=False) for u in (JO, BOARD, OUTSIDER)
+    )
+    assert (
+        "Your actions" in lead
+        and "Overdue" in lead
+        and "open_update_modal" in lead
+        and "The plan" not in lead
+    )
+    assert (
+        "The plan" in board and "Get report" in board and "Exceptions" in board and "Latest changes" in board
+    )
     assert "3.3" in board  # overdue, an exception
     assert "only open to the leads" in outsider and "3.2" not in outsider

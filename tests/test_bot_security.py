@@ -11,11 +11,12 @@ import time
 import pytest
 import slack_signing as signing
 from bot_harness import JO, R2, SECRET
+from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
-from bot.wsgi import make_server, make_wsgi_app
+from bot.wsgi import database_health, make_server, make_wsgi_app
 from storage.models import ProcessedEvent
 
 
@@ -40,8 +41,11 @@ def test_tampered_body_is_refused(slack_app):
     request = signing.slash_command("mine", user_id=JO)
     headers_for_original = signing.signed_headers(SECRET, request.body, request.content_type)
     tampered = signing.Request(request.body.replace(b"U0JO", b"U0AD"), request.content_type)
-    status, _, _ = slack_app.post(tampered, signature_override=headers_for_original["X-Slack-Signature"],
-                                  timestamp=int(headers_for_original["X-Slack-Request-Timestamp"]))
+    status, _, _ = slack_app.post(
+        tampered,
+        signature_override=headers_for_original["X-Slack-Signature"],
+        timestamp=int(headers_for_original["X-Slack-Request-Timestamp"]),
+    )
     assert status == 401
 
 
@@ -118,8 +122,9 @@ def app_with_broken_database(fake_slack, settings, tmp_path):
 
     broken = create_db_engine(f"sqlite:///{tmp_path}/missing-dir/nope.db")
     settings = dataclasses.replace(settings, slack_api_url=fake_slack.url, slack_signing_secret=SECRET)
-    app = create_app(settings, make_session_factory(broken))
-    server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
+    factory = make_session_factory(broken)
+    app = create_app(settings, factory)
+    server = make_server(make_wsgi_app(app, health=database_health(factory)), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/slack/events"
@@ -130,15 +135,34 @@ def app_with_broken_database(fake_slack, settings, tmp_path):
 
 
 def test_database_down_means_try_again(app_with_broken_database, fake_slack):
+    import urllib.error
+    import urllib.request
+
     url = app_with_broken_database
+    with pytest.raises(urllib.error.HTTPError) as health:
+        urllib.request.urlopen(url.replace("/slack/events", "/healthz"), timeout=5)
+    assert health.value.code == 503
     status, _, body = signing.post(url, signing.slash_command("mine", user_id=JO), SECRET)
     assert status == 200 and "try again" in json.loads(body)["text"]
-    view = {"id": "V1", "callback_id": "progress_update", "private_metadata": json.dumps({"action_id": 1})}
-    values = {"rag": {"value": {"selected_option": {"value": "Amber"}}},
-              "progress": {"value": {"value": "text"}}}
-    status, _, body = signing.post(url, signing.view_submission(view, values, user_id=JO), SECRET)
-    answer = json.loads(body)
-    assert answer["response_action"] == "errors" and "try again" in answer["errors"]["progress"]
+    opened = WebClient(token="xoxb-test", base_url=fake_slack.url).views_open(
+        trigger_id="1.T.trigger",
+        view={
+            "type": "modal",
+            "callback_id": "progress_update",
+            "blocks": [],
+            "title": {"type": "plain_text", "text": "Update 3.2"},
+            "private_metadata": json.dumps({"action_id": 1}),
+        },
+    )["view"]
+    values = {
+        "rag": {"value": {"selected_option": {"value": "Amber"}}},
+        "progress": {"value": {"value": "my careful words"}},
+    }
+    status, _, body = signing.post(url, signing.view_submission(opened, values, user_id=JO), SECRET)
+    assert json.loads(body)["response_action"] == "update"
+    [shown] = fake_slack.wait_for("views.update")
+    assert "try again" in json.dumps(shown.params["view"]["blocks"][0])
+    assert shown.params["view"]["submit"]  # the form is back, ready to submit again
 
 
 def test_database_failing_mid_event_rolls_back_and_a_retry_succeeds(slack_app, monkeypatch):

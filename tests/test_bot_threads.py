@@ -30,7 +30,11 @@ def test_reply_with_rag_is_stored_confirmed_in_thread_and_reminder_refreshed(sla
 
 
 def test_rag_from_emoji_letter_and_slack_names(slack_app):
-    cases = [("🟢 all on track", "Green"), ("R: blocked by funding", "Red"), (":large_blue_circle: finished", "Blue")]
+    cases = [
+        ("🟢 all on track", "Green"),
+        ("R: blocked by funding", "Red"),
+        (":large_blue_circle: finished", "Blue"),
+    ]
     for n, (text, _) in enumerate(cases):
         slack_app.dm(JO, text, ts=f"1700000200.00000{n}", thread_ts=R2)
         slack_app.fake.wait_for("chat.postMessage", n + 1)
@@ -38,7 +42,9 @@ def test_rag_from_emoji_letter_and_slack_names(slack_app):
 
 
 def test_reply_without_rag_asks_with_buttons_then_stores_once(slack_app):
-    slack_app.dm(JO, "A forum was designed and the first session is booked", ts="1700000300.000001", thread_ts=R2)
+    slack_app.dm(
+        JO, "A forum was designed and the first session is booked", ts="1700000300.000001", thread_ts=R2
+    )
     [question] = slack_app.fake.wait_for("chat.postMessage")
     assert question.params["thread_ts"] == R2
     buttons = next(b for b in question.params["blocks"] if b["type"] == "actions")["elements"]
@@ -50,12 +56,23 @@ def test_reply_without_rag_asks_with_buttons_then_stores_once(slack_app):
 
     amber = buttons[1]
     for _ in range(2):  # a repeated click
-        assert slack_app.click(JO, amber["action_id"], amber["value"], channel="DU0JO",
-                               message_ts=question.response["ts"], thread_ts=R2) == 200
+        assert (
+            slack_app.click(
+                JO,
+                amber["action_id"],
+                amber["value"],
+                channel="DU0JO",
+                message_ts=question.response["ts"],
+                thread_ts=R2,
+            )
+            == 200
+        )
     slack_app.fake.wait_for("chat.update", 2)
     [update] = slack_app.updates()
     assert update.rag == "Amber" and update.text == "A forum was designed and the first session is booked"
-    question_edits = [c for c in slack_app.fake.calls("chat.update") if c.params["ts"] == question.response["ts"]]
+    question_edits = [
+        c for c in slack_app.fake.calls("chat.update") if c.params["ts"] == question.response["ts"]
+    ]
     assert question_edits and "Amber" in question_edits[0].params["text"]
     with slack_app.database.session_factory() as session:
         assert session.scalars(select(PendingReply)).one().resolved_at is not None
@@ -66,8 +83,14 @@ def test_reply_to_a_reminder_with_several_actions_asks_which(slack_app):
     [question] = slack_app.fake.wait_for("chat.postMessage")
     buttons = next(b for b in question.params["blocks"] if b["type"] == "actions")["elements"]
     assert [b["text"]["text"].split()[0] for b in buttons] == ["3.2", "3.3"]
-    slack_app.click(JO, buttons[1]["action_id"], buttons[1]["value"], channel="DU0JO",
-                    message_ts=question.response["ts"], thread_ts=R1)
+    slack_app.click(
+        JO,
+        buttons[1]["action_id"],
+        buttons[1]["value"],
+        channel="DU0JO",
+        message_ts=question.response["ts"],
+        thread_ts=R1,
+    )
     slack_app.fake.wait_for("chat.update")
     [update] = slack_app.updates()
     assert update.action_id == slack_app.ids["3.3"] and update.rag == "Green"
@@ -77,13 +100,21 @@ def test_reply_naming_the_ref_needs_no_question(slack_app):
     slack_app.dm(JO, "3.3 Red: contractor pulled out", ts="1700000500.000001", thread_ts=R1)
     slack_app.fake.wait_for("chat.postMessage")
     [update] = slack_app.updates()
-    assert (update.action_id, update.rag, update.text) == (slack_app.ids["3.3"], "Red", "contractor pulled out")
+    assert (update.action_id, update.rag, update.text) == (
+        slack_app.ids["3.3"],
+        "Red",
+        "contractor pulled out",
+    )
 
 
 def test_retried_event_is_stored_once(slack_app):
     for retry in (None, 1, 2):
-        assert slack_app.dm(JO, "Green – done", ts="1700000600.000001", thread_ts=R2, event_id="Ev0RETRY",
-                            retry_num=retry) == 200
+        assert (
+            slack_app.dm(
+                JO, "Green – done", ts="1700000600.000001", thread_ts=R2, event_id="Ev0RETRY", retry_num=retry
+            )
+            == 200
+        )
     slack_app.fake.wait_for("chat.postMessage")
     slack_app.command("help", JO)  # a later request: any duplicate work would have been queued before it
     assert len(slack_app.updates()) == 1

@@ -15,16 +15,33 @@ def test_update_command_opens_modal_stores_update_and_confirms(slack_app):
     assert status == 200 and body == ""
     view = slack_app.opened_view()
     assert view["callback_id"] == "progress_update"
-    assert json.loads(view["private_metadata"]) == {"action_id": slack_app.ids["3.2"], "reminder_message_id": None}
+    assert json.loads(view["private_metadata"]) == {
+        "action_id": slack_app.ids["3.2"],
+        "reminder_message_id": None,
+    }
     radio = next(b for b in view["blocks"] if b.get("block_id") == "rag")["element"]
     assert [o["value"] for o in radio["options"]] == ["Red", "Amber", "Green", "Blue"]
     assert radio["options"][1]["description"]["text"] == "Some risk, being managed"
 
-    status, body = slack_app.submit(view, user=JO, rag="Amber", text="Forum designed, first session booked",
-                                    evidence="https://example.org/minutes", proposed="2027-01-31")
-    assert status == 200 and body == ""
+    status, body = slack_app.submit(
+        view,
+        user=JO,
+        rag="Amber",
+        text="Forum designed, first session booked",
+        evidence="https://example.org/minutes",
+        proposed="2027-01-31",
+    )
+    ack = json.loads(body)
+    assert status == 200 and ack["response_action"] == "update"
+    assert "submit" not in ack["view"] and "Saving" in json.dumps(ack["view"])  # no second submit possible
+    saved = slack_app.modal_after_submit()
+    assert "Thanks, saved your update on *3.2*" in json.dumps(saved)
     [update] = slack_app.updates()
-    assert (update.rag, update.text, update.source) == ("Amber", "Forum designed, first session booked", "slack")
+    assert (update.rag, update.text, update.source) == (
+        "Amber",
+        "Forum designed, first session booked",
+        "slack",
+    )
     assert update.evidence_url == "https://example.org/minutes"
     assert update.proposed_due == dt.date(2027, 1, 31)
     assert update.author_id == slack_app.ids["jo"] and update.on_behalf_of_id is None
@@ -90,7 +107,7 @@ def test_admin_updates_on_behalf_of_the_lead(slack_app):
 
 
 def test_lead_cannot_update_someone_elses_action(slack_app):
-    status, body = slack_app.command("update 4.1", JO)
+    status, _ = slack_app.command("update 4.1", JO)
     assert status == 200
     [told] = slack_app.fake.wait_for("response_url")
     assert "only update the actions you lead" in told.params["text"]
@@ -99,8 +116,12 @@ def test_lead_cannot_update_someone_elses_action(slack_app):
     slack_app.command("update 3.2", JO)
     view = slack_app.opened_view()
     forged = {**view, "private_metadata": json.dumps({"action_id": slack_app.ids["4.1"]})}
-    status, body = slack_app.submit(forged, user=JO, rag="Red", text="not mine")
-    assert json.loads(body)["response_action"] == "errors"
+    slack_app.submit(forged, user=JO, rag="Red", text="not mine")
+    form = slack_app.modal_after_submit()
+    assert form["blocks"][0]["block_id"] == "problem"
+    assert "only update the actions you lead" in form["blocks"][0]["text"]["text"]
+    progress = next(b for b in form["blocks"] if b.get("block_id") == "progress")
+    assert progress["element"]["initial_value"] == "not mine"  # what was typed is kept
     assert slack_app.updates() == []
 
 
@@ -116,3 +137,37 @@ def test_outsider_is_refused_politely_and_sees_nothing(slack_app):
     assert slack_app.fake.calls("files.getUploadURLExternal") == []
     assert SAM not in json.dumps(answer)
     assert slack_app.updates() == []
+
+
+def test_done_when_update_shows_in_action_history_cli_and_board_report(slack_app):
+    """The issue's "done when": /progress update 3.2 → modal → /progress action, history --json, report."""
+    from click.testing import CliRunner
+
+    from progressbot.cli import main
+
+    slack_app.command("update 3.2", JO)
+    slack_app.submit(slack_app.opened_view(), user=JO, rag="Amber", text="Forum designed <!channel>")
+    assert "Forum designed &lt;!channel&gt;" in json.dumps(slack_app.ack_json("action 3.2", JO))
+    url = slack_app.database.url
+    history = CliRunner().invoke(main, ["--database-url", url, "history", "3.2", "--json"])
+    assert history.exit_code == 0, history.output
+    assert "Forum designed <!channel>" in history.output and "Amber" in history.output
+    out = slack_app.database.url.replace("sqlite:///", "").replace("progressbot.db", "report.json")
+    report = CliRunner().invoke(
+        main,
+        [
+            "--database-url",
+            url,
+            "report",
+            "--format",
+            "json",
+            "--out",
+            out,
+            "--as-of",
+            slack_app.now.date().isoformat(),
+        ],
+    )
+    assert report.exit_code == 0, report.output
+    with open(out, encoding="utf-8") as fh:
+        rendered = fh.read()
+    assert "Forum designed <!channel>" in rendered and "Amber" in rendered

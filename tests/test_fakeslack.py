@@ -38,8 +38,9 @@ def test_auth_test_and_calls_are_recorded_with_headers(fake_slack, client):
 
 def test_post_message_to_user_opens_dm_and_returns_ts(fake_slack, client):
     dm = client.conversations_open(users="U123")["channel"]["id"]
-    first = client.chat_postMessage(channel=dm, text="hello", blocks=[{"type": "section",
-                                    "text": {"type": "mrkdwn", "text": "hi"}}])
+    first = client.chat_postMessage(
+        channel=dm, text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
+    )
     second = client.chat_postMessage(channel="U123", text="again")
     assert dm == "DU123"
     assert first["channel"] == second["channel"] == "DU123"
@@ -103,14 +104,23 @@ def test_user_directory_lookup_info_and_paginated_list(fake_slack, client):
 
 
 def test_files_upload_v2_round_trip(fake_slack, client):
-    result = client.files_upload_v2(channel="DU1", content=b"%PDF-1.4 report", filename="report.pdf",
-                                    title="Board report", initial_comment="Here it is")
+    result = client.files_upload_v2(
+        channel="DU1",
+        content=b"%PDF-1.4 report",
+        filename="report.pdf",
+        title="Board report",
+        initial_comment="Here it is",
+    )
     file_id = result["files"][0]["id"] if "files" in result.data else result["file"]["id"]
     upload = fake_slack.uploads[file_id]
     assert upload["content"] == b"%PDF-1.4 report"
     assert upload["filename"] == "report.pdf" and upload["title"] == "Board report"
     assert upload["channel"] == "DU1" and upload["initial_comment"] == "Here it is"
-    assert fake_slack.methods()[:3] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert fake_slack.methods()[:3] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
 
 
 def test_fail_next_429_is_retried_by_the_client_after_retry_after(fake_slack, client):
@@ -143,7 +153,9 @@ def test_invalid_auth(fake_slack, client):
 
 
 def test_rate_limit_window_answers_429_with_retry_after(fake_slack):
-    no_retry = make_client(Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url), rate_limit_retries=0)
+    no_retry = make_client(
+        Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url), rate_limit_retries=0
+    )
     fake_slack.rate_limit("chat.postMessage", 2, window=60, retry_after=7)
     no_retry.chat_postMessage(channel="C1", text="1")
     no_retry.chat_postMessage(channel="C1", text="2")
@@ -172,8 +184,9 @@ def test_signature_matches_slack_recipe():
     body = b"token=x&text=hello"
     expected = "v0=" + hmac.new(b"secret", b"v0:1531420618:" + body, hashlib.sha256).hexdigest()
     assert signature("secret", 1531420618, body) == expected
-    headers = signed_headers("secret", body, "application/x-www-form-urlencoded", timestamp=1531420618,
-                             retry_num=1)
+    headers = signed_headers(
+        "secret", body, "application/x-www-form-urlencoded", timestamp=1531420618, retry_num=1
+    )
     assert headers["X-Slack-Signature"] == expected
     assert headers["X-Slack-Request-Timestamp"] == "1531420618"
     assert headers["X-Slack-Retry-Num"] == "1"
@@ -185,11 +198,18 @@ def test_payload_builders_are_shaped_like_slack():
 
     cmd = parse_qs(slash_command("update 3.2", user_id="U1").body.decode())
     assert cmd["command"] == ["/progress"] and cmd["text"] == ["update 3.2"] and cmd["trigger_id"]
-    click = json.loads(parse_qs(block_actions(user_id="U1", action_id="a", value="v").body.decode())["payload"][0])
+    click = json.loads(
+        parse_qs(block_actions(user_id="U1", action_id="a", value="v").body.decode())["payload"][0]
+    )
     assert click["type"] == "block_actions" and click["actions"][0]["value"] == "v"
     view = {"id": "V1", "callback_id": "cb", "private_metadata": "{}", "blocks": []}
-    sub = json.loads(parse_qs(view_submission(view, {"b": {"a": {"type": "plain_text_input", "value": "x"}}},
-                                              user_id="U1").body.decode())["payload"][0])
+    sub = json.loads(
+        parse_qs(
+            view_submission(
+                view, {"b": {"a": {"type": "plain_text_input", "value": "x"}}}, user_id="U1"
+            ).body.decode()
+        )["payload"][0]
+    )
     assert sub["view"]["state"]["values"]["b"]["a"]["value"] == "x" and sub["view"]["id"] == "V1"
     event = json.loads(event_callback({"type": "app_home_opened", "user": "U1"}, event_id="Ev1").body)
     assert event["type"] == "event_callback" and event["event_id"] == "Ev1"
@@ -198,3 +218,43 @@ def test_payload_builders_are_shaped_like_slack():
 def test_settings_url_keeps_trailing_slash(fake_slack):
     settings = dataclasses.replace(Settings(), slack_api_url=fake_slack.url)
     assert settings.slack_api_url.endswith("/api/")
+
+
+def test_conversations_history_returns_recent_messages_with_metadata(fake_slack, client):
+    metadata = {"event_type": "progressbot_reminder", "event_payload": {"reminder_message_id": 5}}
+    client.chat_postMessage(channel="DU1", text="old")
+    sent = client.chat_postMessage(channel="DU1", text="new", metadata=metadata)
+    client.chat_postMessage(channel="DU2", text="elsewhere")
+    history = client.conversations_history(channel="DU1", oldest=sent["ts"], include_all_metadata=True)
+    assert [m["text"] for m in history["messages"]] == ["new"]
+    assert history["messages"][0]["metadata"] == metadata
+    plain = client.conversations_history(channel="DU1")
+    assert [m["text"] for m in plain["messages"]] == ["new", "old"]
+    assert "metadata" not in plain["messages"][0]
+
+
+def test_manifest_asks_for_exactly_the_scopes_used():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "manifest.yml").read_text()
+    scopes_part = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    scopes = [line.strip()[2:] for line in scopes_part.splitlines() if line.strip().startswith("- ")]
+    assert scopes == [
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:history",
+        "users:read",
+        "users:read.email",
+        "files:write",
+    ]
+    for needed in (
+        "command: /progress",
+        "should_escape: true",
+        "home_tab_enabled: true",
+        "app_home_opened",
+        "message.im",
+        "socket_mode_enabled: true",
+    ):
+        assert needed in text
+    assert "interactivity:\n    is_enabled: true" in text

@@ -90,6 +90,8 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[Path, str]]:
     binary_csv.write_bytes(b"\x00\x01\x02ref,action\x00")
     headerless = tmp_path / "headerless.csv"
     headerless.write_text("just,some,numbers\n1,2,3\n")
+    header_only = tmp_path / "header-only.csv"
+    header_only.write_text("Ref,Action,Lead,Timescale,RAG\n,,,,\n")
     return [
         (tmp_path / "missing.docx", "missing.docx: no such file"),
         (empty, "empty.docx: the file is empty"),
@@ -101,10 +103,11 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[Path, str]]:
         (no_table_docx(tmp_path / "minutes.docx"), "minutes.docx: no action table found"),
         (binary_csv, "binary.csv: not a text CSV file"),
         (headerless, "headerless.csv: no action table found"),
+        (header_only, "header-only.csv: the action table has a header row but no actions under it"),
     ]
 
 
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("case", range(11))
 def test_bad_input_is_one_line_exit_2_and_stores_nothing(database, tmp_path, case):
     path, message = _bad_inputs(tmp_path)[case]
     result = run(database, "import", path)
@@ -125,3 +128,10 @@ def test_bad_reference_date(database):
 def test_reference_date_option_wins(database):
     result = run(database, "import", PLAN_2019, "--reference-date", "2019-09-01", "--json", "--dry-run")
     assert json.loads(result.stdout)["plan"]["reference_date"] == "2019-09-01"
+
+
+def test_overlong_plan_name(database):
+    result = run(database, "import", PLAN_2019, "--plan", "x" * 201)
+    assert result.exit_code == 2
+    assert result.stderr == ("progressbot: error: stockton-2019-ilacs-action-plan.docx: a plan name has at most "
+                             "200 characters (got 201)\n")

@@ -185,3 +185,224 @@ def test_plain_dotted_refs_in_the_action_cell(session, tmp_path):
         ("2.1", "Publish the strategy", ["Head of Strategy"], "2024-12-31", "Red"),
     ]
     assert payload["actions"][1]["description"] == "Recruit two social workers\nInterim cover in place"
+
+
+def test_unknown_rag_values_warn_once_each(tmp_path):
+    path = tmp_path / "status.csv"
+    path.write_text("Ref,Action,Lead,Deadline,Status\n1,Do a,Head of A,May 2025,In progress\n"
+                    "2,Do b,Head of A,May 2025,In progress\n3,Do c,Head of A,May 2025,In progress\n"
+                    "4,Do d,Head of A,May 2025,Complete\n", encoding="utf-8")
+    parsed = read_plan(path)
+    assert [a.rag for a in parsed.actions] == [None, None, None, "Blue"]
+    assert [w for w in parsed.warnings if "RAG" in w] == [
+        "csv row 2 and 2 more row(s): unknown RAG 'In progress' (the plan's scheme is Red, Amber, Green, Blue); "
+        "left empty"]
+
+
+def test_solid_pattern_shading_and_indexed_excel_colours(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.colors import Color
+    from plan_builders import add_table
+
+    doc = docx.Document()
+    table = add_table(doc, [["Action", "Lead", "RAG"], ["Fix the roof", "Head of Estates", ""]])
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "solid")
+    shd.set(qn("w:color"), "FF0000")
+    shd.set(qn("w:fill"), "auto")
+    table.cell(1, 2)._tc.get_or_add_tcPr().append(shd)
+    doc.save(str(tmp_path / "solid.docx"))
+    assert read_plan(tmp_path / "solid.docx").actions[0].rag == "Red"
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Action", "Lead", "RAG"])
+    ws.append(["Fix the roof", "Head of Estates", None])
+    ws["C2"].fill = PatternFill("solid", fgColor=Color(indexed=17))  # palette green 008000
+    wb.save(tmp_path / "indexed.xlsx")
+    assert read_plan(tmp_path / "indexed.xlsx").actions[0].rag == "Green"
+
+
+def test_xlsx_numeric_refs_vertical_merges_and_status_words(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead Officer", "By when", "Status"])
+    ws.append([1.1, "Map the front door", "Head of MASH", "Jan 2025", "On track"])
+    ws.append([1.1, "Train the call handlers", None, "Feb 2025", "Off track"])
+    ws.append([3.0, "Audit referrals", "Head of QA", "Mar 2025", "At risk"])
+    ws["A3"].number_format = "0.00"
+    ws.merge_cells("C2:C3")
+    wb.save(tmp_path / "numbers.xlsx")
+    parsed = read_plan(tmp_path / "numbers.xlsx", reference_date=dt.date(2025, 1, 1))
+    assert [(a.ref, a.leads, a.rag) for a in parsed.actions] == [
+        ("1.1", ["Head of MASH"], "Green"),
+        ("1.10", ["Head of MASH"], "Red"),  # formatted 0.00 in the sheet; the merged lead cell covers it
+        ("3", ["Head of QA"], "Amber"),
+    ]
+    assert parsed.warnings == []
+
+
+def test_content_controls_around_rows_and_cells_are_read(tmp_path):
+    import copy
+
+    import docx
+    from docx.oxml import OxmlElement
+    from plan_builders import add_table
+
+    doc = docx.Document()
+    table = add_table(doc, [["Action", "Lead", "Timescale"], ["Fix the roof", "Head of Estates", "May 2025"],
+                            ["Paint the hall", "Head of Estates", "June 2025"]])
+    # wrap the last row, and the first cell of the middle row, in content controls
+    for element in (table.rows[2]._tr, table.rows[1]._tr.tc_lst[0]):
+        sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+        sdt.append(content)
+        element.addprevious(sdt)
+        content.append(copy.deepcopy(element))
+        element.getparent().remove(element)
+    doc.save(str(tmp_path / "sdt.docx"))
+    parsed = read_plan(tmp_path / "sdt.docx")
+    assert [(a.title, a.timescale) for a in parsed.actions] == [("Fix the roof", "May 2025"),
+                                                                 ("Paint the hall", "June 2025")]
+
+
+def test_word_heading_styles_between_tables_are_sections(tmp_path):
+    import docx
+    from plan_builders import add_table
+
+    doc = docx.Document()
+    doc.add_heading("Safer Futures Plan 2025", 0)
+    header = ["Action", "Lead", "Timescale"]
+    doc.add_heading("Our children", 1)
+    add_table(doc, [header, ["Cut waiting times", "Head of CAMHS", "June 2025"]])
+    doc.add_heading("Our workforce", 1)
+    doc.add_paragraph("Making Stockfield a great place to work")
+    add_table(doc, [header, ["Recruit ten social workers", "HR Manager", "Sep 2025"]])
+    doc.add_heading("Glossary", 1)
+    add_table(doc, [["Abbreviation", "Title"], ["CAMHS", "Child and Adolescent Mental Health Services"]])
+    doc.save(str(tmp_path / "styles.docx"))
+    parsed = read_plan(tmp_path / "styles.docx")
+    assert [(s.title, s.ref, s.description) for s in parsed.sections] == [
+        ("Our children", "1", ""), ("Our workforce", "2", "Making Stockfield a great place to work")]
+    assert [(a.ref, a.section.title) for a in parsed.actions] == [("1.1", "Our children"),
+                                                                  ("2.1", "Our workforce")]
+
+
+def test_ilacs_style_plan_with_coloured_key_and_glossary(session, tmp_path):
+    from plan_builders import ilacs_style_docx
+
+    payload = _import(session, ilacs_style_docx(tmp_path / "riverton.docx"))
+    assert _rows(payload) == [
+        ("1.1", "Audit supervision", ["Ann Lee", "Raj Shah"], "2021-12-31", "Blue"),
+        ("1.2", "Train managers", ["Raj Shah"], "2022-03-31", "Amber"),
+        ("2.1", "Commission a new service", ["Kim Ode"], "2022-04-30", "Red"),
+    ]
+    states = {s["label"]: s["meaning"] for s in payload["plan"]["rag_scheme"]["states"]}
+    assert states == {"Blue": "Completed", "Green": "On track", "Amber": "Some slippage", "Red": "Not on track"}
+    by_ref = {a["ref"]: a for a in payload["actions"]}
+    assert by_ref["1.1"]["outcome"] == "Better plans."
+    # the continuation row's outcome and progress belong to 1.2; its cell text "00B050" is no RAG
+    assert by_ref["1.2"]["outcome"] == "Managers confident."
+    assert by_ref["1.2"]["progress"] == "Survey in May"
+    assert payload["plan"]["title"] == "Post Ofsted Action Plan"
+    assert payload["plan"]["start_date"] == "2021-09-01"
+    assert [s["ref"] for s in payload["plan"]["sections"]] == ["1", "2"]
+    assert payload["warnings"] == [
+        "table 3 row 2: unknown RAG '00B050' (the plan's scheme is Red, Amber, Green, Blue); left empty"]
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [("Action", "action"), ("ACTION", "action"), ("Action/ Required Outcomes", "action"), ("Actions", "action"),
+     ("Key actions", "action"), ("Lead", "lead"), ("Lead Officer", "lead"), ("LEAD", "lead"),
+     ("Responsible officer", "lead"), ("Action owner", "lead"), ("Lead Officer(s)", "lead"),
+     ("Timescale", "timescale"), ("TIMESCALE", "timescale"), ("Deadline", "timescale"),
+     ("Target date", "timescale"), ("By when", "timescale"), ("Action due date", "timescale"),
+     ("Progress Update", "progress"), ("Progress", "progress"), ("Update", "progress"),
+     ("Commentary", "progress"), ("RAG", "rag"), ("RAG rating", "rag"), ("RAG STATUS", "rag"),
+     ("Status", "rag"), ("Current RAG", "rag"), ("Ref", "ref"), ("No.", "ref"), ("#", "ref"),
+     ("Success criteria", "success"), ("Outcome", "outcome"), ("Objective", "objective"),
+     ("Recommendation", "recommendation"), ("Links to Strategy", "links"), ("Notes on the weather", None)],
+)
+def test_header_synonyms(header, role):
+    from storage.importers.headers import header_role
+
+    assert header_role(header) == role
+
+
+def test_rag_column_beats_a_status_column(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("Action,Lead,Status,RAG\nFix the roof,Head of Estates,In progress,Amber\n", encoding="utf-8")
+    parsed = read_plan(path)
+    assert parsed.actions[0].rag == "Amber" and parsed.warnings[-1].startswith("the document gives no date")
+
+
+def test_placeholders_in_the_rag_column_are_not_warned_about(tmp_path):
+    path = tmp_path / "na.csv"
+    path.write_text("Ref,Action,Lead,Timescale,RAG\n1,Do a,Head of A,May 2025,n/a\n2,Do b,Head of A,May 2025,-\n"
+                    "3,Do c,Head of A,May 2025,TBC\n", encoding="utf-8")
+    parsed = read_plan(path)
+    assert [a.rag for a in parsed.actions] == [None, None, None]
+    assert not any("RAG" in w for w in parsed.warnings)
+
+
+def test_lead_titles_broken_over_lines_stay_one_lead():
+    from storage.importers.leads import join_broken_lines
+
+    assert join_broken_lines(["Head of", "Children's Services"]) == ["Head of Children's Services"]
+    assert join_broken_lines(["Service Manager Quality,", "Practice and Review"]) == [
+        "Service Manager Quality, Practice and Review"]
+    assert join_broken_lines(["Jane Smith", "Jane Smith"]) == ["Jane Smith", "Jane Smith"]
+    assert join_broken_lines(["Assistant Director", "of Children's Social Care"]) == [
+        "Assistant Director of Children's Social Care"]
+
+
+def test_recommendation_number_inside_its_text_and_merged_down(tmp_path):
+    import docx
+    from plan_builders import add_table
+
+    doc = docx.Document()
+    table = add_table(doc, [
+        ["Recommendation", "Action", "Lead", "Timescale"],
+        ["1. Improve supervision.", "Audit supervision files", "Head of QA", "May 2025"],
+        ["", "Train team managers", "Head of QA", "June 2025"],
+        ["2) Improve return interviews.", "Commission a new service", "Head of Commissioning", "July 2025"],
+    ])
+    table.cell(1, 0).merge(table.cell(2, 0))  # one recommendation over two actions (vMerge)
+    doc.save(str(tmp_path / "recs.docx"))
+    parsed = read_plan(tmp_path / "recs.docx", reference_date=dt.date(2025, 1, 1))
+    assert [(s.ref, s.title) for s in parsed.sections] == [("1", "1. Improve supervision."),
+                                                           ("2", "2) Improve return interviews.")]
+    assert [(a.ref, a.section.ref) for a in parsed.actions] == [("1.1", "1"), ("1.2", "1"), ("2.1", "2")]
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [[("1.1 Action", True), (" Develop the framework", False)],
+     [("1.1", True), (" ", False), ("Action", True), (" Develop the framework", False)],
+     [("1.1", True), (" Action Develop the framework", False)],
+     [("1.1 ", True), ("Action: Develop the framework", False)]],
+)
+def test_bold_ref_run_shapes(runs):
+    from storage.importers.model import Cell, Para
+    from storage.importers.segments import parse_action_cell
+
+    parsed = parse_action_cell(Cell([Para(runs)]), refs_in_use=False)
+    assert [(p.ref, p.text) for p in parsed.pieces] == [("1.1", "Develop the framework")]
+
+
+@pytest.mark.parametrize(
+    ("title", "number"),
+    [("Improvement Area One : Our People", "1"), ("Improvement Area Four : Our Partnerships", "4"),
+     ("Phase 2: Embed", "2"), ("Phase II", "2"), ("Recommendation 4", "4"), ("Part B - Delivery", "B"),
+     ("2. Our practice", "2"), ("Theme: Leadership", "7")],
+)
+def test_section_numbers(title, number):
+    from storage.importers.actions import section_number
+
+    assert section_number(title, 7) == number

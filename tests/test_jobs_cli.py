@@ -99,3 +99,25 @@ def test_policy_set_refuses_bad_values(seeded, key, value, message):
 def test_policy_for_an_unknown_plan(seeded):
     result = CliRunner().invoke(main, ["--database-url", seeded.url, "policy", "show", "--plan", "nope"])
     assert result.exit_code == 2 and "no plan called 'nope'" in result.output and "council" in result.output
+
+
+def test_worker_builds_the_scheduler_and_starts_it(seeded, monkeypatch):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    started = []
+
+    def fake_start(self, *args, **kwargs):
+        started.append(sorted(job.id for job in self.get_jobs()))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BlockingScheduler, "start", fake_start)
+    result = run(seeded, "worker", env={"SLACK_BOT_TOKEN": "xoxb-test"})
+    assert result.exit_code == 0, result.output
+    assert started == [["digest-catch-up", "reminder-catch-up", "reminder-pass", "weekly-digest"]]
+    assert "stopped" in result.output
+
+
+def test_worker_refuses_a_bad_digest_schedule(seeded):
+    result = CliRunner().invoke(main, ["--database-url", seeded.url, "worker"],
+                                env={"SLACK_BOT_TOKEN": "xoxb-test", "PROGRESSBOT_DIGEST_SCHEDULE": "soon"})
+    assert result.exit_code == 2 and "PROGRESSBOT_DIGEST_SCHEDULE" in result.output

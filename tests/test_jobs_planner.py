@@ -73,3 +73,24 @@ def test_unlinked_leads_of_open_actions(session):
     finished = make_action(session, plan, "2", leads=[done_ghost], due=D(2026, 12, 7))
     add_update(session, finished, MON - dt.timedelta(days=1), rag="Blue")
     assert [p.display_name for p in unlinked_leads(session, MON)] == ["Ghost"]
+
+
+def test_planning_uses_a_constant_number_of_queries(session):
+    from sqlalchemy import event
+
+    def count_for(n: int) -> int:
+        plan = make_plan(session)
+        for i in range(n):
+            lead = make_person(session, f"Lead {n}-{i}", uid=f"UQ{n}X{i}")
+            make_action(session, plan, f"{i}", leads=[lead], due=D(2026, 11, 23))
+        statements: list[str] = []
+        conn = session.connection()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(conn, "before_cursor_execute", listener)
+        try:
+            plan_reminders(session, MON)
+        finally:
+            event.remove(conn, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count_for(3) == count_for(30)

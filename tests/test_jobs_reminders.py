@@ -92,6 +92,25 @@ def test_a_pass_killed_mid_way_resumes_with_no_duplicates_and_no_losses(database
     assert all(e.status == "sent" for e in entries(database))
 
 
+def test_a_pass_killed_after_slack_accepted_a_message_does_not_send_it_again(database, team):
+    dying = RecordingClient(die_after_accepting=2)
+    with pytest.raises(RuntimeError):
+        run_reminder_pass(database.session_factory, dying, MON, sender=quick(dying))
+    assert len(dying.posts) == 3  # the third reached Slack, but its row was never marked sent
+    with database.session_factory() as s:
+        assert sorted(m.status for m in s.scalars(select(ReminderMessage))) == ["sending"] * 3 + ["sent"] * 2
+    resumed = RecordingClient(history=dying.history)  # same workspace after the restart
+    result = run_reminder_pass(database.session_factory, resumed, MON + dt.timedelta(minutes=15),
+                               sender=quick(resumed))
+    assert result.sent == 2
+    channels = [p["channel"] for p in dying.posts + resumed.posts]
+    assert sorted(channels) == ["UANN", "UBEN", "UCAT", "UDAN", "UELI"]
+    with database.session_factory() as s:
+        third = s.scalars(select(ReminderMessage).where(ReminderMessage.slack_user_id == dying.posts[2]["channel"]))
+        assert third.one().ts == dying.history[2]["ts"]
+    assert all(e.status == "sent" for e in entries(database))
+
+
 def test_after_downtime_the_overdue_chase_replaces_the_stale_due_reminder(database, team):
     # Nothing ran on Monday; on Wednesday the due-day reminder is stale: the chase goes instead.
     client = RecordingClient()
@@ -222,15 +241,17 @@ def test_escalation_reaches_each_board_member_once_per_action_and_due_date(datab
 def test_two_unanswered_reminders_escalate(database):
     with database.session_factory.begin() as s:
         plan = make_plan(s)
-        ann = make_person(s, "Ann", uid="UANN")
-        make_action(s, plan, "1.1", leads=[ann], due=D(2026, 11, 23))
+        ann, bo = make_person(s, "Ann", uid="UANN"), make_person(s, "Bo", uid="UBO")
+        make_action(s, plan, "1.1", leads=[ann, bo], due=D(2026, 11, 23))  # two leads: two DMs per step
         grant(s, "UCHAIR", "board")
     client = RecordingClient()
     run_reminder_pass(database.session_factory, client, MON, sender=quick(client))  # due day
+    run_reminder_pass(database.session_factory, client, MON + dt.timedelta(days=1), sender=quick(client))
+    assert sorted(p["channel"] for p in client.posts) == ["UANN", "UBO"]  # one step unanswered: not yet
     run_reminder_pass(database.session_factory, client, MON + dt.timedelta(days=7), sender=quick(client))  # chase 1
-    assert [p["channel"] for p in client.posts] == ["UANN", "UANN"]
+    assert len(client.posts) == 4
     run_reminder_pass(database.session_factory, client, MON + dt.timedelta(days=8), sender=quick(client))
-    assert [p["channel"] for p in client.posts] == ["UANN", "UANN", "UCHAIR"]
+    assert [p["channel"] for p in client.posts[4:]] == ["UCHAIR"]
     assert "2 reminders unanswered" in json.dumps(client.posts[-1]["blocks"])
 
 

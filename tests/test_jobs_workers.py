@@ -122,3 +122,15 @@ def test_two_workers_on_postgresql_never_both_send():
             s.execute(delete(Person).where(Person.slack_user_id.in_(uids)))
             assert s.scalar(select(Plan.id).where(Plan.name == f"workers-{tag}")) is None
         engine.dispose()
+
+
+def test_a_long_pass_renews_its_lease_by_the_time_elapsed(database):
+    from jobs.lease import Lease, _take_lease
+
+    assert _take_lease(database.session_factory, "z", "me", MON, dt.timedelta(minutes=30))
+    ticks = [0.0]
+    lease = Lease(database.session_factory, "z", "me", dt.timedelta(minutes=30), MON, monotonic=lambda: ticks[0])
+    ticks[0] = 25 * 60.0  # 25 minutes into the pass
+    lease.renew()
+    with single_runner(database.session_factory, "z", MON + dt.timedelta(minutes=40)) as other:
+        assert other is None  # still held: renewed until 25 + 30 minutes

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from jobs.reminders import run_reminder_pass
 from storage.models import Action, ReminderEntry, ReminderMessage
 
+pytestmark = pytest.mark.slow  # hundreds of real passes against a SQLite file
 D = dt.date
 UTC = dt.UTC
 PASS_TIMES = [dt.time(3, 45), dt.time(8, 30), dt.time(12, 0), dt.time(15, 0), dt.time(19, 0)]

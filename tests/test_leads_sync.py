@@ -30,7 +30,9 @@ def leads(database):
         session.add_all(people.values())
         session.flush()
         for pos, person in enumerate(people.values()):
-            action = Action(plan_id=plan.id, ref=str(pos + 1), position=pos, title="t", due_date=dt.date(2027, 1, 1))
+            action = Action(
+                plan_id=plan.id, ref=str(pos + 1), position=pos, title="t", due_date=dt.date(2027, 1, 1)
+            )
             action.leads.append(ActionLead(person_id=person.id, position=0))
             session.add(action)
         session.add(Person(display_name="Not A Lead", name="Not A Lead"))  # leads nothing: left alone
@@ -65,8 +67,10 @@ def test_leads_sync_links_by_email_then_unique_name_and_stores_time_zones(leads,
         assert by_name["Former Lead"].slack_user_id is None
     assert fake_slack.calls("users.info") == []
     assert len(fake_slack.calls("users.list")) == 2  # 257 users, 200 a page, fetched once
-    assert [c.params["email"] for c in fake_slack.calls("users.lookupByEmail")] == ["former@example.org",
-                                                                                     "jo@example.org"]
+    assert [c.params["email"] for c in fake_slack.calls("users.lookupByEmail")] == [
+        "former@example.org",
+        "jo@example.org",
+    ]
 
 
 def test_leads_sync_twice_changes_nothing_more(leads, fake_slack):
@@ -89,11 +93,17 @@ def test_leads_sync_survives_a_rate_limit(leads, fake_slack):
 
 
 def test_leads_sync_needs_a_token_and_reports_slack_errors(leads, fake_slack):
-    result = CliRunner().invoke(main, ["--database-url", leads.url, "leads", "sync"],
-                                env={"SLACK_BOT_TOKEN": "", "SLACK_API_URL": fake_slack.url})
+    result = CliRunner().invoke(
+        main,
+        ["--database-url", leads.url, "leads", "sync"],
+        env={"SLACK_BOT_TOKEN": "", "SLACK_API_URL": fake_slack.url},
+    )
     assert result.exit_code == 2 and "SLACK_BOT_TOKEN" in result.output
     fake_slack.invalid_auth()
-    result = CliRunner().invoke(main, ["--database-url", leads.url, "leads", "sync"],
-                                env={"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_API_URL": fake_slack.url})
+    result = CliRunner().invoke(
+        main,
+        ["--database-url", leads.url, "leads", "sync"],
+        env={"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_API_URL": fake_slack.url},
+    )
     assert result.exit_code == 2 and "invalid_auth" in result.output
     assert "xoxb-revoked" not in result.output

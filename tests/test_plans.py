@@ -151,3 +151,29 @@ def test_people_already_known_split_leads_and_explain_abbreviations(session, tmp
     assert not any("DCS" in w for w in sbc.warnings)
     leads = {a["ref"]: a["leads"] for a in plan_payload(session, sbc.plan)["actions"]}
     assert leads["1.6"] == ["Pat Jones"]
+
+
+def test_reimport_after_a_text_only_update_keeps_the_rag(session, tmp_path):
+    from storage.updates import record_update
+
+    path = phase_plan_docx(tmp_path / "p.docx")
+    plan = import_plan(session, read_plan(path), plan_name="p", now=NOW).plan
+    a13 = get_action(session, plan, "1.3")
+    record_update(session, a13, rag=None, text="Spoke to the auditors", source="cli", submitted_at=NOW)
+    payload = {a["ref"]: a for a in plan_payload(session, plan)["actions"]}
+    assert (payload["1.3"]["rag"], payload["1.3"]["progress"]) == ("Delayed", "Spoke to the auditors")
+    again = import_plan(session, read_plan(path), plan_name="p", now=NOW)
+    # the document has not changed: its older text must not come back on top of the newer update
+    assert again.new_updates == [] and again.updated == {}
+    payload = {a["ref"]: a for a in plan_payload(session, plan)["actions"]}
+    assert payload["1.3"]["progress"] == "Spoke to the auditors"
+
+
+def test_reimport_with_a_different_rag_scheme_warns(session, tmp_path):
+    import_plan(session, read_plan(FIXTURES / "stockton-2023-improvement-plan-shaded.docx"), plan_name="s", now=NOW)
+    path = tmp_path / "s.csv"
+    path.write_text("Ref,Action,Lead,Timescale,RAG\n1,Do a,Head of A,May 2025,✓\n", encoding="utf-8")
+    result = import_plan(session, read_plan(path), plan_name="s", now=NOW)
+    assert result.warnings[-1] == (
+        "the RAG scheme changed from Red, Amber, Green, Blue to Not started or behind, Delayed, On track, "
+        "Ahead, Completed; 35 earlier update(s) use a label the new scheme does not have")

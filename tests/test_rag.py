@@ -20,7 +20,8 @@ FIVE = BUILTIN_SCHEMES["five-state"]
         ("Complete", "Blue"), ("🔴", "Red"), ("🟠", "Amber"), ("🟡", "Amber"), ("🟢", "Green"),
         ("🔵", "Blue"), (":red_circle:", "Red"), (":large_green_circle:", "Green"),
         (":large_blue_circle:", "Blue"), (":large_orange_circle:", "Amber"), ("Yellow", "Amber"),
-        ("", None), ("Banana", None), ("X", None), ("   ", None),
+        ("G/A", "Green"), ("A - some slippage", "Amber"), ("On track", "Green"), ("off track", "Red"), ("Not on track", "Red"), ("At risk", "Amber"),
+        ("", None), ("Banana", None), ("X", None), ("   ", None), ("In progress", None),
     ],
 )
 def test_brag_parse(text, label):
@@ -31,7 +32,8 @@ def test_brag_parse(text, label):
     ("text", "label"),
     [("X", "Not started or behind"), ("x", "Not started or behind"), ("-", "On track"), ("–", "On track"),
      ("↓", "Delayed"), ("↑", "Ahead"), ("✓", "Completed"), ("✔", "Completed"), ("on track", "On track"),
-     ("🔴", "Not started or behind"), ("🔵", "Completed"), ("Amber", "Delayed"), ("?", None)],
+     ("🔴", "Not started or behind"), ("🔵", "Completed"), ("Amber", "Delayed"), ("?", None),
+     ("✓ Completed in May", "Completed"), ("↓ (staffing)", "Delayed")],
 )
 def test_five_state_parse(text, label):
     assert FIVE.parse(text) == label

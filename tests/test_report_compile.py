@@ -312,3 +312,78 @@ def test_naive_datetimes_are_refused(session):
     plan = make_plan(session)
     with pytest.raises(ValueError):
         compile_report(session, plan, as_of=dt.datetime(2026, 1, 1), now=dt.datetime(2026, 1, 1))
+
+
+def test_publishing_a_number_taken_meanwhile_is_refused_cleanly(session, monkeypatch):
+    from report import publish
+    from storage.errors import InvalidInput
+
+    plan = make_plan(session)
+    publish_version(session, plan, now=at(1, 1), summary="v1", author="Me")
+    monkeypatch.setattr(publish, "next_version", lambda existing: "1.0")  # as if a racer took it
+    with pytest.raises(InvalidInput, match="published by someone else just now"):
+        publish_version(session, plan, now=at(2, 1), summary="v2", author="Me")
+    assert [v.version for v in plan.versions] == ["1.0"]
+
+
+def test_publishing_before_the_latest_version_is_refused(session):
+    from storage.errors import InvalidInput
+
+    plan = make_plan(session)
+    publish_version(session, plan, now=at(2, 1), summary="v1", author="Me")
+    with pytest.raises(InvalidInput, match="already published at or after"):
+        publish_version(session, plan, now=at(1, 1), summary="v0", author="Me")
+
+
+def test_imported_progress_is_attributed_to_the_plan_and_rag_only_stand_ins_are_not_progress(session, now):
+    from storage.plans import RAG_ONLY_TEXT
+
+    plan = make_plan(session)
+    a = add_action(session, plan, "1")
+    b = add_action(session, plan, "2")
+    add_update(session, a, "Amber", "Procedure updated in June.", at=at(1, 5), author=None, source="import")
+    add_update(session, b, "Green", RAG_ONLY_TEXT.format(rag="Green"), at=at(1, 5), source="import")
+
+    data = compile_report(session, plan, as_of=now, now=now)
+
+    assert row(data, "1").progress.byline == "5 Jan 2026 · from the imported plan"
+    assert row(data, "2").progress is None
+    assert row(data, "2").rag == "Green"
+
+
+def test_scheme_colours_are_normalised_and_unknown_labels_shown_as_written(session, now):
+    from report.render_html import render_html
+
+    plan = make_plan(session, scheme=(("Red", "ff0000", "bad", False), ("Green", "green", "ok", False)))
+    a = add_action(session, plan, "1")
+    add_update(session, a, "Purple", "from an older key", at=at(1, 5))
+    data = compile_report(session, plan, as_of=now, now=now)
+    assert [k.colour for k in data.rag_key] == ["#FF0000", "#FFFFFF"]
+    assert row(data, "1").rag == "Purple"
+    assert data.headline.overall.no_rag == 1  # not a state of the scheme: counted with the unrated
+    assert '<td class="rag">Purple</td>' in render_html(data, charts=False)
+    publish_version(session, plan, now=at(2, 1), summary="v1", author="Me")
+    add_update(session, a, "Purple", "still", at=at(2, 5))
+    assert row(compile_report(session, plan, as_of=now, now=now), "1").direction is None
+
+
+def test_monthly_trend_replays_the_updates_at_each_month_end(session):
+    plan = make_plan(session)
+    a = add_action(session, plan, "A")
+    b = add_action(session, plan, "B")
+    add_update(session, a, "Green", "x", at=at(1, 5))
+    add_update(session, a, "Red", "x", at=at(2, 28, 23))  # the last hour of February still counts for it
+    add_update(session, b, "Amber", "x", at=at(3, 2))
+    add_update(session, a, None, "text only", at=at(3, 3))
+
+    data = compile_report(session, plan, as_of=at(4, 10), now=at(4, 10))
+
+    def counts(point):
+        return {c.label: c.count for c in point.counts if c.count} | ({"none": point.no_rag} if point.no_rag else {})
+
+    assert [(p.label, p.date, counts(p)) for p in data.monthly] == [
+        ("Jan 2026", "2026-01-31", {"Green": 1, "none": 1}),
+        ("Feb 2026", "2026-02-28", {"Red": 1, "none": 1}),
+        ("Mar 2026", "2026-03-31", {"Red": 1, "Amber": 1}),
+        ("Now", "2026-04-10", {"Red": 1, "Amber": 1}),
+    ]

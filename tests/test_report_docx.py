@@ -55,6 +55,12 @@ def test_title_block_and_headline(board_docx):
     assert "Post Ofsted <ILACS> Action Plan" in paragraphs
     assert any(p.startswith("Progress report as at 10 March 2026") for p in paragraphs)
     assert data.headline.sentence in paragraphs
+    assert data.introduction in paragraphs
+    assert data.introduction == (
+        "This report sets out progress against the action plan as at 10 March 2026, from the updates given by "
+        "action leads up to that date. The direction of travel compares each action's RAG status with "
+        "version 6.0, issued on 1 Feb 2026."
+    )
     assert data.headline.sentence == (
         "Of 4 actions, 1 is Blue, 1 Green, 1 Red and 1 has no RAG yet; 1 has worsened since version 6.0 "
         "(1 Feb 2026), and 1 is overdue."
@@ -156,3 +162,23 @@ def test_five_state_plan_and_empty_plan_render(session, now):
     empty = make_plan(session, name="empty")
     doc = Document(io.BytesIO(render_docx(compile_report(session, empty, as_of=now, now=now))))
     assert "The plan has no actions yet." in [p.text for p in doc.paragraphs]
+
+
+def test_headline_tables_give_counts_and_percentages(board_docx):
+    _, doc = board_docx
+    counts = find_table(doc, "RAG status")
+    assert [texts(tr) for tr in counts.tr_lst] == [
+        ["RAG status", "Actions", "% of actions", "Change since version 6.0"],
+        ["Blue", "1", "25.0%", "no change"],
+        ["Green", "1", "25.0%", "-1"],
+        ["Amber", "0", "0.0%", "no change"],
+        ["Red", "1", "25.0%", "+1"],
+        ["No RAG yet", "1", "25.0%", "no change"],
+        ["Total", "4", "100%", "↑ 0 improved, ↓ 1 worse, → 2 unchanged, 0 new"],
+    ]
+    sections = find_table(doc, "Section")
+    assert [texts(tr) for tr in sections.tr_lst] == [
+        ["Section", "Blue", "Green", "Amber", "Red", "No RAG yet", "Total"],
+        ["1 Improve timeliness", "–", "1 (50%)", "–", "1 (50%)", "–", "2"],
+        ["2 Practice & supervision", "1 (50%)", "–", "–", "–", "1 (50%)", "2"],
+    ]

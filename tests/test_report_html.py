@@ -172,3 +172,17 @@ def test_empty_plan_html(session, now):
     page.feed(render_html(compile_report(session, plan, as_of=now, now=now)))
     assert "Progress against the action plan" in page.headings
     assert not any(t["attrs"].get("class") == "main" for t in page.tables)
+
+
+def test_only_web_evidence_links_become_links(session, now):
+    from report_factories import add_action, add_update
+
+    plan = make_plan(session, name="links")
+    a = add_action(session, plan, "1")
+    b = add_action(session, plan, "2")
+    add_update(session, a, "Green", "x", at=now, evidence="javascript:alert(1)")
+    add_update(session, b, "Green", "x", at=now, evidence="https://example.org/ok")
+    html = render_html(compile_report(session, plan, as_of=now, now=now), charts=False)
+    assert 'href="javascript' not in html
+    assert "Evidence: javascript:alert(1)" in html
+    assert '<a href="https://example.org/ok">' in html

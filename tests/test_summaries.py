@@ -96,7 +96,12 @@ def test_changes_since_lists_updates_with_rag_transitions(data):
 
 def test_changes_since_needs_data_compiled_that_far_back(session):
     plan = board_scenario(session)
-    data = compile_report(session, plan, as_of=BOARD_AS_OF, now=BOARD_AS_OF)  # feed starts at the baseline
+    without = compile_report(session, plan, as_of=BOARD_AS_OF, now=BOARD_AS_OF)
+    assert without.recent_updates == ()
+    with pytest.raises(ValueError):
+        summaries.changes_since(without, dt.datetime(2026, 3, 1, tzinfo=UTC))
+    data = compile_report(session, plan, as_of=BOARD_AS_OF, now=BOARD_AS_OF, since="baseline")
+    assert data.updates_since == "2026-02-01T10:00:00+00:00"
     assert len(summaries.changes_since(data, dt.datetime(2026, 2, 1, 10, tzinfo=UTC)).updates) == 2
     with pytest.raises(ValueError):
         summaries.changes_since(data, dt.datetime(2026, 1, 1, tzinfo=UTC))

@@ -34,15 +34,24 @@ def register(app: App, services: Services) -> None:
             return
         if parsed.name == "update":
             ack()
-            services.after_ack(command, features.open_update_modal_for_ref, services, uid, str(parsed.args["ref"]),
-                               command["trigger_id"])
+            services.after_ack(
+                command,
+                features.open_update_modal_for_ref,
+                services,
+                uid,
+                str(parsed.args["ref"]),
+                command["trigger_id"],
+            )
             return
         if parsed.name == "summary":
             ack()
 
             def answer() -> None:
-                respond(response_type="ephemeral", replace_original=False,
-                        **features.summary(services, uid, parsed).as_kwargs())
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    **features.summary(services, uid, parsed).as_kwargs(),
+                )
 
             services.after_ack(command, answer)
             return

@@ -29,8 +29,10 @@ from storage.errors import InvalidInput, ProgressbotError
 log = logging.getLogger(__name__)
 
 TRY_AGAIN = "I couldn't reach the database just now, so nothing was saved. Please try again in a minute."
-APOLOGY = ("Sorry, something went wrong on my side. Please try again; if it keeps happening, "
-           "tell an admin (the details are in the bot's log).")
+APOLOGY = (
+    "Sorry, something went wrong on my side. Please try again; if it keeps happening, "
+    "tell an admin (the details are in the bot's log)."
+)
 
 
 def is_database_down(error: BaseException) -> bool:
@@ -57,7 +59,9 @@ def _user_id(body: dict) -> str | None:
     return user
 
 
-def handle_error(services: Services, error: Exception, body: dict, response: BoltResponse | None) -> BoltResponse | None:
+def handle_error(
+    services: Services, error: Exception, body: dict, response: BoltResponse | None
+) -> BoltResponse | None:
     text = message_for(error)
     kind = body.get("type") or ("command" if body.get("command") else "")
     if isinstance(error, ProgressbotError):
@@ -72,10 +76,14 @@ def handle_error(services: Services, error: Exception, body: dict, response: Bol
         field = error.field if isinstance(error, InvalidInput) else None
         block = FIELD_TO_BLOCK.get(field or "", BLOCK_PROGRESS)
         payload = {"response_action": "errors", "errors": {block: text}}
-        return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
     if not acked and kind == "command":
         payload = {"response_type": "ephemeral", "text": text}
-        return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
     _tell(services, body, text)
     if response is not None:
         # Acknowledged or not, never answer Slack with a 500: it would retry and repeat the failure.
@@ -87,7 +95,9 @@ def _tell(services: Services, body: dict, text: str) -> None:
     """Reach the person after the acknowledgement has gone."""
     client = services.client
     try:
-        response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
+        response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get(
+            "response_url"
+        )
         if response_url:
             from slack_sdk.webhook import WebhookClient
 
@@ -95,8 +105,9 @@ def _tell(services: Services, body: dict, text: str) -> None:
             return
         event = body.get("event") or {}
         if event.get("channel") and (event.get("thread_ts") or event.get("ts")):
-            client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
-                                    text=text)
+            client.chat_postMessage(
+                channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=text
+            )
             return
         uid = _user_id(body)
         if uid:

@@ -30,8 +30,10 @@ from bot.views.messages import PICK_ACTION, PICK_RAG, ask_action_reply, ask_rag_
 log = logging.getLogger(__name__)
 
 DUPLICATE = object()
-DM_HINT = ("Hello! To update an action, reply in the thread of a reminder (e.g. _Amber – forum designed_) "
-           "or use `/progress update REF`. `/progress help` lists everything.")
+DM_HINT = (
+    "Hello! To update an action, reply in the thread of a reminder (e.g. _Amber – forum designed_) "
+    "or use `/progress update REF`. `/progress help` lists everything."
+)
 
 
 def register(app: App, services: Services) -> None:
@@ -41,15 +43,22 @@ def register(app: App, services: Services) -> None:
             return  # edits, joins, our own messages
         uid, channel, ts = event.get("user"), event["channel"], event["ts"]
         thread_ts = event.get("thread_ts")
-        now, today = services.now(), services.today()
+        now = services.now()
 
         def work(session):
             if not first_delivery(session, body.get("event_id", ""), now):
                 log.info("dropped a repeated delivery of event %s", body.get("event_id"))
                 return DUPLICATE
             if thread_ts and thread_ts != ts:
-                return handle_thread_reply(session, uid=uid, channel=channel, ts=ts, thread_ts=thread_ts,
-                                           text=event.get("text") or "", now=now, today=today)
+                return handle_thread_reply(
+                    session,
+                    uid=uid,
+                    channel=channel,
+                    ts=ts,
+                    thread_ts=thread_ts,
+                    text=event.get("text") or "",
+                    now=now,
+                )
             return None
 
         outcome = services.transaction(work)
@@ -67,9 +76,15 @@ def register(app: App, services: Services) -> None:
         value = json.loads(action["value"])
 
         def work() -> None:
-            outcome = services.transaction(lambda session: choose_rag(
-                session, uid=body["user"]["id"], pending_id=int(value["pending"]), rag=str(value["rag"]),
-                now=services.now(), today=services.today()))
+            outcome = services.transaction(
+                lambda session: choose_rag(
+                    session,
+                    uid=body["user"]["id"],
+                    pending_id=int(value["pending"]),
+                    rag=str(value["rag"]),
+                    now=services.now(),
+                )
+            )
             _answer_click(services, outcome, body)
 
         services.after_ack(body, work)
@@ -80,9 +95,15 @@ def register(app: App, services: Services) -> None:
         value = json.loads(action["value"])
 
         def work() -> None:
-            outcome = services.transaction(lambda session: choose_action(
-                session, uid=body["user"]["id"], pending_id=int(value["pending"]),
-                action_id=int(value["action_id"]), now=services.now(), today=services.today()))
+            outcome = services.transaction(
+                lambda session: choose_action(
+                    session,
+                    uid=body["user"]["id"],
+                    pending_id=int(value["pending"]),
+                    action_id=int(value["action_id"]),
+                    now=services.now(),
+                )
+            )
             _answer_click(services, outcome, body)
 
         services.after_ack(body, work)
@@ -92,8 +113,11 @@ def _answer(services: Services, outcome: ReplyOutcome, *, channel: str, thread_t
     client = services.client
     if isinstance(outcome, Stored):
         if outcome.created:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                    text=thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour))
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour),
+            )
             services.refresh_reminder(outcome.reminder_message_id)
         return
     if isinstance(outcome, Refused):

@@ -76,7 +76,10 @@ def update_button(action_id: int, reminder_message_id: int | None = None, *, tex
 
 
 def card_line(card: ActionCard) -> str:
-    lines = [f"*{escape(card.ref)}* {escape(card.title)}", f"Due {due_text(card)} · {rag_badge(card.rag, card.rag_colour)}"]
+    lines = [
+        f"*{escape(card.ref)}* {escape(card.title)}",
+        f"Due {due_text(card)} · {rag_badge(card.rag, card.rag_colour)}",
+    ]
     if card.last is not None:
         lines.append(f"_{card.last.date:%-d %b}:_ {excerpt(card.last.text, 200)}")
     else:
@@ -94,7 +97,12 @@ def card_section(card: ActionCard, *, button: bool = True) -> dict:
 def group_cards(cards: list[ActionCard], today: dt.date) -> list[tuple[str, list[ActionCard]]]:
     """Overdue, due in the next 30 days, later (incl. no date), complete; empty groups dropped."""
     soon_limit = today + dt.timedelta(days=30)
-    groups: dict[str, list[ActionCard]] = {"Overdue": [], "Due in the next 30 days": [], "Later": [], "Complete": []}
+    groups: dict[str, list[ActionCard]] = {
+        "Overdue": [],
+        "Due in the next 30 days": [],
+        "Later": [],
+        "Complete": [],
+    }
     for card in cards:
         if card.complete:
             groups["Complete"].append(card)

@@ -32,10 +32,23 @@ def board_blocks(panel: BoardPanel) -> list[dict]:
         blocks.append(section(escape(panel.note or "No plan yet.")))
         return blocks
     s = panel.overall
-    blocks.append(section(f"*{escape(s.title or s.plan)}*\n{counts_line(s.rag_key, s.breakdown)}\n{escape(s.sentence)}"))
-    blocks.append({"type": "actions", "elements": [
-        {"type": "button", "action_id": GET_REPORT, "value": "docx", "style": "primary",
-         "text": {"type": "plain_text", "text": "Get report"}}]})
+    blocks.append(
+        section(f"*{escape(s.title or s.plan)}*\n{counts_line(s.rag_key, s.breakdown)}\n{escape(s.sentence)}")
+    )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": GET_REPORT,
+                    "value": "docx",
+                    "style": "primary",
+                    "text": {"type": "plain_text", "text": "Get report"},
+                }
+            ],
+        }
+    )
     seen: set[int] = set()
     exceptions = [i for i in panel.exceptions if not (i.id in seen or seen.add(i.id))]
     blocks.append(section(f"*Exceptions* ({len(exceptions)})"))
@@ -43,7 +56,9 @@ def board_blocks(panel: BoardPanel) -> list[dict]:
         lines = [item_line(i) for i in exceptions[:10]]
         blocks.append(section("\n".join(lines)[:2900]))
         if len(exceptions) > 10:
-            blocks.append(context(f"… and {len(exceptions) - 10} more: `/progress summary red` or `overdue`."))
+            blocks.append(
+                context(f"… and {len(exceptions) - 10} more: `/progress summary red` or `overdue`.")
+            )
     else:
         blocks.append(context("No red or overdue actions."))
     if panel.changes is not None:

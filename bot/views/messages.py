@@ -65,8 +65,11 @@ def help_reply(*, unknown: str | None = None, admin: bool = False) -> Reply:
         blocks.append(section(f"I didn't understand `{escape(unknown)}`. For example: `{EXAMPLE}`"))
     blocks.append(section("*progressbot* keeps the improvement plan moving. Commands:"))
     blocks.append(section("\n".join(lines)))
-    text = (f"I didn't understand that. Try `{EXAMPLE}`." if unknown is not None
-            else "progressbot commands: mine, update REF, action REF, summary, report, away")
+    text = (
+        f"I didn't understand that. Try `{EXAMPLE}`."
+        if unknown is not None
+        else "progressbot commands: mine, update REF, action REF, summary, report, away"
+    )
     return Reply(text, blocks)
 
 
@@ -90,7 +93,9 @@ def cards_blocks(cards: list[ActionCard], today: dt.date, *, limit: int, buttons
             blocks.append(card_section(card, button=buttons and not card.complete))
             shown += 1
     if shown < len(cards):
-        blocks.append(context(f"… and {len(cards) - shown} more. Ask `/progress action REF` for any of them."))
+        blocks.append(
+            context(f"… and {len(cards) - shown} more. Ask `/progress action REF` for any of them.")
+        )
     return blocks
 
 
@@ -115,26 +120,38 @@ def action_reply(card: ActionCard, *, can_update: bool) -> Reply:
     blocks = [top]
     if card.last is not None:
         who = f" by {escape(card.last.author)}" if card.last.author else ""
-        blocks.append(section(f"*Latest update* ({card.last.date:%-d %b %Y}{who}):\n{excerpt(card.last.text, 2500)}"))
+        blocks.append(
+            section(f"*Latest update* ({card.last.date:%-d %b %Y}{who}):\n{excerpt(card.last.text, 2500)}")
+        )
     else:
         blocks.append(context("No update yet."))
     older = [u for u in card.history if card.last is None or u != card.last][:5]
     if older:
         lines = [
-            f"{u.date:%-d %b %Y} · {escape(u.rag) if u.rag else 'no RAG'} · {excerpt(u.text, 150)}" for u in older
+            f"{u.date:%-d %b %Y} · {escape(u.rag) if u.rag else 'no RAG'} · {excerpt(u.text, 150)}"
+            for u in older
         ]
         blocks.append(DIVIDER)
         blocks.append(context("*Earlier:*\n" + "\n".join(lines)))
     return Reply(f"{card.ref} {card.title}", blocks)
 
 
-def confirmation_reply(card: ActionCard, *, rag: str | None, rag_colour: str | None, text: str,
-                       proposed_due: dt.date | None = None, on_behalf_of: str = "") -> Reply:
+def confirmation_reply(
+    card: ActionCard,
+    *,
+    rag: str | None,
+    rag_colour: str | None,
+    text: str,
+    proposed_due: dt.date | None = None,
+    on_behalf_of: str = "",
+) -> Reply:
     rag_part = f"{emoji_for(rag_colour)} {escape(rag)}" if rag else "no RAG change"
     msg = f"Thanks, saved your update on *{escape(card.ref)}* {escape(card.title)}: {rag_part}."
     if on_behalf_of:
-        msg = (f"Thanks, saved the update on *{escape(card.ref)}* {escape(card.title)} on behalf of "
-               f"{escape(on_behalf_of)}: {rag_part}.")
+        msg = (
+            f"Thanks, saved the update on *{escape(card.ref)}* {escape(card.title)} on behalf of "
+            f"{escape(on_behalf_of)}: {rag_part}."
+        )
     if proposed_due is not None:
         msg += f"\nYour proposed new timescale, {proposed_due:%-d %b %Y}, is recorded for the board to agree."
     blocks = [section(msg), context(excerpt(text, 300))]
@@ -152,8 +169,10 @@ def ask_rag_reply(pending_id: int, card: ActionCard, scheme: RagScheme) -> Reply
         }
         buttons.append(button)
     msg = f"Thanks. What RAG status should *{escape(card.ref)}* {escape(card.title)} have?"
-    return Reply(f"What RAG status should {card.ref} have?",
-                 [section(msg), {"type": "actions", "block_id": f"pick-rag-{pending_id}", "elements": buttons[:25]}])
+    return Reply(
+        f"What RAG status should {card.ref} have?",
+        [section(msg), {"type": "actions", "block_id": f"pick-rag-{pending_id}", "elements": buttons[:25]}],
+    )
 
 
 def ask_action_reply(pending_id: int, cards: list[ActionCard]) -> Reply:
@@ -166,10 +185,16 @@ def ask_action_reply(pending_id: int, cards: list[ActionCard]) -> Reply:
         }
         for card in cards[:25]
     ]
-    return Reply("Which action is this update about?",
-                 [section("Thanks. Which action is this update about? (Next time, start with its ref, e.g. "
-                          "_3.2 Amber – …_)"),
-                  {"type": "actions", "block_id": f"pick-action-{pending_id}", "elements": buttons}])
+    return Reply(
+        "Which action is this update about?",
+        [
+            section(
+                "Thanks. Which action is this update about? (Next time, start with its ref, e.g. "
+                "_3.2 Amber – …_)"
+            ),
+            {"type": "actions", "block_id": f"pick-action-{pending_id}", "elements": buttons},
+        ],
+    )
 
 
 def thread_confirmation(card: ActionCard, rag: str, rag_colour: str | None) -> str:
@@ -187,6 +212,11 @@ def leads_reply(rows: list[tuple[str, str | None, int]]) -> Reply:
     chunks = []
     for i in range(0, len(lines), 40):
         chunks.append(section("\n".join(lines[i : i + 40])))
-    blocks = [section(f"*Leads* ({len(linked)} linked, {len(unlinked)} not linked). "
-                      "Link one with `/progress link NAME @user`."), *chunks]
-    return Reply(f"{len(rows)} leads", blocks[: MESSAGE_BLOCK_LIMIT])
+    blocks = [
+        section(
+            f"*Leads* ({len(linked)} linked, {len(unlinked)} not linked). "
+            "Link one with `/progress link NAME @user`."
+        ),
+        *chunks,
+    ]
+    return Reply(f"{len(rows)} leads", blocks[:MESSAGE_BLOCK_LIMIT])

@@ -83,7 +83,8 @@ def reminder_message(items: list[dict[str, Any]], *, reminder_message_id: int | 
     ]
     shown = items[:MAX_ITEM_BLOCKS]
     for item in shown:
-        line = f"{_action_heading(item)}\n{describe_item(item)}"
+        line = "\n".join([_action_heading(item), describe_item(item),
+                          *(describe_item(extra) for extra in item.get("also", []))])
         if item.get("rag"):
             line += f" · last RAG: {escape(str(item['rag']))}"
         block: dict[str, Any] = {"type": "section", "block_id": f"action-{item['action_id']}", "text": mrkdwn(line)}
@@ -176,8 +177,8 @@ def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     blocks.append(_list_section(f"Due in the next 14 days ({len(soon)})", soon))
     stale = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} ({escape(a['lead'])})"
              for a in d["stale"]]
-    since = f" since {_date(d['last_report'])}" if d.get("last_report") else ""
-    blocks.append(_list_section(f"No update{since} ({len(stale)})", stale))
+    since = f"since the last report ({_date(d['last_report'])})" if d.get("last_report") else "yet"
+    blocks.append(_list_section(f"No update {since} ({len(stale)})", stale))
     blocks.append({"type": "actions", "elements": [{
         "type": "button", "action_id": GET_REPORT_ACTION_ID, "text": plain("Get report"),
         "value": "docx",  # the Slack app's get_report handler reads the format

@@ -54,8 +54,17 @@ def _item_sections(items: tuple[ActionItem, ...], room: int) -> list[dict]:
 
 
 def _report_button() -> dict:
-    return {"type": "actions", "elements": [{"type": "button", "action_id": GET_REPORT, "value": "docx",
-                                             "text": {"type": "plain_text", "text": "Get the report"}}]}
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": GET_REPORT,
+                "value": "docx",
+                "text": {"type": "plain_text", "text": "Get the report"},
+            }
+        ],
+    }
 
 
 def overall_reply(s: OverallSummary) -> Reply:
@@ -70,10 +79,16 @@ def overall_reply(s: OverallSummary) -> Reply:
     if flags:
         lines.append("Exceptions: " + ", ".join(flags) + ". Try `/progress summary red` or `overdue`.")
     if s.baseline is not None and s.change is not None:
-        lines.append(f"Since {escape(s.baseline.version)} ({s.baseline.date}): {s.change.improved} improved, "
-                     f"{s.change.worse} worse.")
-    blocks = [header(f"{s.title or s.plan}"[:150]), section("\n".join(lines)),
-              context(f"As of {s.as_of_date}"), _report_button()]
+        lines.append(
+            f"Since {escape(s.baseline.version)} ({s.baseline.date}): {s.change.improved} improved, "
+            f"{s.change.worse} worse."
+        )
+    blocks = [
+        header(f"{s.title or s.plan}"[:150]),
+        section("\n".join(lines)),
+        context(f"As of {s.as_of_date}"),
+        _report_button(),
+    ]
     return Reply(f"{s.plan}: {s.sentence}", blocks)
 
 
@@ -85,7 +100,9 @@ def group_reply(title: str, g: GroupSummary, rag_key: tuple[RagKeyEntry, ...], a
 
 def list_reply(s: ActionListSummary) -> Reply:
     if not s.items:
-        return Reply(f"{s.title}: none", [section(f"*{escape(s.title)}*: none. 🎉"), context(f"As of {s.as_of_date}")])
+        return Reply(
+            f"{s.title}: none", [section(f"*{escape(s.title)}*: none. 🎉"), context(f"As of {s.as_of_date}")]
+        )
     blocks = [header(f"{s.title} ({len(s.items)})"[:150]), context(f"As of {s.as_of_date}")]
     blocks += _item_sections(s.items, MESSAGE_BLOCK_LIMIT - len(blocks))
     return Reply(f"{s.title}: {len(s.items)}", blocks)
@@ -102,10 +119,16 @@ def changes_reply(s: ChangesSummary) -> Reply:
             before = escape(u.rag_before) if u.rag_before else "no RAG"
             move = f" {before} → {escape(u.rag_after)} {_ARROW_WORDS.get(u.transition or '', '')}"
         who = escape(u.author) + (f" for {escape(u.on_behalf_of)}" if u.on_behalf_of else "")
-        lines.append(f"*{escape(u.ref)}* {excerpt(u.title, 80)} ·{move} · {u.date} · {who}\n      {excerpt(u.text, 200)}")
-    blocks = [header(f"Changes since {since}"),
-              section(f"{len(s.updates)} update(s) on {s.actions_updated} action(s): {s.improved} improved, "
-                      f"{s.worse} worse.")]
+        lines.append(
+            f"*{escape(u.ref)}* {excerpt(u.title, 80)} ·{move} · {u.date} · {who}\n      {excerpt(u.text, 200)}"
+        )
+    blocks = [
+        header(f"Changes since {since}"),
+        section(
+            f"{len(s.updates)} update(s) on {s.actions_updated} action(s): {s.improved} improved, "
+            f"{s.worse} worse."
+        ),
+    ]
     chunk: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in chunk) + len(line) > 2800:

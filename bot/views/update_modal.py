@@ -57,13 +57,17 @@ class Submission:
     proposed_due: dt.date | None
 
 
-def update_modal(card: ActionCard, scheme: RagScheme, metadata: ModalMetadata, *, on_behalf_of: str = "") -> dict:
+def update_modal(
+    card: ActionCard, scheme: RagScheme, metadata: ModalMetadata, *, on_behalf_of: str = ""
+) -> dict:
     intro = f"*{escape(card.ref)}* {escape(card.title)}\nDue: {due_text(card)}"
     if on_behalf_of:
         intro += f"\n_You are updating this on behalf of {escape(on_behalf_of)}._"
     if card.last is not None:
-        last = (f"Last update, {card.last.date:%-d %b %Y} ({rag_badge(card.rag, card.rag_colour)}): "
-                f"{excerpt(card.last.text, 400)}")
+        last = (
+            f"Last update, {card.last.date:%-d %b %Y} ({rag_badge(card.rag, card.rag_colour)}): "
+            f"{excerpt(card.last.text, 400)}"
+        )
     else:
         last = f"No update yet. Current RAG: {rag_badge(card.rag, card.rag_colour)}"
     options = [
@@ -87,7 +91,9 @@ def update_modal(card: ActionCard, scheme: RagScheme, metadata: ModalMetadata, *
             "type": "input",
             "block_id": BLOCK_PROGRESS,
             "label": plain("Progress"),
-            "hint": plain(f"What has happened since the last update? At most {PROGRESS_TEXT_LIMIT:,} characters."),
+            "hint": plain(
+                f"What has happened since the last update? At most {PROGRESS_TEXT_LIMIT:,} characters."
+            ),
             "element": {
                 "type": "plain_text_input",
                 "action_id": INPUT,
@@ -156,3 +162,60 @@ def values_fingerprint(values: dict) -> str:
     """A stable digest of what was typed: the same view submitted twice with the same values matches."""
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def saving_view(submitted: dict) -> dict:
+    """What the modal shows between the acknowledgement and the stored update (no Submit: no resubmits)."""
+    return {
+        "type": "modal",
+        "callback_id": f"{CALLBACK_ID}_saving",
+        "private_metadata": submitted.get("private_metadata", ""),
+        "title": submitted.get("title") or plain("Update"),
+        "close": plain("Close"),
+        "blocks": [section("⏳ Saving your update…")],
+    }
+
+
+def saved_view(submitted: dict, message_mrkdwn: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": f"{CALLBACK_ID}_saved",
+        "title": submitted.get("title") or plain("Update"),
+        "close": plain("Done"),
+        "blocks": [section(message_mrkdwn)],
+    }
+
+
+def retry_view(submitted: dict, submission: Submission, problem: str) -> dict:
+    """The form again, filled in with what was typed, and the problem on top: nothing is lost.
+
+    Built from the submitted view alone, so it works when the database is down.
+    """
+    blocks = []
+    for block in submitted.get("blocks") or []:
+        if block.get("block_id") == "problem":
+            continue
+        block = json.loads(json.dumps(block))
+        element = block.get("element") or {}
+        field = block.get("block_id")
+        if field == BLOCK_RAG and submission.rag:
+            chosen = [o for o in element.get("options", []) if o.get("value") == submission.rag]
+            if chosen:
+                element["initial_option"] = chosen[0]
+        elif field == BLOCK_PROGRESS and submission.text:
+            element["initial_value"] = submission.text
+        elif field == BLOCK_EVIDENCE and submission.evidence_url:
+            element["initial_value"] = submission.evidence_url
+        elif field == BLOCK_PROPOSED_DUE and submission.proposed_due:
+            element["initial_date"] = submission.proposed_due.isoformat()
+        blocks.append(block)
+    problem_block = {**section(f"⚠️ {escape(problem)}"), "block_id": "problem"}
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": submitted.get("private_metadata", ""),
+        "title": submitted.get("title") or plain("Update"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "blocks": [problem_block, *blocks],
+    }

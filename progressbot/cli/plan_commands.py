@@ -62,6 +62,10 @@ def import_command(ctx: CliContext, path: Path, plan_name: str | None, reference
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     _print_preview(payload)
+    _print_changes(payload, dry_run=dry_run)
+
+
+def _print_changes(payload: dict, *, dry_run: bool) -> None:
     changes = payload["plan"]["changes"]
     verb = "would import" if dry_run else "imported"
     summary = (f"{verb} {payload['plan']['action_count']} actions into plan '{payload['plan']['name']}'")
@@ -72,7 +76,8 @@ def import_command(ctx: CliContext, path: Path, plan_name: str | None, reference
     if not changes["created"]:
         for label, refs in (("new", changes["added"]), ("new progress/RAG", changes["new_updates"])):
             if refs:
-                click.echo(f"  {label}: {', '.join(refs)}")
+                click.echo(textwrap.fill(f"{label}: {', '.join(refs)}", 110, initial_indent="  ",
+                                         subsequent_indent="    "))
         for ref, fields in changes["updated"].items():
             click.echo(f"  changed {ref}: {', '.join(fields)}")
 

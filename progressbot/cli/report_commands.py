@@ -99,7 +99,7 @@ def report_command(
 
 
 @click.command("summary")
-@click.option("--plan", "plan_name", default=None)
+@click.option("--plan", "plan_name", default=None, help="Plan name (may be left out when there is one plan).")
 @click.option("--by", "by", type=click.Choice(["section", "lead"]), default=None, help="Group the actions.")
 @click.option("--red", is_flag=True, help="Only the actions in the worst RAG state.")
 @click.option("--overdue", "overdue_flag", is_flag=True, help="Only the overdue actions.")

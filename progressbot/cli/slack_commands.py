@@ -47,21 +47,32 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
 
 
 def _start_scheduler(ctx: CliContext, client) -> object | None:
-    """The scheduler in a background thread, when the jobs package provides it."""
+    """The scheduler's jobs in this process, on APScheduler's BackgroundScheduler (its own thread)."""
     try:
         from jobs.scheduler import create_scheduler
     except ImportError:
         log.warning("jobs.scheduler is not available in this build: running the Slack app without reminders")
         return None
-    scheduler = create_scheduler(ctx.settings, ctx.session_factory, client)
-    thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
-    thread.start()
+    import inspect
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    if "scheduler_class" in inspect.signature(create_scheduler).parameters:
+        scheduler = create_scheduler(
+            ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler
+        )
+        scheduler.start()
+    else:  # a BlockingScheduler: give it a thread of its own
+        scheduler = create_scheduler(ctx.settings, ctx.session_factory, client)
+        threading.Thread(target=scheduler.start, name="scheduler", daemon=True).start()
     log.info("scheduler started in the background")
     return scheduler
 
 
 @click.command("run")
-@click.option("--no-scheduler", is_flag=True, help="Only the Slack app (when `progressbot worker` runs elsewhere).")
+@click.option(
+    "--no-scheduler", is_flag=True, help="Only the Slack app (when `progressbot worker` runs elsewhere)."
+)
 @pass_ctx
 def run(ctx: CliContext, no_scheduler: bool) -> None:
     """Run the bot over Socket Mode (no public URL needed) with the reminder scheduler, in one process."""
@@ -79,7 +90,7 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
         click.echo("progressbot run: stopped", err=True)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown(wait=True)
 
 
 @click.command("sync")
@@ -100,15 +111,19 @@ def leads_sync(ctx: CliContext) -> None:
         with ctx.session_factory.begin() as session:
             result = sync_leads(session, client)
     except SlackApiError as exc:
-        raise UserError(f"Slack refused {exc.response.get('error', 'the request')}; nothing was linked") from None
+        raise UserError(
+            f"Slack refused {exc.response.get('error', 'the request')}; nothing was linked"
+        ) from None
     for name, uid, how in result.linked:
         click.echo(f"linked     {name} -> {uid} (by {how})")
     for name, candidates in result.ambiguous:
         click.echo(f"ambiguous  {name}: {', '.join(candidates)} (link by hand: progressbot leads link)")
     for name in result.not_found:
         click.echo(f"not found  {name}")
-    click.echo(f"{len(result.linked)} linked, {len(result.ambiguous)} ambiguous, {len(result.not_found)} not found, "
-               f"{result.timezones} time zone(s) stored")
+    click.echo(
+        f"{len(result.linked)} linked, {len(result.ambiguous)} ambiguous, {len(result.not_found)} not found, "
+        f"{result.timezones} time zone(s) stored"
+    )
 
 
 def register(main: click.Group) -> None:

@@ -37,8 +37,13 @@ def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPla
         from storage.importers.xlsx import read_xlsx_blocks as read_blocks
     from storage.importers.parse import parse_blocks
 
-    blocks = read_blocks(path)
+    try:
+        blocks = read_blocks(path)
+    except OSError as exc:  # unreadable (permissions, a vanished network share)
+        raise ImportFailed(f"{path.name}: cannot read the file ({exc.strerror or exc})") from None
     parsed = parse_blocks(blocks, filename=path.name, reference_date=reference_date)
+    if not parsed.actions and parsed.action_tables:
+        raise ImportFailed(f"{path.name}: the action table has a header row but no actions under it")
     if not parsed.actions:
         raise ImportFailed(
             f"{path.name}: no action table found (looked for a header row with an Action column and a "

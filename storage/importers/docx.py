@@ -27,7 +27,7 @@ def read_docx_blocks(path: Path) -> list[Block]:
         raise ImportFailed(f"{path.name}: not a readable Word document ({_reason(exc)})") from None
     blocks: list[Block] = []
     count = 0
-    for child in document.element.body.iterchildren():
+    for child in _children(document.element.body, ("w:p", "w:tbl")):
         if child.tag == qn("w:p"):
             para = _para(child)
             if para.text.strip():
@@ -36,6 +36,19 @@ def read_docx_blocks(path: Path) -> list[Block]:
             count += 1
             blocks.append(Table(_rows(child), name=f"table {count}"))
     return blocks
+
+
+def _children(parent, tags: tuple[str, ...]):
+    """Direct children with these tags, looking through content controls (w:sdt), which forms and
+    templates wrap around rows, cells and paragraphs."""
+    wanted = {qn(t) for t in tags}
+    for child in parent.iterchildren():
+        if child.tag in wanted:
+            yield child
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _children(content, tags)
 
 
 def _reason(exc: Exception) -> str:
@@ -79,22 +92,26 @@ def _fill(tc) -> str | None:
     shd = tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
     if shd is None:  # some exports shade the paragraph rather than the cell
         shd = tc.find(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:shd')}")
-    fill = shd.get(qn("w:fill")) if shd is not None else None
+    if shd is None:
+        return None
+    fill = shd.get(qn("w:fill"))
+    if fill in _NO_FILL and shd.get(qn("w:val")) == "solid":
+        fill = shd.get(qn("w:color"))  # a "solid" pattern paints the pattern colour, not the fill
     return None if fill in _NO_FILL else fill.upper()
 
 
 def _rows(tbl) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
-    for tr in tbl.iterchildren(qn("w:tr")):
+    for tr in _children(tbl, ("w:tr",)):
         row: list[Cell] = []
-        for tc in tr.iterchildren(qn("w:tc")):
+        for tc in _children(tr, ("w:tc",)):
             tcpr = tc.find(qn("w:tcPr"))
             span_el = tcpr.find(qn("w:gridSpan")) if tcpr is not None else None
             span = int(span_el.get(qn("w:val"), "1")) if span_el is not None else 1
             vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
             # A vMerge "continue" cell shows the cell above: keep it empty, never repeat its text.
             continued = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
-            paras = [] if continued else [_para(p) for p in tc.iterchildren(qn("w:p"))]
+            paras = [] if continued else [_para(p) for p in _children(tc, ("w:p",))]
             row.append(Cell(paras, None if continued else _fill(tc), span, continued))
             row.extend(Cell(span=0) for _ in range(span - 1))
         rows.append(row)

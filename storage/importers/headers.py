@@ -13,10 +13,10 @@ from storage.importers.model import Cell
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("links", re.compile(r"^links?\b")),
     ("ref", re.compile(r"^(ref|ref no|reference|no|number|#|item|id|action (no|number|ref)|rec(ommendation)? no)$")),
-    ("rag", re.compile(r"^(rag|r ?a ?g|brag)\b|^(rag |current )?status$|^rating$")),
+    ("rag", re.compile(r"\b(rag|r ?a ?g|brag)\b|^(rag |current |overall )?status$|^rating$")),
     ("progress", re.compile(r"progress|^(latest |current )?updates?\b|commentary|^comments?\b|^notes?$")),
-    ("lead", re.compile(r"\blead|responsib|^owners?\b|^who$|accountable|^officer")),
-    ("timescale", re.compile(r"timescale|time ?frame|deadline|target date|^target$|by when|^due|"
+    ("lead", re.compile(r"\blead|responsib|\bowners?\b|^who$|accountable|^officer")),
+    ("timescale", re.compile(r"timescale|time ?frame|deadline|target date|^target$|by when|\bdue\b|"
                              r"completion date|^dates?$|^when$|^end date")),
     ("action", re.compile(r"^(key |improvement )?actions?\b|^action/|^tasks?$|^what\b|^activity")),
     ("success", re.compile(r"success|measures?\b|^evidence|^kpi")),
@@ -53,6 +53,8 @@ def action_header(row: list[Cell]) -> dict[str, int] | None:
         role = header_role(cell.text)
         if role and role not in roles:
             roles[role] = index
+        elif role == "rag" and "rag" in normalise_header(cell.text):
+            roles[role] = index  # "RAG" beats a plain "Status" column (often "In progress" and such)
     if "action" not in roles or named < 3:
         return None
     if not ({"lead", "timescale", "rag", "progress"} & roles.keys()):

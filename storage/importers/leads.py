@@ -54,3 +54,17 @@ def abbreviations(text: str) -> list[str]:
 def standalone_parts(text: str) -> set[str]:
     """The parts of a lead between "/", ";", ",", "&" and "and": "DCS and partners" -> {"DCS", "partners"}."""
     return {p.strip(" ,.") for part in _HARD_SPLIT.split(text) for p in _SOFT_SPLIT.split(part)}
+
+
+_CONTINUES = re.compile(r"(,|&|\band|\bof|\bfor|-|–)$", re.I)
+
+
+def join_broken_lines(segments: list[str]) -> list[str]:
+    """A title broken over two lines ("Head of", "Children's Services") is one lead, not two."""
+    joined: list[str] = []
+    for seg in segments:
+        if joined and (seg[:1].islower() or _CONTINUES.search(joined[-1])):
+            joined[-1] = f"{joined[-1]} {seg}"
+        else:
+            joined.append(seg)
+    return joined

@@ -138,3 +138,4 @@ class ParsedPlan:
     # Lead abbreviations the plan has no glossary entry for ("DCS"); the import warns about those the
     # database cannot resolve either.
     unexplained_abbreviations: list[str] = field(default_factory=list)
+    action_tables: int = 0  # logical action tables found (0 with no actions = "no action table")

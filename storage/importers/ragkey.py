@@ -29,6 +29,14 @@ def looks_like_key(rows: list[list[Cell]], preceding_text: str) -> bool:
     return meaningful >= max(2, len(rows) - 1)
 
 
+def is_key_row(row: list[Cell]) -> bool:
+    """A row under a "Key" title: a colour, a symbol or label, or words about progress."""
+    texts = [c.text for c in row if c.text]
+    if not texts or len(texts) > 3:
+        return False
+    return any(c.fill for c in row) or any(len(t) <= 6 for t in texts) or bool(_MEANING_WORDS.search(" ".join(texts)))
+
+
 def _classify(meaning: str) -> int | None:
     """3 complete, 2 on track/ahead, 1 some concern, 0 behind; None when the words say nothing."""
     text = meaning.casefold()

@@ -23,6 +23,9 @@ _BOLD_REF = re.compile(rf"^(?:action\s+)?({_REF})\.?(?:\s*[-–:)]?\s*(?:action)
 _PLAIN_REF = re.compile(r"^(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?[a-z]?)\.?\s+(?=\S)")
 _OUTCOME_LABEL = re.compile(r"^(required |expected )?(outcomes?|impact)\s*[:.\-–]?$", re.I)
 _ACTION_LABEL = re.compile(r"^actions?\s*[:.\-–]?$", re.I)
+_REF_THEN_ACTION = re.compile(rf"^(?:action\s+)?{_REF}\.?\s*(?:[-–:)]\s*)?actions?\b", re.I)
+_PLAIN_OUTCOME = re.compile(r"^(required |expected )?(outcomes?|impact)\b\s*[:.\-–]?\s+(?=\S)", re.I)
+_LEADING_ACTION = re.compile(r"^actions?\b\s*[:.\-–]?\s*", re.I)  # "**1.1** Action Develop…"
 
 
 @dataclass
@@ -106,22 +109,31 @@ def split_ref(seg: Segment, *, refs_in_use: bool) -> tuple[str | None, str]:
         # A bare bold "A" or "3" is more often emphasis than a ref; accept it once refs are known.
         bare = match is not None and "." not in match.group(1) and match.group(0).strip() == match.group(1)
         if match and (refs_in_use or not bare):
-            return match.group(1).rstrip("."), seg.text[len(seg.bold_prefix):].strip()
+            rest = _LEADING_ACTION.sub("", seg.text[len(seg.bold_prefix):].strip())
+            return match.group(1).rstrip("."), rest
     match = _PLAIN_REF.match(seg.text)
     if match and (refs_in_use or seg.bold_prefix):
-        return match.group(1), seg.text[match.end():].strip()
+        return match.group(1), _LEADING_ACTION.sub("", seg.text[match.end():].strip())
     return None, seg.text
 
 
+# "Ofsted Improvement Action 3", "Recommendation 2", "Priority 4a": labels, even when an export lost
+# the bold that marks them in Word.
+_TAG_TEXT = re.compile(
+    r"^(?:[A-Z][\w&'’]*\s+){0,4}(?:action|recommendation|priority|objective|outcome|ref(?:erence)?)\s*"
+    r"\d{1,2}(?:\.\d{1,2})?[a-z]?\.?$", re.I)
+
+
 def is_tag(seg: Segment) -> bool:
-    return seg.bold
+    return seg.bold or bool(_TAG_TEXT.match(seg.text))
 
 
 def is_bullet(text: str) -> bool:
     return bool(_BULLET.match(text)) and not text.startswith("--")
 
 
-def parse_action_cell(cell: Cell, *, refs_in_use: bool) -> ActionCell:
+def parse_action_cell(cell: Cell, *, refs_in_use: bool, labelled: bool = False) -> ActionCell:
+    """``labelled``: the plan writes "1.1 Action …" / "Outcome …", so a plain "Outcome" line is a label."""
     pieces: list[Piece] = []
     loose: list[str] = []
     outcome: list[str] = []
@@ -137,6 +149,12 @@ def parse_action_cell(cell: Cell, *, refs_in_use: bool) -> ActionCell:
         if ref:
             pieces.append(Piece(ref, rest))
             in_outcome = after_colon = False
+            labelled = labelled or bool(_REF_THEN_ACTION.match(text))
+            continue
+        plain_outcome = _PLAIN_OUTCOME.match(text) if labelled and not seg.bold_prefix else None
+        if plain_outcome:
+            outcome.append(text[plain_outcome.end():].strip())
+            in_outcome = True
             continue
         if seg.bold_prefix and not seg.bold and _OUTCOME_LABEL.match(seg.bold_prefix):
             outcome.append(text[len(seg.bold_prefix):].strip())
@@ -170,6 +188,10 @@ def has_inline_ref(cell: Cell) -> bool:
     return any(split_ref(seg, refs_in_use=False)[0] for seg in cell_segments(cell))
 
 
+def has_action_label(cell: Cell) -> bool:
+    return any(_REF_THEN_ACTION.match(seg.text) for seg in cell_segments(cell))
+
+
 def starts_with_plain_ref(cell: Cell) -> bool:
     segments = cell_segments(cell)
     return bool(segments) and bool(_PLAIN_REF.match(segments[0].text))
@@ -182,6 +204,6 @@ def title_of(text: str) -> str:
     """The first sentence of the first line: what people call the action."""
     first = text.strip().split("\n", 1)[0].strip()
     sentence = _SENTENCE_END.split(first, maxsplit=1)[0].strip()
-    if sentence.endswith(".") and not sentence.endswith(".."):
-        sentence = sentence[:-1]
+    if sentence.endswith((".", ":")) and not sentence.endswith(".."):
+        sentence = sentence[:-1].rstrip()
     return sentence[:300]

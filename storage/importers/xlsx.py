@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+
+from openpyxl.styles.colors import COLOR_INDEX
 
 from storage.errors import ImportFailed
 from storage.importers.model import Block, Cell, Para, Table
@@ -26,7 +29,7 @@ def read_xlsx_blocks(path: Path) -> list[Block]:
             continue
         # Only the top-left cell of a merged range holds the value; the others must stay empty.
         covered = {
-            (r, c): rng.max_col - rng.min_col + 1 if (r, c) == (rng.min_row, rng.min_col) else 0
+            (r, c): (rng.max_col - rng.min_col + 1 if (r, c) == (rng.min_row, rng.min_col) else 0, r > rng.min_row)
             for rng in sheet.merged_cells.ranges
             for r in range(rng.min_row, rng.max_row + 1)
             for c in range(rng.min_col, rng.max_col + 1)
@@ -35,9 +38,10 @@ def read_xlsx_blocks(path: Path) -> list[Block]:
         for row in sheet.iter_rows():
             cells = []
             for cell in row:
-                span = covered.get((cell.row, cell.column), 1)
+                span, below = covered.get((cell.row, cell.column), (1, False))
                 if span == 0:
-                    cells.append(Cell(span=0))
+                    # Merged down from the row above: same value there (like Word's vMerge), no text here.
+                    cells.append(Cell(span=0, continued=below))
                     continue
                 cells.append(_cell(cell, span))
             rows.append(cells)
@@ -51,12 +55,22 @@ def _cell(cell, span: int) -> Cell:
         text = ""
     elif hasattr(value, "strftime"):
         text = value.strftime("%d %B %Y")  # a real date: write it the way plans do
+    elif isinstance(value, float):
+        # Refs typed as numbers: "1.10" arrives as 1.1 and "3" as 3.0; the cell's format has the digits.
+        decimals = re.search(r"0\.(0+)", cell.number_format or "")
+        if decimals:
+            text = f"{value:.{len(decimals.group(1))}f}"
+        else:
+            text = str(int(value)) if value.is_integer() else repr(value)
     else:
         text = str(value)
     bold = bool(cell.font and cell.font.b)
     fill = None
     if cell.fill is not None and cell.fill.fill_type == "solid":
-        rgb = cell.fill.fgColor.rgb if cell.fill.fgColor.type == "rgb" else None
+        colour = cell.fill.fgColor
+        rgb = colour.rgb if colour.type == "rgb" else None
+        if colour.type == "indexed" and isinstance(colour.indexed, int) and colour.indexed < len(COLOR_INDEX):
+            rgb = COLOR_INDEX[colour.indexed]  # older files use the 56-colour palette
         if isinstance(rgb, str) and rgb.upper() not in _NO_FILL:
             fill = rgb.upper()[-6:]
     paras = [Para([(line, bold)]) for line in text.splitlines()]
