@@ -118,12 +118,14 @@ def add_jobs(scheduler: BaseScheduler, ctx: JobContext, *, catch_up: bool = True
     scheduler.add_listener(on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
 
-def create_scheduler(settings: Any, session_factory: Any, client: Any, *, rate: float = DEFAULT_RATE,
+def create_scheduler(settings: Any, session_factory: Any, client: Any, *, rate: float | None = None,
                      scheduler_class: type[BaseScheduler] = BlockingScheduler, catch_up: bool = True) -> BaseScheduler:
     """The worker's scheduler (``progressbot worker`` calls ``.start()``; ``progressbot run`` starts it in a
     thread next to Socket Mode)."""
     scheduler = scheduler_class(timezone=settings.tz,
                                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
+    if rate is None:
+        rate = getattr(settings, "send_rate", DEFAULT_RATE)
     ctx = JobContext(settings=settings, session_factory=session_factory, client=client, rate=rate,
                      config=PlannerConfig.from_settings(settings))
     add_jobs(scheduler, ctx, catch_up=catch_up)

@@ -38,6 +38,8 @@ class Settings:
     holiday_country: str = "GB"
     holiday_subdivision: str = "ENG"
     log_level: str = "INFO"
+    # Messages per second the reminder sender allows itself (a little under Slack's limit).
+    send_rate: float = 1.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -59,6 +61,7 @@ class Settings:
             "holiday_country": "PROGRESSBOT_HOLIDAY_COUNTRY",
             "holiday_subdivision": "PROGRESSBOT_HOLIDAY_SUBDIVISION",
             "log_level": "PROGRESSBOT_LOG_LEVEL",
+            "send_rate": "PROGRESSBOT_SEND_RATE",
         }
         values: dict[str, object] = {}
         for attr, var in names.items():
@@ -70,6 +73,11 @@ class Settings:
                     values[attr] = int(raw)
                 except ValueError:
                     raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
+            elif attr == "send_rate":
+                try:
+                    values[attr] = float(raw)
+                except ValueError:
+                    raise ConfigError(f"{var} must be a number of messages per second, got {raw!r}") from None
             else:
                 values[attr] = raw.strip()
         settings = cls(**values)  # type: ignore[arg-type]
@@ -81,6 +89,8 @@ class Settings:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"PROGRESSBOT_TIMEZONE is not a known time zone: {self.timezone!r}") from None
+        if not self.send_rate > 0:
+            raise ConfigError(f"PROGRESSBOT_SEND_RATE must be above 0, got {self.send_rate!r}")
         if not self.slack_api_url.endswith("/"):
             object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
 

@@ -77,8 +77,12 @@ def main(click_ctx: click.Context, database_url: str | None, verbose: bool) -> N
         settings = Settings.from_env()
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+    # Long-running processes log at the configured level; one-shot commands already say what they did
+    # on stdout, so they only log warnings unless asked.
+    configured = getattr(logging, settings.log_level.upper(), logging.INFO)
+    long_running = click_ctx.invoked_subcommand in {"web", "worker", "run"}
     logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+        level=logging.DEBUG if verbose else (configured if long_running else max(configured, logging.WARNING)),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

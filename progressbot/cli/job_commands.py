@@ -15,7 +15,7 @@ import click
 from progressbot.cli import CliContext, UserError, pass_ctx
 from storage.errors import ProgressbotError
 
-RATE_HELP = "Messages per second the sender paces itself to (Slack's workspace-wide limit; default 1)."
+RATE_HELP = "Messages per second the sender paces itself to (default: PROGRESSBOT_SEND_RATE, 1)."
 
 
 def register(main: click.Group) -> None:
@@ -65,9 +65,9 @@ def _block_text(blocks: list[dict]) -> list[str]:
 
 
 @click.command()
-@click.option("--rate", type=float, default=1.0, show_default=True, help=RATE_HELP)
+@click.option("--rate", type=float, default=None, help=RATE_HELP)
 @pass_ctx
-def worker(ctx: CliContext, rate: float) -> None:
+def worker(ctx: CliContext, rate: float | None) -> None:
     """Run the scheduler: reminder passes every 15 minutes and the weekly digest. Run exactly one."""
     from jobs.scheduler import create_scheduler
 
@@ -86,9 +86,9 @@ def worker(ctx: CliContext, rate: float) -> None:
 @click.command()
 @click.option("--now", "now_text", metavar="ISO_DATETIME", help="Run as if it were this moment.")
 @click.option("--dry-run", is_flag=True, help="Print the messages instead of sending them; write nothing.")
-@click.option("--rate", type=float, default=1.0, show_default=True, help=RATE_HELP)
+@click.option("--rate", type=float, default=None, help=RATE_HELP)
 @pass_ctx
-def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float) -> None:
+def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float | None) -> None:
     """One reminder pass: reminders, overdue chases, escalations, the unlinked-leads notice."""
     from jobs.planner import PlannerConfig
     from jobs.reminders import run_reminder_pass
@@ -96,7 +96,8 @@ def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float) ->
     now = _parse_now(ctx, now_text)
     config = PlannerConfig.from_settings(ctx.settings)
     client = None if dry_run else _client(ctx)
-    result = run_reminder_pass(ctx.session_factory, client, now, dry_run=dry_run, config=config, rate=rate)
+    result = run_reminder_pass(ctx.session_factory, client, now, dry_run=dry_run, config=config,
+                               rate=rate or ctx.settings.send_rate)
     if dry_run:
         if not result.previews:
             click.echo(f"No messages due at {now.isoformat()}.")

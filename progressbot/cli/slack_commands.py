@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import click
 
@@ -53,18 +52,10 @@ def _start_scheduler(ctx: CliContext, client) -> object | None:
     except ImportError:
         log.warning("jobs.scheduler is not available in this build: running the Slack app without reminders")
         return None
-    import inspect
-
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    if "scheduler_class" in inspect.signature(create_scheduler).parameters:
-        scheduler = create_scheduler(
-            ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler
-        )
-        scheduler.start()
-    else:  # a BlockingScheduler: give it a thread of its own
-        scheduler = create_scheduler(ctx.settings, ctx.session_factory, client)
-        threading.Thread(target=scheduler.start, name="scheduler", daemon=True).start()
+    scheduler = create_scheduler(ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler)
+    scheduler.start()
     log.info("scheduler started in the background")
     return scheduler
 
