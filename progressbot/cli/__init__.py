@@ -106,6 +106,19 @@ def db_upgrade(ctx: CliContext) -> None:
     click.echo(f"database is up to date: {_safe_url(ctx.database_url)}")
 
 
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@pass_ctx
+def db_revision(ctx: CliContext, message: str) -> None:
+    """For developers: write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    _ = ctx.session_factory  # brings the database up to date first, so the diff is only the new change
+    command.revision(alembic_config(ctx.database_url), message=message, autogenerate=True)
+
+
 @main.group()
 def leads() -> None:
     """The people who lead actions, and their links to Slack."""
