@@ -15,6 +15,8 @@ from storage.errors import InvalidInput
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
 REPORT_FORMATS = ("docx", "html", "pdf")
 SUMMARY_KINDS = ("section", "lead", "red", "overdue", "changes")
+# ``... plan NAME`` at the end of summary, report, action and update picks one of several plans.
+PLAN_SUFFIX = re.compile(r"(?:^|\s)plan\s+(\S.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,23 @@ def parse_command(text: str) -> Command:
     verb, rest = words[0].lower(), raw[len(words[0]) :].strip()
     if verb in ("mine", "my", "me") and not rest:
         return Command("mine", raw=raw)
-    if verb in ("action", "show", "update") and rest and len(rest.split()) == 1:
-        return Command("action" if verb in ("action", "show") else "update", {"ref": rest}, raw)
-    if verb == "summary":
-        return _summary(rest, raw)
-    if verb == "report":
-        fmt = (rest or "docx").lower().lstrip(".")
-        if fmt in REPORT_FORMATS:
-            return Command("report", {"format": fmt}, raw)
+    if verb in ("action", "show", "update", "summary", "report"):
+        rest, plan = split_plan(rest)
+        if plan == "":
+            return Command("unknown", raw=raw)
+        extra = {"plan": plan} if plan else {}
+        if verb in ("action", "show", "update") and rest and len(rest.split()) == 1:
+            name = "action" if verb in ("action", "show") else "update"
+            return Command(name, {"ref": rest, **extra}, raw)
+        if verb == "summary":
+            parsed = _summary(rest, raw)
+            if parsed.name == "summary":
+                return Command("summary", {**parsed.args, **extra}, raw)
+            return parsed
+        if verb == "report":
+            fmt = (rest or "docx").lower().lstrip(".")
+            if fmt in REPORT_FORMATS:
+                return Command("report", {"format": fmt, **extra}, raw)
     if verb == "away" and rest:
         return _away(rest, raw)
     if verb == "leads" and not rest:
@@ -57,6 +68,19 @@ def parse_command(text: str) -> Command:
         if parts[0].lower() in ("board", "admin") and len(mentions) == 1:
             return Command("grant", {"role": parts[0].lower(), "user": mentions[0]}, raw)
     return Command("unknown", raw=raw)
+
+
+def split_plan(rest: str) -> tuple[str, str | None]:
+    """``"red plan ilacs"`` -> ``("red", "ilacs")``; no ``plan`` word -> ``(rest, None)``.
+
+    A bare ``plan`` with no name gives ``""`` (the caller treats it as unknown input).
+    """
+    match = PLAN_SUFFIX.search(rest)
+    if match is None:
+        if rest.lower() == "plan" or rest.lower().endswith(" plan"):
+            return rest[: -len("plan")].strip(), ""
+        return rest, None
+    return rest[: match.start()].strip(), match.group(1).strip()
 
 
 def _summary(rest: str, raw: str) -> Command:

@@ -9,6 +9,7 @@ message claiming success.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
@@ -18,13 +19,14 @@ from sqlalchemy.orm import Session
 from bot import permissions
 from bot.commands import Command, parse_day, parse_since
 from bot.permissions import Viewer, is_known, viewer
-from bot.queries import card, cards_for_person, find_action, load_action
+from bot.queries import AmbiguousRef, all_plans, card, cards_for_person, find_action, load_action
 from bot.services import Services
-from bot.text import escape
+from bot.text import MESSAGE_BLOCK_LIMIT, escape
 from bot.updating import modal_card
 from bot.views import home as home_views
 from bot.views import messages
 from bot.views import summary as summary_views
+from bot.views.common import GET_REPORT, SHOW_ACTION, context, header, update_button
 from bot.views.messages import OUTSIDER_TEXT, Reply
 from bot.views.update_modal import ModalMetadata, update_modal
 from storage.errors import Forbidden, InvalidInput, NotFound
@@ -41,16 +43,30 @@ def _known(session: Session, uid: str) -> Viewer:
     return who
 
 
-def the_plan(session: Session) -> Plan:
-    plans = list(session.scalars(select(Plan).order_by(Plan.name)))
-    if not plans:
-        raise NotFound("No plan has been imported yet.")
-    if len(plans) > 1:
-        raise NotFound(
-            f"There are {len(plans)} plans ({', '.join(p.name for p in plans)}); "
-            "summaries and reports in Slack work with one plan at a time for now."
-        )
-    return plans[0]
+def _plan_arg(command: Command) -> str | None:
+    plan = command.args.get("plan")
+    return str(plan) if plan else None
+
+
+def _button(action_id: str, text: str, value: str) -> dict:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": value,
+    }
+
+
+def _which_plan(ref: str, actions: list[Action], button) -> Reply:
+    """Ask which plan's action ``ref`` is meant, one button per plan."""
+    choices = [
+        (f"*{escape(a.plan.name)}*: {escape(a.ref)} {escape(a.title)[:200]}", button(a)) for a in actions
+    ]
+    return messages.plan_choice_reply(
+        f"Action {escape(ref)} is in {len(actions)} plans. Which one? "
+        f"(Or add `plan NAME`, e.g. `/progress action {escape(ref)} plan {escape(actions[0].plan.name)}`.)",
+        choices,
+    )
 
 
 # --- quick commands -----------------------------------------------------------------------------
@@ -89,7 +105,32 @@ def _mine(services: Services, session: Session, who: Viewer, command: Command) -
 
 
 def _action(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
-    action = find_action(session, str(command.args["ref"]))
+    ref = str(command.args["ref"])
+    try:
+        action = find_action(session, ref, _plan_arg(command))
+    except AmbiguousRef as many:
+        readable = [a for a in many.actions if permissions.may_read_action(session, who, a)]
+        if len(readable) > 1:
+            return _which_plan(
+                ref,
+                readable,
+                lambda a: _button(SHOW_ACTION, "Show", json.dumps({"action_id": a.id})),
+            )
+        # One readable: that one. None: the usual refusal, naming no plan or title.
+        action = readable[0] if readable else many.actions[0]
+    return _show_action(services, session, who, action)
+
+
+def show_action(services: Services, uid: str, action_id: int) -> Reply:
+    """The "Show" button of "which plan?": the same answer as ``/progress action REF plan NAME``."""
+    with services.session_factory.begin() as session:
+        who = viewer(session, uid)
+        if not is_known(session, who):
+            return messages.text_reply(OUTSIDER_TEXT)
+        return _show_action(services, session, who, load_action(session, action_id))
+
+
+def _show_action(services: Services, session: Session, who: Viewer, action: Action) -> Reply:
     if not permissions.may_read_action(session, who, action):
         raise Forbidden("You can see the actions you lead; board members and admins can see every action.")
     try:
@@ -171,11 +212,35 @@ def _modal_for(
     )
 
 
-def open_update_modal_for_ref(services: Services, uid: str, ref: str, trigger_id: str) -> None:
+def open_update_modal_for_ref(
+    services: Services, uid: str, ref: str, trigger_id: str, plan: str | None = None
+) -> Reply | None:
+    """Open the modal; when ``ref`` is in several plans and none is named, return "which plan?"."""
     with services.session_factory.begin() as session:
-        _known(session, uid)
-        view = _modal_for(services, session, uid, find_action(session, ref), None)
+        who = _known(session, uid)
+        try:
+            action = find_action(session, ref, plan)
+        except AmbiguousRef as many:
+            mine = [a for a in many.actions if _may_update(session, who, a)]
+            if len(mine) > 1:
+                return _which_plan(
+                    ref,
+                    mine,
+                    lambda a: update_button(a.id, text=f"Update in {a.plan.name}"[:75]),
+                )
+            # One they may update: that one. None: the usual refusal, naming no plan or title.
+            action = mine[0] if mine else many.actions[0]
+        view = _modal_for(services, session, uid, action, None)
     services.client.views_open(trigger_id=trigger_id, view=view)
+    return None
+
+
+def _may_update(session: Session, who: Viewer, action: Action) -> bool:
+    try:
+        permissions.update_rights(session, who, action)
+    except Forbidden:
+        return False
+    return True
 
 
 def open_update_modal_for_button(
@@ -189,34 +254,65 @@ def open_update_modal_for_button(
 # --- summaries and the report -------------------------------------------------------------------
 
 
-def _report_data(services: Services, session: Session, since: dt.datetime | None = None):
+def _report_data(services: Services, session: Session, plan: Plan, since: dt.datetime | None = None):
     from report.compile import compile_report
 
     now = services.now().astimezone(services.settings.tz)
-    return compile_report(session, the_plan(session), as_of=now, now=now, since=since)
+    return compile_report(session, plan, as_of=now, now=now, since=since)
 
 
 def summary(services: Services, uid: str, command: Command) -> Reply:
-    from report import summaries
-
-    kind = command.args.get("kind", "overall")
+    """One plan's summary (``plan NAME``, or the only plan), else each plan's in turn."""
     with services.session_factory.begin() as session:
         who = _known(session, uid)
         permissions.require_reader(who)
-        if kind == "changes":
-            day = parse_since(command.args.get("since"), today=services.today())  # type: ignore[arg-type]
-            since = None
-            if day is not None:
-                since = dt.datetime.combine(day, dt.time(0), tzinfo=services.settings.tz)
-            data = _report_data(services, session, since)
-            start = since or (dt.datetime.fromisoformat(data.updates_since) if data.updates_since else None)
-            if start is None:
-                start = services.now().astimezone(services.settings.tz) - dt.timedelta(days=7)
-                data = _report_data(services, session, start)
-            return summary_views.changes_reply(summaries.changes_since(data, start))
-        data = _report_data(services, session)
+        plans = all_plans(session, _plan_arg(command))
+        replies = [(plan.name, _plan_summary(services, session, plan, command)) for plan in plans]
+    if len(replies) == 1:
+        return replies[0][1]
+    return _each_plan(replies, command)
+
+
+def _each_plan(replies: list[tuple[str, Reply]], command: Command) -> Reply:
+    overall = command.args.get("kind", "overall") == "overall"
+    blocks: list[dict] = [
+        context(
+            f"{len(replies)} plans. Add `plan NAME` for one, e.g. `/progress summary plan {escape(replies[0][0])}`."
+        )
+    ]
+    shown = 0
+    for name, reply in replies:
+        part = list(reply.blocks) if overall else [header(f"Plan: {name}"[:150]), *reply.blocks]
+        if len(blocks) + len(part) > MESSAGE_BLOCK_LIMIT - 1:
+            part = part[: MESSAGE_BLOCK_LIMIT - 1 - len(blocks)]
+            if len(part) < 2:
+                break
+        blocks.extend(part)
+        shown += 1
+    if shown < len(replies):
+        rest = ", ".join(escape(n) for n, _ in replies[shown:])
+        blocks.append(context(f"… and {len(replies) - shown} more plans ({rest}): add `plan NAME`."[:2000]))
+    return Reply(" · ".join(reply.text for _, reply in replies)[:3000], blocks[:MESSAGE_BLOCK_LIMIT])
+
+
+def _plan_summary(services: Services, session: Session, plan: Plan, command: Command) -> Reply:
+    from report import summaries
+
+    kind = command.args.get("kind", "overall")
+    if kind == "changes":
+        day = parse_since(command.args.get("since"), today=services.today())  # type: ignore[arg-type]
+        since = None
+        if day is not None:
+            since = dt.datetime.combine(day, dt.time(0), tzinfo=services.settings.tz)
+        data = _report_data(services, session, plan, since)
+        start = since or (dt.datetime.fromisoformat(data.updates_since) if data.updates_since else None)
+        if start is None:
+            start = services.now().astimezone(services.settings.tz) - dt.timedelta(days=7)
+            data = _report_data(services, session, plan, start)
+        return summary_views.changes_reply(summaries.changes_since(data, start))
+    data = _report_data(services, session, plan)
     if kind == "overall":
-        return summary_views.overall_reply(summaries.overall(data))
+        return summary_views.overall_reply(summaries.overall(data), plan_id=plan.id)
     if kind == "red":
         return summary_views.list_reply(summaries.red_only(data))
     if kind == "overdue":
@@ -235,6 +331,41 @@ def summary(services: Services, uid: str, command: Command) -> Reply:
     )
 
 
+def report_button_value(fmt: str, plan_id: int | None) -> str:
+    return json.dumps({"format": fmt, "plan_id": plan_id}) if plan_id is not None else fmt
+
+
+def report_choice(services: Services, uid: str, command: Command) -> Reply | None:
+    """``/progress report`` with several plans and none named: "which plan?", one button per plan.
+
+    None when there is nothing to ask (one plan, a plan named, or someone who may not read reports:
+    they are refused after the acknowledgement as before).
+    """
+    if _plan_arg(command):
+        return None
+    fmt = str(command.args.get("format", "docx"))
+    with services.session_factory.begin() as session:
+        who = viewer(session, uid)
+        if not is_known(session, who) or not who.reader:
+            return None
+        plans = list(session.scalars(select(Plan)))
+        if len(plans) < 2:
+            return None
+        plans.sort(key=lambda p: p.name.casefold())
+        choices = [
+            (
+                f"*{escape(p.name)}*" + (f": {escape(p.title)[:200]}" if p.title else ""),
+                _button(GET_REPORT, f"Get {fmt.upper()}", report_button_value(fmt, p.id)),
+            )
+            for p in plans
+        ]
+    return messages.plan_choice_reply(
+        f"There are {len(choices)} plans. Which report would you like? "
+        f"(Or add `plan NAME`, e.g. `/progress report {fmt} plan {escape(plans[0].name)}`.)",
+        choices,
+    )
+
+
 @dataclass(frozen=True)
 class ReportFile:
     content: bytes
@@ -242,11 +373,25 @@ class ReportFile:
     title: str
 
 
-def render_report(services: Services, uid: str, fmt: str) -> ReportFile:
+def render_report(
+    services: Services, uid: str, fmt: str, plan: str | None = None, plan_id: int | None = None
+) -> ReportFile:
     with services.session_factory.begin() as session:
         who = _known(session, uid)
         permissions.require_reader(who)
-        data = _report_data(services, session)
+        if plan_id is not None:
+            chosen = session.get(Plan, plan_id)
+            if chosen is None:
+                raise NotFound("That plan no longer exists.")
+        else:
+            plans = all_plans(session, plan)
+            if len(plans) > 1:
+                raise NotFound(
+                    f"There are {len(plans)} plans ({', '.join(p.name for p in plans)}): "
+                    f"add `plan NAME`, e.g. `/progress report {fmt} plan {plans[0].name}`."
+                )
+            chosen = plans[0]
+        data = _report_data(services, session, chosen)
     if fmt == "docx":
         from report.render_docx import render_docx
 
@@ -271,9 +416,11 @@ def render_report(services: Services, uid: str, fmt: str) -> ReportFile:
     )
 
 
-def send_report(services: Services, uid: str, fmt: str) -> None:
+def send_report(
+    services: Services, uid: str, fmt: str, plan: str | None = None, plan_id: int | None = None
+) -> None:
     """Render (slow) and upload with files_upload_v2 to the person's DM with the app."""
-    report = render_report(services, uid, fmt)
+    report = render_report(services, uid, fmt, plan, plan_id)
     services.client.files_upload_v2(
         channel=services.dm_channel(uid),
         content=report.content,
@@ -288,8 +435,6 @@ def send_report(services: Services, uid: str, fmt: str) -> None:
 
 
 def home(services: Services, uid: str) -> dict:
-    from report import summaries
-
     with services.session_factory.begin() as session:
         who = viewer(session, uid)
         if not is_known(session, who):
@@ -298,17 +443,33 @@ def home(services: Services, uid: str) -> dict:
         board = None
         if who.reader:
             try:
-                data = _report_data(services, session)
+                plans = all_plans(session)
             except NotFound as exc:
-                board = home_views.BoardPanel(overall=None, exceptions=(), changes=None, note=str(exc))
+                board = [home_views.BoardPanel(overall=None, exceptions=(), changes=None, note=str(exc))]
             else:
-                since = services.now().astimezone(services.settings.tz) - dt.timedelta(days=14)
-                if data.updates_since is None or dt.datetime.fromisoformat(data.updates_since) > since:
-                    data = _report_data(services, session, since)
-                board = home_views.BoardPanel(
-                    overall=summaries.overall(data),
-                    exceptions=summaries.red_only(data).items + summaries.overdue(data).items,
-                    changes=summaries.changes_since(data, since),
-                )
+                board = [_board_panel(services, session, plan) for plan in plans]
         name = who.person.display_name if who.person else ""
     return home_views.home_view(name=name, cards=cards, today=services.today(), board=board)
+
+
+def _board_panel(services: Services, session: Session, plan: Plan) -> home_views.BoardPanel:
+    from report import summaries
+
+    data = _report_data(services, session, plan)
+    since = services.now().astimezone(services.settings.tz) - dt.timedelta(days=14)
+    if data.updates_since is None or dt.datetime.fromisoformat(data.updates_since) > since:
+        data = _report_data(services, session, plan, since)
+    return home_views.BoardPanel(
+        overall=summaries.overall(data),
+        exceptions=summaries.red_only(data).items + summaries.overdue(data).items,
+        changes=summaries.changes_since(data, since),
+        plan_id=plan.id,
+    )
+
+
+def refresh_home(services: Services, uid: str) -> None:
+    """Re-publish a person's Home tab (after their update is stored); best effort, never an error."""
+    try:
+        services.client.views_publish(user_id=uid, view=home(services, uid))
+    except Exception:  # the update is stored and confirmed; the Home tab catches up when opened
+        log.warning("could not refresh the Home tab of %s", uid, exc_info=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.views.common import ActionCard, UpdateSummary
@@ -80,14 +80,64 @@ def load_action(session: Session, action_id: int, *, with_updates: bool = True) 
     return action
 
 
-def find_action(session: Session, ref: str) -> Action:
-    """The action with ``ref``: in the only plan, or the only plan that has that ref."""
+class AmbiguousRef(NotFound):
+    """The ref is in several plans and none was named; ``actions`` are the candidates (by plan name)."""
+
+    def __init__(self, ref: str, actions: list[Action]) -> None:
+        self.ref = ref
+        self.actions = actions
+        names = ", ".join(a.plan.name for a in actions)
+        super().__init__(f"Action {ref} is in {len(actions)} plans ({names}): add `plan NAME`.")
+
+
+def plan_named(session: Session, name: str) -> Plan:
+    """The plan called ``name``, ignoring case (the exact spelling wins if two differ only in case)."""
+    wanted = name.strip()
+    plan = session.scalar(select(Plan).where(Plan.name == wanted))
+    if plan is not None:
+        return plan
+    plans = list(session.scalars(select(Plan).where(func.lower(Plan.name) == wanted.lower())))
+    if len(plans) == 1:
+        return plans[0]
+    names = [p.name for p in list_plans(session)]
+    known = f" The plans are: {', '.join(names)}." if names else " No plan has been imported yet."
+    raise NotFound(f"There is no plan named “{wanted}”.{known}")
+
+
+def all_plans(session: Session, name: str | None = None) -> list[Plan]:
+    """The named plan, or every plan (by name); NotFound when there is none."""
+    if name:
+        return [plan_named(session, name)]
+    plans = list_plans(session)
+    if not plans:
+        raise NotFound("No plan has been imported yet.")
+    return sorted(plans, key=lambda p: p.name.casefold())
+
+
+def find_action(session: Session, ref: str, plan_name: str | None = None) -> Action:
+    """The action with ``ref``: in the named plan, the only plan, or the only plan that has that ref.
+
+    A ref in several plans with no plan named raises ``AmbiguousRef`` (the bot asks which plan).
+    """
     ref = ref.strip()
+    if plan_name:
+        return load_action(session, get_action(session, plan_named(session, plan_name), ref).id)
     plans = list_plans(session)
     if len(plans) > 1:
-        matches = list(session.scalars(select(Action).where(Action.ref == ref)))
+        matches = list(
+            session.scalars(
+                select(Action)
+                .where(Action.ref == ref)
+                .options(selectinload(Action.plan))
+                .order_by(Action.plan_id)
+            )
+        )
         if len(matches) == 1:
             return load_action(session, matches[0].id)
+        if len(matches) > 1:
+            raise AmbiguousRef(ref, sorted(matches, key=lambda a: a.plan.name.casefold()))
+        names = ", ".join(p.name for p in plans)
+        raise NotFound(f"There is no action {ref} in any plan ({names}).")
     plan = get_plan(session, None)
     return load_action(session, get_action(session, plan, ref).id)
 

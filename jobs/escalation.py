@@ -2,7 +2,10 @@
 
 An action whose main due date has passed escalates when it is ``escalate_overdue_days`` late with no
 update since its reminder window opened, or when ``escalate_unanswered`` reminders (due day or later)
-went out with no update after them. Each board member hears once per action per due date: the ledger
+went out with no update after them. With ``escalate_after_chase`` (the default) the first rule also
+needs an overdue chase to have been sent for that due date, ``escalate_overdue_days`` or more days
+ago, with no update since it: importing an old plan chases its leads first instead of flooding the
+board. Each board member hears once per action per due date: the ledger
 key is (action, first lead, due date, "escalation", board role id).
 """
 
@@ -49,6 +52,7 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
     ).all()
     actions = [a for a in actions if a.leads]
     sent = _sent_chases(session, [a.id for a in actions])
+    first_chase = _first_overdue_chases(sent)
     keys = _escalation_statuses(session, [a.id for a in actions])
 
     planned: list[PlannedReminder] = []
@@ -64,7 +68,8 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
         opened = due - dt.timedelta(days=policy.first_notice_days)
         reason = None
         if (policy.escalate_overdue_days and late >= policy.escalate_overdue_days
-                and (last is None or last.astimezone(tz).date() < opened)):
+                and (last is None or last.astimezone(tz).date() < opened)
+                and _chased_long_enough(first_chase.get((action.id, due)), last, today, tz, policy)):
             reason = f"no update for {late} days past the due date"
         elif policy.escalate_unanswered:
             # Distinct steps, so an action with two leads (two DMs per step) doesn't count double.
@@ -87,6 +92,30 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
                       "rag": state.rag if state else None},
             ))
     return planned
+
+
+def _first_overdue_chases(sent: dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]]
+                          ) -> dict[tuple[int, dt.date], dt.datetime]:
+    """(action, due date) -> when the first overdue chase for it was sent (to any of its leads)."""
+    out: dict[tuple[int, dt.date], dt.datetime] = {}
+    for key, rows in sent.items():
+        times = [at for (kind, _step), at in rows if kind == "overdue"]
+        if times:
+            out[key] = min(times)
+    return out
+
+
+def _chased_long_enough(first: dt.datetime | None, last_update: dt.datetime | None, today: dt.date,
+                        tz: dt.tzinfo, policy: Policy) -> bool:
+    """With ``escalate_after_chase``: a chase went out ``escalate_overdue_days`` or more days ago and no
+    update came after it. Without it, always true (the literal "overdue N days" rule)."""
+    if not policy.escalate_after_chase:
+        return True
+    if first is None:
+        return False
+    if last_update is not None and last_update >= first:
+        return False
+    return (today - first.astimezone(tz).date()).days >= policy.escalate_overdue_days
 
 
 def _sent_chases(session: Session, action_ids: list[int]

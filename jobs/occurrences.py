@@ -14,7 +14,9 @@ from dateutil.relativedelta import relativedelta
 from jobs.calendar import WorkCalendar
 from jobs.policy import Policy
 
-MONTHS = {"monthly": 1, "bi-monthly": 2, "quarterly": 3, "annually": 12}
+MONTHS = {"monthly": 1, "bi-monthly": 2, "quarterly": 3, "six-monthly": 6, "annually": 12}
+# Recurrences counted in days rather than months (storage.timescales.RECURRENCES has both kinds).
+DAYS = {"weekly": 7, "fortnightly": 14}
 # The due-day step of a recurring occurrence gets a fixed step number so policy edits don't renumber it.
 RECURRING_DUE_STEP = 100
 # An ongoing checkpoint is not worth sending once it is this stale (e.g. after long downtime).
@@ -31,7 +33,7 @@ class Step:
 @dataclass(frozen=True)
 class Occurrence:
     due: dt.date
-    family: str  # main | milestone | recurring | ongoing
+    family: str  # main | milestone | recurring | ongoing | ongoing-due (an ongoing action's own due date)
 
 
 def before_steps(due: dt.date, calendar: WorkCalendar, policy: Policy, family: str,
@@ -89,8 +91,8 @@ def current_step(occ: Occurrence, today: dt.date, calendar: WorkCalendar, policy
 
 
 def interval_days_for(recurrence: str | None) -> int:
-    if recurrence == "weekly":
-        return 7
+    if recurrence in DAYS:
+        return DAYS[recurrence]
     return 30 * MONTHS.get(recurrence or "", 3)
 
 
@@ -102,12 +104,14 @@ def next_recurrence(recurrence: str | None, today: dt.date, anchor: dt.date | No
     """The first occurrence on or after ``today``.
 
     With an anchor (the action's due date) occurrences repeat from it; without one they fall on
-    period ends (quarterly: 31 Mar, 30 Jun, 30 Sep, 31 Dec; weekly: Fridays).
+    period ends (quarterly: 31 Mar, 30 Jun, 30 Sep, 31 Dec; six-monthly: 30 Jun, 31 Dec; weekly and
+    fortnightly: Fridays, fortnightly counted from Friday 7 Jan 2000).
     """
-    if recurrence == "weekly":
+    if recurrence in DAYS:
+        step = DAYS[recurrence]
         base = anchor or dt.date(2000, 1, 7)  # a Friday
-        days = (today - base).days % 7
-        return today if days == 0 else today + dt.timedelta(days=7 - days)
+        days = (today - base).days % step
+        return today if days == 0 else today + dt.timedelta(days=step - days)
     months = MONTHS.get(recurrence or "", 3)
     if anchor is not None:
         diff = (today.year - anchor.year) * 12 + today.month - anchor.month

@@ -85,15 +85,15 @@ def _away(person: Person, now: dt.datetime, default_tz: str) -> bool:
 
 
 def _milestones(action: Action) -> list[dt.date]:
-    out = []
+    """The action's milestone dates, each once, sorted. A milestone on the due date is kept here:
+    ``occurrences_for`` dedupes by date, so that date is reminded once whatever the schedule."""
+    out: set[dt.date] = set()
     for raw in action.milestones or []:
         try:
-            day = dt.date.fromisoformat(str(raw)[:10])
+            out.add(dt.date.fromisoformat(str(raw)[:10]))
         except ValueError:
             continue
-        if day != action.due_date:
-            out.append(day)
-    return sorted(set(out))
+    return sorted(out)
 
 
 def occurrences_for(action: Action, plan: Plan, policy: Policy, today: dt.date) -> list[tuple[Occurrence, int | None]]:
@@ -103,16 +103,28 @@ def occurrences_for(action: Action, plan: Plan, policy: Policy, today: dt.date) 
     if schedule == "done":
         return occs
     if schedule == "ongoing":
-        anchor = plan.start_date or plan.reference_date or action.created_at.date()
-        checkpoint = latest_checkpoint(anchor, policy.ongoing_every_weeks, today)
-        if checkpoint is not None:
-            occs.append((Occurrence(checkpoint, "ongoing"), None))
+        due = action.due_date
+        if due is not None and today <= due:
+            # "31 July 2020 and Ongoing": the usual before-due and due-day reminders for the date...
+            occs.append((Occurrence(due, "ongoing-due"), None))
+        else:
+            # ...then the monitoring cadence, counted from that date (else from the plan's start).
+            anchor = due or plan.start_date or plan.reference_date or action.created_at.date()
+            checkpoint = latest_checkpoint(anchor, policy.ongoing_every_weeks, today)
+            if checkpoint is not None:
+                occs.append((Occurrence(checkpoint, "ongoing"), None))
     elif schedule == "recurring":
         interval = interval_days_for(action.recurrence)
         occs.append((Occurrence(next_recurrence(action.recurrence, today, action.due_date), "recurring"), interval))
     elif action.due_date is not None:
         occs.append((Occurrence(action.due_date, "main"), None))
-    occs.extend((Occurrence(m, "milestone"), None) for m in _milestones(action))
+    # Dedupe by date: a milestone on a date the action is already reminded for (its due date, an
+    # occurrence) adds nothing; any other milestone gets its own reminders. The ledger key is
+    # (action, lead, date, kind, step), so two occurrences on one date would collide anyway.
+    taken = {occ.due for occ, _ in occs}
+    if schedule == "ongoing" and action.due_date is not None:
+        taken.add(action.due_date)  # past the due date the cadence has taken over; no stray milestone
+    occs.extend((Occurrence(m, "milestone"), None) for m in _milestones(action) if m not in taken)
     return occs
 
 

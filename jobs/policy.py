@@ -37,6 +37,11 @@ class Policy:
     send_until: str = "18:00"
     # Escalate to the board when overdue this long with no update...
     escalate_overdue_days: int = 14
+    # ...counted, when this is on, from the first overdue chase progressbot sent for that due date: an
+    # action is escalated as overdue only after its lead was chased and that many days passed with no
+    # update. Off: the literal rule (overdue that many days), which floods the board when an old plan
+    # is imported.
+    escalate_after_chase: bool = True
     # ...or when this many reminders (due day or later) went unanswered; 0 turns that off.
     escalate_unanswered: int = 2
     # A lead on leave: "deputy" (the deputy gets it, else wait) or "wait" (always wait until back).
@@ -83,6 +88,8 @@ DESCRIPTIONS = {
     "send_from": "earliest local time to send, HH:MM (never before 08:00)",
     "send_until": "latest local time to send, HH:MM (never after 18:00)",
     "escalate_overdue_days": "tell the board when overdue this many days with no update (0 = never)",
+    "escalate_after_chase": ("count escalate_overdue_days from the first overdue chase sent for the due date, "
+                             "so the board only hears of lateness that was chased (true/false)"),
     "escalate_unanswered": "tell the board after this many unanswered reminders (0 = never)",
     "on_leave": "lead on leave: 'deputy' (send to the deputy, else wait) or 'wait'",
 }
@@ -109,7 +116,7 @@ def _int(key: str, raw: Any, *, minimum: int = 0, maximum: int = 366) -> int:
 def _coerce(key: str, raw: Any) -> Any:
     if key not in _FIELDS:
         raise InvalidInput(f"unknown policy key {key!r}; known keys: {', '.join(_FIELDS)}", "key")
-    if key in ("enabled", "on_due_day"):
+    if key in ("enabled", "on_due_day", "escalate_after_chase"):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()

@@ -131,6 +131,7 @@ class Bot:
         channel: str | None = None,
         message_ts: str | None = None,
         thread_ts: str | None = None,
+        response_url: str | None = None,
     ) -> int:
         status, _, _ = self.post(
             signing.block_actions(
@@ -140,13 +141,29 @@ class Bot:
                 channel_id=channel,
                 message_ts=message_ts,
                 thread_ts=thread_ts,
+                response_url=response_url,
             )
         )
         return status
 
+    def add_plan(self, name: str, title: str, actions: list[tuple[str, str, dt.date]]) -> dict[str, int]:
+        """A second (third…) plan with the same RAG scheme; ``actions``: (ref, lead key "jo"/"sam", due)."""
+        with self.database.session_factory.begin() as session:
+            plan = _plan(name, title)
+            session.add(plan)
+            session.flush()
+            ids = {}
+            for pos, (ref, lead, due) in enumerate(actions):
+                lead_text = {"jo": "Jo Bloggs", "sam": "Sam Smith"}[lead]
+                action = _action(plan.id, pos, ref, due, self.ids[lead], f"{title} {ref}", lead_text)
+                session.add(action)
+                session.flush()
+                ids[ref] = action.id
+            return {"plan": plan.id, **ids}
 
-def seed(session) -> dict[str, int]:
-    plan = Plan(name="improvement", title="Improvement Plan", reference_date=dt.date(2026, 1, 1))
+
+def _plan(name: str, title: str) -> Plan:
+    plan = Plan(name=name, title=title, reference_date=dt.date(2026, 1, 1))
     for rank, (label, colour, meaning, complete) in enumerate(BRAG):
         plan.rag_states.append(
             RagState(
@@ -158,6 +175,27 @@ def seed(session) -> dict[str, int]:
                 aliases=[label[0]],
             )
         )
+    return plan
+
+
+def _action(
+    plan_id: int, pos: int, ref: str, due: dt.date, person_id: int, title: str, lead_text: str
+) -> Action:
+    action = Action(
+        plan_id=plan_id,
+        ref=ref,
+        position=pos,
+        title=title,
+        due_date=due,
+        schedule="once",
+        timescale=due.strftime("%B %Y"),
+    )
+    action.leads.append(ActionLead(person_id=person_id, position=0, lead_text=lead_text))
+    return action
+
+
+def seed(session) -> dict[str, int]:
+    plan = _plan("improvement", "Improvement Plan")
     session.add(plan)
     session.flush()
     jo = Person(display_name="Jo Bloggs", name="Jo Bloggs", slack_user_id=JO, email="jo@example.org")

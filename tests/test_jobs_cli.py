@@ -85,6 +85,14 @@ def test_policy_show_and_set(seeded):
     assert "before_days = 14 (default)" in reset.output
 
 
+def test_policy_show_documents_escalate_after_chase_and_set_turns_it_off(seeded):
+    shown = run(seeded, "policy", "show")
+    line = next(ln for ln in shown.output.splitlines() if ln.split()[:1] == ["escalate_after_chase"])
+    assert "true" in line and "default" in line and "first overdue chase" in line
+    changed = run(seeded, "policy", "set", "escalate-after-chase", "off")
+    assert changed.exit_code == 0 and "escalate_after_chase = false (plan)" in changed.output
+
+
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("send_from", "07:00", "between 08:00 and 18:00"),
     ("nonsense", "1", "unknown policy key"),

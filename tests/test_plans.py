@@ -148,9 +148,10 @@ def test_people_already_known_split_leads_and_explain_abbreviations(session, tmp
     assert leads["2"] == ["Head of Exploitation", "Head of Safeguarding"]
 
     sbc = import_plan(session, read_plan(FIXTURES / "stockton-2023-improvement-plan.docx"), plan_name="sbc", now=NOW)
-    assert not any("DCS" in w for w in sbc.warnings)
+    assert not any("'DCS' is an abbreviation" in w for w in sbc.warnings)
     leads = {a["ref"]: a["leads"] for a in plan_payload(session, sbc.plan)["actions"]}
     assert leads["1.6"] == ["Pat Jones"]
+    assert leads["4.5"] == ["Pat Jones"]  # "DCS and key partner agencies And partnerships"
 
 
 def test_reimport_after_a_text_only_update_keeps_the_rag(session, tmp_path):

@@ -7,6 +7,7 @@ acknowledgement itself. Slow ones (summaries, the report) acknowledge first and 
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt import Ack, App, Respond
@@ -15,6 +16,7 @@ from slack_sdk import WebClient
 from bot import features
 from bot.commands import Command, parse_command
 from bot.services import Services
+from bot.views.common import SHOW_ACTION
 from bot.views.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -34,14 +36,19 @@ def register(app: App, services: Services) -> None:
             return
         if parsed.name == "update":
             ack()
-            services.after_ack(
-                command,
-                features.open_update_modal_for_ref,
-                services,
-                uid,
-                str(parsed.args["ref"]),
-                command["trigger_id"],
-            )
+
+            def open_modal() -> None:
+                question = features.open_update_modal_for_ref(
+                    services,
+                    uid,
+                    str(parsed.args["ref"]),
+                    command["trigger_id"],
+                    parsed.args.get("plan"),  # type: ignore[arg-type]
+                )
+                if question is not None:  # the ref is in several plans: which one?
+                    respond(response_type="ephemeral", replace_original=False, **question.as_kwargs())
+
+            services.after_ack(command, open_modal)
             return
         if parsed.name == "summary":
             ack()
@@ -56,7 +63,33 @@ def register(app: App, services: Services) -> None:
             services.after_ack(command, answer)
             return
         if parsed.name == "report":
+            question = features.report_choice(services, uid, parsed)
+            if question is not None:  # several plans and none named: one button per plan
+                ack(response_type="ephemeral", **question.as_kwargs())
+                return
             ack(response_type="ephemeral", text=f"Preparing the {parsed.args['format'].upper()} report…")
-            services.after_ack(command, features.send_report, services, uid, str(parsed.args["format"]))
+            services.after_ack(
+                command,
+                features.send_report,
+                services,
+                uid,
+                str(parsed.args["format"]),
+                parsed.args.get("plan"),
+            )
             return
         raise AssertionError(f"unhandled command {parsed.name}")
+
+    @app.action(SHOW_ACTION)
+    def show_action(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        """ "Which plan?" for ``/progress action REF``: show the chosen plan's action."""
+        ack()
+        action_id = int(json.loads(action.get("value") or "{}")["action_id"])
+
+        def answer() -> None:
+            reply = features.show_action(services, body["user"]["id"], action_id)
+            if body.get("response_url"):
+                respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+            else:
+                services.client.chat_postMessage(channel=body["user"]["id"], **reply.as_kwargs())
+
+        services.after_ack(body, answer)

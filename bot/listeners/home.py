@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt import Ack, App
@@ -24,5 +25,20 @@ def register(app: App, services: Services) -> None:
     @app.action(GET_REPORT)
     def get_report(ack: Ack, body: dict, action: dict) -> None:
         ack()
-        fmt = action.get("value") if action.get("value") in ("docx", "html", "pdf") else "docx"
-        services.after_ack(body, features.send_report, services, body["user"]["id"], fmt)
+        fmt, plan_id = read_report_value(action.get("value") or "")
+        services.after_ack(body, features.send_report, services, body["user"]["id"], fmt, None, plan_id)
+
+
+def read_report_value(value: str) -> tuple[str, int | None]:
+    """A Get report button's value: ``"docx"``, or ``{"format": "docx", "plan_id": 3}`` for one plan."""
+    plan_id = None
+    if value.startswith("{"):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            data = {}
+        value = str(data.get("format") or "")
+        raw = data.get("plan_id")
+        plan_id = raw if isinstance(raw, int) else None
+    fmt = value if value in ("docx", "html", "pdf") else "docx"
+    return fmt, plan_id

@@ -13,6 +13,7 @@ import re
 
 from slack_bolt import Ack, App
 
+from bot import features
 from bot.services import Services
 from bot.updating import (
     AskAction,
@@ -68,7 +69,7 @@ def register(app: App, services: Services) -> None:
             if not thread_ts:
                 services.client.chat_postMessage(channel=channel, text=DM_HINT)
             return
-        _answer(services, outcome, channel=channel, thread_ts=thread_ts)
+        _answer(services, outcome, channel=channel, thread_ts=thread_ts, uid=uid)
 
     @app.action(re.compile(rf"^{PICK_RAG}:"))
     def picked_rag(ack: Ack, body: dict, action: dict) -> None:
@@ -109,7 +110,9 @@ def register(app: App, services: Services) -> None:
         services.after_ack(body, work)
 
 
-def _answer(services: Services, outcome: ReplyOutcome, *, channel: str, thread_ts: str) -> None:
+def _answer(
+    services: Services, outcome: ReplyOutcome, *, channel: str, thread_ts: str, uid: str | None = None
+) -> None:
     client = services.client
     if isinstance(outcome, Stored):
         if outcome.created:
@@ -119,6 +122,8 @@ def _answer(services: Services, outcome: ReplyOutcome, *, channel: str, thread_t
                 text=thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour),
             )
             services.refresh_reminder(outcome.reminder_message_id)
+            if uid:
+                features.refresh_home(services, uid)  # best effort: a failure is logged, never shown
         return
     if isinstance(outcome, Refused):
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.message)
@@ -143,6 +148,7 @@ def _answer_click(services: Services, outcome: ReplyOutcome, body: dict) -> None
             services.client.chat_update(channel=channel, ts=question_ts, text=text, blocks=[])
         if outcome.created:
             services.refresh_reminder(outcome.reminder_message_id)
+            features.refresh_home(services, body["user"]["id"])  # best effort, see _answer
         return
     if isinstance(outcome, AskRag) and question_ts:
         reply = ask_rag_reply(outcome.pending_id, outcome.card, outcome.scheme)
@@ -151,4 +157,4 @@ def _answer_click(services: Services, outcome: ReplyOutcome, body: dict) -> None
     if isinstance(outcome, Refused):
         services.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.message)
         return
-    _answer(services, outcome, channel=channel, thread_ts=thread_ts)
+    _answer(services, outcome, channel=channel, thread_ts=thread_ts, uid=body["user"]["id"])

@@ -103,6 +103,7 @@ def store_submission(services: Services, body: dict, view: dict, submission: Sub
         return  # Slack delivered the same submission twice: the first one was confirmed already
     client.chat_postMessage(channel=uid, **reply.as_kwargs())
     services.refresh_reminder(stored.reminder_message_id)
+    features.refresh_home(services, uid)  # best effort: a failure is logged, never shown
 
 
 def _update_view(client, view: dict, new_view: dict) -> None:

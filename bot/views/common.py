@@ -15,6 +15,7 @@ from storage.rag import colour_family
 
 OPEN_UPDATE_MODAL = "open_update_modal"  # the contract with jobs' reminder buttons
 GET_REPORT = "get_report"
+SHOW_ACTION = "show_action"  # "which plan?" for /progress action REF with a ref in several plans
 
 _EMOJI = {"red": "🔴", "amber": "🟠", "green": "🟢", "blue": "🔵"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from bot.text import VIEW_BLOCK_LIMIT, escape
@@ -12,6 +13,7 @@ from bot.views.summary import changes_reply, counts_line, item_line
 from report.summaries import ActionItem, ChangesSummary, OverallSummary
 
 BOARD_BLOCKS = 30  # room kept for the board panel; the lead's list gets the rest
+BOARD_ROOM_FOR_LEAD = 12  # with several plans, the panels stop short of this many blocks from the limit
 
 
 @dataclass(frozen=True)
@@ -20,14 +22,15 @@ class BoardPanel:
     exceptions: tuple[ActionItem, ...]
     changes: ChangesSummary | None
     note: str = ""
+    plan_id: int | None = None
 
 
 def outsider_home() -> dict:
     return {"type": "home", "blocks": [header("progressbot"), section(OUTSIDER_TEXT)]}
 
 
-def board_blocks(panel: BoardPanel) -> list[dict]:
-    blocks: list[dict] = [header("The plan")]
+def board_blocks(panel: BoardPanel, *, title: str = "The plan") -> list[dict]:
+    blocks: list[dict] = [header(title)]
     if panel.overall is None:
         blocks.append(section(escape(panel.note or "No plan yet.")))
         return blocks
@@ -42,7 +45,11 @@ def board_blocks(panel: BoardPanel) -> list[dict]:
                 {
                     "type": "button",
                     "action_id": GET_REPORT,
-                    "value": "docx",
+                    "value": (
+                        json.dumps({"format": "docx", "plan_id": panel.plan_id})
+                        if panel.plan_id is not None
+                        else "docx"
+                    ),
                     "style": "primary",
                     "text": {"type": "plain_text", "text": "Get report"},
                 }
@@ -69,10 +76,23 @@ def board_blocks(panel: BoardPanel) -> list[dict]:
     return blocks
 
 
-def home_view(*, name: str, cards: list[ActionCard], today: dt.date, board: BoardPanel | None) -> dict:
+def home_view(
+    *, name: str, cards: list[ActionCard], today: dt.date, board: BoardPanel | list[BoardPanel] | None
+) -> dict:
+    """``board``: one panel, or one per plan (each plan's summary in turn, with its own Get report)."""
     blocks: list[dict] = []
-    board_part = board_blocks(board) if board is not None else []
-    if cards or board is None:
+    panels = [board] if isinstance(board, BoardPanel) else list(board or [])
+    board_part: list[dict] = []
+    for i, panel in enumerate(panels):
+        title = (
+            "The plan" if len(panels) == 1 else f"Plan: {panel.overall.plan if panel.overall else ''}"[:150]
+        )
+        part = ([DIVIDER] if i else []) + board_blocks(panel, title=title)
+        if i and len(board_part) + len(part) > VIEW_BLOCK_LIMIT - BOARD_ROOM_FOR_LEAD:
+            board_part.append(context(f"… and {len(panels) - i} more plans: `/progress summary plan NAME`."))
+            break
+        board_part.extend(part)
+    if cards or not panels:
         blocks.append(header("Your actions"))
         if name:
             blocks.append(context(f"Signed in as {escape(name)}"))

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, plain
+from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain
 from bot.views.common import (
     DIVIDER,
     ActionCard,
@@ -34,6 +34,8 @@ HELP_LINES = (
     "*`/progress summary`*: RAG counts and exceptions; add `section NAME`, `lead NAME`, `red`, `overdue` "
     "or `changes [SINCE]`",
     "*`/progress report [docx|html|pdf]`*: the board report, sent to you as a file",
+    "With several plans, add `plan NAME` to pick one, e.g. `/progress summary red plan ilacs`, "
+    "`/progress report docx plan ilacs`, `/progress action 3.2 plan ilacs`",
     "*`/progress away 2026-12-24 [@deputy]`*: leave cover while you are away; `/progress away off` when back",
     "You can also reply in a reminder's thread, e.g. _Amber – forum designed, first session booked_.",
 )
@@ -71,6 +73,17 @@ def help_reply(*, unknown: str | None = None, admin: bool = False) -> Reply:
         else "progressbot commands: mine, update REF, action REF, summary, report, away"
     )
     return Reply(text, blocks)
+
+
+def plan_choice_reply(question: str, choices: list[tuple[str, dict]]) -> Reply:
+    """ "Which plan?": one section per plan, each with its own button (``choices``: label, button)."""
+    blocks = [section(question)]
+    room = MESSAGE_BLOCK_LIMIT - 2
+    for label, button in choices[:room]:
+        blocks.append({"type": "section", "text": mrkdwn(label), "accessory": button})
+    if len(choices) > room:
+        blocks.append(context(f"… and {len(choices) - room} more: add `plan NAME` to the command."))
+    return Reply(question, blocks)
 
 
 def text_reply(text: str) -> Reply:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt
 from bot.views.common import GET_REPORT, context, emoji_for, header, section
 from bot.views.messages import Reply
@@ -53,21 +55,22 @@ def _item_sections(items: tuple[ActionItem, ...], room: int) -> list[dict]:
     return blocks
 
 
-def _report_button() -> dict:
+def _report_button(plan_id: int | None = None) -> dict:
+    value = json.dumps({"format": "docx", "plan_id": plan_id}) if plan_id is not None else "docx"
     return {
         "type": "actions",
         "elements": [
             {
                 "type": "button",
                 "action_id": GET_REPORT,
-                "value": "docx",
+                "value": value,
                 "text": {"type": "plain_text", "text": "Get the report"},
             }
         ],
     }
 
 
-def overall_reply(s: OverallSummary) -> Reply:
+def overall_reply(s: OverallSummary, *, plan_id: int | None = None) -> Reply:
     lines = [counts_line(s.rag_key, s.breakdown), escape(s.sentence)]
     flags = []
     if s.red:
@@ -87,7 +90,7 @@ def overall_reply(s: OverallSummary) -> Reply:
         header(f"{s.title or s.plan}"[:150]),
         section("\n".join(lines)),
         context(f"As of {s.as_of_date}"),
-        _report_button(),
+        _report_button(plan_id),
     ]
     return Reply(f"{s.plan}: {s.sentence}", blocks)
 

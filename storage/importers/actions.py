@@ -15,6 +15,7 @@ from storage.importers.leads import (
     is_note,
     join_broken_lines,
     key,
+    split_known_head,
     split_people,
     standalone_parts,
 )
@@ -189,7 +190,7 @@ class ActionReader:
                                    labelled=self.action_labels)
         pieces = parsed.pieces
         if self.has_ref_col:
-            pieces = self._ref_column_pieces(parsed, row_ref)
+            pieces = self._ref_column_pieces(parsed, row_ref, plain_segments(cell("ref")))
         lead_segs = [s for s in join_broken_lines(plain_segments(cell("lead"))) if not self._note(s, where)]
         time_segs = plain_segments(cell("timescale"))
         # A cell merged with the one above (vMerge) holds the same lead or timescale for this row.
@@ -218,6 +219,11 @@ class ActionReader:
             # Plans leave the Lead cell empty under an outcome whose officer leads the rows below.
             lead_segs = list(self.outcome_group[-1].leads)
         progress = _paired(cell("progress"), n)
+        if n > 1:
+            # One RAG paragraph per action of the row pairs them; otherwise the cell rates them all.
+            rag_texts = _paired(cell("rag"), n)
+            rags = [self._rag(Cell.of(t), where) for t in rag_texts] if len(set(rag_texts)) > 1 \
+                else [(rag, rag_raw)] * n
         paired_objectives = _paired(cell("objective"), n)
         objectives = paired_objectives if n > 1 and len(set(paired_objectives)) == n else None
         success = _paired(cell("success"), n)
@@ -238,8 +244,8 @@ class ActionReader:
                 lead_segments=list(leads),
                 timescale=timescale,
                 progress=progress[i],
-                rag=rag,
-                rag_raw=rag_raw,
+                rag=rags[i][0] if n > 1 else rag,
+                rag_raw=rags[i][1] if n > 1 else rag_raw,
                 where=where,
                 lead_inherited=inherit,
             )
@@ -264,9 +270,15 @@ class ActionReader:
             text = "\n".join([*parsed.loose, text])
         return text
 
-    def _ref_column_pieces(self, parsed, row_ref: str) -> list[Piece]:
+    def _ref_column_pieces(self, parsed, row_ref: str, ref_segs: list[str]) -> list[Piece]:
         if not row_ref:
             return []
+        refs = [r.strip().rstrip(".") for r in ref_segs]
+        texts = [*parsed.loose, *(p.full_text for p in parsed.pieces)]
+        if len(refs) > 1 and all(_looks_like_ref(r) for r in refs) and len(texts) == len(refs):
+            # "1.1" and "1.2" in one ref cell, one paragraph each in the action cell: one action each.
+            parsed.loose = []
+            return [Piece(r, t) for r, t in zip(refs, texts, strict=True)]
         extras = [*parsed.loose, *(p.full_text for p in parsed.pieces)]
         parsed.loose = []  # consumed here: the ref column says the whole cell is this one action
         first = extras.pop(0) if extras else ""
@@ -277,7 +289,12 @@ class ActionReader:
     def _is_heading_cell(self, index: int, c: Cell, cols: dict[str, int]) -> bool:
         if HEADING.match(c.text):
             return True
+        if index == cols.get("ref") and not _looks_like_ref(c.text):
+            return True  # "Early Help and Front Door" alone in the ref column: a section, not a ref
         before_action = index < cols["action"] and index not in (cols.get("outcome"), cols.get("objective"))
+        if self.has_ref_col and index == cols["action"] and c.bold and len(c.text) < 150 \
+                and "\n" not in c.text and not c.text.rstrip().endswith("."):
+            return True  # a bold line alone in the action column of a plan with a ref column: a heading
         return (c.bold or c.span > 1) and (before_action or index == 0) and len(c.text) < 400
 
     def _carry(self, name: str, text: str) -> None:
@@ -368,6 +385,7 @@ class ActionReader:
         self._warn_unknown_rags()
         self._generate_refs()
         self._deduplicate_refs()
+        self._split_lead_heads()
         self._abbreviations()
         inherited = [a.ref for a in self.actions if a.lead_inherited]
         if inherited:
@@ -419,6 +437,40 @@ class ActionReader:
                 action.ref = f"{ref} ({seen[ref]})"
                 self.warnings.add(f"{action.where}: duplicate ref {ref}: this one is stored as '{action.ref}'")
 
+    def _split_lead_heads(self) -> None:
+        """A lead cell that opens with someone who leads other actions on their own ("DCS and key partner
+        agencies And partnerships"): that person leads, and the rest is a note, not a person."""
+        alone = set(self.glossary_keys)
+        for action in self.actions:
+            for lead in action.leads:
+                if len(standalone_parts(lead) - {""}) == 1:
+                    alone.add(key(lead))
+        alone.discard("")
+        for action in self.actions:
+            leads: list[str] = []
+            changed = False
+            for lead in action.leads:
+                bracketed = re.fullmatch(r"(.+?)\s*\((.+)\)", lead)
+                if bracketed and key(lead) not in self.glossary_keys and key(bracketed.group(1)) in alone:
+                    # "DCS (Pat Jones)", "PSW (interim)": the bracket says more about a lead the plan knows.
+                    changed = True
+                    if bracketed.group(1) not in leads:
+                        leads.append(bracketed.group(1))
+                    continue
+                split = None if key(lead) in alone else split_known_head(lead, lambda p: key(p) in alone)
+                if split is None:
+                    leads.append(lead)
+                    continue
+                people, note = split
+                changed = True
+                leads.extend(p for p in people if p not in leads)
+                if note:
+                    self.warnings.add(f"{action.where}: lead '{lead}' read as {' / '.join(people)}; "
+                                      f"'{note}' reads as a note, not a lead")
+            if changed:
+                action.leads = leads
+                action.lead_segments = list(leads)
+
     def _abbreviations(self) -> None:
         reported: set[str] = set()
         for action in self.actions:
@@ -434,6 +486,12 @@ class ActionReader:
                         reported.add(abbr)
                         # Warned about at import, unless the database already knows who it is.
                         self.unexplained.append(abbr)
+
+
+def _looks_like_ref(text: str) -> bool:
+    """ "1.1", "A2", "3.2a", "Action 4", "Rec 3", "B": a few characters or words with a number in them."""
+    words = text.split()
+    return len(words) <= 2 and (any(ch.isdigit() for ch in text) or len(text.strip(" .)")) <= 2)
 
 
 def _short(title: str, width: int = 50) -> str:

@@ -68,3 +68,38 @@ def join_broken_lines(segments: list[str]) -> list[str]:
         else:
             joined.append(seg)
     return joined
+
+
+_SMALL_WORDS = {"of", "and", "for", "the", "to", "in", "&", "-", "–", "with", "at", "on"}
+
+
+def looks_like_lead(text: str) -> bool:
+    """A role title or a name ("Head of Safeguarding", "Police", "Jo Bloggs") rather than a phrase
+    ("key partner agencies and partnerships", "partners"): its words are capitalised."""
+    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    if not words:
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() or w.casefold() in _SMALL_WORDS for w in words) \
+        and words[0].casefold() not in _SMALL_WORDS
+
+
+def split_known_head(text: str, known_alone: Callable[[str], bool]) -> tuple[list[str], str] | None:
+    """ "DCS and key partner agencies And partnerships", where "DCS" leads other actions on its own:
+    the lead is DCS and the rest is a note. Capitalised parts after the known head are leads too
+    ("Head of Exploitation & Head of Safeguarding"). None when the cell does not start with a known lead."""
+    parts = [p.strip(" ,.") for p in _SOFT_SPLIT.split(text) if p.strip(" ,.")]
+    if len(parts) < 2 or not known_alone(parts[0]):
+        return None
+    people = [parts[0]]
+    notes: list[str] = []
+    for part in parts[1:]:
+        if not notes and (known_alone(part) or looks_like_lead(part)):
+            people.append(part)
+        else:
+            notes.append(part)
+    note = ""
+    if notes:
+        # The note as written, from where it starts ("key partner agencies And partnerships").
+        start = text.find(notes[0])
+        note = text[start:].strip(" ,.") if start >= 0 else " and ".join(notes)
+    return people, note

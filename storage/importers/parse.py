@@ -162,7 +162,11 @@ def _group(blocks: list[Block]) -> tuple[list[Unit], list[str]]:
                 if current is not None:
                     current.items.append(("row", row, where))
                 elif not started:
-                    front.extend(c.text for c in row if c.text)
+                    texts = [c.text for c in row if c.text]
+                    front.extend(texts)
+                    # "Priority 3: Manageable caseloads" across the table, above its header row
+                    if len(texts) == 1 and HEADING.match(texts[0]):
+                        lead_in = [("heading", texts[0], where)]
                 continue
         last_text = ""
     # The heading above the first table is a section only when later tables get headings of the same

@@ -35,6 +35,7 @@ def read_xlsx_blocks(path: Path) -> list[Block]:
             for c in range(rng.min_col, rng.max_col + 1)
         }
         rows = []
+        above: dict[int, str] = {}  # the last text in each column, to read "1.10" typed as a number
         for row in sheet.iter_rows():
             cells = []
             for cell in row:
@@ -43,10 +44,28 @@ def read_xlsx_blocks(path: Path) -> list[Block]:
                     # Merged down from the row above: same value there (like Word's vMerge), no text here.
                     cells.append(Cell(span=0, continued=below))
                     continue
-                cells.append(_cell(cell, span))
+                made = _cell(cell, span)
+                if isinstance(cell.value, float):
+                    made = _after_ref(made, cell.value, above.get(cell.column, ""), span)
+                if made.text:
+                    above[cell.column] = made.text
+                cells.append(made)
             rows.append(cells)
         blocks.append(Table(rows, name=f"sheet '{sheet.title}'"))
     return blocks
+
+
+def _after_ref(made: Cell, value: float, previous: str, span: int) -> Cell:
+    """Refs typed as numbers lose a trailing zero: "1.10" after "1.9" arrives as 1.1, "2.20" after
+    "2.19" as 2.2. When the number is what the ref after the one above would be, write it that way."""
+    match = re.fullmatch(r"(\d{1,3})\.(\d{1,2})", previous)
+    if not match:
+        return made
+    following = int(match.group(2)) + 1
+    candidate = f"{match.group(1)}.{following}"
+    if following % 10 == 0 and float(candidate) == value:
+        return Cell([Para([(candidate, made.bold)])], made.fill, span)
+    return made
 
 
 def _cell(cell, span: int) -> Cell:
