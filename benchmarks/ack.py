@@ -9,7 +9,7 @@ Then sends N signed ``view_submission`` requests (each a distinct modal, so each
 concurrent clients to each server, and prints p50/p95/p99/max acknowledgement latency and throughput.
 Targets from the issue: p99 < 300 ms at 20 concurrent clients, and at least half the no-op throughput.
 
-    /tmp/venv/bin/python benchmarks/ack.py [--requests 1000] [--concurrency 20] [--json]
+    python benchmarks/ack.py [--requests 1000] [--concurrency 20] [--json]
 """
 
 from __future__ import annotations

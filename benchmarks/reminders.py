@@ -1,6 +1,6 @@
 """Benchmark: one reminder pass over N leads against the fake Slack server with a rate limit set.
 
-    /tmp/venv/bin/python benchmarks/reminders.py [--leads 2000] [--limit 50] [--headroom 0.97]
+    python benchmarks/reminders.py [--leads 2000] [--limit 50] [--headroom 0.97]
 
 The fake Slack answers chat.postMessage with 429 (Retry-After) past ``--limit`` calls per sliding second,
 like Slack's workspace-wide limit. The sender paces itself to ``limit * headroom`` messages a second.

@@ -354,10 +354,12 @@ def responsible_officer_docx(path: Path) -> Path:
 
 def semicolon_csv(path: Path, *, encoding: str = "utf-8-sig") -> Path:
     """CSV as Excel exports it in much of Europe: a byte-order mark (or cp1252), ";" between fields,
-    a "RAG STATUS" column in lower case, and typographic dashes and quotes."""
+    a title line above the header, commas inside fields, a "RAG STATUS" column in lower case, and
+    typographic dashes and quotes."""
     text = (
+        "Northgate Council – Participation Plan 2024\r\n\r\n"  # a title line with no ";" fools the sniffer
         "Ref;Action;Lead Officer;Timescale;Progress Update;RAG STATUS\r\n"
-        "1.1;Refresh the children’s participation strategy;Head of Participation;March 2025;"
+        "1.1;Refresh the children’s participation strategy, with children;Head of Participation;March 2025;"
         "Drafted – out for consultation;green\r\n"
         "1.2;Hold termly ‘Big Voice’ events;Head of Participation;Termly;First one held;amber\r\n"
         '1.3;"Train staff in direct work; include foster carers";Principal Social Worker;31/12/2024;;Amber\r\n'
@@ -383,6 +385,9 @@ def inline_suffix_refs_docx(path: Path) -> Path:
         header,
         ["and audit its use", "", "", "Audit tool ready", ""],
         ["**3.2b** Report toolkit use to the board", "Head of Safeguarding", "Every quarter", "", "Red"],
+        ["**3.3** Publish the toolkit", "DCS (Pat Jones)", "October 2024", "", "Green"],
+        ["**3.4** Offer toolkit training to schools", "Head of Safeguarding (Education)", "November 2024", "",
+         "Amber"],
     ])
     d.add_paragraph("Glossary")
     add_table(d, [["Abbreviation", "Title", "Name"], ["DCS", "Director of Children's Services", "Pat Jones"]])
@@ -422,5 +427,58 @@ def stacked_refs_docx(path: Path) -> Path:
         ["", "**Listening to children**", "", "", ""],
         ["2.1", "Relaunch the children in care council", "Participation Lead", "Oct 2024", "Amber"],
     ])
+    d.save(str(path))
+    return path
+
+
+def sheet_per_priority_xlsx(path: Path) -> Path:
+    """Excel: one sheet per priority, each repeating the header, named "Priority 1 - Workforce" and so on,
+    with a glossary sheet whose lead is written "DM-CIN"."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    header = ["Ref", "Action", "Lead", "Timescale", "RAG Status"]
+    first = wb.active
+    first.title = "Priority 1 - Workforce"
+    first.append(header)
+    first.append(["1.1", "Recruit six permanent social workers", "Head of Service", "May 2025", "Green"])
+    first.append(["1.2", "Cut agency use to 10%", "DM-CIN", "Dec 2025", "Red"])
+    second = wb.create_sheet("Priority 2 - Practice")
+    second.append(header)
+    second.append(["2.1", "Audit 20 cases a month", "Head of Service", "Monthly", "Amber"])
+    glossary = wb.create_sheet("Glossary")
+    glossary.append(["Abbreviation", "Title", "Name"])
+    glossary.append(["DM (CIN)", "Deputy Manager Children in Need", "Sam Patel"])
+    wb.save(path)
+    return path
+
+
+def wingdings_symbols_docx(path: Path) -> Path:
+    """Word: the five-state symbols typed with Insert Symbol, so the RAG cells hold Wingdings "ü" and
+    w:sym elements rather than ✓ and ↑."""
+    d = docx.Document()
+    d.add_paragraph("Kingsmead Council Improvement Plan, April 2024")
+    t = add_table(d, [
+        ["Ref", "Action", "Lead", "Timescale", "RAG"],
+        ["1", "Publish the practice standards", "Principal Social Worker", "May 2024", ""],
+        ["2", "Recruit an IRO manager", "Head of Safeguarding", "July 2024", ""],
+        ["3", "Refresh the PLO tracker", "Head of Legal", "June 2024", ""],
+        ["4", "Start the family network meetings", "Head of Early Help", "Sept 2024", "-"],
+    ])
+
+    def symbol(cell, font: str, char: str) -> None:
+        run = cell.paragraphs[0].add_run()
+        sym = OxmlElement("w:sym")
+        sym.set(qn("w:font"), font)
+        sym.set(qn("w:char"), char)
+        run._r.append(sym)
+
+    tick = t.cell(1, 4).paragraphs[0].add_run("ü")  # Wingdings 0xFC: a tick
+    fonts = OxmlElement("w:rFonts")
+    fonts.set(qn("w:ascii"), "Wingdings")
+    fonts.set(qn("w:hAnsi"), "Wingdings")
+    tick._r.get_or_add_rPr().append(fonts)
+    symbol(t.cell(2, 4), "Symbol", "F0AF")  # ↓
+    symbol(t.cell(3, 4), "Wingdings", "F0E1")  # ↑
     d.save(str(path))
     return path

@@ -13,8 +13,10 @@ from plan_builders import (
     number_refs_xlsx,
     responsible_officer_docx,
     semicolon_csv,
+    sheet_per_priority_xlsx,
     spanned_phase_docx,
     stacked_refs_docx,
+    wingdings_symbols_docx,
 )
 
 from storage.importers import read_plan
@@ -106,7 +108,9 @@ def test_csv_semicolons_bom_or_cp1252_and_lowercase_rag(session, tmp_path, encod
         ("1.3", "Train staff in direct work; include foster carers", ["Principal Social Worker"], "2024-12-31",
          "Amber"),
     ])
+    assert payload["actions"][0]["title"] == "Refresh the children’s participation strategy, with children"
     assert payload["actions"][0]["progress"] == "Drafted – out for consultation"
+    assert payload["plan"]["reference_date"].startswith("2024")
 
 
 def test_docx_bold_suffix_refs_page_break_and_glossary_lead_with_partners(session, tmp_path):
@@ -115,6 +119,9 @@ def test_docx_bold_suffix_refs_page_break_and_glossary_lead_with_partners(sessio
         ("3.1", "Refresh the neglect strategy", ["Pat Jones"], "2024-07-31", "Green"),
         ("3.2a", "Train staff on the neglect toolkit and audit its use", ["Pat Jones"], "2024-09-30", "Amber"),
         ("3.2b", "Report toolkit use to the board", ["Head of Safeguarding"], None, "Red"),
+        # the bracket names the glossary's DCS; "(Education)" names another post, so that lead stays whole
+        ("3.3", "Publish the toolkit", ["Pat Jones"], "2024-10-31", "Green"),
+        ("3.4", "Offer toolkit training to schools", ["Head of Safeguarding (Education)"], "2024-11-30", "Amber"),
     ])
     by_ref = {a["ref"]: a for a in payload["actions"]}
     assert by_ref["3.2a"]["progress"] == "Booked\nAudit tool ready"
@@ -166,3 +173,26 @@ def test_docx_stacked_refs_in_one_row_and_bold_section_lines(session, tmp_path):
     ])
     assert [a["section"] for a in payload["actions"]] == ["Improving practice"] * 3 + ["Listening to children"]
     assert payload["warnings"] == ["lead 'PSW' is an abbreviation the plan does not explain; kept as written"]
+
+
+def test_xlsx_one_sheet_per_priority(session, tmp_path):
+    payload = _import(session, sheet_per_priority_xlsx(tmp_path / "priorities.xlsx"))
+    _check(payload, [
+        ("1.1", "Recruit six permanent social workers", ["Head of Service"], "2025-05-31", "Green"),
+        ("1.2", "Cut agency use to 10%", ["Sam Patel"], "2025-12-31", "Red"),
+        ("2.1", "Audit 20 cases a month", ["Head of Service"], None, "Amber"),
+    ])
+    assert [a["section"] for a in payload["actions"]] == ["Priority 1 - Workforce"] * 2 + ["Priority 2 - Practice"]
+    assert payload["actions"][2]["schedule"] == "recurring"
+
+
+def test_docx_five_state_symbols_typed_in_wingdings_and_symbol_fonts(session, tmp_path):
+    payload = _import(session, wingdings_symbols_docx(tmp_path / "kingsmead.docx"))
+    assert payload["plan"]["rag_scheme"]["name"] == "five-state"
+    _check(payload, [
+        ("1", "Publish the practice standards", ["Principal Social Worker"], "2024-05-31", "Completed"),
+        ("2", "Recruit an IRO manager", ["Head of Safeguarding"], "2024-07-31", "Delayed"),
+        ("3", "Refresh the PLO tracker", ["Head of Legal"], "2024-06-30", "Ahead"),
+        ("4", "Start the family network meetings", ["Head of Early Help"], "2024-09-30", "On track"),
+    ])
+    assert payload["warnings"] == []

@@ -41,6 +41,7 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
 # What plans write in a RAG cell to mean "not rated": no warning for these.
 _NO_RAG = {"-", "–", "—", "n/a", "na", "n.a.", "tbc", "tbd", "?", "none", "not rated", "not applicable"}
+_QUALIFIERS = {"interim", "acting", "temporary", "temp", "chair", "lead", "tbc", "vacant"}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 
 
@@ -88,6 +89,7 @@ class ActionReader:
         self.scheme = scheme
         self.warnings = warnings
         self.glossary_keys = {key(e.abbreviation) for e in glossary} | {key(e.title) for e in glossary if e.title}
+        self.glossary_names = {key(e.name) for e in glossary if e.name}
         self.sections: list[ParsedSection] = []
         self.actions: list[ParsedAction] = []
         self.heading: ParsedSection | None = None
@@ -451,8 +453,11 @@ class ActionReader:
             changed = False
             for lead in action.leads:
                 bracketed = re.fullmatch(r"(.+?)\s*\((.+)\)", lead)
-                if bracketed and key(lead) not in self.glossary_keys and key(bracketed.group(1)) in alone:
-                    # "DCS (Pat Jones)", "PSW (interim)": the bracket says more about a lead the plan knows.
+                if bracketed and key(lead) not in self.glossary_keys and key(bracketed.group(1)) in alone \
+                        and (key(bracketed.group(2)) in self.glossary_names
+                             or bracketed.group(2).strip().casefold() in _QUALIFIERS):
+                    # "DCS (Pat Jones)", "PSW (interim)": the bracket names the person or qualifies the post;
+                    # "Head of Service (Early Help)" names another post and stays whole.
                     changed = True
                     if bracketed.group(1) not in leads:
                         leads.append(bracketed.group(1))

@@ -69,14 +69,49 @@ def _bold(rpr) -> bool:
     return b is not None and b.get(qn("w:val"), "true") not in ("0", "false", "off")
 
 
+# Symbol fonts: Word's Insert Symbol puts a ✓ in as Wingdings "ü" (or a w:sym F0FC), not as U+2713.
+_SYMBOL_FONTS = {
+    "wingdings": {0xFC: "✓", 0xFB: "✗", 0xFE: "☑", 0xFD: "☒", 0xE1: "↑", 0xE2: "↓", 0xE9: "↑", 0xEA: "↓",
+                  0x9F: "•", 0xA7: "▪", 0x6C: "●"},
+    "wingdings 2": {0x50: "✓", 0x4F: "✗", 0x52: "☑", 0x54: "☒", 0x53: "☒"},
+    "symbol": {0xAD: "↑", 0xAF: "↓", 0xB4: "×", 0xB7: "•"},
+}
+
+
+def _symbol(font: str | None, code: int) -> str | None:
+    table = _SYMBOL_FONTS.get((font or "").casefold())
+    return table.get(code & 0xFF) if table else None
+
+
+def _run_font(rpr) -> str | None:
+    fonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+    if fonts is None:
+        return None
+    return fonts.get(qn("w:ascii")) or fonts.get(qn("w:hAnsi")) or fonts.get(qn("w:cs"))
+
+
+def _in_font(text: str, font: str | None) -> str:
+    if not font or font.casefold() not in _SYMBOL_FONTS:
+        return text
+    return "".join(_symbol(font, ord(ch)) or ch for ch in text)
+
+
 def _para(p) -> Para:
     runs: list[tuple[str, bool]] = []
     for r in p.iter(qn("w:r")):
-        bold = _bold(r.find(qn("w:rPr")))
+        rpr = r.find(qn("w:rPr"))
+        bold = _bold(rpr)
+        font = _run_font(rpr)
         text = []
         for node in r:
             if node.tag == qn("w:t"):
-                text.append(node.text or "")
+                text.append(_in_font(node.text or "", font))
+            elif node.tag == qn("w:sym"):
+                try:
+                    code = int(node.get(qn("w:char"), ""), 16)
+                except ValueError:
+                    continue
+                text.append(_symbol(node.get(qn("w:font")), code) or "")
             elif node.tag == qn("w:tab"):
                 text.append("  ")
             elif node.tag in (qn("w:br"), qn("w:cr")):

@@ -9,9 +9,13 @@ from pathlib import Path
 from openpyxl.styles.colors import COLOR_INDEX
 
 from storage.errors import ImportFailed
-from storage.importers.model import Block, Cell, Para, Table
+from storage.importers.model import Block, BodyText, Cell, Para, Table
 
 _NO_FILL = {None, "", "00000000", "FFFFFFFF", "00FFFFFF"}
+# The same words as a section heading row (storage.importers.actions.HEADING), e.g. "Phase 1", "Area 2 -".
+_SECTION_SHEET = re.compile(
+    r"^(improvement area|area|phase|priority|theme|workstream|section|recommendation|strand|part)\s*"
+    r"(\d+|[ivx]+|one|two|three|four|five|six|seven|eight|nine|ten|[a-z])\b", re.I)
 
 
 def read_xlsx_blocks(path: Path) -> list[Block]:
@@ -51,6 +55,9 @@ def read_xlsx_blocks(path: Path) -> list[Block]:
                     above[cell.column] = made.text
                 cells.append(made)
             rows.append(cells)
+        if _SECTION_SHEET.match(sheet.title.strip()):
+            # One sheet per priority or phase ("Priority 2 - Practice"): the sheet's name is its heading.
+            blocks.append(BodyText(sheet.title.strip(), True, "sheet"))
         blocks.append(Table(rows, name=f"sheet '{sheet.title}'"))
     return blocks
 
