@@ -237,5 +237,14 @@ class ReportData:
     def exceptions_of(self, kind: str) -> tuple[ExceptionItem, ...]:
         return tuple(e for e in self.exceptions if e.kind == kind)
 
+    def exception_groups(self) -> list[tuple[str, str, tuple[ExceptionItem, ...]]]:
+        """(kind, heading, items) in report order; every renderer lists exceptions from this."""
+        groups = []
+        for kind, title in EXCEPTION_TITLES.items():
+            if kind == "stale" and self.headline.baseline:
+                title = f"No update since version {self.headline.baseline.version}"
+            groups.append((kind, title, self.exceptions_of(kind)))
+        return groups
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,7 +12,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 
-from report.data import EXCEPTION_TITLES, ActionRow, Breakdown, ReportData
+from report.data import ActionRow, Breakdown, ReportData
 from report.headline import NO_RAG, human_date
 from report.wordml import Cell, para, row_xml, run, table_xml, text_colour_on, twips
 
@@ -154,11 +154,7 @@ def render_docx(data: ReportData, *, charts: bool = True) -> bytes:
 
     # 5. Exceptions.
     doc.add_heading("Exceptions", level=1)
-    for kind, title in EXCEPTION_TITLES.items():
-        items = data.exceptions_of(kind)
-        heading = title if kind != "stale" or not data.headline.baseline else (
-            f"No update since version {data.headline.baseline.version}"
-        )
+    for _kind, heading, items in data.exception_groups():
         doc.add_heading(f"{heading} ({len(items)})", level=2)
         if not items:
             doc.add_paragraph("None.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from report.data import EXCEPTION_TITLES, ActionRow, ReportData
+from report.data import ActionRow, ReportData
 from report.headline import NO_RAG, human_date
 from report.wordml import text_colour_on
 
@@ -167,10 +167,7 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
 
     # 5. Exceptions.
     out.append('<h2 id="exceptions">Exceptions</h2>')
-    for kind, title in EXCEPTION_TITLES.items():
-        items = data.exceptions_of(kind)
-        if kind == "stale" and h.baseline:
-            title = f"No update since version {h.baseline.version}"
+    for kind, title, items in data.exception_groups():
         out.append(f'<h3 class="exc-{kind}">{_e(title)} ({len(items)})</h3>')
         if not items:
             out.append('<p class="none">None.</p>')

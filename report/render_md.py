@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from report.data import EXCEPTION_TITLES, ReportData
+from report.data import ReportData
 from report.headline import human_date
 from report.summaries import by_section, overall
 from report.text import _item_md, _md, render_markdown
 
 
 def render_md(data: ReportData) -> str:
-    h = data.headline
     out = []
     if data.organisation:
         out.append(f"**{_md(data.organisation)}**\n")
@@ -36,10 +35,7 @@ def render_md(data: ReportData) -> str:
     out.append(render_markdown(overall(data)).split("\n", 2)[2])
 
     out.append("## Exceptions\n")
-    for kind, title in EXCEPTION_TITLES.items():
-        items = data.exceptions_of(kind)
-        if kind == "stale" and h.baseline:
-            title = f"No update since version {h.baseline.version}"
+    for _kind, title, items in data.exception_groups():
         out.append(f"### {_md(title)} ({len(items)})\n")
         if not items:
             out.append("None.\n")

@@ -117,3 +117,10 @@ def action_ids_in(post: dict[str, Any]) -> list[int]:
         if accessory and accessory.get("action_id") == "open_update_modal":
             ids.append(json.loads(accessory["value"])["action_id"])
     return ids
+
+
+def quick_sender(client):
+    """A sender that neither paces nor sleeps: tests pass time in, never wait for it."""
+    from jobs.sender import Pacer, Sender
+
+    return Sender(client, pacer=Pacer(0), sleep=lambda _s: None)

@@ -19,22 +19,20 @@ from jobs_factories import (
     make_person,
     make_plan,
 )
+from jobs_factories import (
+    quick_sender as quick,
+)
 from sqlalchemy import select
 
 from jobs.occurrences import interval_days_for, next_recurrence
 from jobs.planner import plan_reminders
 from jobs.reminders import run_reminder_pass
-from jobs.sender import Pacer, Sender
 from storage.models import Action, ReminderEntry
 from storage.timescales import RECURRENCES, parse_timescale
 
 D = dt.date
 UTC = dt.UTC
 MON = dt.datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday, 10:00 in London
-
-
-def quick(client):
-    return Sender(client, pacer=Pacer(0), sleep=lambda _s: None)
 
 
 def days(first: dt.date, last: dt.date):

@@ -16,6 +16,9 @@ from jobs_factories import (
     make_person,
     make_plan,
 )
+from jobs_factories import (
+    quick_sender as quick,
+)
 from sqlalchemy import func, select
 
 from jobs.reminders import refresh_reminder_message, run_reminder_pass
@@ -25,10 +28,6 @@ from storage.models import Action, ReminderEntry, ReminderMessage
 D = dt.date
 UTC = dt.UTC
 MON = dt.datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday, 10:00 in London
-
-
-def quick(client):
-    return Sender(client, pacer=Pacer(0), sleep=lambda _s: None)
 
 
 def entries(database, **where):
