@@ -91,9 +91,16 @@ def current_step(occ: Occurrence, today: dt.date, calendar: WorkCalendar, policy
 
 
 def interval_days_for(recurrence: str | None) -> int:
+    if recurrence == "termly":
+        return 120
     if recurrence in DAYS:
         return DAYS[recurrence]
     return 30 * MONTHS.get(recurrence or "", 3)
+
+
+def _term_ends(year: int) -> tuple[dt.date, ...]:
+    """England's school terms end at Christmas, around Easter and in July; month ends keep it simple."""
+    return (dt.date(year, 3, 31), dt.date(year, 7, 31), dt.date(year, 12, 31))
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -105,8 +112,11 @@ def next_recurrence(recurrence: str | None, today: dt.date, anchor: dt.date | No
 
     With an anchor (the action's due date) occurrences repeat from it; without one they fall on
     period ends (quarterly: 31 Mar, 30 Jun, 30 Sep, 31 Dec; six-monthly: 30 Jun, 31 Dec; weekly and
-    fortnightly: Fridays, fortnightly counted from Friday 7 Jan 2000).
+    fortnightly: Fridays, fortnightly counted from Friday 7 Jan 2000). Termly actions always fall on the
+    school term ends (31 Dec, 31 Mar, 31 Jul): terms are not evenly spaced, so an anchor can't repeat.
     """
+    if recurrence == "termly":
+        return min(d for year in (today.year, today.year + 1) for d in _term_ends(year) if d >= today)
     if recurrence in DAYS:
         step = DAYS[recurrence]
         base = anchor or dt.date(2000, 1, 7)  # a Friday

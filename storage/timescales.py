@@ -52,7 +52,9 @@ YEAR_WINDOW = 10  # no date further than this from the reference year is ever re
 TWO_DIGIT_YEAR_NEAR = 3  # "May 23" is a year only when 2023 is this close to the reference year
 
 SCHEDULES = ("once", "ongoing", "recurring", "done", "unknown")
-RECURRENCES = ("weekly", "fortnightly", "monthly", "bi-monthly", "quarterly", "six-monthly", "annually")
+RECURRENCES = (
+    "weekly", "fortnightly", "monthly", "bi-monthly", "quarterly", "termly", "six-monthly", "annually",
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ _RECURRENCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"|\bevery\s+(?:6|six)\s+months\b|\btwice\s+(?:a\s+|per\s+)?year(?:ly)?\b"),
         ("quarterly", r"\bquarterly\b|\bevery\s+(?:q|qtr|quarter)\b|\bevery\s+(?:3|three)\s+months\b"),
         ("fortnightly", r"\bfortnightly\b|\bevery\s+(?:2|two|other)\s+weeks?\b"),
+        ("termly", r"\btermly\b|\b(?:every|each)\s+(?:school\s+)?term\b|\bonce\s+(?:a|per)\s+term\b"),
         ("weekly", r"\bweekly\b|\bevery\s+week\b"),
         ("monthly", r"\bmonthly\b|\bevery\s+month\b"),
         ("annually", r"\bannual(?:ly)?\b|\byearly\b|\bevery\s+(?:year|12\s+months)\b"),

@@ -110,6 +110,9 @@ def test_csv_semicolons_bom_or_cp1252_and_lowercase_rag(session, tmp_path, encod
     ])
     assert payload["actions"][0]["title"] == "Refresh the children’s participation strategy, with children"
     assert payload["actions"][0]["progress"] == "Drafted – out for consultation"
+    termly = next(a for a in payload["actions"] if a["ref"] == "1.2")
+    assert (termly["schedule"], termly["timescale"]) == ("recurring", "Termly")
+    assert not [w for w in payload["warnings"] if "Termly" in w]
     assert payload["plan"]["reference_date"].startswith("2024")
 
 

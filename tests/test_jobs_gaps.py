@@ -146,12 +146,22 @@ def test_fortnightly_and_six_monthly_recurrences(recurrence, today, anchor, expe
     assert next_recurrence(recurrence, today, anchor) == expected
 
 
+@pytest.mark.parametrize(("today", "anchor", "expected"), [
+    (D(2026, 11, 23), None, D(2026, 12, 31)),       # autumn term
+    (D(2027, 1, 4), None, D(2027, 3, 31)),          # spring term
+    (D(2027, 3, 31), None, D(2027, 3, 31)),         # the term end itself
+    (D(2027, 4, 1), D(2026, 10, 15), D(2027, 7, 31)),  # term ends, whatever the anchor
+])
+def test_termly_actions_fall_on_school_term_ends(today, anchor, expected):
+    assert next_recurrence("termly", today, anchor) == expected
+
+
 def test_every_recurrence_the_importer_produces_has_its_own_interval():
-    assert set(RECURRENCES) == {"weekly", "fortnightly", "monthly", "bi-monthly", "quarterly", "six-monthly",
-                                "annually"}
+    assert set(RECURRENCES) == {"weekly", "fortnightly", "monthly", "bi-monthly", "quarterly", "termly",
+                                "six-monthly", "annually"}
     assert {r: interval_days_for(r) for r in RECURRENCES} == {
-        "weekly": 7, "fortnightly": 14, "monthly": 30, "bi-monthly": 60, "quarterly": 90, "six-monthly": 180,
-        "annually": 360}
+        "weekly": 7, "fortnightly": 14, "monthly": 30, "bi-monthly": 60, "quarterly": 90, "termly": 120,
+        "six-monthly": 180, "annually": 360}
 
 
 def test_a_fortnightly_action_is_reminded_every_fourteen_days(database):

@@ -107,6 +107,8 @@ CASES = [
     ("Annually", PLAN_2023, "recurring", None, [], "annually"),
     ("Weekly", PLAN_2023, "recurring", None, [], "weekly"),
     ("Six-monthly", PLAN_2023, "recurring", None, [], "six-monthly"),
+    ("Termly", PLAN_2023, "recurring", None, [], "termly"),
+    ("Reported to governors each term", PLAN_2023, "recurring", None, [], "termly"),
     ("Monthly from Sep 23", PLAN_2023, "recurring", None, [], "monthly"),
     # done
     ("Completed", PLAN_2023, "done", None, [], None),
