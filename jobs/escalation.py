@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from jobs.calendar import local_today, may_send_now, zone
 from jobs.planner import PlannedReminder, PlannerConfig
 from jobs.policy import Policy
-from jobs.state import action_states, complete_labels, is_complete
-from storage.models import Action, ActionLead, Plan, ReminderEntry, Role
+from jobs.state import PassSnapshot, is_complete, load_snapshot
+from storage.models import Action, ActionLead, ReminderEntry, Role
 
 CHASE_KINDS = ("due", "overdue")
 
@@ -30,23 +30,22 @@ def board_members(session: Session) -> list[tuple[int, str]]:
         select(Role.id, Role.slack_user_id).where(Role.role == "board").order_by(Role.id))]
 
 
-def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None
-                     ) -> list[PlannedReminder]:
+def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None,
+                     snapshot: PassSnapshot | None = None) -> list[PlannedReminder]:
     config = config or PlannerConfig()
     board = board_members(session)
     if not board:
         return []
     tz = zone(config.default_tz)
     today = local_today(now, tz)
-    plans = {p.id: p for p in session.scalars(select(Plan))}
-    policies = {pid: Policy.for_plan(p) for pid, p in plans.items()}
-    done_labels = complete_labels(session)
-    states = action_states(session, as_of=now)
+    snapshot = snapshot or load_snapshot(session, now)
+    plans, policies = snapshot.plans, snapshot.policies
+    done_labels, states = snapshot.done_labels, snapshot.states
     actions = session.scalars(
         select(Action)
         .where(Action.due_date.is_not(None), Action.due_date < today,
                Action.schedule.not_in(["done", "ongoing", "recurring"]),
-               Action.plan_id.in_([pid for pid, pol in policies.items() if pol.enabled]))
+               Action.plan_id.in_(snapshot.enabled_plan_ids))
         .options(selectinload(Action.leads).selectinload(ActionLead.person))
         .order_by(Action.plan_id, Action.position)
     ).all()

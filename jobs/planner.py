@@ -24,7 +24,7 @@ from jobs.occurrences import (
     next_recurrence,
 )
 from jobs.policy import Policy
-from jobs.state import ActionState, action_states, complete_labels, is_complete
+from jobs.state import ActionState, PassSnapshot, is_complete, load_snapshot
 from storage.models import Action, ActionLead, Person, Plan, ReminderEntry
 
 REMINDER_KINDS = ("before", "due", "overdue", "ongoing", "recurring")
@@ -148,18 +148,17 @@ class _Candidate:
     sendable: bool
 
 
-def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None
-                   ) -> list[PlannedReminder]:
+def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None,
+                   snapshot: PassSnapshot | None = None) -> list[PlannedReminder]:
     """Every reminder current at ``now``, with its ledger status. Writes nothing."""
     config = config or PlannerConfig()
     calendar = config.calendar
-    plans = {p.id: p for p in session.scalars(select(Plan))}
-    policies = {pid: Policy.for_plan(p) for pid, p in plans.items()}
-    done_labels = complete_labels(session)
-    states = action_states(session, as_of=now)
+    snapshot = snapshot or load_snapshot(session, now)
+    plans, policies = snapshot.plans, snapshot.policies
+    done_labels, states = snapshot.done_labels, snapshot.states
     actions = session.scalars(
         select(Action)
-        .where(Action.plan_id.in_([pid for pid, pol in policies.items() if pol.enabled]))
+        .where(Action.plan_id.in_(snapshot.enabled_plan_ids))
         .options(selectinload(Action.leads).selectinload(ActionLead.person).selectinload(Person.deputy))
         .order_by(Action.plan_id, Action.position)
     ).all()
@@ -224,11 +223,11 @@ def _ledger_statuses(session: Session, candidates: list[_Candidate]) -> dict[tup
     return out
 
 
-def unlinked_leads(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None) -> list[Person]:
+def unlinked_leads(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None,
+                   snapshot: PassSnapshot | None = None) -> list[Person]:
     """Leads of open actions with no Slack link (admins hear about them once a week)."""
-    config = config or PlannerConfig()
-    done_labels = complete_labels(session)
-    states = action_states(session, as_of=now)
+    snapshot = snapshot or load_snapshot(session, now)
+    done_labels, states = snapshot.done_labels, snapshot.states
     rows = session.execute(
         select(Action, Person).join(ActionLead, ActionLead.action_id == Action.id)
         .join(Person, Person.id == ActionLead.person_id)

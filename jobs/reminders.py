@@ -32,6 +32,7 @@ from jobs.ledger import (
 from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
+from jobs.state import PassSnapshot, load_snapshot
 from storage.models import DigestPost, ReminderMessage, Role, Update
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,13 @@ def run_reminder_pass(session_factory: sessionmaker[Session], client: Any, now: 
             return PassResult(ran=False)
         resolve_in_doubt(session_factory, sender.client, now)
         with session_factory.begin() as session:
-            planned = plan_reminders(session, now, config=config)
+            # The ledger writes in between touch neither plans nor updates, so one snapshot serves all three.
+            snapshot = load_snapshot(session, now)
+            planned = plan_reminders(session, now, config=config, snapshot=snapshot)
             sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS)
-            escalations = plan_escalations(session, now, config=config)
+            escalations = plan_escalations(session, now, config=config, snapshot=snapshot)
             esc = sync_ledger(session, escalations, now, kinds=("escalation",))
-            unlinked_ids = _queue_unlinked_notice(session, now, config)
+            unlinked_ids = _queue_unlinked_notice(session, now, config, snapshot)
         result.planned = len(planned) + len(escalations)
         result.new_entries = sync.new_entries + esc.new_entries
         result.skipped_entries = sync.skipped_entries + esc.skipped_entries
@@ -99,14 +102,16 @@ def preview(session_factory: sessionmaker[Session], now: dt.datetime, *,
     config = config or PlannerConfig()
     result = PassResult()
     with session_factory() as session:
-        planned = plan_reminders(session, now, config=config) + plan_escalations(session, now, config=config)
+        snapshot = load_snapshot(session, now)
+        planned = (plan_reminders(session, now, config=config, snapshot=snapshot)
+                   + plan_escalations(session, now, config=config, snapshot=snapshot))
         due = [p for p in planned if p.sendable and p.status in (None, "pending", "skipped")]
         result.planned = len(planned)
         for (uid, kind), rows in group_items(due).items():
             items = unique_items(rows)
             text, blocks = render(kind, items, None)
             result.previews.append({"to": uid, "kind": kind, "text": text, "blocks": blocks, "items": items})
-        people = unlinked_leads(session, now, config=config)
+        people = unlinked_leads(session, now, config=config, snapshot=snapshot)
         if people and _unlinked_due(session, now, config):
             text, blocks = unlinked_message([p.display_name for p in people])
             week = iso_week(local_today(now, zone(config.default_tz)))
@@ -129,11 +134,12 @@ def _unlinked_due(session: Session, now: dt.datetime, config: PlannerConfig) -> 
     return may_send_now(now, tz, config.calendar, Policy().window)
 
 
-def _queue_unlinked_notice(session: Session, now: dt.datetime, config: PlannerConfig) -> list[int]:
+def _queue_unlinked_notice(session: Session, now: dt.datetime, config: PlannerConfig,
+                           snapshot: PassSnapshot | None = None) -> list[int]:
     """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week."""
     if not _unlinked_due(session, now, config):
         return []
-    people = unlinked_leads(session, now, config=config)
+    people = unlinked_leads(session, now, config=config, snapshot=snapshot)
     if not people:
         return []
     admins = _admins(session)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from jobs.policy import Policy
 from storage.models import Action, Plan, Update
 
 
@@ -51,3 +52,27 @@ def complete_labels(session: Session) -> dict[int, set[str]]:
 
 def is_complete(plan: Plan, labels: dict[int, set[str]], rag: str | None) -> bool:
     return rag is not None and rag in labels.get(plan.id, set())
+
+
+@dataclass(frozen=True)
+class PassSnapshot:
+    """What both the reminder planner and escalation read; a pass loads it once and hands it to both."""
+
+    plans: dict[int, Plan]
+    policies: dict[int, Policy]
+    done_labels: dict[int, set[str]]
+    states: dict[int, ActionState]
+
+    @property
+    def enabled_plan_ids(self) -> list[int]:
+        return [pid for pid, policy in self.policies.items() if policy.enabled]
+
+
+def load_snapshot(session: Session, now: dt.datetime) -> PassSnapshot:
+    plans = {p.id: p for p in session.scalars(select(Plan))}
+    return PassSnapshot(
+        plans=plans,
+        policies={pid: Policy.for_plan(p) for pid, p in plans.items()},
+        done_labels=complete_labels(session),
+        states=action_states(session, as_of=now),
+    )
