@@ -212,6 +212,14 @@ class UpdateEntry:
 
 
 @dataclass(frozen=True)
+class SectionBand:
+    """A section heading row in the main table; depth 0 is a top-level section."""
+
+    depth: int
+    title: str
+
+
+@dataclass(frozen=True)
 class ReportData:
     plan_name: str
     title: str
@@ -236,6 +244,22 @@ class ReportData:
 
     def exceptions_of(self, kind: str) -> tuple[ExceptionItem, ...]:
         return tuple(e for e in self.exceptions if e.kind == kind)
+
+    def table_rows(self) -> list[SectionBand | ActionRow]:
+        """The main table in plan order: a band for each heading level that differs from the previous
+        action's section path, then the action. Every renderer draws its table from this."""
+        rows: list[SectionBand | ActionRow] = []
+        shown: tuple[str, ...] = ()
+        for action in self.actions:
+            path = action.section_path
+            if path != shown:
+                common = 0
+                while common < min(len(path), len(shown)) and path[common] == shown[common]:
+                    common += 1
+                rows.extend(SectionBand(depth, path[depth]) for depth in range(common, len(path)))
+                shown = path
+            rows.append(action)
+        return rows
 
     def exception_groups(self) -> list[tuple[str, str, tuple[ExceptionItem, ...]]]:
         """(kind, heading, items) in report order; every renderer lists exceptions from this."""

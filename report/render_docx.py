@@ -12,7 +12,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 
-from report.data import ActionRow, Breakdown, ReportData
+from report.data import ActionRow, Breakdown, ReportData, SectionBand
 from report.headline import NO_RAG, human_date
 from report.wordml import Cell, para, row_xml, run, table_xml, text_colour_on, twips
 
@@ -294,26 +294,19 @@ def _main_table(data: ReportData) -> str:
     widths = [twips(w) for _, w in MAIN_COLUMNS]
     span = len(MAIN_COLUMNS)
     rows = [_header_row([name for name, _ in MAIN_COLUMNS], widths)]
-    shown: tuple[str, ...] = ()
-    for action in data.actions:
-        path = action.section_path
-        if path != shown:
-            # Emit a band for every level of the path that differs from the previous action's.
-            common = 0
-            while common < min(len(path), len(shown)) and path[common] == shown[common]:
-                common += 1
-            for depth in range(common, len(path)):
-                fill = SECTION_FILL if depth == 0 else SUBSECTION_FILL
-                rows.append(
-                    row_xml(
-                        [Cell([para(run(path[depth], bold=True, size=10 if depth == 0 else BODY_PT),
-                                    keep_next=True)], fill=fill, span=span)],
-                        widths,
-                        cant_split=True,
-                    )
+    for row in data.table_rows():
+        if isinstance(row, SectionBand):
+            top = row.depth == 0
+            rows.append(
+                row_xml(
+                    [Cell([para(run(row.title, bold=True, size=10 if top else BODY_PT), keep_next=True)],
+                          fill=SECTION_FILL if top else SUBSECTION_FILL, span=span)],
+                    widths,
+                    cant_split=True,
                 )
-            shown = path
-        rows.append(row_xml(_action_cells(data, action), widths))
+            )
+        else:
+            rows.append(row_xml(_action_cells(data, row), widths))
     return table_xml(widths, rows)
 
 

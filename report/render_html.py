@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from report.data import ActionRow, ReportData
+from report.data import ActionRow, ReportData, SectionBand
 from report.headline import NO_RAG, human_date
 from report.wordml import text_colour_on
 
@@ -190,18 +190,12 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
             "<thead><tr><th>Ref</th><th>Action / required outcome</th><th>Lead(s)</th><th>Timescale</th>"
             "<th>Progress update</th><th>RAG</th><th>Direction</th></tr></thead><tbody>"
         )
-        shown: tuple[str, ...] = ()
-        for a in data.actions:
-            path = a.section_path
-            if path != shown:
-                common = 0
-                while common < min(len(path), len(shown)) and path[common] == shown[common]:
-                    common += 1
-                for depth in range(common, len(path)):
-                    cls = "section" if depth == 0 else "section sub"
-                    out.append(f'<tr class="{cls}"><th colspan="7">{_e(path[depth])}</th></tr>')
-                shown = path
-            out.append(_action_tr(data, a))
+        for row in data.table_rows():
+            if isinstance(row, SectionBand):
+                cls = "section" if row.depth == 0 else "section sub"
+                out.append(f'<tr class="{cls}"><th colspan="7">{_e(row.title)}</th></tr>')
+            else:
+                out.append(_action_tr(data, row))
         out.append("</tbody></table>")
     else:
         out.append("<p>The plan has no actions yet.</p>")
