@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-import slack_signing as signing  # noqa: E402
+from tests.support import slack_signing as signing  # noqa: E402
 
 SECRET = "bench-signing-secret"
 LEAD = "U0LEAD"
@@ -38,7 +38,7 @@ LEAD = "U0LEAD"
 FAKE_SLACK = """
 import sys, threading
 sys.path[:0] = sys.argv[1:2]
-from fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 fake = FakeSlack()
 fake.views_must_exist = False
 fake.start()
@@ -185,7 +185,7 @@ def main() -> None:
     try:
         # Each party in its own process, so the fake Slack's work does not slow the clients' threads.
         fake, fake_url = start(
-            [sys.executable, "-c", FAKE_SLACK, str(ROOT / "tests")],
+            [sys.executable, "-c", FAKE_SLACK, str(ROOT)],
             dict(os.environ),
             pattern=r"fake slack on (\S+)",
         )

@@ -21,16 +21,15 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from fakeslack import FakeSlack  # noqa: E402
-from jobs_factories import make_action, make_person, make_plan  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from bot.slack_client import make_client  # noqa: E402
 from jobs.reminders import run_reminder_pass  # noqa: E402
 from jobs.sender import Pacer, Sender  # noqa: E402
 from progressbot.config import Settings  # noqa: E402
 from storage.db import open_database  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
+from tests.support.jobs_factories import make_action, make_person, make_plan  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)  # Monday 09:30 in London
 
@@ -46,7 +45,9 @@ def seed(factory, leads: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=2000)
-    parser.add_argument("--limit", type=int, default=50, help="fake Slack's chat.postMessage limit per second")
+    parser.add_argument(
+        "--limit", type=int, default=50, help="fake Slack's chat.postMessage limit per second"
+    )
     parser.add_argument("--headroom", type=float, default=0.97, help="sender rate = limit * headroom")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
@@ -78,14 +79,21 @@ def main() -> int:
     print(f"sender pace:           {rate:.1f} msg/s")
     print(f"pass time:             {elapsed:.2f} s (planning + ledger + sending)")
     print(f"limit allows:          {floor:.2f} s  -> ratio {ratio:.3f} (target <= 1.2)")
-    print(f"messages sent:         {result.sent}; distinct leads reached: {len(per_channel)}; "
-          f"max per lead: {max(per_channel.values(), default=0)}")
+    print(
+        f"messages sent:         {result.sent}; distinct leads reached: {len(per_channel)}; "
+        f"max per lead: {max(per_channel.values(), default=0)}"
+    )
     print(f"429 responses:         {throttled} (each waited out by RateLimitErrorRetryHandler)")
     print(f"second pass:           sent {again.sent} in {again_elapsed:.2f} s (idempotent)")
     engine.dispose()
     tmp.cleanup()
-    ok = (ratio <= 1.2 and result.sent == args.leads and len(per_channel) == args.leads
-          and max(per_channel.values()) == 1 and again.sent == 0)
+    ok = (
+        ratio <= 1.2
+        and result.sent == args.leads
+        and len(per_channel) == args.leads
+        and max(per_channel.values()) == 1
+        and again.sent == 0
+    )
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -32,11 +32,17 @@ from report.render_html import render_html
 from storage.db import create_db_engine, make_session_factory, upgrade
 from storage.models import Action, ActionLead, Person, Plan, RagState, Section, Update
 
-BRAG = (("Red", "#FF0000", False), ("Amber", "#FFC000", False), ("Green", "#00B050", False),
-        ("Blue", "#0070C0", True))
+BRAG = (
+    ("Red", "#FF0000", False),
+    ("Amber", "#FFC000", False),
+    ("Green", "#00B050", False),
+    ("Blue", "#0070C0", True),
+)
 START = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
-TEXT = ("Progress this period: the working group met twice, the draft procedure was shared with team "
-        "managers and the first audit sample has been agreed. Next step: sign-off at the management group.")
+TEXT = (
+    "Progress this period: the working group met twice, the draft procedure was shared with team "
+    "managers and the first audit sample has been agreed. Next step: sign-off at the management group."
+)
 
 
 def build(url: str, n_actions: int, n_updates: int) -> None:
@@ -48,40 +54,79 @@ def build(url: str, n_actions: int, n_updates: int) -> None:
         session.add(plan)
         session.flush()
         for rank, (label, colour, complete) in enumerate(BRAG):
-            session.add(RagState(plan_id=plan.id, label=label, rank=rank, colour=colour, meaning=label,
-                                 is_complete=complete))
-        sections = [Section(plan_id=plan.id, title=f"Improvement area {i + 1}", ref=str(i + 1), position=i)
-                    for i in range(max(1, n_actions // 25))]
+            session.add(
+                RagState(
+                    plan_id=plan.id,
+                    label=label,
+                    rank=rank,
+                    colour=colour,
+                    meaning=label,
+                    is_complete=complete,
+                )
+            )
+        sections = [
+            Section(plan_id=plan.id, title=f"Improvement area {i + 1}", ref=str(i + 1), position=i)
+            for i in range(max(1, n_actions // 25))
+        ]
         people = [Person(display_name=f"Lead officer {i}") for i in range(40)]
         session.add_all(sections + people)
         session.flush()
-        session.execute(insert(Action), [
-            {"plan_id": plan.id, "section_id": sections[i * len(sections) // n_actions].id, "ref": f"A{i + 1}",
-             "position": i, "title": f"Action {i + 1}: deliver the improvement agreed with the board",
-             "outcome": "Audits evidence the improvement.", "timescale": "March 2025",
-             "due_date": dt.date(2025, 3, 31) if i % 3 else dt.date(2024, 3, 31), "schedule": "once"}
-            for i in range(n_actions)
-        ])
+        session.execute(
+            insert(Action),
+            [
+                {
+                    "plan_id": plan.id,
+                    "section_id": sections[i * len(sections) // n_actions].id,
+                    "ref": f"A{i + 1}",
+                    "position": i,
+                    "title": f"Action {i + 1}: deliver the improvement agreed with the board",
+                    "outcome": "Audits evidence the improvement.",
+                    "timescale": "March 2025",
+                    "due_date": dt.date(2025, 3, 31) if i % 3 else dt.date(2024, 3, 31),
+                    "schedule": "once",
+                }
+                for i in range(n_actions)
+            ],
+        )
         action_ids = [a.id for a in session.query(Action.id).order_by(Action.position)]
-        session.execute(insert(ActionLead), [
-            {"action_id": aid, "person_id": people[i % len(people)].id, "position": 0, "lead_text": "",
-             "kind": "lead"}
-            for i, aid in enumerate(action_ids)
-        ])
+        session.execute(
+            insert(ActionLead),
+            [
+                {
+                    "action_id": aid,
+                    "person_id": people[i % len(people)].id,
+                    "position": 0,
+                    "lead_text": "",
+                    "kind": "lead",
+                }
+                for i, aid in enumerate(action_ids)
+            ],
+        )
         rags = ["Red", "Amber", "Green", None, "Blue"]
         rows = []
         for i, aid in enumerate(action_ids):
             for j in range(n_updates):
-                rows.append({
-                    "action_id": aid, "rag": rags[(i + j) % len(rags)], "text": TEXT, "source": "slack",
-                    "submitted_at": START + dt.timedelta(days=7 * j, minutes=i),
-                    "author_id": people[(i + j) % len(people)].id, "author_text": "",
-                    "evidence_url": "https://example.org/e" if j % 5 == 0 else None,
-                })
+                rows.append(
+                    {
+                        "action_id": aid,
+                        "rag": rags[(i + j) % len(rags)],
+                        "text": TEXT,
+                        "source": "slack",
+                        "submitted_at": START + dt.timedelta(days=7 * j, minutes=i),
+                        "author_id": people[(i + j) % len(people)].id,
+                        "author_text": "",
+                        "evidence_url": "https://example.org/e" if j % 5 == 0 else None,
+                    }
+                )
         for k in range(0, len(rows), 5000):
             session.execute(insert(Update), rows[k : k + 5000])
-        publish_version(session, plan, now=START + dt.timedelta(days=7 * (n_updates // 2)), summary="Baseline",
-                        author="Benchmark")
+        publish_version(
+            session,
+            plan,
+            now=START + dt.timedelta(days=7 * (n_updates // 2)),
+            summary="Baseline",
+            author="Benchmark",
+        )
     engine.dispose()
 
 
@@ -137,8 +182,10 @@ def main() -> None:
         measure(url, as_of)
 
     print(f"report benchmark: actions x {args.updates} updates, SQLite, Python {sys.version.split()[0]}")
-    print(f"{'actions':>8} {'updates':>8} {'compile s':>10} {'docx s':>8} {'html s':>8} {'docx KB':>8} "
-          f"{'html KB':>8} {'ms/action':>10}")
+    print(
+        f"{'actions':>8} {'updates':>8} {'compile s':>10} {'docx s':>8} {'html s':>8} {'docx KB':>8} "
+        f"{'html KB':>8} {'ms/action':>10}"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
@@ -150,15 +197,19 @@ def main() -> None:
                 best = {k: min(v, best.get(k, v)) for k, v in run.items()}
             results[n] = (url, best)
             total = best["compile"] + best["docx"] + best["html"]
-            print(f"{n:>8} {n * args.updates:>8} {best['compile']:>10.3f} {best['docx']:>8.3f} "
-                  f"{best['html']:>8.3f} {best['docx_kb']:>8.0f} {best['html_kb']:>8.0f} "
-                  f"{1000 * total / n:>10.3f}")
+            print(
+                f"{n:>8} {n * args.updates:>8} {best['compile']:>10.3f} {best['docx']:>8.3f} "
+                f"{best['html']:>8.3f} {best['docx_kb']:>8.0f} {best['html_kb']:>8.0f} "
+                f"{1000 * total / n:>10.3f}"
+            )
         largest = max(sizes)
         peak = peak_memory(results[largest][0], as_of)
         # A fresh process that only loads, compiles and renders: the report's own peak RSS.
         child = subprocess.run(
             [sys.executable, __file__, "--updates", str(args.updates), "--rss-of", results[largest][0]],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         rss = float(child.stdout.strip().splitlines()[-1])
     print(f"peak traced Python memory (compile + docx + html, {largest} actions): {peak:.1f} MB")

@@ -44,7 +44,9 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/London") -> list[dict[str, Any]]:
+def build_digests(
+    session: Session, now: dt.datetime, *, tz_name: str = "Europe/London"
+) -> list[dict[str, Any]]:
     """One plain dict per plan (what ``digest_message`` renders), with a constant number of queries."""
     tz = zone(tz_name)
     today = now.astimezone(tz).date()
@@ -53,14 +55,21 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
     done = complete_labels(session)
     current = action_states(session, as_of=now)
     before = action_states(session, as_of=week_ago)
-    actions = session.scalars(select(Action).options(selectinload(Action.leads).selectinload(ActionLead.person))
-                              .order_by(Action.plan_id, Action.position)).all()
-    recent = session.scalars(select(Update).where(Update.submitted_at > week_ago, Update.submitted_at <= now)
-                             .options(selectinload(Update.author), selectinload(Update.action))
-                             .order_by(Update.submitted_at.desc())).all()
+    actions = session.scalars(
+        select(Action)
+        .options(selectinload(Action.leads).selectinload(ActionLead.person))
+        .order_by(Action.plan_id, Action.position)
+    ).all()
+    recent = session.scalars(
+        select(Update)
+        .where(Update.submitted_at > week_ago, Update.submitted_at <= now)
+        .options(selectinload(Update.author), selectinload(Update.action))
+        .order_by(Update.submitted_at.desc())
+    ).all()
     last_reports: dict[int, dt.datetime] = {}
-    for plan_id, published_at in session.execute(select(ReportVersion.plan_id, ReportVersion.published_at)
-                                                 .where(ReportVersion.published_at <= now)):
+    for plan_id, published_at in session.execute(
+        select(ReportVersion.plan_id, ReportVersion.published_at).where(ReportVersion.published_at <= now)
+    ):
         if plan_id not in last_reports or published_at > last_reports[plan_id]:
             last_reports[plan_id] = published_at
 
@@ -84,40 +93,81 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
                 previous[old] += 1
 
         def row(a: Action) -> dict[str, Any]:
-            return {"ref": a.ref, "title": a.title, "due": a.due_date.isoformat() if a.due_date else None,
-                    "lead": ", ".join(link.person.display_name for link in a.leads) or "no lead"}
+            return {
+                "ref": a.ref,
+                "title": a.title,
+                "due": a.due_date.isoformat() if a.due_date else None,
+                "lead": ", ".join(link.person.display_name for link in a.leads) or "no lead",
+            }
 
-        open_actions = [a for a in mine if a.schedule != "done"
-                        and not is_complete(plan, done, current[a.id].rag if a.id in current else None)]
-        dated = [a for a in open_actions if a.due_date is not None and a.schedule not in ("ongoing", "recurring")]
+        open_actions = [
+            a
+            for a in mine
+            if a.schedule != "done"
+            and not is_complete(plan, done, current[a.id].rag if a.id in current else None)
+        ]
+        dated = [
+            a for a in open_actions if a.due_date is not None and a.schedule not in ("ongoing", "recurring")
+        ]
         overdue = sorted((a for a in dated if a.due_date < today), key=lambda a: a.due_date)
-        soon = sorted((a for a in dated if today <= a.due_date <= today + dt.timedelta(days=DUE_SOON_DAYS)),
-                      key=lambda a: a.due_date)
+        soon = sorted(
+            (a for a in dated if today <= a.due_date <= today + dt.timedelta(days=DUE_SOON_DAYS)),
+            key=lambda a: a.due_date,
+        )
         since = last_reports.get(plan.id)
-        stale = [a for a in open_actions
-                 if a.id not in current or (since is not None and current[a.id].last_update_at <= since)]
-        out.append({
-            "plan_id": plan.id, "plan_title": plan.title or plan.name, "counts": counts,
-            "previous_counts": previous, "unrated": unrated,
-            "updates": [{"ref": u.action.ref, "who": (u.author.display_name if u.author else u.author_text) or "someone",
-                         "rag": u.rag, "text": u.text} for u in recent if u.action.plan_id == plan.id],
-            "overdue": [row(a) for a in overdue], "due_soon": [row(a) for a in soon],
-            "stale": [row(a) for a in stale],
-            "last_report": since.astimezone(tz).date().isoformat() if since else None,
-        })
+        stale = [
+            a
+            for a in open_actions
+            if a.id not in current or (since is not None and current[a.id].last_update_at <= since)
+        ]
+        out.append(
+            {
+                "plan_id": plan.id,
+                "plan_title": plan.title or plan.name,
+                "counts": counts,
+                "previous_counts": previous,
+                "unrated": unrated,
+                "updates": [
+                    {
+                        "ref": u.action.ref,
+                        "who": (u.author.display_name if u.author else u.author_text) or "someone",
+                        "rag": u.rag,
+                        "text": u.text,
+                    }
+                    for u in recent
+                    if u.action.plan_id == plan.id
+                ],
+                "overdue": [row(a) for a in overdue],
+                "due_soon": [row(a) for a in soon],
+                "stale": [row(a) for a in stale],
+                "last_report": since.astimezone(tz).date().isoformat() if since else None,
+            }
+        )
     return out
 
 
-def run_digest(session_factory: sessionmaker[Session], client: Any, now: dt.datetime, *, channel: str,
-               tz_name: str = "Europe/London", dry_run: bool = False, chart: bool = True) -> DigestResult:
+def run_digest(
+    session_factory: sessionmaker[Session],
+    client: Any,
+    now: dt.datetime,
+    *,
+    channel: str,
+    tz_name: str = "Europe/London",
+    dry_run: bool = False,
+    chart: bool = True,
+) -> DigestResult:
     """Post this week's digest to ``channel`` unless it has been posted already."""
     week = iso_week(now.astimezone(zone(tz_name)).date())
     result = DigestResult(channel=channel, week=week)
     if dry_run:
         with session_factory() as session:
             result.text, result.blocks = digest_message(build_digests(session, now, tz_name=tz_name))
-            result.already = session.scalar(select(DigestPost.status).where(
-                DigestPost.channel == channel, DigestPost.week == week)) == "sent"
+            result.already = (
+                session.scalar(
+                    select(DigestPost.status).where(DigestPost.channel == channel, DigestPost.week == week)
+                )
+                == "sent"
+            )
         return result
     with single_runner(session_factory, "progressbot-digest", now) as lease:
         if lease is None:
@@ -148,8 +198,9 @@ def run_digest(session_factory: sessionmaker[Session], client: Any, now: dt.date
 
 def _claim(session: Session, channel: str, week: str, now: dt.datetime) -> int | None:
     """The pending DigestPost id to post under, or None when this week's digest already went."""
-    existing = session.scalars(select(DigestPost).where(DigestPost.channel == channel,
-                                                       DigestPost.week == week)).first()
+    existing = session.scalars(
+        select(DigestPost).where(DigestPost.channel == channel, DigestPost.week == week)
+    ).first()
     if existing is not None:
         return None if existing.status == "sent" else existing.id
     try:
@@ -161,8 +212,14 @@ def _claim(session: Session, channel: str, week: str, now: dt.datetime) -> int |
     return post.id
 
 
-def _upload_chart(session_factory: sessionmaker[Session], client: Any, plans: list[Plan], now: dt.datetime,
-                  channel: str, thread_ts: str | None) -> bool:
+def _upload_chart(
+    session_factory: sessionmaker[Session],
+    client: Any,
+    plans: list[Plan],
+    now: dt.datetime,
+    channel: str,
+    thread_ts: str | None,
+) -> bool:
     """RAG over time for each plan, in the digest's thread. A chart failure never undoes the digest."""
     try:
         from report.charts import rag_over_time_png
@@ -174,7 +231,12 @@ def _upload_chart(session_factory: sessionmaker[Session], client: Any, plans: li
         with session_factory() as session:
             data = compile_report(session, session.get(Plan, plan.id), as_of=now, now=now)
         png = rag_over_time_png(data)
-        client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png,
-                               filename=f"rag-over-time-{plan.name}.png", title=f"RAG over time: {plan.title or plan.name}")
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts,
+            content=png,
+            filename=f"rag-over-time-{plan.name}.png",
+            title=f"RAG over time: {plan.title or plan.name}",
+        )
         uploaded = True
     return uploaded

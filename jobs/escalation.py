@@ -26,12 +26,21 @@ CHASE_KINDS = ("due", "overdue")
 
 
 def board_members(session: Session) -> list[tuple[int, str]]:
-    return [(rid, uid) for rid, uid in session.execute(
-        select(Role.id, Role.slack_user_id).where(Role.role == "board").order_by(Role.id))]
+    return [
+        (rid, uid)
+        for rid, uid in session.execute(
+            select(Role.id, Role.slack_user_id).where(Role.role == "board").order_by(Role.id)
+        )
+    ]
 
 
-def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None,
-                     snapshot: PassSnapshot | None = None) -> list[PlannedReminder]:
+def plan_escalations(
+    session: Session,
+    now: dt.datetime,
+    *,
+    config: PlannerConfig | None = None,
+    snapshot: PassSnapshot | None = None,
+) -> list[PlannedReminder]:
     config = config or PlannerConfig()
     board = board_members(session)
     if not board:
@@ -43,9 +52,12 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
     done_labels, states = snapshot.done_labels, snapshot.states
     actions = session.scalars(
         select(Action)
-        .where(Action.due_date.is_not(None), Action.due_date < today,
-               Action.schedule.not_in(["done", "ongoing", "recurring"]),
-               Action.plan_id.in_(snapshot.enabled_plan_ids))
+        .where(
+            Action.due_date.is_not(None),
+            Action.due_date < today,
+            Action.schedule.not_in(["done", "ongoing", "recurring"]),
+            Action.plan_id.in_(snapshot.enabled_plan_ids),
+        )
         .options(selectinload(Action.leads).selectinload(ActionLead.person))
         .order_by(Action.plan_id, Action.position)
     ).all()
@@ -66,9 +78,12 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
         last = state.last_update_at if state else None
         opened = due - dt.timedelta(days=policy.first_notice_days)
         reason = None
-        if (policy.escalate_overdue_days and late >= policy.escalate_overdue_days
-                and (last is None or last.astimezone(tz).date() < opened)
-                and _chased_long_enough(first_chase.get((action.id, due)), last, today, tz, policy)):
+        if (
+            policy.escalate_overdue_days
+            and late >= policy.escalate_overdue_days
+            and (last is None or last.astimezone(tz).date() < opened)
+            and _chased_long_enough(first_chase.get((action.id, due)), last, today, tz, policy)
+        ):
             reason = f"no update for {late} days past the due date"
         elif policy.escalate_unanswered:
             # Distinct steps, so an action with two leads (two DMs per step) doesn't count double.
@@ -81,20 +96,38 @@ def plan_escalations(session: Session, now: dt.datetime, *, config: PlannerConfi
         sendable = may_send_now(now, tz, config.calendar, policy.window)
         for role_id, uid in board:
             key = (action.id, lead.id, due, "escalation", role_id)
-            planned.append(PlannedReminder(
-                action_id=action.id, person_id=lead.id, due_date=due, kind="escalation", step=role_id,
-                recipient_person_id=None, recipient_uid=uid, recipient_tz=tz.key, sendable=sendable,
-                status=keys.get(key),
-                item={"action_id": action.id, "ref": action.ref, "title": action.title, "plan": plan.name,
-                      "due": due.isoformat(), "kind": "escalation", "days": -late, "reason": reason,
-                      "lead": ", ".join(link.person.display_name for link in action.leads),
-                      "rag": state.rag if state else None},
-            ))
+            planned.append(
+                PlannedReminder(
+                    action_id=action.id,
+                    person_id=lead.id,
+                    due_date=due,
+                    kind="escalation",
+                    step=role_id,
+                    recipient_person_id=None,
+                    recipient_uid=uid,
+                    recipient_tz=tz.key,
+                    sendable=sendable,
+                    status=keys.get(key),
+                    item={
+                        "action_id": action.id,
+                        "ref": action.ref,
+                        "title": action.title,
+                        "plan": plan.name,
+                        "due": due.isoformat(),
+                        "kind": "escalation",
+                        "days": -late,
+                        "reason": reason,
+                        "lead": ", ".join(link.person.display_name for link in action.leads),
+                        "rag": state.rag if state else None,
+                    },
+                )
+            )
     return planned
 
 
-def _first_overdue_chases(sent: dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]]
-                          ) -> dict[tuple[int, dt.date], dt.datetime]:
+def _first_overdue_chases(
+    sent: dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]],
+) -> dict[tuple[int, dt.date], dt.datetime]:
     """(action, due date) -> when the first overdue chase for it was sent (to any of its leads)."""
     out: dict[tuple[int, dt.date], dt.datetime] = {}
     for key, rows in sent.items():
@@ -104,8 +137,9 @@ def _first_overdue_chases(sent: dict[tuple[int, dt.date], list[tuple[tuple[str, 
     return out
 
 
-def _chased_long_enough(first: dt.datetime | None, last_update: dt.datetime | None, today: dt.date,
-                        tz: dt.tzinfo, policy: Policy) -> bool:
+def _chased_long_enough(
+    first: dt.datetime | None, last_update: dt.datetime | None, today: dt.date, tz: dt.tzinfo, policy: Policy
+) -> bool:
     """With ``escalate_after_chase``: a chase went out ``escalate_overdue_days`` or more days ago and no
     update came after it. Without it, always true (the literal "overdue N days" rule)."""
     if not policy.escalate_after_chase:
@@ -117,15 +151,23 @@ def _chased_long_enough(first: dt.datetime | None, last_update: dt.datetime | No
     return (today - first.astimezone(tz).date()).days >= policy.escalate_overdue_days
 
 
-def _sent_chases(session: Session, action_ids: list[int]
-                 ) -> dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]]:
+def _sent_chases(
+    session: Session, action_ids: list[int]
+) -> dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]]:
     out: dict[tuple[int, dt.date], list[tuple[tuple[str, int], dt.datetime]]] = {}
     for start in range(0, len(action_ids), 500):
         rows = session.execute(
-            select(ReminderEntry.action_id, ReminderEntry.due_date, ReminderEntry.kind, ReminderEntry.step,
-                   ReminderEntry.sent_at)
-            .where(ReminderEntry.action_id.in_(action_ids[start:start + 500]),
-                   ReminderEntry.kind.in_(CHASE_KINDS), ReminderEntry.status == "sent")
+            select(
+                ReminderEntry.action_id,
+                ReminderEntry.due_date,
+                ReminderEntry.kind,
+                ReminderEntry.step,
+                ReminderEntry.sent_at,
+            ).where(
+                ReminderEntry.action_id.in_(action_ids[start : start + 500]),
+                ReminderEntry.kind.in_(CHASE_KINDS),
+                ReminderEntry.status == "sent",
+            )
         )
         for action_id, due, kind, step, sent_at in rows:
             if sent_at is not None:
@@ -137,10 +179,17 @@ def _escalation_statuses(session: Session, action_ids: list[int]) -> dict[tuple,
     out: dict[tuple, str] = {}
     for start in range(0, len(action_ids), 500):
         rows = session.execute(
-            select(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date,
-                   ReminderEntry.kind, ReminderEntry.step, ReminderEntry.status)
-            .where(ReminderEntry.action_id.in_(action_ids[start:start + 500]),
-                   ReminderEntry.kind == "escalation")
+            select(
+                ReminderEntry.action_id,
+                ReminderEntry.person_id,
+                ReminderEntry.due_date,
+                ReminderEntry.kind,
+                ReminderEntry.step,
+                ReminderEntry.status,
+            ).where(
+                ReminderEntry.action_id.in_(action_ids[start : start + 500]),
+                ReminderEntry.kind == "escalation",
+            )
         )
         for action_id, person_id, due, kind, step, status in rows:
             out[(action_id, person_id, due, kind, step)] = status

@@ -46,8 +46,15 @@ class Lease:
     so renewal adds the time elapsed on the monotonic clock to the ``now`` the pass started with.
     """
 
-    def __init__(self, factory: sessionmaker[Session] | None, name: str, holder: str, ttl: dt.timedelta,
-                 now: dt.datetime, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        factory: sessionmaker[Session] | None,
+        name: str,
+        holder: str,
+        ttl: dt.timedelta,
+        now: dt.datetime,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self._factory, self.name, self.holder, self.ttl = factory, name, holder, ttl
         self._now, self._monotonic = now, monotonic
         self._started = monotonic()
@@ -57,9 +64,11 @@ class Lease:
             return  # the advisory lock lives as long as its connection
         current = self._now + dt.timedelta(seconds=self._monotonic() - self._started)
         with self._factory.begin() as session:
-            session.execute(update(SchedulerLease)
-                            .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
-                            .values(expires_at=current + self.ttl))
+            session.execute(
+                update(SchedulerLease)
+                .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
+                .values(expires_at=current + self.ttl)
+            )
 
 
 def _engine(factory: sessionmaker[Session]) -> Engine:
@@ -70,8 +79,14 @@ def _engine(factory: sessionmaker[Session]) -> Engine:
 
 
 @contextmanager
-def single_runner(factory: sessionmaker[Session], name: str, now: dt.datetime, *,
-                  holder: str | None = None, ttl: dt.timedelta = DEFAULT_TTL) -> Iterator[Lease | None]:
+def single_runner(
+    factory: sessionmaker[Session],
+    name: str,
+    now: dt.datetime,
+    *,
+    holder: str | None = None,
+    ttl: dt.timedelta = DEFAULT_TTL,
+) -> Iterator[Lease | None]:
     """Yield a Lease when this process may run ``name`` now, else None."""
     holder = holder or default_holder()
     engine = _engine(factory)
@@ -97,17 +112,21 @@ def single_runner(factory: sessionmaker[Session], name: str, now: dt.datetime, *
         yield Lease(factory, name, holder, ttl, now)
     finally:
         with factory.begin() as session:
-            session.execute(delete(SchedulerLease).where(SchedulerLease.name == name,
-                                                         SchedulerLease.holder == holder))
+            session.execute(
+                delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+            )
 
 
-def _take_lease(factory: sessionmaker[Session], name: str, holder: str, now: dt.datetime,
-                ttl: dt.timedelta) -> bool:
+def _take_lease(
+    factory: sessionmaker[Session], name: str, holder: str, now: dt.datetime, ttl: dt.timedelta
+) -> bool:
     with factory.begin() as session:
         taken = session.execute(
             update(SchedulerLease)
-            .where(SchedulerLease.name == name,
-                   (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder))
+            .where(
+                SchedulerLease.name == name,
+                (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder),
+            )
             .values(holder=holder, expires_at=now + ttl)
         ).rowcount
         if taken:

@@ -47,8 +47,9 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def render(kind: str, items: list[dict[str, Any]], message_id: int | None,
-           answered: dict[int, str] | None = None) -> tuple[str, list[dict[str, Any]]]:
+def render(
+    kind: str, items: list[dict[str, Any]], message_id: int | None, answered: dict[int, str] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     if kind == "escalation":
         return escalation_message(items, reminder_message_id=message_id)
     return reminder_message(items, reminder_message_id=message_id, answered=answered)
@@ -85,24 +86,33 @@ class SyncResult:
     skipped_entries: int = 0
 
 
-def sync_ledger(session: Session, planned: list[PlannedReminder], now: dt.datetime, *,
-                kinds: tuple[str, ...]) -> SyncResult:
+def sync_ledger(
+    session: Session, planned: list[PlannedReminder], now: dt.datetime, *, kinds: tuple[str, ...]
+) -> SyncResult:
     """Bring the ledger in line with ``planned`` (reminders of ``kinds``); return messages to send."""
     result = SyncResult()
     current = {p.key: p for p in planned}
     entries: dict[tuple, ReminderEntry] = {}
     for p in planned:
         if p.status is None:
-            entry = ReminderEntry(action_id=p.action_id, person_id=p.person_id, due_date=p.due_date,
-                                  kind=p.kind, step=p.step, status="pending", created_at=now)
+            entry = ReminderEntry(
+                action_id=p.action_id,
+                person_id=p.person_id,
+                due_date=p.due_date,
+                kind=p.kind,
+                step=p.step,
+                status="pending",
+                created_at=now,
+            )
             session.add(entry)
             entries[p.key] = entry
             result.new_entries += 1
     existing_keys = [p.key for p in planned if p.status is not None]
     for entry in _entries_for(session, existing_keys):
         entries[_key(entry)] = entry
-    for entry in session.scalars(select(ReminderEntry).where(ReminderEntry.status == "pending",
-                                                            ReminderEntry.kind.in_(kinds))):
+    for entry in session.scalars(
+        select(ReminderEntry).where(ReminderEntry.status == "pending", ReminderEntry.kind.in_(kinds))
+    ):
         if _key(entry) not in current:
             entry.status, entry.message_id = "skipped", None
             result.skipped_entries += 1
@@ -110,8 +120,11 @@ def sync_ledger(session: Session, planned: list[PlannedReminder], now: dt.dateti
 
     pending_messages: dict[tuple[str, str], ReminderMessage] = {}
     message_kinds = sorted({message_kind(k) for k in kinds})
-    for message in session.scalars(select(ReminderMessage).where(ReminderMessage.status == "pending",
-                                                                 ReminderMessage.kind.in_(message_kinds))):
+    for message in session.scalars(
+        select(ReminderMessage).where(
+            ReminderMessage.status == "pending", ReminderMessage.kind.in_(message_kinds)
+        )
+    ):
         pending_messages[(message.slack_user_id, message.kind)] = message
 
     sendable: list[PlannedReminder] = []
@@ -133,9 +146,15 @@ def sync_ledger(session: Session, planned: list[PlannedReminder], now: dt.dateti
     created: dict[tuple[str, str], ReminderMessage] = {}
     for (uid, kind), rows in groups.items():
         if (uid, kind) not in pending_messages:
-            created[(uid, kind)] = ReminderMessage(person_id=rows[0].recipient_person_id, slack_user_id=uid,
-                                                   kind=kind, status="pending", attempts=0, created_at=now,
-                                                   payload={})
+            created[(uid, kind)] = ReminderMessage(
+                person_id=rows[0].recipient_person_id,
+                slack_user_id=uid,
+                kind=kind,
+                status="pending",
+                attempts=0,
+                created_at=now,
+                payload={},
+            )
     session.add_all(created.values())
     session.flush()  # one flush for every new message: their ids go into the Update buttons
     for (uid, kind), rows in groups.items():
@@ -162,9 +181,13 @@ def _entries_for(session: Session, keys: list[tuple]) -> list[ReminderEntry]:
     triples = sorted({k[:3] for k in keys})
     wanted = set(keys)
     for start in range(0, len(triples), 400):
-        rows = session.scalars(select(ReminderEntry).where(
-            tuple_(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date)
-            .in_(triples[start:start + 400])))
+        rows = session.scalars(
+            select(ReminderEntry).where(
+                tuple_(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date).in_(
+                    triples[start : start + 400]
+                )
+            )
+        )
         out.extend(e for e in rows if _key(e) in wanted)
     return out
 
@@ -191,8 +214,14 @@ def _mark(session: Session, message_id: int, ts: str | None, channel: str | None
             entry.status, entry.sent_at = "sent", now
 
 
-def send_messages(factory: sessionmaker[Session], sender: Sender, message_ids: list[int], now: dt.datetime, *,
-                  on_progress: Callable[[int], None] | None = None) -> SendStats:
+def send_messages(
+    factory: sessionmaker[Session],
+    sender: Sender,
+    message_ids: list[int],
+    now: dt.datetime,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> SendStats:
     """Post each pending message and record the outcome in its own transaction.
 
     Messages are flagged "sending" a batch at a time before they are posted, so a process killed
@@ -203,20 +232,31 @@ def send_messages(factory: sessionmaker[Session], sender: Sender, message_ids: l
     outbox: dict[int, tuple[str, dict[str, Any]]] = {}
     with factory() as session:
         for start in range(0, len(message_ids), 500):
-            for message in session.scalars(select(ReminderMessage).where(
-                    ReminderMessage.id.in_(message_ids[start:start + 500]), ReminderMessage.status == "pending")):
+            for message in session.scalars(
+                select(ReminderMessage).where(
+                    ReminderMessage.id.in_(message_ids[start : start + 500]),
+                    ReminderMessage.status == "pending",
+                )
+            ):
                 outbox[message.id] = (message.slack_user_id, dict(message.payload or {}))
     ids = [i for i in message_ids if i in outbox]  # sent or cancelled already: never post twice
     done = 0
     for start in range(0, len(ids), IN_FLIGHT_BATCH):
-        batch = ids[start:start + IN_FLIGHT_BATCH]
+        batch = ids[start : start + IN_FLIGHT_BATCH]
         with factory.begin() as session:
-            session.execute(update(ReminderMessage).where(ReminderMessage.id.in_(batch))
-                            .values(status="sending", last_error=None))
+            session.execute(
+                update(ReminderMessage)
+                .where(ReminderMessage.id.in_(batch))
+                .values(status="sending", last_error=None)
+            )
         for message_id in batch:
             channel, payload = outbox[message_id]
-            result = sender.post(channel, payload.get("text", ""), payload.get("blocks", []), metadata={
-                "event_type": METADATA_TYPE, "event_payload": {"reminder_message_id": message_id}})
+            result = sender.post(
+                channel,
+                payload.get("text", ""),
+                payload.get("blocks", []),
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"reminder_message_id": message_id}},
+            )
             with factory.begin() as session:
                 if result.ok:
                     _mark(session, message_id, result.ts, result.channel, now)
@@ -229,8 +269,15 @@ def send_messages(factory: sessionmaker[Session], sender: Sender, message_ids: l
     return stats
 
 
-def _record_failure(session: Session, message_id: int, error: str | None, retryable: bool, now: dt.datetime,
-                    stats: SendStats, channel: str) -> None:
+def _record_failure(
+    session: Session,
+    message_id: int,
+    error: str | None,
+    retryable: bool,
+    now: dt.datetime,
+    stats: SendStats,
+    channel: str,
+) -> None:
     message = session.get(ReminderMessage, message_id)
     assert message is not None
     message.attempts += 1
@@ -254,8 +301,10 @@ def resolve_in_doubt(factory: sessionmaker[Session], client: Any, now: dt.dateti
     accepted it. If Slack can't be asked, the message goes back to pending: a rare repeat beats a loss.
     """
     with factory() as session:
-        doubtful = [(m.id, m.slack_user_id, m.created_at) for m in session.scalars(
-            select(ReminderMessage).where(ReminderMessage.status == "sending"))]
+        doubtful = [
+            (m.id, m.slack_user_id, m.created_at)
+            for m in session.scalars(select(ReminderMessage).where(ReminderMessage.status == "sending"))
+        ]
     confirmed = requeued = 0
     for message_id, uid, created_at in doubtful:
         found = _find_delivered(client, uid, message_id, created_at)
@@ -278,8 +327,9 @@ def _find_delivered(client: Any, uid: str, message_id: int, since: dt.datetime) 
 
     try:
         channel = client.conversations_open(users=uid)["channel"]["id"]
-        history = client.conversations_history(channel=channel, oldest=f"{since.timestamp() - 60:.6f}",
-                                               limit=200, include_all_metadata=True)
+        history = client.conversations_history(
+            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200, include_all_metadata=True
+        )
     except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
         log.warning("cannot check whether reminder %s reached %s: %s", message_id, uid, exc)
         return None

@@ -36,8 +36,9 @@ class Occurrence:
     family: str  # main | milestone | recurring | ongoing | ongoing-due (an ongoing action's own due date)
 
 
-def before_steps(due: dt.date, calendar: WorkCalendar, policy: Policy, family: str,
-                 interval_days: int | None = None) -> list[Step]:
+def before_steps(
+    due: dt.date, calendar: WorkCalendar, policy: Policy, family: str, interval_days: int | None = None
+) -> list[Step]:
     """The before-due steps and the due-day step, ordered by date (ties keep the later step)."""
     recurring = family == "recurring"
     limit = interval_days / 3 if recurring and interval_days else None
@@ -45,25 +46,44 @@ def before_steps(due: dt.date, calendar: WorkCalendar, policy: Policy, family: s
     for i, days in enumerate(policy.before_days):
         if limit is not None and days > limit:
             continue
-        steps.append(Step(calendar.working_day_on_or_before(due - dt.timedelta(days=days)),
-                          "recurring" if recurring else "before", i))
+        steps.append(
+            Step(
+                calendar.working_day_on_or_before(due - dt.timedelta(days=days)),
+                "recurring" if recurring else "before",
+                i,
+            )
+        )
     offset = len(policy.before_days)
     for j, wdays in enumerate(policy.before_working_days):
         if limit is not None and wdays * 7 / 5 > limit:
             continue
-        steps.append(Step(calendar.working_days_before(due, wdays), "recurring" if recurring else "before",
-                          offset + j))
+        steps.append(
+            Step(calendar.working_days_before(due, wdays), "recurring" if recurring else "before", offset + j)
+        )
     if policy.on_due_day:
-        steps.append(Step(calendar.working_day_on_or_before(due), "recurring" if recurring else "due",
-                          RECURRING_DUE_STEP if recurring else 0))
+        steps.append(
+            Step(
+                calendar.working_day_on_or_before(due),
+                "recurring" if recurring else "due",
+                RECURRING_DUE_STEP if recurring else 0,
+            )
+        )
     by_date: dict[dt.date, Step] = {}
     for step in steps:  # later steps (closer to the due date) win a shared date
         by_date[step.send_on] = step
     return [by_date[d] for d in sorted(by_date)]
 
 
-def current_step(occ: Occurrence, today: dt.date, calendar: WorkCalendar, policy: Policy, *,
-                 stopped: bool, due_step_sent: bool, interval_days: int | None = None) -> Step | None:
+def current_step(
+    occ: Occurrence,
+    today: dt.date,
+    calendar: WorkCalendar,
+    policy: Policy,
+    *,
+    stopped: bool,
+    due_step_sent: bool,
+    interval_days: int | None = None,
+) -> Step | None:
     """The one step that should be (or has been) sent for ``occ`` as of local ``today``.
 
     Only the latest step counts, so after downtime a stale earlier step is never sent late; once the
@@ -76,8 +96,11 @@ def current_step(occ: Occurrence, today: dt.date, calendar: WorkCalendar, policy
     if today <= occ.due:
         if stopped:
             return None
-        candidates = [s for s in before_steps(occ.due, calendar, policy, occ.family, interval_days)
-                      if s.send_on <= today]
+        candidates = [
+            s
+            for s in before_steps(occ.due, calendar, policy, occ.family, interval_days)
+            if s.send_on <= today
+        ]
         return candidates[-1] if candidates else None
     if occ.family != "main" or policy.overdue_every_days <= 0:
         return None

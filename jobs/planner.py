@@ -37,8 +37,10 @@ class PlannerConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> PlannerConfig:
-        return cls(calendar=WorkCalendar(settings.holiday_country, settings.holiday_subdivision or None),
-                   default_tz=settings.timezone)
+        return cls(
+            calendar=WorkCalendar(settings.holiday_country, settings.holiday_subdivision or None),
+            default_tz=settings.timezone,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,12 @@ def resolve_recipient(lead: Person, now: dt.datetime, policy: Policy, default_tz
     """The lead, their deputy while they are away, or None (unlinked, or waiting until they are back)."""
     if _away(lead, now, default_tz):
         deputy = lead.deputy
-        if (policy.on_leave == "deputy" and deputy is not None and deputy.slack_user_id
-                and not _away(deputy, now, default_tz)):
+        if (
+            policy.on_leave == "deputy"
+            and deputy is not None
+            and deputy.slack_user_id
+            and not _away(deputy, now, default_tz)
+        ):
             return Recipient(deputy, lead)
         return None
     if not lead.slack_user_id:
@@ -81,7 +87,8 @@ def resolve_recipient(lead: Person, now: dt.datetime, policy: Policy, default_tz
 
 def _away(person: Person, now: dt.datetime, default_tz: str) -> bool:
     return person.away_until is not None and person.away_until >= local_today(
-        now, zone(person.timezone, default_tz))
+        now, zone(person.timezone, default_tz)
+    )
 
 
 def _milestones(action: Action) -> list[dt.date]:
@@ -96,7 +103,9 @@ def _milestones(action: Action) -> list[dt.date]:
     return sorted(out)
 
 
-def occurrences_for(action: Action, plan: Plan, policy: Policy, today: dt.date) -> list[tuple[Occurrence, int | None]]:
+def occurrences_for(
+    action: Action, plan: Plan, policy: Policy, today: dt.date
+) -> list[tuple[Occurrence, int | None]]:
     """The due dates an action has that matter on ``today`` (with the recurrence interval if any)."""
     occs: list[tuple[Occurrence, int | None]] = []
     schedule = action.schedule or "unknown"
@@ -115,7 +124,9 @@ def occurrences_for(action: Action, plan: Plan, policy: Policy, today: dt.date) 
                 occs.append((Occurrence(checkpoint, "ongoing"), None))
     elif schedule == "recurring":
         interval = interval_days_for(action.recurrence)
-        occs.append((Occurrence(next_recurrence(action.recurrence, today, action.due_date), "recurring"), interval))
+        occs.append(
+            (Occurrence(next_recurrence(action.recurrence, today, action.due_date), "recurring"), interval)
+        )
     elif action.due_date is not None:
         occs.append((Occurrence(action.due_date, "main"), None))
     # Dedupe by date: a milestone on a date the action is already reminded for (its due date, an
@@ -148,8 +159,13 @@ class _Candidate:
     sendable: bool
 
 
-def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None,
-                   snapshot: PassSnapshot | None = None) -> list[PlannedReminder]:
+def plan_reminders(
+    session: Session,
+    now: dt.datetime,
+    *,
+    config: PlannerConfig | None = None,
+    snapshot: PassSnapshot | None = None,
+) -> list[PlannedReminder]:
     """Every reminder current at ``now``, with its ledger status. Writes nothing."""
     config = config or PlannerConfig()
     calendar = config.calendar
@@ -167,8 +183,7 @@ def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig 
     for action in actions:
         plan, policy = plans[action.plan_id], policies[action.plan_id]
         state = states.get(action.id)
-        if (action.schedule == "done"
-                or is_complete(plan, done_labels, state.rag if state else None)):
+        if action.schedule == "done" or is_complete(plan, done_labels, state.rag if state else None):
             continue
         for link in action.leads:
             recipient = resolve_recipient(link.person, now, policy, config.default_tz)
@@ -178,7 +193,9 @@ def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig 
             today = local_today(now, tz)
             sendable = may_send_now(now, tz, calendar, policy.window)
             for occ, interval in occurrences_for(action, plan, policy, today):
-                candidates.append(_Candidate(action, plan, link.person, recipient, occ, interval, today, sendable))
+                candidates.append(
+                    _Candidate(action, plan, link.person, recipient, occ, interval, today, sendable)
+                )
 
     ledger = _ledger_statuses(session, candidates)
     planned: list[PlannedReminder] = []
@@ -187,23 +204,49 @@ def plan_reminders(session: Session, now: dt.datetime, *, config: PlannerConfig 
         state = states.get(c.action.id)
         tz = zone(c.recipient.person.timezone, config.default_tz)
         due_sent = ledger.get((c.action.id, c.lead.id, c.occ.due, "due", 0)) == "sent"
-        step = current_step(c.occ, c.today, calendar, policy, stopped=_stopped(state, c.occ, policy, tz),
-                            due_step_sent=due_sent, interval_days=c.interval)
+        step = current_step(
+            c.occ,
+            c.today,
+            calendar,
+            policy,
+            stopped=_stopped(state, c.occ, policy, tz),
+            due_step_sent=due_sent,
+            interval_days=c.interval,
+        )
         if step is None:
             continue
         key = (c.action.id, c.lead.id, c.occ.due, step.kind, step.step)
-        planned.append(PlannedReminder(
-            action_id=c.action.id, person_id=c.lead.id, due_date=c.occ.due, kind=step.kind, step=step.step,
-            recipient_person_id=c.recipient.person.id, recipient_uid=c.recipient.person.slack_user_id or "",
-            recipient_tz=tz.key, sendable=c.sendable, status=ledger.get(key),
-            item={
-                "action_id": c.action.id, "ref": c.action.ref, "title": c.action.title, "plan": c.plan.name,
-                "due": c.occ.due.isoformat(), "kind": step.kind, "step": step.step, "family": c.occ.family,
-                "days": (c.occ.due - c.today).days, "rag": state.rag if state else None,
-                "recurrence": c.action.recurrence, "lead": c.lead.display_name,
-                "on_behalf_of": c.recipient.on_behalf_of.display_name if c.recipient.on_behalf_of else None,
-            },
-        ))
+        planned.append(
+            PlannedReminder(
+                action_id=c.action.id,
+                person_id=c.lead.id,
+                due_date=c.occ.due,
+                kind=step.kind,
+                step=step.step,
+                recipient_person_id=c.recipient.person.id,
+                recipient_uid=c.recipient.person.slack_user_id or "",
+                recipient_tz=tz.key,
+                sendable=c.sendable,
+                status=ledger.get(key),
+                item={
+                    "action_id": c.action.id,
+                    "ref": c.action.ref,
+                    "title": c.action.title,
+                    "plan": c.plan.name,
+                    "due": c.occ.due.isoformat(),
+                    "kind": step.kind,
+                    "step": step.step,
+                    "family": c.occ.family,
+                    "days": (c.occ.due - c.today).days,
+                    "rag": state.rag if state else None,
+                    "recurrence": c.action.recurrence,
+                    "lead": c.lead.display_name,
+                    "on_behalf_of": c.recipient.on_behalf_of.display_name
+                    if c.recipient.on_behalf_of
+                    else None,
+                },
+            )
+        )
     return planned
 
 
@@ -212,24 +255,37 @@ def _ledger_statuses(session: Session, candidates: list[_Candidate]) -> dict[tup
     triples = sorted({(c.action.id, c.lead.id, c.occ.due) for c in candidates})
     out: dict[tuple, str] = {}
     for start in range(0, len(triples), 400):
-        chunk = triples[start:start + 400]
+        chunk = triples[start : start + 400]
         rows = session.execute(
-            select(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date, ReminderEntry.kind,
-                   ReminderEntry.step, ReminderEntry.status)
-            .where(tuple_(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date).in_(chunk))
+            select(
+                ReminderEntry.action_id,
+                ReminderEntry.person_id,
+                ReminderEntry.due_date,
+                ReminderEntry.kind,
+                ReminderEntry.step,
+                ReminderEntry.status,
+            ).where(
+                tuple_(ReminderEntry.action_id, ReminderEntry.person_id, ReminderEntry.due_date).in_(chunk)
+            )
         )
         for action_id, person_id, due, kind, step, status in rows:
             out[(action_id, person_id, due, kind, step)] = status
     return out
 
 
-def unlinked_leads(session: Session, now: dt.datetime, *, config: PlannerConfig | None = None,
-                   snapshot: PassSnapshot | None = None) -> list[Person]:
+def unlinked_leads(
+    session: Session,
+    now: dt.datetime,
+    *,
+    config: PlannerConfig | None = None,
+    snapshot: PassSnapshot | None = None,
+) -> list[Person]:
     """Leads of open actions with no Slack link (admins hear about them once a week)."""
     snapshot = snapshot or load_snapshot(session, now)
     done_labels, states = snapshot.done_labels, snapshot.states
     rows = session.execute(
-        select(Action, Person).join(ActionLead, ActionLead.action_id == Action.id)
+        select(Action, Person)
+        .join(ActionLead, ActionLead.action_id == Action.id)
         .join(Person, Person.id == ActionLead.person_id)
         .where(Person.slack_user_id.is_(None))
         .options(selectinload(Action.plan))

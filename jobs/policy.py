@@ -88,8 +88,10 @@ DESCRIPTIONS = {
     "send_from": "earliest local time to send, HH:MM (never before 08:00)",
     "send_until": "latest local time to send, HH:MM (never after 18:00)",
     "escalate_overdue_days": "tell the board when overdue this many days with no update (0 = never)",
-    "escalate_after_chase": ("count escalate_overdue_days from the first overdue chase sent for the due date, "
-                             "so the board only hears of lateness that was chased (true/false)"),
+    "escalate_after_chase": (
+        "count escalate_overdue_days from the first overdue chase sent for the due date, "
+        "so the board only hears of lateness that was chased (true/false)"
+    ),
     "escalate_unanswered": "tell the board after this many unanswered reminders (0 = never)",
     "on_leave": "lead on leave: 'deputy' (send to the deputy, else wait) or 'wait'",
 }
@@ -126,7 +128,9 @@ def _coerce(key: str, raw: Any) -> Any:
             return False
         raise InvalidInput(f"{key} must be true or false, got {raw!r}", "value")
     if key in ("before_days", "before_working_days"):
-        items = raw if isinstance(raw, list | tuple) else [p for p in str(raw).replace(" ", "").split(",") if p]
+        items = (
+            raw if isinstance(raw, list | tuple) else [p for p in str(raw).replace(" ", "").split(",") if p]
+        )
         return tuple(sorted({_int(key, item, minimum=1, maximum=90) for item in items}, reverse=True))
     if key in ("send_from", "send_until"):
         value = _parse_time(raw)

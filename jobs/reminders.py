@@ -55,13 +55,22 @@ class PassResult:
     def summary(self) -> str:
         if not self.ran:
             return "skipped: another worker is running a pass"
-        return (f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
-                f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}")
+        return (
+            f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
+            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}"
+        )
 
 
-def run_reminder_pass(session_factory: sessionmaker[Session], client: Any, now: dt.datetime, *,
-                      dry_run: bool = False, config: PlannerConfig | None = None, rate: float = 1.0,
-                      sender: Sender | None = None) -> PassResult:
+def run_reminder_pass(
+    session_factory: sessionmaker[Session],
+    client: Any,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    config: PlannerConfig | None = None,
+    rate: float = 1.0,
+    sender: Sender | None = None,
+) -> PassResult:
     """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once."""
     config = config or PlannerConfig()
     if dry_run:
@@ -96,15 +105,17 @@ def run_reminder_pass(session_factory: sessionmaker[Session], client: Any, now: 
     return result
 
 
-def preview(session_factory: sessionmaker[Session], now: dt.datetime, *,
-            config: PlannerConfig | None = None) -> PassResult:
+def preview(
+    session_factory: sessionmaker[Session], now: dt.datetime, *, config: PlannerConfig | None = None
+) -> PassResult:
     """What a pass would send at ``now``, rendered, without writing anything."""
     config = config or PlannerConfig()
     result = PassResult()
     with session_factory() as session:
         snapshot = load_snapshot(session, now)
-        planned = (plan_reminders(session, now, config=config, snapshot=snapshot)
-                   + plan_escalations(session, now, config=config, snapshot=snapshot))
+        planned = plan_reminders(session, now, config=config, snapshot=snapshot) + plan_escalations(
+            session, now, config=config, snapshot=snapshot
+        )
         due = [p for p in planned if p.sendable and p.status in (None, "pending", "skipped")]
         result.planned = len(planned)
         for (uid, kind), rows in group_items(due).items():
@@ -119,7 +130,9 @@ def preview(session_factory: sessionmaker[Session], now: dt.datetime, *,
             for uid in _admins(session):
                 if f"unlinked:{uid}"[:64] in told:
                     continue
-                result.previews.append({"to": uid, "kind": "unlinked", "text": text, "blocks": blocks, "items": []})
+                result.previews.append(
+                    {"to": uid, "kind": "unlinked", "text": text, "blocks": blocks, "items": []}
+                )
         session.rollback()
     result.messages = len(result.previews)
     return result
@@ -134,8 +147,9 @@ def _unlinked_due(session: Session, now: dt.datetime, config: PlannerConfig) -> 
     return may_send_now(now, tz, config.calendar, Policy().window)
 
 
-def _queue_unlinked_notice(session: Session, now: dt.datetime, config: PlannerConfig,
-                           snapshot: PassSnapshot | None = None) -> list[int]:
+def _queue_unlinked_notice(
+    session: Session, now: dt.datetime, config: PlannerConfig, snapshot: PassSnapshot | None = None
+) -> list[int]:
     """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week."""
     if not _unlinked_due(session, now, config):
         return []
@@ -152,13 +166,25 @@ def _queue_unlinked_notice(session: Session, now: dt.datetime, config: PlannerCo
     for uid in admins:
         try:
             with session.begin_nested():
-                session.add(DigestPost(channel=f"unlinked:{uid}"[:64], week=week, status="sent", created_at=now,
-                                       posted_at=now))
+                session.add(
+                    DigestPost(
+                        channel=f"unlinked:{uid}"[:64],
+                        week=week,
+                        status="sent",
+                        created_at=now,
+                        posted_at=now,
+                    )
+                )
         except IntegrityError:
             continue  # already told this week
-        message = ReminderMessage(slack_user_id=uid, kind="unlinked", status="pending", attempts=0,
-                                  created_at=now, payload={"text": text, "blocks": blocks, "items": [],
-                                                           "names": [p.display_name for p in people]})
+        message = ReminderMessage(
+            slack_user_id=uid,
+            kind="unlinked",
+            status="pending",
+            attempts=0,
+            created_at=now,
+            payload={"text": text, "blocks": blocks, "items": [], "names": [p.display_name for p in people]},
+        )
         session.add(message)
         session.flush()
         ids.append(message.id)
@@ -177,11 +203,19 @@ def refresh_reminder_message(session: Session, client: Any, reminder_message_id:
     answered: dict[int, str] = {}
     rows = session.execute(
         select(Update.action_id, Update.rag, Update.submitted_at, Update.reminder_message_id)
-        .where(Update.action_id.in_(action_ids)).order_by(Update.submitted_at, Update.id))
+        .where(Update.action_id.in_(action_ids))
+        .order_by(Update.submitted_at, Update.id)
+    )
     for action_id, rag, submitted_at, answers in rows:
-        if answers == reminder_message_id or (message.sent_at is not None and submitted_at >= message.sent_at):
+        if answers == reminder_message_id or (
+            message.sent_at is not None and submitted_at >= message.sent_at
+        ):
             answered[action_id] = rag or "no RAG given"
     text, blocks = render(message.kind, items, message.id, answered)
     client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
-    message.payload = {**(message.payload or {}), "text": text, "blocks": blocks,
-                       "answered": {str(k): v for k, v in answered.items()}}
+    message.payload = {
+        **(message.payload or {}),
+        "text": text,
+        "blocks": blocks,
+        "answered": {str(k): v for k, v in answered.items()},
+    }

@@ -53,7 +53,7 @@ class JobContext:
 
 
 def parse_digest_schedule(text: str) -> tuple[str, int, int]:
-    """"mon 09:00" -> ("mon", 9, 0). Raises ValueError naming PROGRESSBOT_DIGEST_SCHEDULE."""
+    """ "mon 09:00" -> ("mon", 9, 0). Raises ValueError naming PROGRESSBOT_DIGEST_SCHEDULE."""
     try:
         day, clock = text.strip().lower().split()
         hour, minute = (int(p) for p in clock.split(":"))
@@ -97,36 +97,81 @@ def on_job_event(event: JobExecutionEvent) -> None:
         log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
         return
     exc = event.exception
-    log.error("job %s failed", event.job_id,
-              exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else None)
+    log.error(
+        "job %s failed",
+        event.job_id,
+        exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else None,
+    )
 
 
 def add_jobs(scheduler: BaseScheduler, ctx: JobContext, *, catch_up: bool = True) -> None:
     tz = ctx.settings.tz
     day, hour, minute = parse_digest_schedule(ctx.settings.digest_schedule)
-    scheduler.add_job(reminder_job, CronTrigger(minute="*/15", timezone=tz), args=[ctx], id=REMINDER_JOB_ID,
-                      name="reminder pass", replace_existing=True, coalesce=True, max_instances=1,
-                      misfire_grace_time=600)
-    scheduler.add_job(digest_job, CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
-                      args=[ctx], id=DIGEST_JOB_ID, name="weekly digest", replace_existing=True, coalesce=True,
-                      max_instances=1, misfire_grace_time=6 * 3600)
+    scheduler.add_job(
+        reminder_job,
+        CronTrigger(minute="*/15", timezone=tz),
+        args=[ctx],
+        id=REMINDER_JOB_ID,
+        name="reminder pass",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=600,
+    )
+    scheduler.add_job(
+        digest_job,
+        CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
+        args=[ctx],
+        id=DIGEST_JOB_ID,
+        name="weekly digest",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
+    )
     if catch_up:
-        scheduler.add_job(reminder_job, DateTrigger(timezone=tz), args=[ctx], id="reminder-catch-up",
-                          replace_existing=True, misfire_grace_time=600)
-        scheduler.add_job(digest_job, DateTrigger(timezone=tz), args=[ctx], kwargs={"catch_up": True},
-                          id="digest-catch-up", replace_existing=True, misfire_grace_time=600)
+        scheduler.add_job(
+            reminder_job,
+            DateTrigger(timezone=tz),
+            args=[ctx],
+            id="reminder-catch-up",
+            replace_existing=True,
+            misfire_grace_time=600,
+        )
+        scheduler.add_job(
+            digest_job,
+            DateTrigger(timezone=tz),
+            args=[ctx],
+            kwargs={"catch_up": True},
+            id="digest-catch-up",
+            replace_existing=True,
+            misfire_grace_time=600,
+        )
     scheduler.add_listener(on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
 
-def create_scheduler(settings: Any, session_factory: Any, client: Any, *, rate: float | None = None,
-                     scheduler_class: type[BaseScheduler] = BlockingScheduler, catch_up: bool = True) -> BaseScheduler:
+def create_scheduler(
+    settings: Any,
+    session_factory: Any,
+    client: Any,
+    *,
+    rate: float | None = None,
+    scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    catch_up: bool = True,
+) -> BaseScheduler:
     """The worker's scheduler (``progressbot worker`` calls ``.start()``; ``progressbot run`` starts it in a
     thread next to Socket Mode)."""
-    scheduler = scheduler_class(timezone=settings.tz,
-                                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
+    scheduler = scheduler_class(
+        timezone=settings.tz, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600}
+    )
     if rate is None:
         rate = getattr(settings, "send_rate", DEFAULT_RATE)
-    ctx = JobContext(settings=settings, session_factory=session_factory, client=client, rate=rate,
-                     config=PlannerConfig.from_settings(settings))
+    ctx = JobContext(
+        settings=settings,
+        session_factory=session_factory,
+        client=client,
+        rate=rate,
+        config=PlannerConfig.from_settings(settings),
+    )
     add_jobs(scheduler, ctx, catch_up=catch_up)
     return scheduler

@@ -65,8 +65,9 @@ class Sender:
     backoff: float = 0.5
     sleep: Callable[[float], None] = time.sleep
 
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]],
-             metadata: dict[str, Any] | None = None) -> SendResult:
+    def post(
+        self, channel: str, text: str, blocks: list[dict[str, Any]], metadata: dict[str, Any] | None = None
+    ) -> SendResult:
         kwargs: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks}
         if metadata:
             kwargs["metadata"] = metadata

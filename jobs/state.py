@@ -19,8 +19,9 @@ class ActionState:
     last_update_at: dt.datetime | None = None  # any update, with or without a RAG
 
 
-def action_states(session: Session, plan_ids: list[int] | None = None, *,
-                  as_of: dt.datetime | None = None) -> dict[int, ActionState]:
+def action_states(
+    session: Session, plan_ids: list[int] | None = None, *, as_of: dt.datetime | None = None
+) -> dict[int, ActionState]:
     """Current RAG = the latest update that carries a RAG (ties broken by id); one pass over updates."""
     stmt = select(Update.action_id, Update.rag, Update.submitted_at, Update.id)
     if as_of is not None:
@@ -35,9 +36,11 @@ def action_states(session: Session, plan_ids: list[int] | None = None, *,
         if label and (action_id not in rag or (submitted_at, update_id) > rag[action_id][:2]):
             rag[action_id] = (submitted_at, update_id, label)
     return {
-        action_id: ActionState(rag=rag[action_id][2] if action_id in rag else None,
-                               rag_at=rag[action_id][0] if action_id in rag else None,
-                               last_update_at=at)
+        action_id: ActionState(
+            rag=rag[action_id][2] if action_id in rag else None,
+            rag_at=rag[action_id][0] if action_id in rag else None,
+            last_update_at=at,
+        )
         for action_id, at in last.items()
     }
 

@@ -104,7 +104,9 @@ class Settings:
         if not socket_mode and not self.slack_signing_secret:
             missing.append("SLACK_SIGNING_SECRET")
         if missing:
-            raise ConfigError("missing Slack settings: " + ", ".join(missing) + " (see README, 'Connect to Slack')")
+            raise ConfigError(
+                "missing Slack settings: " + ", ".join(missing) + " (see README, 'Connect to Slack')"
+            )
 
     def redacted(self) -> dict[str, object]:
         """For logs: every setting, secrets replaced by whether they are set."""

@@ -27,12 +27,28 @@ REPORT_AT = dt.datetime(2020, 3, 31, 17, 0, tzinfo=LONDON)
 # (preferred ref, RAG or None for a text-only update, text, days after the baseline, evidence link).
 # The Red one goes to an action that had a better RAG at the baseline, so the report shows it worsen.
 EXAMPLE_UPDATES = (
-    ("1.4", "Red", "Slipped: the two officers leading this work have left and it has stalled. A recovery "
-     "plan and a revised date will come to the board by 30 April.", 9, None),
-    ("1.1", "Blue", "Signed off at CSMG and published to all staff; the first audits under it are booked.", 12,
-     "https://example.org/csmg/signed-off-2020.pdf"),
-    ("5.4", "Amber", "Consultation on the new team structure opened; two team manager posts are vacant.", 16,
-     None),
+    (
+        "1.4",
+        "Red",
+        "Slipped: the two officers leading this work have left and it has stalled. A recovery "
+        "plan and a revised date will come to the board by 30 April.",
+        9,
+        None,
+    ),
+    (
+        "1.1",
+        "Blue",
+        "Signed off at CSMG and published to all staff; the first audits under it are booked.",
+        12,
+        "https://example.org/csmg/signed-off-2020.pdf",
+    ),
+    (
+        "5.4",
+        "Amber",
+        "Consultation on the new team structure opened; two team manager posts are vacant.",
+        16,
+        None,
+    ),
     ("6.1", None, "Drafts circulated to practitioners; workshops booked for April.", 21, None),
 )
 
@@ -74,7 +90,10 @@ def run_demo(folder: Path) -> DemoResult:
         with session_factory.begin() as session:
             plan = session.merge(plan)
             publish_version(
-                session, plan, now=BASELINE_AT, author="Performance and Improvement Officer",
+                session,
+                plan,
+                now=BASELINE_AT,
+                author="Performance and Improvement Officer",
                 summary="Baseline published by the progressbot demo after importing version 5.0.",
             )
         with session_factory.begin() as session:
@@ -147,12 +166,26 @@ def _add_example_updates(session, plan) -> None:
         if rag and label is None:
             # A plan whose own key has no such state: its worst state for Red, else its best.
             label = scheme.labels[0] if rag == "Red" else scheme.labels[-1]
-        _record(session, session.get(Action, action_id), rag=label, text=text,
-                at=BASELINE_AT + dt.timedelta(days=days), evidence=evidence)
+        _record(
+            session,
+            session.get(Action, action_id),
+            rag=label,
+            text=text,
+            at=BASELINE_AT + dt.timedelta(days=days),
+            evidence=evidence,
+        )
 
 
 def _record(session, action, *, rag, text, at, evidence) -> None:
     from storage.updates import record_update
 
-    record_update(session, action, rag=rag, text=text, source="cli", submitted_at=at,
-                  author_text="progressbot demo", evidence_url=evidence)
+    record_update(
+        session,
+        action,
+        rag=rag,
+        text=text,
+        source="cli",
+        submitted_at=at,
+        author_text="progressbot demo",
+        evidence_url=evidence,
+    )

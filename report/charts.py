@@ -64,8 +64,16 @@ def rag_over_time_png(data: ReportData) -> bytes:
     if any(p.no_rag for p in points):
         series.insert(0, ("No RAG yet", NO_RAG_COLOUR, [p.no_rag for p in points]))
     for label, colour, values in series:
-        ax.bar(xs, values, bottom=bottoms, color=colour, edgecolor="#404040", linewidth=0.6, label=label,
-               width=0.6)
+        ax.bar(
+            xs,
+            values,
+            bottom=bottoms,
+            color=colour,
+            edgecolor="#404040",
+            linewidth=0.6,
+            label=label,
+            width=0.6,
+        )
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     ax.set_xticks(xs, labels=[f"{p.label}\n{_short(p.date)}" for p in points])
     ax.set_title("RAG status over time", fontsize=10)
@@ -73,8 +81,9 @@ def rag_over_time_png(data: ReportData) -> bytes:
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.get_major_locator().set_params(integer=True)
     handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], names[::-1], fontsize=7, frameon=False, loc="upper left",
-              bbox_to_anchor=(1.0, 1.0))
+    ax.legend(
+        handles[::-1], names[::-1], fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
+    )
     return _png(fig)
 
 

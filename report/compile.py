@@ -58,6 +58,7 @@ from storage.rag import BUILTIN_SCHEMES, DEFAULT_SCHEME
 
 log = logging.getLogger(__name__)
 
+
 def default_rag_key() -> tuple[tuple[RagKeyEntry, ...], str]:
     """The key of the BRAG built-in scheme, used for plans that store no scheme of their own."""
     scheme = BUILTIN_SCHEMES[DEFAULT_SCHEME]
@@ -79,7 +80,7 @@ def rag_key_from_states(states: Sequence[RagState]) -> tuple[tuple[RagKeyEntry, 
 
 
 def _hex(colour: str | None) -> str:
-    """"ff0000", "#FF0000" → "#FF0000"; anything else → white, so a bad colour cannot break a renderer."""
+    """ "ff0000", "#FF0000" → "#FF0000"; anything else → white, so a bad colour cannot break a renderer."""
     value = (colour or "").strip().lstrip("#")
     return f"#{value.upper()}" if re.fullmatch(r"[0-9A-Fa-f]{6}", value) else "#FFFFFF"
 
@@ -112,7 +113,9 @@ def _load(session: Session, plan: Plan, as_of: dt.datetime) -> _Loaded:
     """Six queries, whatever the size of the plan."""
     states = list(session.scalars(select(RagState).where(RagState.plan_id == plan.id)))
     sections = list(
-        session.scalars(select(Section).where(Section.plan_id == plan.id).order_by(Section.position, Section.id))
+        session.scalars(
+            select(Section).where(Section.plan_id == plan.id).order_by(Section.position, Section.id)
+        )
     )
     actions = list(
         session.scalars(
@@ -241,8 +244,17 @@ def compile_report(
         updates = grouped.get(action.id, [])
         path = tuple(headings[s.id] for s in chain(action.section_id))
         rows.append(
-            _action_row(action, updates, scheme=scheme, base_version=base_version, base_snapshot=base_snapshot,
-                        as_of_date=as_of_date, tz=tz, path=path, known_section=action.section_id in by_id)
+            _action_row(
+                action,
+                updates,
+                scheme=scheme,
+                base_version=base_version,
+                base_snapshot=base_snapshot,
+                as_of_date=as_of_date,
+                tz=tz,
+                path=path,
+                known_section=action.section_id in by_id,
+            )
         )
         if feed_since is not None:
             feed.extend(_feed_entries(action, updates, feed_since, inclusive=inclusive, tz=tz))
@@ -434,7 +446,7 @@ def _on_track_labels(rag_key: Sequence[RagKeyEntry]) -> set[str]:
 
 
 def _claims_on_track(meaning: str) -> bool:
-    """"On track", "ahead of schedule" — but not "not (yet) on track" or "off track"."""
+    """ "On track", "ahead of schedule" — but not "not (yet) on track" or "off track"."""
     text = meaning.lower()
     if re.search(r"\b(not|off|behind)\b", text):
         return False

@@ -65,11 +65,15 @@ class Progress:
 
     @property
     def byline(self) -> str:
-        """"10 Feb 2020 · Jane Smith on behalf of Sam Lead" — the line under the progress text."""
+        """ "10 Feb 2020 · Jane Smith on behalf of Sam Lead" — the line under the progress text."""
         if self.source == "import":
             who = "from the imported plan"
         elif self.on_behalf_of and self.on_behalf_of != self.author:
-            who = f"{self.author} on behalf of {self.on_behalf_of}" if self.author else f"for {self.on_behalf_of}"
+            who = (
+                f"{self.author} on behalf of {self.on_behalf_of}"
+                if self.author
+                else f"for {self.on_behalf_of}"
+            )
         else:
             who = self.author
         day = dt.date.fromisoformat(self.date)

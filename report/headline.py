@@ -31,7 +31,7 @@ NO_RAG = "No RAG yet"
 
 
 def human_date(iso: str | None) -> str:
-    """"2020-02-10" → "10 Feb 2020" (the style of the plans' own document history)."""
+    """ "2020-02-10" → "10 Feb 2020" (the style of the plans' own document history)."""
     if not iso:
         return ""
     d = dt.date.fromisoformat(iso[:10])
@@ -70,7 +70,7 @@ def breakdown(labels: Sequence[str], values: Iterable[str | None]) -> Breakdown:
 def headline_sentence(
     overall: Breakdown, baseline: Baseline | None, change: Change | None, overdue: int
 ) -> str:
-    """"Of 19 actions, 12 are Green, 5 Amber and 1 Red; 1 has worsened since version 5.0 (10 Feb 2020)
+    """ "Of 19 actions, 12 are Green, 5 Amber and 1 Red; 1 has worsened since version 5.0 (10 Feb 2020)
     and 3 are overdue." — counts best first, zero counts left out."""
     n = overall.total
     if n == 0:
@@ -83,9 +83,7 @@ def headline_sentence(
     if overall.no_rag:
         parts.append(f"{overall.no_rag} {_plural(overall.no_rag, 'has', 'have')} no RAG yet")
     sentence = f"Of {n} {_plural(n, 'action', 'actions')}, {_join(parts)}"
-    overdue_clause = (
-        f"{overdue} {_plural(overdue, 'is', 'are')} overdue" if overdue else "none is overdue"
-    )
+    overdue_clause = f"{overdue} {_plural(overdue, 'is', 'are')} overdue" if overdue else "none is overdue"
     if baseline is not None and change is not None:
         since = f"since version {baseline.version} ({human_date(baseline.date)})"
         moves = []

@@ -104,8 +104,16 @@ def render_docx(data: ReportData, *, charts: bool = True) -> bytes:
     rows = [
         row_xml(
             [
-                Cell([para(run(k.label, bold=True, colour=text_colour_on(k.colour), size=BODY_PT), align="center")],
-                     fill=k.colour, valign="center"),
+                Cell(
+                    [
+                        para(
+                            run(k.label, bold=True, colour=text_colour_on(k.colour), size=BODY_PT),
+                            align="center",
+                        )
+                    ],
+                    fill=k.colour,
+                    valign="center",
+                ),
                 Cell([para(run(k.meaning or k.label, size=BODY_PT))], valign="center"),
             ],
             widths,
@@ -121,7 +129,12 @@ def render_docx(data: ReportData, *, charts: bool = True) -> bytes:
         rows = [_header_row(("Date issued", "Version No.", "Summary of changes", "Author"), widths)]
         rows += [
             row_xml(
-                [_text_cell(human_date(h.date)), _text_cell(h.version), _text_cell(h.summary), _text_cell(h.author)],
+                [
+                    _text_cell(human_date(h.date)),
+                    _text_cell(h.version),
+                    _text_cell(h.summary),
+                    _text_cell(h.author),
+                ],
                 widths,
             )
             for h in data.history
@@ -209,11 +222,16 @@ def _text_cell(text: str, *, bold: bool = False, size: float = BODY_PT, fill: st
 
 def _rag_cell(label: str | None, colour: str | None) -> Cell:
     if not label:
-        return Cell([para(run("Not rated", italic=True, colour=MUTED, size=SMALL_PT), align="center")],
-                    valign="center")
+        return Cell(
+            [para(run("Not rated", italic=True, colour=MUTED, size=SMALL_PT), align="center")],
+            valign="center",
+        )
     fill = colour or "FFFFFF"
-    return Cell([para(run(label, bold=True, colour=text_colour_on(fill), size=BODY_PT), align="center")],
-                fill=fill, valign="center")
+    return Cell(
+        [para(run(label, bold=True, colour=text_colour_on(fill), size=BODY_PT), align="center")],
+        fill=fill,
+        valign="center",
+    )
 
 
 def _header_row(names: Sequence[str], widths: Sequence[int]) -> str:
@@ -265,14 +283,27 @@ def _sections_table(data: ReportData) -> str:
     widths = [twips(first)] + [twips(2.0)] * (len(names) - 1)
     header = [Cell([para(run("Section", bold=True, colour="FFFFFF", size=BODY_PT))], fill=HEADER_FILL)]
     for k in reversed(data.rag_key):
-        header.append(Cell([para(run(k.label, bold=True, colour=text_colour_on(k.colour), size=BODY_PT),
-                                 align="center")], fill=k.colour))
+        header.append(
+            Cell(
+                [
+                    para(
+                        run(k.label, bold=True, colour=text_colour_on(k.colour), size=BODY_PT), align="center"
+                    )
+                ],
+                fill=k.colour,
+            )
+        )
     for name in (NO_RAG, "Total"):
-        header.append(Cell([para(run(name, bold=True, colour="FFFFFF", size=BODY_PT), align="center")],
-                           fill=HEADER_FILL))
+        header.append(
+            Cell(
+                [para(run(name, bold=True, colour="FFFFFF", size=BODY_PT), align="center")], fill=HEADER_FILL
+            )
+        )
     rows = [row_xml(header, widths, header=True, cant_split=True)]
     for s in data.headline.sections:
-        rows.append(row_xml([_text_cell(s.section), *_count_cells(s.breakdown, labels)], widths, cant_split=True))
+        rows.append(
+            row_xml([_text_cell(s.section), *_count_cells(s.breakdown, labels)], widths, cant_split=True)
+        )
     return table_xml(widths, rows, keep_together=len(rows) <= 15)
 
 
@@ -299,8 +330,13 @@ def _main_table(data: ReportData) -> str:
             top = row.depth == 0
             rows.append(
                 row_xml(
-                    [Cell([para(run(row.title, bold=True, size=10 if top else BODY_PT), keep_next=True)],
-                          fill=SECTION_FILL if top else SUBSECTION_FILL, span=span)],
+                    [
+                        Cell(
+                            [para(run(row.title, bold=True, size=10 if top else BODY_PT), keep_next=True)],
+                            fill=SECTION_FILL if top else SUBSECTION_FILL,
+                            span=span,
+                        )
+                    ],
                     widths,
                     cant_split=True,
                 )
@@ -313,21 +349,27 @@ def _main_table(data: ReportData) -> str:
 def _action_cells(data: ReportData, a: ActionRow) -> list[Cell]:
     action = [para(run(a.title, size=BODY_PT))]
     if a.outcome:
-        action.append(para(run("Outcome: ", bold=True, size=SMALL_PT), run(a.outcome, size=SMALL_PT), before=60))
+        action.append(
+            para(run("Outcome: ", bold=True, size=SMALL_PT), run(a.outcome, size=SMALL_PT), before=60)
+        )
     timescale = [para(run(a.timescale or "—", size=BODY_PT))]
     if a.due:
         timescale.append(para(run(f"Due {human_date(a.due)}", colour=MUTED, size=SMALL_PT), before=40))
     if a.overdue:
         timescale.append(para(run("Overdue", bold=True, colour=ALERT, size=SMALL_PT)))
     if a.progress:
-        progress = [para(run(line, size=BODY_PT), after=40) for line in a.progress.text.split("\n") if line.strip()]
+        progress = [
+            para(run(line, size=BODY_PT), after=40) for line in a.progress.text.split("\n") if line.strip()
+        ]
         progress.append(para(run(a.progress.byline, colour=MUTED, size=SMALL_PT)))
         if a.progress.evidence_url:
             progress.append(para(run(f"Evidence: {a.progress.evidence_url}", colour=MUTED, size=SMALL_PT)))
     else:
         progress = [para(run("No update yet", italic=True, colour=MUTED, size=BODY_PT))]
     key = data.key_entry(a.rag)
-    direction = [para(run(a.arrow or "", bold=True, size=14 if a.direction != "new" else BODY_PT), align="center")]
+    direction = [
+        para(run(a.arrow or "", bold=True, size=14 if a.direction != "new" else BODY_PT), align="center")
+    ]
     if a.direction in ("improved", "worse") and a.baseline_rag:
         direction.append(para(run(f"was {a.baseline_rag}", colour=MUTED, size=7), align="center"))
     return [
@@ -352,8 +394,12 @@ def _footer(doc, data: ReportData) -> None:
     r.font.size = Pt(7)
     ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     for instr, tail in (("PAGE", " of "), ("NUMPAGES", "")):
-        p._p.append(parse_xml(f'<w:fldSimple {ns} w:instr="{instr}"><w:r><w:rPr><w:sz w:val="14"/></w:rPr>'
-                              f"<w:t>1</w:t></w:r></w:fldSimple>"))
+        p._p.append(
+            parse_xml(
+                f'<w:fldSimple {ns} w:instr="{instr}"><w:r><w:rPr><w:sz w:val="14"/></w:rPr>'
+                f"<w:t>1</w:t></w:r></w:fldSimple>"
+            )
+        )
         if tail:
             r = p.add_run(tail)
             r.font.size = Pt(7)

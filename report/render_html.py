@@ -120,9 +120,13 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
     # 4. Headline summary.
     out.append(f'<h2 id="headline">Headline summary</h2><p class="sentence">{_e(h.sentence)}</p>')
     deltas = dict(h.change.deltas) if h.change else None
-    change_head = f"<th>Change since version {_e(h.baseline.version)}</th>" if deltas is not None and h.baseline else ""
-    out.append(f'<table class="counts"><thead><tr><th>RAG status</th><th>Actions</th><th>% of actions</th>'
-               f"{change_head}</tr></thead><tbody>")
+    change_head = (
+        f"<th>Change since version {_e(h.baseline.version)}</th>" if deltas is not None and h.baseline else ""
+    )
+    out.append(
+        f'<table class="counts"><thead><tr><th>RAG status</th><th>Actions</th><th>% of actions</th>'
+        f"{change_head}</tr></thead><tbody>"
+    )
     entries = [(c.label, c.count, c.percent, True) for c in reversed(h.overall.counts)]
     entries.append((NO_RAG, h.overall.no_rag, h.overall.no_rag_percent, False))
     for label, count, pct, keyed in entries:
@@ -135,24 +139,32 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
     total_change = ""
     if h.change is not None:
         c = h.change
-        total_change = (f"<td>↑ {c.improved} improved, ↓ {c.worse} worse, → {c.unchanged} unchanged, "
-                        f"{c.new} new</td>")
-    out.append(f'<tr><th>Total</th><th class="num">{h.overall.total}</th><td class="num">100%</td>'
-               f"{total_change}</tr></tbody></table>")
+        total_change = (
+            f"<td>↑ {c.improved} improved, ↓ {c.worse} worse, → {c.unchanged} unchanged, {c.new} new</td>"
+        )
+    out.append(
+        f'<tr><th>Total</th><th class="num">{h.overall.total}</th><td class="num">100%</td>'
+        f"{total_change}</tr></tbody></table>"
+    )
     if h.sections:
         labels = [k.label for k in reversed(data.rag_key)]
         out.append('<h3>By section</h3><table class="sections"><thead><tr><th>Section</th>')
         for k in reversed(data.rag_key):
-            out.append(f'<th style="background:{_e(k.colour)};color:#{text_colour_on(k.colour)}">{_e(k.label)}</th>')
+            out.append(
+                f'<th style="background:{_e(k.colour)};color:#{text_colour_on(k.colour)}">{_e(k.label)}</th>'
+            )
         out.append(f"<th>{NO_RAG}</th><th>Total</th></tr></thead><tbody>")
         for s in h.sections:
             counts = {c.label: c for c in s.breakdown.counts}
             cells = "".join(
-                f'<td class="num">{_count_pct(counts[label].count, counts[label].percent)}</td>' for label in labels
+                f'<td class="num">{_count_pct(counts[label].count, counts[label].percent)}</td>'
+                for label in labels
             )
             no_rag = _count_pct(s.breakdown.no_rag, s.breakdown.no_rag_percent)
-            out.append(f'<tr><td>{_e(s.section)}</td>{cells}<td class="num">{no_rag}</td>'
-                       f'<th class="num">{s.breakdown.total}</th></tr>')
+            out.append(
+                f'<tr><td>{_e(s.section)}</td>{cells}<td class="num">{no_rag}</td>'
+                f'<th class="num">{s.breakdown.total}</th></tr>'
+            )
         out.append("</tbody></table>")
     if charts:
         from report.charts import rag_distribution_png, rag_over_time_png
@@ -162,7 +174,9 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
             ("RAG status now", rag_distribution_png(data)),
             ("RAG status over time", rag_over_time_png(data)),
         ):
-            out.append(f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+            out.append(
+                f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+            )
         out.append("</div>")
 
     # 5. Exceptions.
@@ -172,8 +186,10 @@ def render_html(data: ReportData, *, charts: bool = True) -> str:
         if not items:
             out.append('<p class="none">None.</p>')
             continue
-        out.append(f'<table class="exceptions" data-kind="{kind}"><thead><tr><th>Ref</th><th>Action</th>'
-                   "<th>Lead(s)</th><th>RAG</th><th>Detail</th></tr></thead><tbody>")
+        out.append(
+            f'<table class="exceptions" data-kind="{kind}"><thead><tr><th>Ref</th><th>Action</th>'
+            "<th>Lead(s)</th><th>RAG</th><th>Detail</th></tr></thead><tbody>"
+        )
         for item in items:
             out.append(
                 f'<tr><td class="ref">{_e(item.ref)}</td><td>{_e(item.title)}</td>'
@@ -221,7 +237,9 @@ def _action_tr(data: ReportData, a: ActionRow) -> str:
             if p.evidence_url.lower().startswith(("http://", "https://")):
                 link = f'<a href="{link}">{link}</a>'
             evidence = f'<div class="small muted">Evidence: {link}</div>'
-        paragraphs = "".join(f'<p class="progress">{_e(line)}</p>' for line in p.text.split("\n") if line.strip())
+        paragraphs = "".join(
+            f'<p class="progress">{_e(line)}</p>' for line in p.text.split("\n") if line.strip()
+        )
         progress = f'{paragraphs}<div class="small muted">{_e(meta)}</div>{evidence}'
     else:
         progress = '<span class="none">No update yet</span>'

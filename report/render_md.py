@@ -42,8 +42,10 @@ def render_md(data: ReportData) -> str:
             continue
         for e in items:
             leads = ", ".join(e.leads) or "no lead"
-            out.append(f"- **{_md(e.ref)}** [{_md(e.rag or 'not rated')}] {_md(e.title)} · {_md(leads)}: "
-                       f"{_md(e.detail)}")
+            out.append(
+                f"- **{_md(e.ref)}** [{_md(e.rag or 'not rated')}] {_md(e.title)} · {_md(leads)}: "
+                f"{_md(e.detail)}"
+            )
         out.append("")
 
     out.append("## Progress against the action plan\n")

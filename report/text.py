@@ -46,8 +46,10 @@ def _leads(item: ActionItem) -> str:
 
 
 def _item_text(item: ActionItem) -> str:
-    bits = [f"{item.ref}  [{item.rag or 'not rated'}]{' ' + item.arrow if item.arrow else ''}  {item.title}",
-            f"lead: {_leads(item)}"]
+    bits = [
+        f"{item.ref}  [{item.rag or 'not rated'}]{' ' + item.arrow if item.arrow else ''}  {item.title}",
+        f"lead: {_leads(item)}",
+    ]
     if item.due:
         bits.append(f"due {human_date(item.due)}{' (overdue)' if item.overdue else ''}")
     line = " — ".join(bits)
@@ -107,7 +109,9 @@ def _(s: OverallSummary) -> str:
     lines.append(f"  {'Total'.ljust(widths[0])}  {s.breakdown.total}")
     stale = f"No update since v{s.baseline.version}" if s.baseline else "No update yet"
     lines.append("")
-    lines.append(f"Red: {s.red} · Overdue: {s.overdue} · {stale}: {s.stale} · Contradictions: {s.contradictions}")
+    lines.append(
+        f"Red: {s.red} · Overdue: {s.overdue} · {stale}: {s.stale} · Contradictions: {s.contradictions}"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -121,8 +125,11 @@ def _(s: OverallSummary) -> str:
         lines.append(f"| {_md(label)} | {count} | {pct} |" + (f" {delta} |" if change_head else ""))
     lines.append(f"| **Total** | **{s.breakdown.total}** | 100% |" + (" |" if change_head else ""))
     stale = f"No update since v{_md(s.baseline.version)}" if s.baseline else "No update yet"
-    lines += ["", f"Red: **{s.red}** · Overdue: **{s.overdue}** · {stale}: **{s.stale}** · "
-              f"Contradictions: **{s.contradictions}**"]
+    lines += [
+        "",
+        f"Red: **{s.red}** · Overdue: **{s.overdue}** · {stale}: **{s.stale}** · "
+        f"Contradictions: **{s.contradictions}**",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -141,7 +148,12 @@ def _(s: GroupedSummary) -> str:
 def _(s: GroupedSummary) -> str:
     lines = [f"**By {s.by}** — as at {human_date(s.as_of_date)}"]
     for g in s.groups:
-        lines += ["", f"### {_md(g.name)}", f"{_counts_line(g.breakdown)}; {g.red} red, {g.overdue} overdue", ""]
+        lines += [
+            "",
+            f"### {_md(g.name)}",
+            f"{_counts_line(g.breakdown)}; {g.red} red, {g.overdue} overdue",
+            "",
+        ]
         lines += [_item_md(item) for item in g.actions]
     if not s.groups:
         lines += ["", "No actions."]
@@ -166,8 +178,10 @@ def _(s: ActionListSummary) -> str:
 
 def _changes_head(s: ChangesSummary) -> str:
     noun = "update" if len(s.updates) == 1 else "updates"
-    return (f"since {human_date(s.since[:10])}: {len(s.updates)} {noun} on {s.actions_updated} "
-            f"action{'s' if s.actions_updated != 1 else ''}; {s.improved} improved, {s.worse} worse")
+    return (
+        f"since {human_date(s.since[:10])}: {len(s.updates)} {noun} on {s.actions_updated} "
+        f"action{'s' if s.actions_updated != 1 else ''}; {s.improved} improved, {s.worse} worse"
+    )
 
 
 @render_text.register

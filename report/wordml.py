@@ -59,7 +59,9 @@ def run(
     return f"<w:r>{rpr}{body}</w:r>"
 
 
-def para(*runs: str, align: str | None = None, after: int = 0, before: int = 0, keep_next: bool = False) -> str:
+def para(
+    *runs: str, align: str | None = None, after: int = 0, before: int = 0, keep_next: bool = False
+) -> str:
     props = f'<w:spacing w:before="{before}" w:after="{after}"/>'
     if keep_next:
         props = "<w:keepNext/>" + props
@@ -87,7 +89,9 @@ def cell_xml(c: Cell, width: int) -> str:
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 
 
-def row_xml(cells: Sequence[Cell], widths: Sequence[int], *, header: bool = False, cant_split: bool = False) -> str:
+def row_xml(
+    cells: Sequence[Cell], widths: Sequence[int], *, header: bool = False, cant_split: bool = False
+) -> str:
     props = ""
     if cant_split:
         props += "<w:cantSplit/>"
@@ -122,7 +126,7 @@ def table_xml(
     style_xml = f'<w:tblStyle w:val="{style}"/>' if style else ""
     return (
         f'<w:tbl xmlns:w="{W_NS}"><w:tblPr>{style_xml}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
-        f"<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
+        f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         '<w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="80" w:type="dxa"/>'
         '<w:bottom w:w="40" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar>'
         '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '

@@ -28,7 +28,9 @@ MAX_UPDATE_TEXT = 3000
 RAG_ONLY_TEXT = "RAG {rag} recorded in the imported plan (no progress text)"
 _ROLE_WORDS = re.compile(
     r"\b(director|manager|head|officer|lead|chief|assistant|coordinator|co-ordinator|team|service|board|"
-    r"principal|executive|member|partners?|agencies|group|panel|council)\b", re.I)
+    r"principal|executive|member|partners?|agencies|group|panel|council)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -42,8 +44,13 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
     def changes(self) -> dict[str, Any]:
-        return {"created": self.created, "added": self.added, "updated": self.updated,
-                "new_updates": self.new_updates, "unchanged": len(self.unchanged)}
+        return {
+            "created": self.created,
+            "added": self.added,
+            "updated": self.updated,
+            "new_updates": self.new_updates,
+            "unchanged": len(self.unchanged),
+        }
 
 
 def slugify(text: str) -> str:
@@ -90,7 +97,9 @@ def get_action(session: Session, plan: Plan, ref: str) -> Action:
 # ---------------------------------------------------------------- import
 
 
-def import_plan(session: Session, parsed: ParsedPlan, *, plan_name: str | None, now: dt.datetime) -> ImportResult:
+def import_plan(
+    session: Session, parsed: ParsedPlan, *, plan_name: str | None, now: dt.datetime
+) -> ImportResult:
     name = (plan_name or "").strip() or slugify(parsed.source_filename.rsplit(".", 1)[0])
     if len(name) > 200:
         raise InvalidInput(f"a plan name has at most 200 characters (got {len(name)})", field="plan")
@@ -117,14 +126,21 @@ def import_plan(session: Session, parsed: ParsedPlan, *, plan_name: str | None, 
     for position, item in enumerate(parsed.actions):
         importer.upsert(item, position, sections.get(id(item.section)) if item.section else None)
     # Actions the new version no longer lists are kept (nothing is deleted), after the listed ones.
-    dropped = sorted((a for a in importer.by_ref.values() if a.id not in importer.matched), key=lambda a: a.position)
+    dropped = sorted(
+        (a for a in importer.by_ref.values() if a.id not in importer.matched), key=lambda a: a.position
+    )
     for offset, action in enumerate(dropped):
         action.position = len(parsed.actions) + offset
     _import_history(session, plan, parsed, now)
     _warn_unexplained(session, parsed, result)
     session.flush()
-    log.info("imported plan %s: %d actions (%d new, %d changed)", plan.name, len(parsed.actions),
-             len(result.added), len(result.updated))
+    log.info(
+        "imported plan %s: %d actions (%d new, %d changed)",
+        plan.name,
+        len(parsed.actions),
+        len(result.added),
+        len(result.updated),
+    )
     return result
 
 
@@ -133,11 +149,15 @@ def _warn_scheme_change(session: Session, plan: Plan, parsed: ParsedPlan, result
     if old.labels == parsed.scheme.labels:
         return  # only the meanings changed
     stale = session.scalar(
-        select(func.count()).select_from(Update).join(Action, Action.id == Update.action_id)
-        .where(Action.plan_id == plan.id, Update.rag.is_not(None), Update.rag.not_in(parsed.scheme.labels)))
+        select(func.count())
+        .select_from(Update)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan.id, Update.rag.is_not(None), Update.rag.not_in(parsed.scheme.labels))
+    )
     note = f"; {stale} earlier update(s) use a label the new scheme does not have" if stale else ""
-    result.warnings.append(f"the RAG scheme changed from {', '.join(old.labels)} to "
-                           f"{', '.join(parsed.scheme.labels)}{note}")
+    result.warnings.append(
+        f"the RAG scheme changed from {', '.join(old.labels)} to {', '.join(parsed.scheme.labels)}{note}"
+    )
 
 
 def _scheme_key(scheme) -> list[tuple]:
@@ -149,7 +169,9 @@ def _import_glossary(session: Session, parsed: ParsedPlan) -> None:
 
     for entry in parsed.glossary:
         display = entry.name or entry.title or entry.abbreviation
-        person = get_or_create_person(session, display, name=entry.name or None, role_title=entry.title or None)
+        person = get_or_create_person(
+            session, display, name=entry.name or None, role_title=entry.title or None
+        )
         add_alias(session, person, entry.abbreviation)
 
 
@@ -159,11 +181,13 @@ def _warn_unexplained(session: Session, parsed: ParsedPlan, result: ImportResult
     for abbreviation in parsed.unexplained_abbreviations:
         found = resolve_lead(session, abbreviation)
         # A person whose only name is the abbreviation itself is what an earlier import created.
-        known = found.person is not None and (found.person.name or found.person.role_title
-                                              or found.person.slack_user_id)
+        known = found.person is not None and (
+            found.person.name or found.person.role_title or found.person.slack_user_id
+        )
         if not known:
-            result.warnings.append(f"lead '{abbreviation}' is an abbreviation the plan does not explain; "
-                                   f"kept as written")
+            result.warnings.append(
+                f"lead '{abbreviation}' is an abbreviation the plan does not explain; kept as written"
+            )
 
 
 def _import_sections(session: Session, plan: Plan, parsed: list[ParsedSection]) -> dict[int, Section]:
@@ -193,8 +217,18 @@ def _import_history(session: Session, plan: Plan, parsed: ParsedPlan, now: dt.da
             continue
         have.add(version)
         at = _noon(row.issued) if row.issued else now
-        session.add(ReportVersion(plan=plan, version=version, published_at=at, as_of=at, summary=row.summary,
-                                  author=row.author[:300], source="import", snapshot={}))
+        session.add(
+            ReportVersion(
+                plan=plan,
+                version=version,
+                published_at=at,
+                as_of=at,
+                summary=row.summary,
+                author=row.author[:300],
+                source="import",
+                snapshot={},
+            )
+        )
 
 
 def _noon(day: dt.date) -> dt.datetime:
@@ -202,8 +236,9 @@ def _noon(day: dt.date) -> dt.datetime:
 
 
 class _ActionImporter:
-    def __init__(self, session: Session, plan: Plan, parsed: ParsedPlan, result: ImportResult,
-                 now: dt.datetime) -> None:
+    def __init__(
+        self, session: Session, plan: Plan, parsed: ParsedPlan, result: ImportResult, now: dt.datetime
+    ) -> None:
         self.session, self.plan, self.parsed, self.result, self.now = session, plan, parsed, result, now
         existing = list(session.scalars(select(Action).where(Action.plan_id == plan.id)))
         self.by_ref = {a.ref: a for a in existing}
@@ -236,18 +271,25 @@ class _ActionImporter:
         if ts.warning:
             self.result.warnings.append(f"{item.ref}: {ts.warning}")
         values = {
-            "title": item.title, "description": item.description, "outcome": item.outcome,
-            "timescale": item.timescale, "due_date": ts.due, "schedule": ts.schedule,
-            "milestones": [d.isoformat() for d in ts.milestones], "recurrence": ts.recurrence,
-            "section_id": section.id if section else None, "ref_generated": item.ref_generated,
+            "title": item.title,
+            "description": item.description,
+            "outcome": item.outcome,
+            "timescale": item.timescale,
+            "due_date": ts.due,
+            "schedule": ts.schedule,
+            "milestones": [d.isoformat() for d in ts.milestones],
+            "recurrence": ts.recurrence,
+            "section_id": section.id if section else None,
+            "ref_generated": item.ref_generated,
         }
         action = self._find(item)
         if action is None:
             ref = item.ref if item.ref not in self.by_ref else self._free_ref(item.ref)
             if ref != item.ref:
                 self.result.warnings.append(f"{item.ref}: taken by another stored action; stored as '{ref}'")
-            action = Action(plan=self.plan, ref=ref, position=position, created_at=self.now,
-                            updated_at=self.now, **values)
+            action = Action(
+                plan=self.plan, ref=ref, position=position, created_at=self.now, updated_at=self.now, **values
+            )
             self.session.add(action)
             self.session.flush()
             self.by_ref[action.ref] = action
@@ -284,11 +326,16 @@ class _ActionImporter:
         if person is None and found.ambiguous:
             names = " or ".join(p.display_name for p in found.candidates)
             self.result.warnings.append(
-                f"lead '{text}' could be {names}: not linked; say who with `progressbot leads link`")
+                f"lead '{text}' could be {names}: not linked; say who with `progressbot leads link`"
+            )
         elif person is None:
             role = bool(_ROLE_WORDS.search(text)) or text.isupper()
-            person = get_or_create_person(self.session, text, name=None if role else text,
-                                          role_title=text if role and not text.isupper() else None)
+            person = get_or_create_person(
+                self.session,
+                text,
+                name=None if role else text,
+                role_title=text if role and not text.isupper() else None,
+            )
         self.lead_cache[text] = person
         return person
 
@@ -337,9 +384,13 @@ class _ActionImporter:
             text = text[: MAX_UPDATE_TEXT - 1] + "…"
         # Compared with what earlier imports recorded, not with Slack updates since: re-importing the
         # same document must not bring its older text back on top of a lead's newer update.
-        imported = list(self.session.scalars(
-            select(Update).where(Update.action_id == action.id, Update.source == "import")
-            .order_by(Update.submitted_at.desc(), Update.id.desc())))
+        imported = list(
+            self.session.scalars(
+                select(Update)
+                .where(Update.action_id == action.id, Update.source == "import")
+                .order_by(Update.submitted_at.desc(), Update.id.desc())
+            )
+        )
         last_text = next((u.text for u in imported if u.text != RAG_ONLY_TEXT.format(rag=u.rag)), None)
         last_rag = next((u.rag for u in imported if u.rag), None)
         # A plan without a RAG (or without progress) says nothing about it: only a stated change counts.
@@ -350,8 +401,15 @@ class _ActionImporter:
             # A newer version carrying the same date must still read as newer than the last import; a
             # lead's update made after the document's date stays the current one.
             at = imported[0].submitted_at + dt.timedelta(seconds=1)
-        record_update(self.session, action, rag=item.rag, text=text or RAG_ONLY_TEXT.format(rag=item.rag),
-                      source="import", submitted_at=at, author_text=f"import: {self.parsed.source_filename}"[:300])
+        record_update(
+            self.session,
+            action,
+            rag=item.rag,
+            text=text or RAG_ONLY_TEXT.format(rag=item.rag),
+            source="import",
+            submitted_at=at,
+            author_text=f"import: {self.parsed.source_filename}"[:300],
+        )
         return True
 
 
@@ -372,11 +430,16 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
 
     session.flush()
     plan = session.scalar(
-        select(Plan).where(Plan.id == plan.id).options(
+        select(Plan)
+        .where(Plan.id == plan.id)
+        .options(
             selectinload(Plan.actions).selectinload(Action.leads).selectinload(ActionLead.person),
             selectinload(Plan.actions).selectinload(Action.section),
-            selectinload(Plan.sections), selectinload(Plan.rag_states), selectinload(Plan.versions),
-        ).execution_options(populate_existing=True)
+            selectinload(Plan.sections),
+            selectinload(Plan.rag_states),
+            selectinload(Plan.versions),
+        )
+        .execution_options(populate_existing=True)
     )
     rated = latest_updates(session, plan.id)  # the current RAG, even when a text-only update came later
     newest = latest_updates(session, plan.id, with_rag=False)
@@ -384,23 +447,25 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
     actions = []
     for action in plan.actions:
         update = rated.get(action.id)
-        actions.append({
-            "ref": action.ref,
-            "ref_generated": action.ref_generated,
-            "title": action.title,
-            "leads": [lead.person.display_name for lead in action.leads],
-            "leads_as_written": [lead.lead_text for lead in action.leads],
-            "timescale": action.timescale,
-            "due": action.due_date.isoformat() if action.due_date else None,
-            "milestones": list(action.milestones or []),
-            "schedule": action.schedule,
-            "recurrence": action.recurrence,
-            "rag": update.rag if update else None,
-            "progress": _progress_text(newest.get(action.id)),
-            "section": action.section.title if action.section else None,
-            "outcome": action.outcome or None,
-            "description": action.description,
-        })
+        actions.append(
+            {
+                "ref": action.ref,
+                "ref_generated": action.ref_generated,
+                "title": action.title,
+                "leads": [lead.person.display_name for lead in action.leads],
+                "leads_as_written": [lead.lead_text for lead in action.leads],
+                "timescale": action.timescale,
+                "due": action.due_date.isoformat() if action.due_date else None,
+                "milestones": list(action.milestones or []),
+                "schedule": action.schedule,
+                "recurrence": action.recurrence,
+                "rag": update.rag if update else None,
+                "progress": _progress_text(newest.get(action.id)),
+                "section": action.section.title if action.section else None,
+                "outcome": action.outcome or None,
+                "description": action.description,
+            }
+        )
     return {
         "plan": {
             "name": plan.name,
@@ -411,12 +476,28 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
             "start_date": plan.start_date.isoformat() if plan.start_date else None,
             "rag_scheme": {
                 "name": scheme.name,
-                "states": [{"label": s.label, "colour": s.colour, "meaning": s.meaning,
-                            "is_complete": s.is_complete, "rank": s.rank} for s in scheme.states],
+                "states": [
+                    {
+                        "label": s.label,
+                        "colour": s.colour,
+                        "meaning": s.meaning,
+                        "is_complete": s.is_complete,
+                        "rank": s.rank,
+                    }
+                    for s in scheme.states
+                ],
             },
             "sections": [{"kind": s.kind, "ref": s.ref, "title": s.title} for s in plan.sections],
-            "versions": [{"version": v.version, "published_at": v.published_at.isoformat(),
-                          "summary": v.summary, "author": v.author, "source": v.source} for v in plan.versions],
+            "versions": [
+                {
+                    "version": v.version,
+                    "published_at": v.published_at.isoformat(),
+                    "summary": v.summary,
+                    "author": v.author,
+                    "source": v.source,
+                }
+                for v in plan.versions
+            ],
             "action_count": len(actions),
         },
         "actions": actions,

@@ -28,8 +28,17 @@ class RagStateSpec:
 # Emoji and Slack names people type for each colour family; every scheme accepts those of its colours.
 _COLOUR_WORDS: dict[str, tuple[str, ...]] = {
     "red": ("🔴", ":red_circle:", ":large_red_circle:", "red"),
-    "amber": ("🟠", "🟡", ":large_orange_circle:", ":orange_circle:", ":large_yellow_circle:",
-              ":yellow_circle:", "amber", "orange", "yellow"),
+    "amber": (
+        "🟠",
+        "🟡",
+        ":large_orange_circle:",
+        ":orange_circle:",
+        ":large_yellow_circle:",
+        ":yellow_circle:",
+        "amber",
+        "orange",
+        "yellow",
+    ),
     "green": ("🟢", ":large_green_circle:", ":green_circle:", "green"),
     "blue": ("🔵", ":large_blue_circle:", ":blue_circle:", "blue"),
 }
@@ -150,7 +159,9 @@ class RagScheme:
     def with_meanings(self, meanings: dict[str, str], name: str | None = None) -> RagScheme:
         """The same states with the plan's own words for them (from its key table)."""
         states = tuple(
-            RagStateSpec(s.label, s.rank, s.colour, meanings.get(s.label, s.meaning), s.is_complete, s.aliases)
+            RagStateSpec(
+                s.label, s.rank, s.colour, meanings.get(s.label, s.meaning), s.is_complete, s.aliases
+            )
             for s in self.states
         )
         return RagScheme(name or self.name, states)
@@ -161,10 +172,22 @@ RED, AMBER, GREEN, BLUE = "#FF0000", "#FFC000", "#00B050", "#0070C0"
 _RAG = RagScheme(
     "rag",
     (
-        RagStateSpec("Red", 0, RED, "Off track: needs the board's help", False,
-                     ("R", "off track", "not on track", "behind")),
-        RagStateSpec("Amber", 1, AMBER, "Some risk to delivery: being managed", False,
-                     ("A", "at risk", "some risk", "delayed", "slipping")),
+        RagStateSpec(
+            "Red",
+            0,
+            RED,
+            "Off track: needs the board's help",
+            False,
+            ("R", "off track", "not on track", "behind"),
+        ),
+        RagStateSpec(
+            "Amber",
+            1,
+            AMBER,
+            "Some risk to delivery: being managed",
+            False,
+            ("A", "at risk", "some risk", "delayed", "slipping"),
+        ),
         RagStateSpec("Green", 2, GREEN, "On track", False, ("G", "on track", "on target")),
     ),
 )
@@ -175,8 +198,14 @@ _BRAG = RagScheme(
 _FIVE = RagScheme(
     "five-state",
     (
-        RagStateSpec("Not started or behind", 0, RED, "Not started or behind", False,
-                     ("X", "✗", "✘", "×", "behind", "not started")),
+        RagStateSpec(
+            "Not started or behind",
+            0,
+            RED,
+            "Not started or behind",
+            False,
+            ("X", "✗", "✘", "×", "behind", "not started"),
+        ),
         RagStateSpec("Delayed", 1, AMBER, "Delayed", False, ("↓", "⬇")),
         RagStateSpec("On track", 2, GREEN, "On track", False, ("-", "–", "—")),
         RagStateSpec("Ahead", 3, "#92D050", "Ahead of schedule", False, ("↑", "⬆")),
@@ -210,7 +239,13 @@ def save_scheme(session: Session, plan: Plan, scheme: RagScheme) -> None:
         session.flush()
     for s in scheme.states:
         plan.rag_states.append(
-            RagState(label=s.label, rank=s.rank, colour=s.colour, meaning=s.meaning,
-                     is_complete=s.is_complete, aliases=list(s.aliases))
+            RagState(
+                label=s.label,
+                rank=s.rank,
+                colour=s.colour,
+                meaning=s.meaning,
+                is_complete=s.is_complete,
+                aliases=list(s.aliases),
+            )
         )
     session.flush()

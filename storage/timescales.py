@@ -53,7 +53,14 @@ TWO_DIGIT_YEAR_NEAR = 3  # "May 23" is a year only when 2023 is this close to th
 
 SCHEDULES = ("once", "ongoing", "recurring", "done", "unknown")
 RECURRENCES = (
-    "weekly", "fortnightly", "monthly", "bi-monthly", "quarterly", "termly", "six-monthly", "annually",
+    "weekly",
+    "fortnightly",
+    "monthly",
+    "bi-monthly",
+    "quarterly",
+    "termly",
+    "six-monthly",
+    "annually",
 )
 
 

@@ -28,7 +28,7 @@ from storage.models import Base
 FIXTURES = Path(__file__).parent / "fixtures"
 LONDON = ZoneInfo("Europe/London")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-pytest_plugins = ["fakeslack", "bot_harness"]
+pytest_plugins = ["tests.support.fakeslack", "tests.support.bot_harness"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -92,8 +92,9 @@ def session(engine: Engine):
 @pytest.fixture
 def session_factory(session: Session) -> sessionmaker[Session]:
     """A factory whose sessions join the test's outer transaction (single-threaded code only)."""
-    return sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint",
-                        expire_on_commit=False)
+    return sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
 
 
 @dataclass

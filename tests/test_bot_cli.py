@@ -11,10 +11,10 @@ import threading
 import urllib.request
 from pathlib import Path
 
-import slack_signing as signing
 from click.testing import CliRunner
 
 from progressbot.cli import main
+from tests.support import slack_signing as signing
 
 
 def test_web_and_run_name_missing_settings(database):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import slack_signing as signing
-from bot_harness import ADMIN, BOARD, JO, OUTSIDER, SAM
 from sqlalchemy import select
 
 from storage.models import Person, Role
+from tests.support import slack_signing as signing
+from tests.support.bot_harness import ADMIN, BOARD, JO, OUTSIDER, SAM
 
 
 def _text(answer: dict) -> str:

@@ -8,10 +8,10 @@ import logging
 import time
 
 import pytest
-import slack_signing as signing
-from bot_harness import BOARD, JO, R2, SAM
 
 from storage.models import Action
+from tests.support import slack_signing as signing
+from tests.support.bot_harness import BOARD, JO, R2, SAM
 
 
 def _text(answer: dict) -> str:

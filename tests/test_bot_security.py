@@ -9,8 +9,6 @@ import threading
 import time
 
 import pytest
-import slack_signing as signing
-from bot_harness import JO, R2, SECRET
 from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -18,6 +16,8 @@ from sqlalchemy.exc import OperationalError
 from bot.app import create_app
 from bot.wsgi import database_health, make_server, make_wsgi_app
 from storage.models import ProcessedEvent
+from tests.support import slack_signing as signing
+from tests.support.bot_harness import JO, R2, SECRET
 
 
 def test_forged_signature_is_refused_with_401(slack_app):

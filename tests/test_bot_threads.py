@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot_harness import JO, R1, R2, SAM
 from sqlalchemy import select
 
 from storage.models import PendingReply, ProcessedEvent
+from tests.support.bot_harness import JO, R1, R2, SAM
 
 
 def _thread_posts(slack_app, thread_ts):

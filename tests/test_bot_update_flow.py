@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot_harness import ADMIN, JO, OUTSIDER, R2, SAM
-
 from bot.views.common import OPEN_UPDATE_MODAL
+from tests.support.bot_harness import ADMIN, JO, OUTSIDER, R2, SAM
 
 
 def test_update_command_opens_modal_stores_update_and_confirms(slack_app):

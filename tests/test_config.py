@@ -16,17 +16,19 @@ def test_defaults_without_environment():
 
 
 def test_reads_every_variable():
-    settings = Settings.from_env({
-        "DATABASE_URL": "postgresql+psycopg://u@h/db",
-        "SLACK_BOT_TOKEN": "xoxb-1",
-        "SLACK_SIGNING_SECRET": "shh",
-        "SLACK_APP_TOKEN": "xapp-1",
-        "SLACK_API_URL": "http://127.0.0.1:9999/api",
-        "PORT": "8080",
-        "PROGRESSBOT_TIMEZONE": "America/New_York",
-        "PROGRESSBOT_DIGEST_CHANNEL": "C123",
-        "PROGRESSBOT_SEND_RATE": "2.5",
-    })
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "shh",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:9999/api",
+            "PORT": "8080",
+            "PROGRESSBOT_TIMEZONE": "America/New_York",
+            "PROGRESSBOT_DIGEST_CHANNEL": "C123",
+            "PROGRESSBOT_SEND_RATE": "2.5",
+        }
+    )
     assert (settings.port, settings.timezone, settings.digest_channel) == (8080, "America/New_York", "C123")
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert settings.send_rate == 2.5

@@ -25,11 +25,20 @@ def test_demo_writes_the_board_report(tmp_path, monkeypatch):
     assert (folder / "progressbot-demo.db").exists()
 
     doc = Document(io.BytesIO((folder / "report.docx").read_bytes()))
-    main_table = next(t._tbl for t in doc.tables
-                      if ["".join(x.text or "" for x in tc.iter(qn("w:t"))) for tc in t._tbl.tr_lst[0]
-                          .findall(qn("w:tc"))][:1] == ["Ref"] and len(t._tbl.tr_lst[0].findall(qn("w:tc"))) == 7)
-    directions = ["".join(x.text or "" for x in tr.findall(qn("w:tc"))[6].iter(qn("w:t")))
-                  for tr in main_table.tr_lst[1:] if len(tr.findall(qn("w:tc"))) == 7]
+    main_table = next(
+        t._tbl
+        for t in doc.tables
+        if ["".join(x.text or "" for x in tc.iter(qn("w:t"))) for tc in t._tbl.tr_lst[0].findall(qn("w:tc"))][
+            :1
+        ]
+        == ["Ref"]
+        and len(t._tbl.tr_lst[0].findall(qn("w:tc"))) == 7
+    )
+    directions = [
+        "".join(x.text or "" for x in tr.findall(qn("w:tc"))[6].iter(qn("w:t")))
+        for tr in main_table.tr_lst[1:]
+        if len(tr.findall(qn("w:tc"))) == 7
+    ]
     assert any(d.startswith("↓") for d in directions)
     html = (folder / "report.html").read_text()
     assert "Baseline published by the progressbot demo" in html
@@ -41,7 +50,17 @@ def test_demo_writes_the_board_report(tmp_path, monkeypatch):
     assert (folder / "report.html").read_text() == first
 
     # The demo database works with the other commands.
-    summary = CliRunner().invoke(main, ["--database-url", f"sqlite:///{folder / 'progressbot-demo.db'}",
-                                        "summary", "--red", "--as-of", "2020-03-31", "--json"])
+    summary = CliRunner().invoke(
+        main,
+        [
+            "--database-url",
+            f"sqlite:///{folder / 'progressbot-demo.db'}",
+            "summary",
+            "--red",
+            "--as-of",
+            "2020-03-31",
+            "--json",
+        ],
+    )
     assert summary.exit_code == 0, summary.output
     assert len(json.loads(summary.output)["red"]["items"]) >= 1

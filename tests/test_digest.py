@@ -6,11 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from jobs_factories import add_update, make_action, make_person, make_plan
 from sqlalchemy import select
 
 from jobs.digest import run_digest
 from storage.models import DigestPost, ReportVersion
+from tests.support.jobs_factories import add_update, make_action, make_person, make_plan
 
 D = dt.date
 MON = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -29,8 +29,15 @@ def plan_with_history(database):
         add_update(s, late, MON - dt.timedelta(days=2), rag="Red", text="Blocked <!channel> & stuck")
         add_update(s, soon, MON - dt.timedelta(days=3), rag="Amber")
         add_update(s, done, MON - dt.timedelta(days=30), rag="Blue")
-        s.add(ReportVersion(plan_id=plan.id, version="1.0", published_at=MON - dt.timedelta(days=10),
-                            as_of=MON - dt.timedelta(days=10), snapshot={}))
+        s.add(
+            ReportVersion(
+                plan_id=plan.id,
+                version="1.0",
+                published_at=MON - dt.timedelta(days=10),
+                as_of=MON - dt.timedelta(days=10),
+                snapshot={},
+            )
+        )
         _ = quiet
     return database
 
@@ -61,18 +68,32 @@ def test_digest_posts_once_per_week_per_channel(plan_with_history, fake_slack):
 
     client = make_client(Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url))
     first = run_digest(plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False)
-    again = run_digest(plan_with_history.session_factory, client, MON + dt.timedelta(hours=5), channel="C0DIGEST",
-                       chart=False)
+    again = run_digest(
+        plan_with_history.session_factory,
+        client,
+        MON + dt.timedelta(hours=5),
+        channel="C0DIGEST",
+        chart=False,
+    )
     other = run_digest(plan_with_history.session_factory, client, MON, channel="C0OTHER", chart=False)
-    next_week = run_digest(plan_with_history.session_factory, client, MON + dt.timedelta(days=7),
-                           channel="C0DIGEST", chart=False)
-    assert (first.posted, again.posted, again.already, other.posted, next_week.posted) == (True, False, True,
-                                                                                          True, True)
+    next_week = run_digest(
+        plan_with_history.session_factory, client, MON + dt.timedelta(days=7), channel="C0DIGEST", chart=False
+    )
+    assert (first.posted, again.posted, again.already, other.posted, next_week.posted) == (
+        True,
+        False,
+        True,
+        True,
+        True,
+    )
     assert [m["channel"] for m in fake_slack.messages] == ["C0DIGEST", "C0OTHER", "C0DIGEST"]
     with plan_with_history.session_factory() as s:
         weeks = sorted((p.channel, p.week, p.status) for p in s.scalars(select(DigestPost)))
-    assert weeks == [("C0DIGEST", "2026-W48", "sent"), ("C0DIGEST", "2026-W49", "sent"),
-                     ("C0OTHER", "2026-W48", "sent")]
+    assert weeks == [
+        ("C0DIGEST", "2026-W48", "sent"),
+        ("C0DIGEST", "2026-W49", "sent"),
+        ("C0OTHER", "2026-W48", "sent"),
+    ]
 
 
 def test_a_failed_post_is_retried_by_the_next_run(plan_with_history, fake_slack):
@@ -85,18 +106,31 @@ def test_a_failed_post_is_retried_by_the_next_run(plan_with_history, fake_slack)
     fake_slack.fail_next("chat.postMessage", status=503)
     with pytest.raises(SlackApiError):
         run_digest(plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False)
-    retry = run_digest(plan_with_history.session_factory, client, MON + dt.timedelta(hours=1), channel="C0DIGEST",
-                       chart=False)
+    retry = run_digest(
+        plan_with_history.session_factory,
+        client,
+        MON + dt.timedelta(hours=1),
+        channel="C0DIGEST",
+        chart=False,
+    )
     assert retry.posted and len(fake_slack.messages) == 1
 
 
 def test_long_lists_end_with_and_n_more_and_fit_50_blocks(database):
     from bot.views.reminders import digest_message
 
-    digest = {"plan_id": 1, "plan_title": "Big", "counts": {"Red": 40}, "previous_counts": {}, "unrated": 0,
-              "updates": [], "stale": [], "last_report": None,
-              "overdue": [{"ref": str(i), "title": "x" * 200, "due": "2026-01-01", "lead": "A"} for i in range(40)],
-              "due_soon": []}
+    digest = {
+        "plan_id": 1,
+        "plan_title": "Big",
+        "counts": {"Red": 40},
+        "previous_counts": {},
+        "unrated": 0,
+        "updates": [],
+        "stale": [],
+        "last_report": None,
+        "overdue": [{"ref": str(i), "title": "x" * 200, "due": "2026-01-01", "lead": "A"} for i in range(40)],
+        "due_soon": [],
+    }
     text, blocks = digest_message([digest] * 8)
     assert len(blocks) <= 50
     assert "… and 30 more" in json.dumps(blocks, ensure_ascii=False)

@@ -7,9 +7,12 @@ import hashlib
 import hmac
 
 import pytest
-from fakeslack import FakeSlack
 from slack_sdk.errors import SlackApiError
-from slack_signing import (
+
+from bot.slack_client import make_client
+from progressbot.config import Settings
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_signing import (
     block_actions,
     event_callback,
     signature,
@@ -17,9 +20,6 @@ from slack_signing import (
     slash_command,
     view_submission,
 )
-
-from bot.slack_client import make_client
-from progressbot.config import Settings
 
 
 @pytest.fixture

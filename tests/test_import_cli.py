@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from plan_builders import no_table_docx, phase_plan_docx
 
 from progressbot.cli import main
+from tests.support.plan_builders import no_table_docx, phase_plan_docx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLAN_2019 = FIXTURES / "stockton-2019-ilacs-action-plan.docx"
@@ -28,15 +28,20 @@ def test_import_json_round_trips_with_plan_show(database):
     assert payload["plan"]["name"] == "stockton-2019-ilacs-action-plan"
     assert payload["plan"]["changes"]["created"] is True
     first = payload["actions"][0]
-    assert {k: first[k] for k in ("ref", "title", "leads", "timescale", "due", "milestones", "schedule", "rag",
-                                 "section")} == {
+    assert {
+        k: first[k]
+        for k in ("ref", "title", "leads", "timescale", "due", "milestones", "schedule", "rag", "section")
+    } == {
         "ref": "1.1",
         "title": "Develop a quality assurance framework to support a whole systems approach",
         "leads": ["Service Manager Quality, Practice and Review"],
-        "timescale": "November 2019", "due": "2019-11-30", "milestones": ["2019-11-30"], "schedule": "once",
+        "timescale": "November 2019",
+        "due": "2019-11-30",
+        "milestones": ["2019-11-30"],
+        "schedule": "once",
         "rag": None,
         "section": "Improve the timeliness in delivering children's plans without delay across all services by "
-                   "generally improving management oversight and grip.",
+        "generally improving management oversight and grip.",
     }
     assert first["progress"].startswith("Advice and learning")
     shown = run(database, "plan", "show", "--json")
@@ -67,7 +72,10 @@ def test_readable_preview_and_reimport_summary(database, tmp_path):
     shown = run(database, "plan", "show", "--plan", "phase")
     assert shown.exit_code == 0 and "Launch the practice model" in shown.stdout
     missing = run(database, "plan", "show", "--plan", "nope")
-    assert missing.exit_code == 2 and missing.stderr == "progressbot: error: no plan named 'nope'; plans: phase\n"
+    assert (
+        missing.exit_code == 2
+        and missing.stderr == "progressbot: error: no plan named 'nope'; plans: phase\n"
+    )
 
 
 def _truncated(src: Path, dest: Path) -> Path:
@@ -83,7 +91,7 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[Path, str]]:
     garbage_xlsx = tmp_path / "garbage.xlsx"
     garbage_xlsx.write_bytes(b"not a zip file at all" * 20)
     xlsx_src = tmp_path / "src.xlsx"
-    from plan_builders import fill_plan_xlsx
+    from tests.support.plan_builders import fill_plan_xlsx
 
     fill_plan_xlsx(xlsx_src)
     binary_csv = tmp_path / "binary.csv"
@@ -133,5 +141,7 @@ def test_reference_date_option_wins(database):
 def test_overlong_plan_name(database):
     result = run(database, "import", PLAN_2019, "--plan", "x" * 201)
     assert result.exit_code == 2
-    assert result.stderr == ("progressbot: error: stockton-2019-ilacs-action-plan.docx: a plan name has at most "
-                             "200 characters (got 201)\n")
+    assert result.stderr == (
+        "progressbot: error: stockton-2019-ilacs-action-plan.docx: a plan name has at most "
+        "200 characters (got 201)\n"
+    )

@@ -9,20 +9,61 @@ from hypothesis import strategies as st
 from storage.importers.model import BodyText, Cell, Para, Table
 from storage.importers.parse import parse_blocks
 
-WORDS = ["Action", "Lead", "Timescale", "RAG", "Ref", "Progress", "Outcome", "1.1", "2.", "A.", "Amber", "G",
-         "✓", "X", "-", "•", "Develop", "the", "plan", "DCS", "Jane Smith", "May 23", "Ongoing", "and", "/",
-         "Improvement Area One", "Phase 2", "Key", ":", "Abbreviation", "Title", "Name", "Version", "Date",
-         "", "  ", "\n"]
+WORDS = [
+    "Action",
+    "Lead",
+    "Timescale",
+    "RAG",
+    "Ref",
+    "Progress",
+    "Outcome",
+    "1.1",
+    "2.",
+    "A.",
+    "Amber",
+    "G",
+    "✓",
+    "X",
+    "-",
+    "•",
+    "Develop",
+    "the",
+    "plan",
+    "DCS",
+    "Jane Smith",
+    "May 23",
+    "Ongoing",
+    "and",
+    "/",
+    "Improvement Area One",
+    "Phase 2",
+    "Key",
+    ":",
+    "Abbreviation",
+    "Title",
+    "Name",
+    "Version",
+    "Date",
+    "",
+    "  ",
+    "\n",
+]
 text = st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join)
 cell = st.builds(
     lambda t, bold, fill, span: Cell([Para([(t, bold)])], fill, span),
-    text, st.booleans(), st.sampled_from([None, "FF0000", "FFC000", "00B050", "0070C0", "92D050", "D9D9D9"]),
+    text,
+    st.booleans(),
+    st.sampled_from([None, "FF0000", "FFC000", "00B050", "0070C0", "92D050", "D9D9D9"]),
     st.sampled_from([1, 1, 1, 2]),
 )
 header = st.just([Cell.of(h) for h in ["Ref", "Action", "Lead", "Timescale", "Progress", "RAG"]])
 row = st.lists(cell, min_size=1, max_size=7)
-table = st.builds(lambda h, rows, use: Table(([h] if use else []) + rows, "t"),
-                  header, st.lists(row, max_size=8), st.booleans())
+table = st.builds(
+    lambda h, rows, use: Table(([h] if use else []) + rows, "t"),
+    header,
+    st.lists(row, max_size=8),
+    st.booleans(),
+)
 blocks = st.lists(st.one_of(table, st.builds(BodyText, text)), max_size=6)
 
 

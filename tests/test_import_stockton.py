@@ -34,8 +34,13 @@ ILACS_2019 = [
     ("2.2", "A new ICS children's system", [ADBSI], "2019-11-30", None),
     ("3.1", "All children subject of S.17/S.20", [SMF], "2019-06-30", None),
     ("3.2", "S.17/S.20 procedure to be reviewed", [SMF], "2019-06-30", None),
-    ("3.3", "Increase resources within our fostering team", ["Service Manager Looked After Children and Resources"],
-     "2019-07-31", None),
+    (
+        "3.3",
+        "Increase resources within our fostering team",
+        ["Service Manager Looked After Children and Resources"],
+        "2019-07-31",
+        None,
+    ),
     ("4.1", "All cases held by family workers", [ADCSC], "2019-05-31", None),
     ("5.1", "Social Workers and Managers will be provided", [QPR], "2019-12-31", None),
     ("5.2", "Additional learning to be sought", [QPR], "2019-10-31", None),
@@ -76,17 +81,27 @@ IMPROVEMENT_2023 = [
     ("2.15", "Grow the participation offer", [JS], "2023-07-31", "Blue"),
     ("2.16", "Sufficiency and quality of placements plan", [AM], None, "Green"),
     ("3.1", "Commission a diagnostic of LCS and EHM", [AM], "2023-05-31", "Blue"),
-    ("3.2", "Review the output from the diagnostic and plan the implementation of required changes", [AM],
-     "2023-06-30", "Blue"),
-    ("3.3", "Create an effective, responsive, and integrated performance team", ["Ian Coxon"], "2023-09-30", None),
+    (
+        "3.2",
+        "Review the output from the diagnostic and plan the implementation of required changes",
+        [AM],
+        "2023-06-30",
+        "Blue",
+    ),
+    (
+        "3.3",
+        "Create an effective, responsive, and integrated performance team",
+        ["Ian Coxon"],
+        "2023-09-30",
+        None,
+    ),
     ("3.4", "Embed the use of the FACE dashboard", [JS], "2023-07-31", None),
     ("3.5", "Review the Vulnerable Children’s Database", [DW], "2023-11-30", None),
     ("4.1", "Develop more coherent and joined up understanding", ["DCS"], "2023-05-31", "Amber"),
     ("4.2", "Create invest to save pot", ["DCS"], "2023-07-31", "Blue"),
     ("4.3", "Refresh CYPP and develop closer understanding", [JS], "2023-07-31", "Amber"),
     ("4.4", "Refresh the Early / Family Help Strategy", [DW], "2023-09-30", "Red"),
-    ("4.5", "Identify and develop responses to key system priorities",
-     ["DCS"], "2023-11-30", "Red"),
+    ("4.5", "Identify and develop responses to key system priorities", ["DCS"], "2023-11-30", "Red"),
 ]
 
 
@@ -131,7 +146,8 @@ def test_2019_ilacs_plan(session):
     assert all(a["schedule"] == "once" for a in payload["actions"])
     assert payload["warnings"] == [
         "table 10 row 4: a continuation row of 6.1 ('Supervision practice standards will be reviewed…') "
-        "says Green but the action says Amber; kept Amber"]
+        "says Green but the action says Amber; kept Amber"
+    ]
     versions = session.query(ReportVersion).filter_by(plan_id=result.plan.id, source="import").all()
     assert [v.version for v in versions] == ["1.0", "2.0", "3.0", "4.0", "5.0"]
     assert versions[0].published_at == dt.datetime(2019, 9, 26, 12, tzinfo=dt.UTC)
@@ -143,8 +159,11 @@ def test_2023_shaded_plan(session):
     _check(payload, IMPROVEMENT_2023)
     assert all(a["ref_generated"] for a in payload["actions"])
     assert [s["title"] for s in payload["plan"]["sections"]] == [
-        "Improvement Area One : Our People", "Improvement Area Two : Our Practice",
-        "Improvement Area Three : Our Processes", "Improvement Area Four : Our Partnerships"]
+        "Improvement Area One : Our People",
+        "Improvement Area Two : Our Practice",
+        "Improvement Area Three : Our Processes",
+        "Improvement Area Four : Our Partnerships",
+    ]
     by_ref = {a["ref"]: a for a in payload["actions"]}
     assert by_ref["4.5"]["milestones"][-1] == "2023-11-30"
     assert "2023-06-30" in by_ref["4.5"]["milestones"]
@@ -201,13 +220,15 @@ def test_import_is_fast(session):
 
 
 def _summary(parsed, *, rag: bool = True):
-    return [(a.ref, a.title, a.leads, a.timescale, a.rag if rag else None, a.section.title if a.section else None)
-            for a in parsed.actions]
+    return [
+        (a.ref, a.title, a.leads, a.timescale, a.rag if rag else None, a.section.title if a.section else None)
+        for a in parsed.actions
+    ]
 
 
 @pytest.mark.parametrize("name", ["stockton-2019-ilacs-action-plan", "stockton-2023-improvement-plan-shaded"])
 def test_excel_and_csv_renditions_read_the_same(tmp_path, name):
-    from plan_builders import docx_as_csv, docx_as_xlsx
+    from tests.support.plan_builders import docx_as_csv, docx_as_xlsx
 
     word = read_plan(FIXTURES / f"{name}.docx")
     excel = read_plan(docx_as_xlsx(FIXTURES / f"{name}.docx", tmp_path / f"{name}.xlsx"))
@@ -215,5 +236,7 @@ def test_excel_and_csv_renditions_read_the_same(tmp_path, name):
     assert _summary(excel) == _summary(word)
     assert excel.scheme == word.scheme
     # CSV has no fills: the 2023 plan loses its RAG there, the 2019 plan (RAG as text) keeps it.
-    assert _summary(text, rag=name.startswith("stockton-2019")) == _summary(word, rag=name.startswith("stockton-2019"))
+    assert _summary(text, rag=name.startswith("stockton-2019")) == _summary(
+        word, rag=name.startswith("stockton-2019")
+    )
     assert [o.outcome for o in excel.actions] == [o.outcome for o in word.actions]

@@ -6,10 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from plan_builders import fill_plan_xlsx, merged_plan_docx, phase_plan_docx, text_plan_csv, two_sheet_xlsx
 
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
+from tests.support.plan_builders import (
+    fill_plan_xlsx,
+    merged_plan_docx,
+    phase_plan_docx,
+    text_plan_csv,
+    two_sheet_xlsx,
+)
 
 pytestmark = pytest.mark.storage
 
@@ -62,7 +68,10 @@ def test_merged_cells_inline_letter_refs_text_and_fill_rag(session, tmp_path):
     ]
     # The spanned heading row is a section, not three copies of its text; vMerge gives B its lead
     # without a guess warning.
-    assert [s["title"] for s in payload["plan"]["sections"]] == ["Theme 1: Leadership", "Leaders know the front door"]
+    assert [s["title"] for s in payload["plan"]["sections"]] == [
+        "Theme 1: Leadership",
+        "Leaders know the front door",
+    ]
     assert payload["actions"][0]["schedule"] == "recurring"
     assert payload["warnings"] == []
 
@@ -84,10 +93,21 @@ def test_xlsx_plan_with_fill_only_rag(session, tmp_path):
 def test_csv_plan_with_text_rag(session, tmp_path):
     payload = _import(session, text_plan_csv(tmp_path / "exploitation.csv"))
     assert _rows(payload) == [
-        ("1", "Improve return home interviews so every child is seen", ["Head of Exploitation"], "2024-12-31",
-         "Amber"),
+        (
+            "1",
+            "Improve return home interviews so every child is seen",
+            ["Head of Exploitation"],
+            "2024-12-31",
+            "Amber",
+        ),
         # "&" only splits leads that are all known people: neither is yet, so it stays one lead
-        ("2", "Refresh the missing protocol", ["Head of Exploitation", "Head of Safeguarding"], "2024-10-31", "Green"),
+        (
+            "2",
+            "Refresh the missing protocol",
+            ["Head of Exploitation", "Head of Safeguarding"],
+            "2024-10-31",
+            "Green",
+        ),
         ("3", "Publish the annual report", ["Business Manager"], None, "Blue"),
         ("3 (2)", "Publish the summary", ["Business Manager"], None, "Red"),
     ]
@@ -96,8 +116,11 @@ def test_csv_plan_with_text_rag(session, tmp_path):
 
 def test_csv_semicolons_and_cp1252(session, tmp_path):
     path = tmp_path / "plan.csv"
-    path.write_bytes("No.;Action;Lead officer;Timescale;RAG\n1;Review caf\xe9 contract;Head of Estates;March 2025;R\n"
-                     .encode("cp1252"))
+    path.write_bytes(
+        "No.;Action;Lead officer;Timescale;RAG\n1;Review caf\xe9 contract;Head of Estates;March 2025;R\n".encode(
+            "cp1252"
+        )
+    )
     payload = _import(session, path)
     assert _rows(payload) == [("1", "Review café contract", ["Head of Estates"], "2025-03-31", "Red")]
 
@@ -119,27 +142,60 @@ def test_xlsx_key_below_actions_and_glossary_sheet(session, tmp_path):
     ]
     assert payload["warnings"] == [
         "the document gives no date: short timescales ('May 23', 'within 3 months') are read against today; "
-        "pass --reference-date to fix that"]
+        "pass --reference-date to fix that"
+    ]
     states = {s["label"]: (s["meaning"], s["is_complete"]) for s in payload["plan"]["rag_scheme"]["states"]}
-    assert states == {"Red": ("Not on track", False), "Amber": ("Some delay, recoverable", False),
-                      "Green": ("On track", False), "Blue": ("Completed and evidenced", True)}
+    assert states == {
+        "Red": ("Not on track", False),
+        "Amber": ("Some delay, recoverable", False),
+        "Green": ("On track", False),
+        "Blue": ("Completed and evidenced", True),
+    }
 
 
 @pytest.mark.parametrize(
     ("rows", "scheme", "expected"),
     [
         # the 2019 Stockton key: colour cells empty, matched by meaning
-        ([("", "This action is achieved"), ("", "The action is on track to achieve"),
-          ("", "The action is not yet on track")], "rag",
-         {"Green": ("This action is achieved", True), "Amber": ("The action is on track to achieve", False),
-          "Red": ("The action is not yet on track", False)}),
-        ([("", "Complete"), ("", "On track"), ("", "At risk of delay"), ("", "Off track")], "brag",
-         {"Blue": ("Complete", True), "Green": ("On track", False), "Amber": ("At risk of delay", False),
-          "Red": ("Off track", False)}),
-        ([("✓", "Done"), ("X", "Not started or behind"), ("-", "On track"), ("↓", "Delayed"), ("↑", "Ahead")],
-         "five-state", {"Completed": ("Done", True), "On track": ("On track", False)}),
-        ([("Red", "Significant concerns"), ("Amber", "Some concerns"), ("Green", "On track")], "rag",
-         {"Red": ("Significant concerns", False), "Green": ("On track", False)}),
+        (
+            [
+                ("", "This action is achieved"),
+                ("", "The action is on track to achieve"),
+                ("", "The action is not yet on track"),
+            ],
+            "rag",
+            {
+                "Green": ("This action is achieved", True),
+                "Amber": ("The action is on track to achieve", False),
+                "Red": ("The action is not yet on track", False),
+            },
+        ),
+        (
+            [("", "Complete"), ("", "On track"), ("", "At risk of delay"), ("", "Off track")],
+            "brag",
+            {
+                "Blue": ("Complete", True),
+                "Green": ("On track", False),
+                "Amber": ("At risk of delay", False),
+                "Red": ("Off track", False),
+            },
+        ),
+        (
+            [
+                ("✓", "Done"),
+                ("X", "Not started or behind"),
+                ("-", "On track"),
+                ("↓", "Delayed"),
+                ("↑", "Ahead"),
+            ],
+            "five-state",
+            {"Completed": ("Done", True), "On track": ("On track", False)},
+        ),
+        (
+            [("Red", "Significant concerns"), ("Amber", "Some concerns"), ("Green", "On track")],
+            "rag",
+            {"Red": ("Significant concerns", False), "Green": ("On track", False)},
+        ),
     ],
 )
 def test_scheme_from_key(rows, scheme, expected):
@@ -156,8 +212,11 @@ def test_scheme_from_key_by_fill(tmp_path):
     from storage.importers.model import Cell
     from storage.importers.ragkey import scheme_from_key
 
-    rows = [[Cell(fill="00B050"), Cell.of("Delivered")], [Cell(fill="FFC000"), Cell.of("Slipping")],
-            [Cell(fill="C00000"), Cell.of("Stuck")]]
+    rows = [
+        [Cell(fill="00B050"), Cell.of("Delivered")],
+        [Cell(fill="FFC000"), Cell.of("Slipping")],
+        [Cell(fill="C00000"), Cell.of("Stuck")],
+    ]
     result, _ = scheme_from_key(rows)
     assert result.name == "rag"
     assert [result.state(x).meaning for x in ("Red", "Amber", "Green")] == ["Stuck", "Slipping", "Delivered"]
@@ -166,17 +225,21 @@ def test_scheme_from_key_by_fill(tmp_path):
 
 def test_plain_dotted_refs_in_the_action_cell(session, tmp_path):
     import docx
-    from plan_builders import add_table
+
+    from tests.support.plan_builders import add_table
 
     doc = docx.Document()
     doc.add_paragraph("Eastport City Council Improvement Plan, May 2024")
-    add_table(doc, [
-        ["Actions", "Lead Officer", "Deadline", "RAG rating"],
-        ["1.1 Review the front door\nTriage in one place", "Head of MASH", "Jun 24", "Green"],
-        ["1.2 Recruit two social workers", "Head of MASH", "Sep 24", "Amber"],
-        ["Interim cover in place", "", "", ""],
-        ["2.1 Publish the strategy", "Head of Strategy", "Dec 24", "Red"],
-    ])
+    add_table(
+        doc,
+        [
+            ["Actions", "Lead Officer", "Deadline", "RAG rating"],
+            ["1.1 Review the front door\nTriage in one place", "Head of MASH", "Jun 24", "Green"],
+            ["1.2 Recruit two social workers", "Head of MASH", "Sep 24", "Amber"],
+            ["Interim cover in place", "", "", ""],
+            ["2.1 Publish the strategy", "Head of Strategy", "Dec 24", "Red"],
+        ],
+    )
     doc.save(str(tmp_path / "eastport.docx"))
     payload = _import(session, tmp_path / "eastport.docx")
     assert _rows(payload) == [
@@ -189,14 +252,18 @@ def test_plain_dotted_refs_in_the_action_cell(session, tmp_path):
 
 def test_unknown_rag_values_warn_once_each(tmp_path):
     path = tmp_path / "status.csv"
-    path.write_text("Ref,Action,Lead,Deadline,Status\n1,Do a,Head of A,May 2025,In progress\n"
-                    "2,Do b,Head of A,May 2025,In progress\n3,Do c,Head of A,May 2025,In progress\n"
-                    "4,Do d,Head of A,May 2025,Complete\n", encoding="utf-8")
+    path.write_text(
+        "Ref,Action,Lead,Deadline,Status\n1,Do a,Head of A,May 2025,In progress\n"
+        "2,Do b,Head of A,May 2025,In progress\n3,Do c,Head of A,May 2025,In progress\n"
+        "4,Do d,Head of A,May 2025,Complete\n",
+        encoding="utf-8",
+    )
     parsed = read_plan(path)
     assert [a.rag for a in parsed.actions] == [None, None, None, "Blue"]
     assert [w for w in parsed.warnings if "RAG" in w] == [
         "csv row 2 and 2 more row(s): unknown RAG 'In progress' (the plan's scheme is Red, Amber, Green, Blue); "
-        "left empty"]
+        "left empty"
+    ]
 
 
 def test_solid_pattern_shading_and_indexed_excel_colours(tmp_path):
@@ -206,7 +273,8 @@ def test_solid_pattern_shading_and_indexed_excel_colours(tmp_path):
     from openpyxl import Workbook
     from openpyxl.styles import PatternFill
     from openpyxl.styles.colors import Color
-    from plan_builders import add_table
+
+    from tests.support.plan_builders import add_table
 
     doc = docx.Document()
     table = add_table(doc, [["Action", "Lead", "RAG"], ["Fix the roof", "Head of Estates", ""]])
@@ -253,11 +321,18 @@ def test_content_controls_around_rows_and_cells_are_read(tmp_path):
 
     import docx
     from docx.oxml import OxmlElement
-    from plan_builders import add_table
+
+    from tests.support.plan_builders import add_table
 
     doc = docx.Document()
-    table = add_table(doc, [["Action", "Lead", "Timescale"], ["Fix the roof", "Head of Estates", "May 2025"],
-                            ["Paint the hall", "Head of Estates", "June 2025"]])
+    table = add_table(
+        doc,
+        [
+            ["Action", "Lead", "Timescale"],
+            ["Fix the roof", "Head of Estates", "May 2025"],
+            ["Paint the hall", "Head of Estates", "June 2025"],
+        ],
+    )
     # wrap the last row, and the first cell of the middle row, in content controls
     for element in (table.rows[2]._tr, table.rows[1]._tr.tc_lst[0]):
         sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
@@ -267,13 +342,16 @@ def test_content_controls_around_rows_and_cells_are_read(tmp_path):
         element.getparent().remove(element)
     doc.save(str(tmp_path / "sdt.docx"))
     parsed = read_plan(tmp_path / "sdt.docx")
-    assert [(a.title, a.timescale) for a in parsed.actions] == [("Fix the roof", "May 2025"),
-                                                                 ("Paint the hall", "June 2025")]
+    assert [(a.title, a.timescale) for a in parsed.actions] == [
+        ("Fix the roof", "May 2025"),
+        ("Paint the hall", "June 2025"),
+    ]
 
 
 def test_word_heading_styles_between_tables_are_sections(tmp_path):
     import docx
-    from plan_builders import add_table
+
+    from tests.support.plan_builders import add_table
 
     doc = docx.Document()
     doc.add_heading("Safer Futures Plan 2025", 0)
@@ -288,13 +366,17 @@ def test_word_heading_styles_between_tables_are_sections(tmp_path):
     doc.save(str(tmp_path / "styles.docx"))
     parsed = read_plan(tmp_path / "styles.docx")
     assert [(s.title, s.ref, s.description) for s in parsed.sections] == [
-        ("Our children", "1", ""), ("Our workforce", "2", "Making Stockfield a great place to work")]
-    assert [(a.ref, a.section.title) for a in parsed.actions] == [("1.1", "Our children"),
-                                                                  ("2.1", "Our workforce")]
+        ("Our children", "1", ""),
+        ("Our workforce", "2", "Making Stockfield a great place to work"),
+    ]
+    assert [(a.ref, a.section.title) for a in parsed.actions] == [
+        ("1.1", "Our children"),
+        ("2.1", "Our workforce"),
+    ]
 
 
 def test_ilacs_style_plan_with_coloured_key_and_glossary(session, tmp_path):
-    from plan_builders import ilacs_style_docx
+    from tests.support.plan_builders import ilacs_style_docx
 
     payload = _import(session, ilacs_style_docx(tmp_path / "riverton.docx"))
     assert _rows(payload) == [
@@ -303,7 +385,12 @@ def test_ilacs_style_plan_with_coloured_key_and_glossary(session, tmp_path):
         ("2.1", "Commission a new service", ["Kim Ode"], "2022-04-30", "Red"),
     ]
     states = {s["label"]: s["meaning"] for s in payload["plan"]["rag_scheme"]["states"]}
-    assert states == {"Blue": "Completed", "Green": "On track", "Amber": "Some slippage", "Red": "Not on track"}
+    assert states == {
+        "Blue": "Completed",
+        "Green": "On track",
+        "Amber": "Some slippage",
+        "Red": "Not on track",
+    }
     by_ref = {a["ref"]: a for a in payload["actions"]}
     assert by_ref["1.1"]["outcome"] == "Better plans."
     # the continuation row's outcome and progress belong to 1.2; its cell text "00B050" is no RAG
@@ -313,21 +400,49 @@ def test_ilacs_style_plan_with_coloured_key_and_glossary(session, tmp_path):
     assert payload["plan"]["start_date"] == "2021-09-01"
     assert [s["ref"] for s in payload["plan"]["sections"]] == ["1", "2"]
     assert payload["warnings"] == [
-        "table 3 row 2: unknown RAG '00B050' (the plan's scheme is Red, Amber, Green, Blue); left empty"]
+        "table 3 row 2: unknown RAG '00B050' (the plan's scheme is Red, Amber, Green, Blue); left empty"
+    ]
 
 
 @pytest.mark.parametrize(
     ("header", "role"),
-    [("Action", "action"), ("ACTION", "action"), ("Action/ Required Outcomes", "action"), ("Actions", "action"),
-     ("Key actions", "action"), ("Lead", "lead"), ("Lead Officer", "lead"), ("LEAD", "lead"),
-     ("Responsible officer", "lead"), ("Action owner", "lead"), ("Lead Officer(s)", "lead"),
-     ("Timescale", "timescale"), ("TIMESCALE", "timescale"), ("Deadline", "timescale"),
-     ("Target date", "timescale"), ("By when", "timescale"), ("Action due date", "timescale"),
-     ("Progress Update", "progress"), ("Progress", "progress"), ("Update", "progress"),
-     ("Commentary", "progress"), ("RAG", "rag"), ("RAG rating", "rag"), ("RAG STATUS", "rag"),
-     ("Status", "rag"), ("Current RAG", "rag"), ("Ref", "ref"), ("No.", "ref"), ("#", "ref"),
-     ("Success criteria", "success"), ("Outcome", "outcome"), ("Objective", "objective"),
-     ("Recommendation", "recommendation"), ("Links to Strategy", "links"), ("Notes on the weather", None)],
+    [
+        ("Action", "action"),
+        ("ACTION", "action"),
+        ("Action/ Required Outcomes", "action"),
+        ("Actions", "action"),
+        ("Key actions", "action"),
+        ("Lead", "lead"),
+        ("Lead Officer", "lead"),
+        ("LEAD", "lead"),
+        ("Responsible officer", "lead"),
+        ("Action owner", "lead"),
+        ("Lead Officer(s)", "lead"),
+        ("Timescale", "timescale"),
+        ("TIMESCALE", "timescale"),
+        ("Deadline", "timescale"),
+        ("Target date", "timescale"),
+        ("By when", "timescale"),
+        ("Action due date", "timescale"),
+        ("Progress Update", "progress"),
+        ("Progress", "progress"),
+        ("Update", "progress"),
+        ("Commentary", "progress"),
+        ("RAG", "rag"),
+        ("RAG rating", "rag"),
+        ("RAG STATUS", "rag"),
+        ("Status", "rag"),
+        ("Current RAG", "rag"),
+        ("Ref", "ref"),
+        ("No.", "ref"),
+        ("#", "ref"),
+        ("Success criteria", "success"),
+        ("Outcome", "outcome"),
+        ("Objective", "objective"),
+        ("Recommendation", "recommendation"),
+        ("Links to Strategy", "links"),
+        ("Notes on the weather", None),
+    ],
 )
 def test_header_synonyms(header, role):
     from storage.importers.headers import header_role
@@ -337,15 +452,20 @@ def test_header_synonyms(header, role):
 
 def test_rag_column_beats_a_status_column(tmp_path):
     path = tmp_path / "two.csv"
-    path.write_text("Action,Lead,Status,RAG\nFix the roof,Head of Estates,In progress,Amber\n", encoding="utf-8")
+    path.write_text(
+        "Action,Lead,Status,RAG\nFix the roof,Head of Estates,In progress,Amber\n", encoding="utf-8"
+    )
     parsed = read_plan(path)
     assert parsed.actions[0].rag == "Amber" and parsed.warnings[-1].startswith("the document gives no date")
 
 
 def test_placeholders_in_the_rag_column_are_not_warned_about(tmp_path):
     path = tmp_path / "na.csv"
-    path.write_text("Ref,Action,Lead,Timescale,RAG\n1,Do a,Head of A,May 2025,n/a\n2,Do b,Head of A,May 2025,-\n"
-                    "3,Do c,Head of A,May 2025,TBC\n", encoding="utf-8")
+    path.write_text(
+        "Ref,Action,Lead,Timescale,RAG\n1,Do a,Head of A,May 2025,n/a\n2,Do b,Head of A,May 2025,-\n"
+        "3,Do c,Head of A,May 2025,TBC\n",
+        encoding="utf-8",
+    )
     parsed = read_plan(path)
     assert [a.rag for a in parsed.actions] == [None, None, None]
     assert not any("RAG" in w for w in parsed.warnings)
@@ -356,37 +476,52 @@ def test_lead_titles_broken_over_lines_stay_one_lead():
 
     assert join_broken_lines(["Head of", "Children's Services"]) == ["Head of Children's Services"]
     assert join_broken_lines(["Service Manager Quality,", "Practice and Review"]) == [
-        "Service Manager Quality, Practice and Review"]
+        "Service Manager Quality, Practice and Review"
+    ]
     assert join_broken_lines(["Jane Smith", "Jane Smith"]) == ["Jane Smith", "Jane Smith"]
     assert join_broken_lines(["Assistant Director", "of Children's Social Care"]) == [
-        "Assistant Director of Children's Social Care"]
+        "Assistant Director of Children's Social Care"
+    ]
 
 
 def test_recommendation_number_inside_its_text_and_merged_down(tmp_path):
     import docx
-    from plan_builders import add_table
+
+    from tests.support.plan_builders import add_table
 
     doc = docx.Document()
-    table = add_table(doc, [
-        ["Recommendation", "Action", "Lead", "Timescale"],
-        ["1. Improve supervision.", "Audit supervision files", "Head of QA", "May 2025"],
-        ["", "Train team managers", "Head of QA", "June 2025"],
-        ["2) Improve return interviews.", "Commission a new service", "Head of Commissioning", "July 2025"],
-    ])
+    table = add_table(
+        doc,
+        [
+            ["Recommendation", "Action", "Lead", "Timescale"],
+            ["1. Improve supervision.", "Audit supervision files", "Head of QA", "May 2025"],
+            ["", "Train team managers", "Head of QA", "June 2025"],
+            [
+                "2) Improve return interviews.",
+                "Commission a new service",
+                "Head of Commissioning",
+                "July 2025",
+            ],
+        ],
+    )
     table.cell(1, 0).merge(table.cell(2, 0))  # one recommendation over two actions (vMerge)
     doc.save(str(tmp_path / "recs.docx"))
     parsed = read_plan(tmp_path / "recs.docx", reference_date=dt.date(2025, 1, 1))
-    assert [(s.ref, s.title) for s in parsed.sections] == [("1", "1. Improve supervision."),
-                                                           ("2", "2) Improve return interviews.")]
+    assert [(s.ref, s.title) for s in parsed.sections] == [
+        ("1", "1. Improve supervision."),
+        ("2", "2) Improve return interviews."),
+    ]
     assert [(a.ref, a.section.ref) for a in parsed.actions] == [("1.1", "1"), ("1.2", "1"), ("2.1", "2")]
 
 
 @pytest.mark.parametrize(
     "runs",
-    [[("1.1 Action", True), (" Develop the framework", False)],
-     [("1.1", True), (" ", False), ("Action", True), (" Develop the framework", False)],
-     [("1.1", True), (" Action Develop the framework", False)],
-     [("1.1 ", True), ("Action: Develop the framework", False)]],
+    [
+        [("1.1 Action", True), (" Develop the framework", False)],
+        [("1.1", True), (" ", False), ("Action", True), (" Develop the framework", False)],
+        [("1.1", True), (" Action Develop the framework", False)],
+        [("1.1 ", True), ("Action: Develop the framework", False)],
+    ],
 )
 def test_bold_ref_run_shapes(runs):
     from storage.importers.model import Cell, Para
@@ -398,9 +533,16 @@ def test_bold_ref_run_shapes(runs):
 
 @pytest.mark.parametrize(
     ("title", "number"),
-    [("Improvement Area One : Our People", "1"), ("Improvement Area Four : Our Partnerships", "4"),
-     ("Phase 2: Embed", "2"), ("Phase II", "2"), ("Recommendation 4", "4"), ("Part B - Delivery", "B"),
-     ("2. Our practice", "2"), ("Theme: Leadership", "7")],
+    [
+        ("Improvement Area One : Our People", "1"),
+        ("Improvement Area Four : Our Partnerships", "4"),
+        ("Phase 2: Embed", "2"),
+        ("Phase II", "2"),
+        ("Recommendation 4", "4"),
+        ("Part B - Delivery", "B"),
+        ("2. Our practice", "2"),
+        ("Theme: Leadership", "7"),
+    ],
 )
 def test_section_numbers(title, number):
     from storage.importers.actions import section_number

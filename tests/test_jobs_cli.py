@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from jobs_factories import make_action, make_person, make_plan
 from sqlalchemy import select
 
 from progressbot.cli import main
 from storage.models import Plan, ReminderEntry
+from tests.support.jobs_factories import make_action, make_person, make_plan
 
 
 @pytest.fixture
@@ -53,14 +53,20 @@ def test_remind_needs_a_token_unless_dry_run(seeded):
 
 
 def test_bad_now_is_a_one_line_error(seeded):
-    result = CliRunner().invoke(main, ["--database-url", seeded.url, "remind", "--now", "monday", "--dry-run"])
+    result = CliRunner().invoke(
+        main, ["--database-url", seeded.url, "remind", "--now", "monday", "--dry-run"]
+    )
     assert result.exit_code == 2 and "--now must be an ISO date-time" in result.output
 
 
 def test_digest_dry_run_and_once_a_week(seeded, fake_slack):
     dry = run(seeded, "digest", "--now", "2026-11-23T09:00", "--dry-run", "--channel", "C1")
     assert "Weekly progress" in dry.output and fake_slack.messages == []
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake_slack.url, "PROGRESSBOT_DIGEST_CHANNEL": "C1"}
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake_slack.url,
+        "PROGRESSBOT_DIGEST_CHANNEL": "C1",
+    }
     first = run(seeded, "digest", "--now", "2026-11-23T09:00", env=env)
     second = run(seeded, "digest", "--now", "2026-11-23T11:00", env=env)
     assert "posted to C1" in first.output and "already posted" in second.output
@@ -68,8 +74,9 @@ def test_digest_dry_run_and_once_a_week(seeded, fake_slack):
 
 
 def test_digest_without_a_channel_is_refused(seeded):
-    result = CliRunner().invoke(main, ["--database-url", seeded.url, "digest", "--dry-run"],
-                                env={"PROGRESSBOT_DIGEST_CHANNEL": ""})
+    result = CliRunner().invoke(
+        main, ["--database-url", seeded.url, "digest", "--dry-run"], env={"PROGRESSBOT_DIGEST_CHANNEL": ""}
+    )
     assert result.exit_code == 2 and "PROGRESSBOT_DIGEST_CHANNEL" in result.output
 
 
@@ -93,12 +100,15 @@ def test_policy_show_documents_escalate_after_chase_and_set_turns_it_off(seeded)
     assert changed.exit_code == 0 and "escalate_after_chase = false (plan)" in changed.output
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("send_from", "07:00", "between 08:00 and 18:00"),
-    ("nonsense", "1", "unknown policy key"),
-    ("overdue_every_days", "weekly", "whole number"),
-    ("on_leave", "ignore", "on_leave must be one of"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("send_from", "07:00", "between 08:00 and 18:00"),
+        ("nonsense", "1", "unknown policy key"),
+        ("overdue_every_days", "weekly", "whole number"),
+        ("on_leave", "ignore", "on_leave must be one of"),
+    ],
+)
 def test_policy_set_refuses_bad_values(seeded, key, value, message):
     result = CliRunner().invoke(main, ["--database-url", seeded.url, "policy", "set", key, value])
     assert result.exit_code == 2 and message in result.output
@@ -126,6 +136,9 @@ def test_worker_builds_the_scheduler_and_starts_it(seeded, monkeypatch):
 
 
 def test_worker_refuses_a_bad_digest_schedule(seeded):
-    result = CliRunner().invoke(main, ["--database-url", seeded.url, "worker"],
-                                env={"SLACK_BOT_TOKEN": "xoxb-test", "PROGRESSBOT_DIGEST_SCHEDULE": "soon"})
+    result = CliRunner().invoke(
+        main,
+        ["--database-url", seeded.url, "worker"],
+        env={"SLACK_BOT_TOKEN": "xoxb-test", "PROGRESSBOT_DIGEST_SCHEDULE": "soon"},
+    )
     assert result.exit_code == 2 and "PROGRESSBOT_DIGEST_SCHEDULE" in result.output

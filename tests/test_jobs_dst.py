@@ -6,29 +6,32 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from jobs_factories import RecordingClient, make_action, make_person, make_plan
 from sqlalchemy import select
 
 from jobs.reminders import run_reminder_pass
 from jobs.sender import Pacer, Sender
 from storage.models import ReminderMessage
+from tests.support.jobs_factories import RecordingClient, make_action, make_person, make_plan
 
 pytestmark = pytest.mark.slow  # hundreds of real passes against a SQLite file
 UTC = dt.UTC
 
 
-@pytest.mark.parametrize(("tz", "due", "expected_utc"), [
-    # London: clocks go forward Sun 29 March; Monday's 09:00 BST is 08:00 UTC.
-    ("Europe/London", dt.date(2026, 3, 30), dt.datetime(2026, 3, 30, 8, 0, tzinfo=UTC)),
-    # Clocks go back Sun 25 October; Monday's 09:00 GMT is 09:00 UTC.
-    ("Europe/London", dt.date(2026, 10, 26), dt.datetime(2026, 10, 26, 9, 0, tzinfo=UTC)),
-    # New York changes a week later than London (Sun 1 November): 09:00 EST = 14:00 UTC.
-    ("America/New_York", dt.date(2026, 11, 2), dt.datetime(2026, 11, 2, 14, 0, tzinfo=UTC)),
-    # In the week between, New York is still on EDT: 09:00 = 13:00 UTC.
-    ("America/New_York", dt.date(2026, 10, 27), dt.datetime(2026, 10, 27, 13, 0, tzinfo=UTC)),
-    # Kolkata: no DST, a half-hour offset: 09:00 IST = 03:30 UTC.
-    ("Asia/Kolkata", dt.date(2026, 3, 30), dt.datetime(2026, 3, 30, 3, 30, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("tz", "due", "expected_utc"),
+    [
+        # London: clocks go forward Sun 29 March; Monday's 09:00 BST is 08:00 UTC.
+        ("Europe/London", dt.date(2026, 3, 30), dt.datetime(2026, 3, 30, 8, 0, tzinfo=UTC)),
+        # Clocks go back Sun 25 October; Monday's 09:00 GMT is 09:00 UTC.
+        ("Europe/London", dt.date(2026, 10, 26), dt.datetime(2026, 10, 26, 9, 0, tzinfo=UTC)),
+        # New York changes a week later than London (Sun 1 November): 09:00 EST = 14:00 UTC.
+        ("America/New_York", dt.date(2026, 11, 2), dt.datetime(2026, 11, 2, 14, 0, tzinfo=UTC)),
+        # In the week between, New York is still on EDT: 09:00 = 13:00 UTC.
+        ("America/New_York", dt.date(2026, 10, 27), dt.datetime(2026, 10, 27, 13, 0, tzinfo=UTC)),
+        # Kolkata: no DST, a half-hour offset: 09:00 IST = 03:30 UTC.
+        ("Asia/Kolkata", dt.date(2026, 3, 30), dt.datetime(2026, 3, 30, 3, 30, tzinfo=UTC)),
+    ],
+)
 def test_due_day_reminder_at_local_nine_once_across_the_changeover(database, tz, due, expected_utc):
     with database.session_factory.begin() as s:
         plan = make_plan(s, policy={"before_days": [], "before_working_days": [], "overdue_every_days": 0})

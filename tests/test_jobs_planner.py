@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from jobs_factories import add_update, make_action, make_person, make_plan
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jobs.ledger import sync_ledger
 from jobs.planner import REMINDER_KINDS, plan_reminders, unlinked_leads
 from storage.models import ReminderEntry, ReminderMessage
+from tests.support.jobs_factories import add_update, make_action, make_person, make_plan
 
 pytestmark = pytest.mark.storage
 D = dt.date
@@ -24,8 +24,11 @@ def test_plan_then_sync_groups_per_lead_and_is_idempotent(session):
     a1 = make_action(session, plan, "1", leads=[ann, ben], due=D(2026, 11, 23))
     make_action(session, plan, "2", leads=[ann], due=D(2026, 12, 7))
     planned = plan_reminders(session, MON)
-    assert sorted((p.recipient_uid, p.kind) for p in planned) == [("UANN1", "before"), ("UANN1", "due"),
-                                                                  ("UBEN1", "due")]
+    assert sorted((p.recipient_uid, p.kind) for p in planned) == [
+        ("UANN1", "before"),
+        ("UANN1", "due"),
+        ("UBEN1", "due"),
+    ]
     assert all(p.sendable and p.status is None for p in planned)
     first = sync_ledger(session, planned, MON, kinds=REMINDER_KINDS)
     assert first.new_entries == 3 and len(first.message_ids) == 2
@@ -35,8 +38,12 @@ def test_plan_then_sync_groups_per_lead_and_is_idempotent(session):
     assert sorted(len(m.payload["items"]) for m in messages) == [1, 2]
     # An answer before sending cancels what is no longer current.
     add_update(session, a1, MON + dt.timedelta(minutes=1), rag="Blue")
-    third = sync_ledger(session, plan_reminders(session, MON + dt.timedelta(minutes=2)),
-                        MON + dt.timedelta(minutes=2), kinds=REMINDER_KINDS)
+    third = sync_ledger(
+        session,
+        plan_reminders(session, MON + dt.timedelta(minutes=2)),
+        MON + dt.timedelta(minutes=2),
+        kinds=REMINDER_KINDS,
+    )
     assert third.skipped_entries == 2
     statuses = {m.slack_user_id: m.status for m in messages}
     assert statuses == {"UANN1": "pending", "UBEN1": "cancelled"}
@@ -46,11 +53,14 @@ def test_the_ledger_key_is_unique_in_the_database(session):
     plan = make_plan(session)
     ann = make_person(session, "Ann", uid="UANN2")
     action = make_action(session, plan, "1", leads=[ann], due=D(2026, 11, 23))
-    session.add(ReminderEntry(action_id=action.id, person_id=ann.id, due_date=D(2026, 11, 23), kind="due", step=0))
+    session.add(
+        ReminderEntry(action_id=action.id, person_id=ann.id, due_date=D(2026, 11, 23), kind="due", step=0)
+    )
     session.flush()
     with pytest.raises(IntegrityError), session.begin_nested():
-        session.add(ReminderEntry(action_id=action.id, person_id=ann.id, due_date=D(2026, 11, 23), kind="due",
-                                  step=0))
+        session.add(
+            ReminderEntry(action_id=action.id, person_id=ann.id, due_date=D(2026, 11, 23), kind="due", step=0)
+        )
         session.flush()
 
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
-from jobs_factories import RecordingClient, make_action, make_person, make_plan
 
 from jobs import scheduler as sched
+from tests.support.jobs_factories import RecordingClient, make_action, make_person, make_plan
 
 MON = dt.datetime(2026, 11, 23, 9, 15, tzinfo=dt.UTC)
 
@@ -46,17 +46,23 @@ def test_a_custom_digest_schedule_and_a_bad_one(settings, database):
     digest = scheduler.get_job("weekly-digest")
     assert "day_of_week='fri'" in str(digest.trigger) and "minute='30'" in str(digest.trigger)
     with pytest.raises(ValueError, match="PROGRESSBOT_DIGEST_SCHEDULE"):
-        sched.create_scheduler(dataclasses.replace(settings, digest_schedule="someday"),
-                               database.session_factory, RecordingClient())
+        sched.create_scheduler(
+            dataclasses.replace(settings, digest_schedule="someday"),
+            database.session_factory,
+            RecordingClient(),
+        )
 
 
-@pytest.mark.parametrize(("now", "due"), [
-    (dt.datetime(2026, 11, 23, 8, 59, tzinfo=dt.UTC), False),  # Monday 08:59 London
-    (dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), True),
-    (dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), True),   # Monday afternoon: catch up
-    (dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC), False),  # Friday: too stale to post
-    (dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC), False),  # Sunday night: next week not yet
-])
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        (dt.datetime(2026, 11, 23, 8, 59, tzinfo=dt.UTC), False),  # Monday 08:59 London
+        (dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), True),
+        (dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), True),  # Monday afternoon: catch up
+        (dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC), False),  # Friday: too stale to post
+        (dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC), False),  # Sunday night: next week not yet
+    ],
+)
 def test_digest_due_for_the_start_up_catch_up(now, due):
     assert sched.digest_due(now, "mon 09:00", ZoneInfo("Europe/London")) is due
 
@@ -79,8 +85,9 @@ def test_job_errors_reach_the_listener_with_the_traceback(caplog):
     try:
         raise RuntimeError("boom")
     except RuntimeError as exc:
-        event = JobExecutionEvent(EVENT_JOB_ERROR, "reminder-pass", "default", MON, exception=exc,
-                                  traceback="...")
+        event = JobExecutionEvent(
+            EVENT_JOB_ERROR, "reminder-pass", "default", MON, exception=exc, traceback="..."
+        )
     with caplog.at_level(logging.ERROR, logger="jobs.scheduler"):
         sched.on_job_event(event)
     (record,) = caplog.records

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from jobs_factories import make_action, make_person, make_plan
 from sqlalchemy import select
 
 from bot.slack_client import make_client
@@ -14,6 +13,7 @@ from jobs.reminders import run_reminder_pass
 from jobs.sender import Pacer, Sender
 from progressbot.config import Settings
 from storage.models import ReminderMessage
+from tests.support.jobs_factories import make_action, make_person, make_plan
 
 MON = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
@@ -23,8 +23,13 @@ def three_leads(database):
     with database.session_factory.begin() as s:
         plan = make_plan(s)
         for name in ("Ann", "Ben", "Cat"):
-            make_action(s, plan, f"{name}.1", leads=[make_person(s, name, uid=f"U{name.upper()}")],
-                        due=dt.date(2026, 11, 23))
+            make_action(
+                s,
+                plan,
+                f"{name}.1",
+                leads=[make_person(s, name, uid=f"U{name.upper()}")],
+                due=dt.date(2026, 11, 23),
+            )
 
 
 def client_for(fake_slack):
@@ -39,8 +44,9 @@ def statuses(database):
 def test_429_is_waited_out_and_each_lead_gets_one_message(database, three_leads, fake_slack):
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=0)
     client = client_for(fake_slack)
-    result = run_reminder_pass(database.session_factory, client, MON,
-                               sender=Sender(client, pacer=Pacer(0), sleep=lambda _s: None))
+    result = run_reminder_pass(
+        database.session_factory, client, MON, sender=Sender(client, pacer=Pacer(0), sleep=lambda _s: None)
+    )
     assert result.sent == 3
     calls = fake_slack.calls("chat.postMessage")
     assert [c.status for c in calls] == [429, 200, 200, 200]
@@ -56,7 +62,9 @@ def test_5xx_is_retried_then_left_pending_for_the_next_pass(database, three_lead
     assert (first.sent, first.deferred) == (2, 1)
     assert waits == [0.5, 1.0]
     assert [s for _, s in statuses(database)].count("pending") == 1
-    second = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender)
+    second = run_reminder_pass(
+        database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender
+    )
     assert second.sent == 1
     assert sorted(m["channel"] for m in fake_slack.messages) == ["DUANN", "DUBEN", "DUCAT"]
     assert {s for _, s in statuses(database)} == {"sent"}

@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 
 import pytest
-from jobs_factories import RecordingClient, make_action, make_person, make_plan
 from sqlalchemy import delete, select
 
 from jobs.lease import single_runner
@@ -21,6 +20,7 @@ from jobs.reminders import run_reminder_pass
 from jobs.sender import Pacer, Sender
 from storage.db import create_db_engine, make_session_factory, upgrade
 from storage.models import Person, Plan, ReminderMessage
+from tests.support.jobs_factories import RecordingClient, make_action, make_person, make_plan
 
 MON = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -31,8 +31,13 @@ def seed(factory, tag: str, leads: int = 6) -> list[str]:
     with factory.begin() as s:
         plan = make_plan(s, f"workers-{tag}")
         for i, uid in enumerate(uids):
-            make_action(s, plan, f"{i}.1", leads=[make_person(s, f"Lead {tag} {i}", uid=uid)],
-                        due=dt.date(2026, 11, 23))
+            make_action(
+                s,
+                plan,
+                f"{i}.1",
+                leads=[make_person(s, f"Lead {tag} {i}", uid=uid)],
+                due=dt.date(2026, 11, 23),
+            )
     return uids
 
 
@@ -129,7 +134,9 @@ def test_a_long_pass_renews_its_lease_by_the_time_elapsed(database):
 
     assert _take_lease(database.session_factory, "z", "me", MON, dt.timedelta(minutes=30))
     ticks = [0.0]
-    lease = Lease(database.session_factory, "z", "me", dt.timedelta(minutes=30), MON, monotonic=lambda: ticks[0])
+    lease = Lease(
+        database.session_factory, "z", "me", dt.timedelta(minutes=30), MON, monotonic=lambda: ticks[0]
+    )
     ticks[0] = 25 * 60.0  # 25 minutes into the pass
     lease.renew()
     with single_runner(database.session_factory, "z", MON + dt.timedelta(minutes=40)) as other:

@@ -12,11 +12,11 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-from jobs_factories import RecordingClient, add_update, make_action, make_person, make_plan
 from sqlalchemy import select
 
 from jobs.reminders import run_reminder_pass
 from storage.models import Action, ReminderEntry, ReminderMessage
+from tests.support.jobs_factories import RecordingClient, add_update, make_action, make_person, make_plan
 
 pytestmark = pytest.mark.slow  # hundreds of real passes against a SQLite file
 D = dt.date
@@ -27,37 +27,69 @@ PASS_TIMES = [dt.time(3, 45), dt.time(8, 30), dt.time(12, 0), dt.time(15, 0), dt
 EXPECTED = {
     # Due Fri 29 May; 3 working days before skips the Spring bank holiday (Mon 25 May); chased
     # weekly until a Blue update on 15 June.
-    "A1": [(D(2026, 5, 29), "before", 0, D(2026, 5, 15)), (D(2026, 5, 29), "before", 1, D(2026, 5, 26)),
-           (D(2026, 5, 29), "due", 0, D(2026, 5, 29)), (D(2026, 5, 29), "overdue", 1, D(2026, 6, 5)),
-           (D(2026, 5, 29), "overdue", 2, D(2026, 6, 12))],
+    "A1": [
+        (D(2026, 5, 29), "before", 0, D(2026, 5, 15)),
+        (D(2026, 5, 29), "before", 1, D(2026, 5, 26)),
+        (D(2026, 5, 29), "due", 0, D(2026, 5, 29)),
+        (D(2026, 5, 29), "overdue", 1, D(2026, 6, 5)),
+        (D(2026, 5, 29), "overdue", 2, D(2026, 6, 12)),
+    ],
     # Due on Easter Monday: the due-day reminder would be Thu 2 April (Good Friday is not a working
     # day), but an Amber update on 25 March stops the before-due reminders; the chase still comes.
     "A2": [(D(2026, 4, 6), "before", 0, D(2026, 3, 23)), (D(2026, 4, 6), "overdue", 1, D(2026, 4, 13))],
     # Due the day after the clocks go forward, and the day after they go back.
-    "A3": [(D(2026, 3, 30), "before", 0, D(2026, 3, 16)), (D(2026, 3, 30), "before", 1, D(2026, 3, 25)),
-           (D(2026, 3, 30), "due", 0, D(2026, 3, 30))],
-    "A3b": [(D(2026, 10, 26), "before", 0, D(2026, 10, 12)), (D(2026, 10, 26), "before", 1, D(2026, 10, 21)),
-            (D(2026, 10, 26), "due", 0, D(2026, 10, 26))],
+    "A3": [
+        (D(2026, 3, 30), "before", 0, D(2026, 3, 16)),
+        (D(2026, 3, 30), "before", 1, D(2026, 3, 25)),
+        (D(2026, 3, 30), "due", 0, D(2026, 3, 30)),
+    ],
+    "A3b": [
+        (D(2026, 10, 26), "before", 0, D(2026, 10, 12)),
+        (D(2026, 10, 26), "before", 1, D(2026, 10, 21)),
+        (D(2026, 10, 26), "due", 0, D(2026, 10, 26)),
+    ],
     # A lead in New York.
-    "A4": [(D(2026, 10, 28), "before", 0, D(2026, 10, 14)), (D(2026, 10, 28), "before", 1, D(2026, 10, 23)),
-           (D(2026, 10, 28), "due", 0, D(2026, 10, 28))],
+    "A4": [
+        (D(2026, 10, 28), "before", 0, D(2026, 10, 14)),
+        (D(2026, 10, 28), "before", 1, D(2026, 10, 23)),
+        (D(2026, 10, 28), "due", 0, D(2026, 10, 28)),
+    ],
     # A lead in Kolkata, with two milestones before the final due date.
-    "A5": [(D(2026, 7, 15), "before", 0, D(2026, 7, 1)), (D(2026, 7, 15), "before", 1, D(2026, 7, 10)),
-           (D(2026, 7, 15), "due", 0, D(2026, 7, 15)),
-           (D(2026, 8, 14), "before", 0, D(2026, 7, 31)), (D(2026, 8, 14), "before", 1, D(2026, 8, 11)),
-           (D(2026, 8, 14), "due", 0, D(2026, 8, 14)),
-           (D(2026, 9, 30), "before", 0, D(2026, 9, 16)), (D(2026, 9, 30), "before", 1, D(2026, 9, 25)),
-           (D(2026, 9, 30), "due", 0, D(2026, 9, 30))],
+    "A5": [
+        (D(2026, 7, 15), "before", 0, D(2026, 7, 1)),
+        (D(2026, 7, 15), "before", 1, D(2026, 7, 10)),
+        (D(2026, 7, 15), "due", 0, D(2026, 7, 15)),
+        (D(2026, 8, 14), "before", 0, D(2026, 7, 31)),
+        (D(2026, 8, 14), "before", 1, D(2026, 8, 11)),
+        (D(2026, 8, 14), "due", 0, D(2026, 8, 14)),
+        (D(2026, 9, 30), "before", 0, D(2026, 9, 16)),
+        (D(2026, 9, 30), "before", 1, D(2026, 9, 25)),
+        (D(2026, 9, 30), "due", 0, D(2026, 9, 30)),
+    ],
     # Ongoing: every 8 weeks from the plan's start (Mon 5 January).
-    "A6": [(d, "ongoing", 0, d) for d in (D(2026, 3, 2), D(2026, 4, 27), D(2026, 6, 22), D(2026, 8, 17),
-                                          D(2026, 10, 12), D(2026, 12, 7))],
+    "A6": [
+        (d, "ongoing", 0, d)
+        for d in (
+            D(2026, 3, 2),
+            D(2026, 4, 27),
+            D(2026, 6, 22),
+            D(2026, 8, 17),
+            D(2026, 10, 12),
+            D(2026, 12, 7),
+        )
+    ],
     # Every quarter: before each quarter end. In December, 3 working days before Thu 31st skips
     # Christmas and the substitute Boxing Day (Mon 28th): Thu 24th.
-    "A7": [row for due, b0, b1 in ((D(2026, 3, 31), D(2026, 3, 17), D(2026, 3, 26)),
-                                   (D(2026, 6, 30), D(2026, 6, 16), D(2026, 6, 25)),
-                                   (D(2026, 9, 30), D(2026, 9, 16), D(2026, 9, 25)),
-                                   (D(2026, 12, 31), D(2026, 12, 17), D(2026, 12, 24)))
-           for row in ((due, "recurring", 0, b0), (due, "recurring", 1, b1), (due, "recurring", 100, due))],
+    "A7": [
+        row
+        for due, b0, b1 in (
+            (D(2026, 3, 31), D(2026, 3, 17), D(2026, 3, 26)),
+            (D(2026, 6, 30), D(2026, 6, 16), D(2026, 6, 25)),
+            (D(2026, 9, 30), D(2026, 9, 16), D(2026, 9, 25)),
+            (D(2026, 12, 31), D(2026, 12, 17), D(2026, 12, 24)),
+        )
+        for row in ((due, "recurring", 0, b0), (due, "recurring", 1, b1), (due, "recurring", 100, due))
+    ],
     "A8": [],  # completed before it fell due
     "A9": [],  # marked done in the plan
     "A10": [],  # its lead is not linked to Slack
@@ -72,8 +104,13 @@ UPDATES = [  # (when, ref, RAG)
     (dt.datetime(2026, 10, 27, 10, tzinfo=UTC), "A3b", "Blue"),
     (dt.datetime(2026, 10, 29, 16, tzinfo=UTC), "A4", "Blue"),
 ]
-ZONES = {"UALICE": "Europe/London", "UBOB": "Europe/London", "UCAROL": "America/New_York",
-         "UDEV": "Asia/Kolkata", "UEVE": "Europe/London"}
+ZONES = {
+    "UALICE": "Europe/London",
+    "UBOB": "Europe/London",
+    "UCAROL": "America/New_York",
+    "UDEV": "Asia/Kolkata",
+    "UEVE": "Europe/London",
+}
 
 
 @pytest.fixture
@@ -93,8 +130,9 @@ def year(database):
             "A3": make_action(s, plan, "A3", leads=[bob], due=D(2026, 3, 30)),
             "A3b": make_action(s, plan, "A3b", leads=[bob], due=D(2026, 10, 26)),
             "A4": make_action(s, plan, "A4", leads=[carol], due=D(2026, 10, 28)),
-            "A5": make_action(s, plan, "A5", leads=[dev], due=D(2026, 9, 30),
-                              milestones=[D(2026, 7, 15), D(2026, 8, 14)]),
+            "A5": make_action(
+                s, plan, "A5", leads=[dev], due=D(2026, 9, 30), milestones=[D(2026, 7, 15), D(2026, 8, 14)]
+            ),
             "A6": make_action(s, plan, "A6", leads=[eve], schedule="ongoing"),
             "A7": make_action(s, plan, "A7", leads=[eve], schedule="recurring", recurrence="quarterly"),
             "A8": make_action(s, plan, "A8", leads=[frank], due=D(2026, 6, 10)),
@@ -121,9 +159,11 @@ def test_a_plan_year_day_by_day_sends_exactly_the_policy_reminders(year):
     database, ids, client = year
     by_id = {v: k for k, v in ids.items()}
     with database.session_factory() as s:
-        rows = s.execute(select(ReminderEntry, ReminderMessage).join(
-            ReminderMessage, ReminderMessage.id == ReminderEntry.message_id)
-            .where(ReminderEntry.status == "sent")).all()
+        rows = s.execute(
+            select(ReminderEntry, ReminderMessage)
+            .join(ReminderMessage, ReminderMessage.id == ReminderEntry.message_id)
+            .where(ReminderEntry.status == "sent")
+        ).all()
         got: dict[str, list] = {ref: [] for ref in EXPECTED}
         for entry, message in rows:
             sent_local = message.sent_at.astimezone(ZoneInfo(ZONES[message.slack_user_id]))

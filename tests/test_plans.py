@@ -7,13 +7,13 @@ from pathlib import Path
 
 import docx
 import pytest
-from plan_builders import add_table, phase_plan_docx, write
 from sqlalchemy import func, select
 
 from storage.errors import NotFound
 from storage.importers import read_plan
 from storage.models import Action, Plan, Update
 from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload
+from tests.support.plan_builders import add_table, phase_plan_docx, write
 
 pytestmark = pytest.mark.storage
 
@@ -44,7 +44,9 @@ def _newer_version(tmp_path: Path) -> Path:
     _replace(doc, "2.2", "2.3")  # 2.2 disappears from the document, 2.3 is new
     table = doc.tables[2]
     row = table.add_row().cells
-    for cell, text in zip(row, ["2.4", "Open a family hub", "OD", "March 2025", "Site found", "-"], strict=True):
+    for cell, text in zip(
+        row, ["2.4", "Open a family hub", "OD", "March 2025", "Site found", "-"], strict=True
+    ):
         write(cell, text)
     doc.save(str(path))
     return path
@@ -86,9 +88,12 @@ def test_reimport_merges_by_ref(session, tmp_path):
 
 
 def test_reimport_generated_refs_match_by_title_and_add_rag(session):
-    import_plan(session, read_plan(FIXTURES / "stockton-2023-improvement-plan.docx"), plan_name="sbc", now=NOW)
-    result = import_plan(session, read_plan(FIXTURES / "stockton-2023-improvement-plan-shaded.docx"),
-                         plan_name="sbc", now=NOW)
+    import_plan(
+        session, read_plan(FIXTURES / "stockton-2023-improvement-plan.docx"), plan_name="sbc", now=NOW
+    )
+    result = import_plan(
+        session, read_plan(FIXTURES / "stockton-2023-improvement-plan-shaded.docx"), plan_name="sbc", now=NOW
+    )
     assert result.added == [] and result.updated == {}
     assert len(result.new_updates) == 35  # every action with a fill now has a RAG update
     payload = plan_payload(session, result.plan)
@@ -133,21 +138,23 @@ def test_plan_name_defaults_to_file_slug(session, tmp_path):
 
 
 def test_people_already_known_split_leads_and_explain_abbreviations(session, tmp_path):
-    from plan_builders import text_plan_csv
-
     from storage.people import add_alias, get_or_create_person
+    from tests.support.plan_builders import text_plan_csv
 
     get_or_create_person(session, "Head of Exploitation")
     get_or_create_person(session, "Head of Safeguarding")
-    director = get_or_create_person(session, "Pat Jones", name="Pat Jones",
-                                    role_title="Director of Children's Services")
+    director = get_or_create_person(
+        session, "Pat Jones", name="Pat Jones", role_title="Director of Children's Services"
+    )
     add_alias(session, director, "DCS")
 
     csv_plan = import_plan(session, read_plan(text_plan_csv(tmp_path / "x.csv")), plan_name="x", now=NOW)
     leads = {a["ref"]: a["leads"] for a in plan_payload(session, csv_plan.plan)["actions"]}
     assert leads["2"] == ["Head of Exploitation", "Head of Safeguarding"]
 
-    sbc = import_plan(session, read_plan(FIXTURES / "stockton-2023-improvement-plan.docx"), plan_name="sbc", now=NOW)
+    sbc = import_plan(
+        session, read_plan(FIXTURES / "stockton-2023-improvement-plan.docx"), plan_name="sbc", now=NOW
+    )
     assert not any("'DCS' is an abbreviation" in w for w in sbc.warnings)
     leads = {a["ref"]: a["leads"] for a in plan_payload(session, sbc.plan)["actions"]}
     assert leads["1.6"] == ["Pat Jones"]
@@ -171,10 +178,13 @@ def test_reimport_after_a_text_only_update_keeps_the_rag(session, tmp_path):
 
 
 def test_reimport_with_a_different_rag_scheme_warns(session, tmp_path):
-    import_plan(session, read_plan(FIXTURES / "stockton-2023-improvement-plan-shaded.docx"), plan_name="s", now=NOW)
+    import_plan(
+        session, read_plan(FIXTURES / "stockton-2023-improvement-plan-shaded.docx"), plan_name="s", now=NOW
+    )
     path = tmp_path / "s.csv"
     path.write_text("Ref,Action,Lead,Timescale,RAG\n1,Do a,Head of A,May 2025,✓\n", encoding="utf-8")
     result = import_plan(session, read_plan(path), plan_name="s", now=NOW)
     assert result.warnings[-1] == (
         "the RAG scheme changed from Red, Amber, Green, Blue to Not started or behind, Delayed, On track, "
-        "Ahead, Completed; 35 earlier update(s) use a label the new scheme does not have")
+        "Ahead, Completed; 35 earlier update(s) use a label the new scheme does not have"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from jobs_factories import make_plan
 
 from jobs.calendar import WorkCalendar
 from jobs.occurrences import (
@@ -17,6 +16,7 @@ from jobs.occurrences import (
 )
 from jobs.policy import Policy, set_policy_value
 from storage.errors import InvalidInput
+from tests.support.jobs_factories import make_plan
 
 D = dt.date
 CAL = WorkCalendar()
@@ -28,8 +28,11 @@ def steps(due, family="main", **kw):
 
 
 def test_steps_for_a_plain_due_date():
-    assert steps(D(2026, 11, 27)) == [(D(2026, 11, 13), "before", 0), (D(2026, 11, 24), "before", 1),
-                                      (D(2026, 11, 27), "due", 0)]
+    assert steps(D(2026, 11, 27)) == [
+        (D(2026, 11, 13), "before", 0),
+        (D(2026, 11, 24), "before", 1),
+        (D(2026, 11, 27), "due", 0),
+    ]
 
 
 def test_a_due_date_at_the_weekend_is_reminded_the_working_day_before():
@@ -39,8 +42,11 @@ def test_a_due_date_at_the_weekend_is_reminded_the_working_day_before():
 
 
 def test_due_on_easter_monday():
-    assert steps(D(2026, 4, 6)) == [(D(2026, 3, 23), "before", 0), (D(2026, 3, 31), "before", 1),
-                                    (D(2026, 4, 2), "due", 0)]
+    assert steps(D(2026, 4, 6)) == [
+        (D(2026, 3, 23), "before", 0),
+        (D(2026, 3, 31), "before", 1),
+        (D(2026, 4, 2), "due", 0),
+    ]
 
 
 # (today, stopped, due step sent) -> (kind, step) or None, for an action due Fri 27 Nov 2026
@@ -51,9 +57,9 @@ CASES = [
     (D(2026, 11, 24), False, False, ("before", 1)),
     (D(2026, 11, 27), False, False, ("due", 0)),
     (D(2026, 11, 27), True, False, None),
-    (D(2026, 11, 30), False, True, None),            # due reminder went; chase starts a week after
+    (D(2026, 11, 30), False, True, None),  # due reminder went; chase starts a week after
     (D(2026, 11, 30), False, False, ("overdue", 0)),  # downtime: the chase replaces the stale due reminder
-    (D(2026, 11, 30), True, False, None),            # stopped early: no early chase either
+    (D(2026, 11, 30), True, False, None),  # stopped early: no early chase either
     (D(2026, 12, 4), True, True, ("overdue", 1)),
     (D(2026, 12, 10), True, True, ("overdue", 1)),
     (D(2026, 12, 11), True, True, ("overdue", 2)),
@@ -63,32 +69,51 @@ CASES = [
 
 @pytest.mark.parametrize(("today", "stopped", "sent", "expected"), CASES)
 def test_current_step_table(today, stopped, sent, expected):
-    step = current_step(Occurrence(D(2026, 11, 27), "main"), today, CAL, P, stopped=stopped, due_step_sent=sent)
+    step = current_step(
+        Occurrence(D(2026, 11, 27), "main"), today, CAL, P, stopped=stopped, due_step_sent=sent
+    )
     assert (None if step is None else (step.kind, step.step)) == expected
 
 
 def test_milestones_and_recurrences_are_not_chased():
     for family in ("milestone", "recurring"):
-        assert current_step(Occurrence(D(2026, 11, 27), family), D(2026, 12, 10), CAL, P,
-                            stopped=False, due_step_sent=False, interval_days=90) is None
+        assert (
+            current_step(
+                Occurrence(D(2026, 11, 27), family),
+                D(2026, 12, 10),
+                CAL,
+                P,
+                stopped=False,
+                due_step_sent=False,
+                interval_days=90,
+            )
+            is None
+        )
 
 
 def test_chasing_can_be_switched_off():
     off = Policy(overdue_every_days=0)
-    assert current_step(Occurrence(D(2026, 11, 27), "main"), D(2026, 12, 10), CAL, off,
-                        stopped=False, due_step_sent=True) is None
+    assert (
+        current_step(
+            Occurrence(D(2026, 11, 27), "main"), D(2026, 12, 10), CAL, off, stopped=False, due_step_sent=True
+        )
+        is None
+    )
 
 
-@pytest.mark.parametrize(("recurrence", "today", "anchor", "expected"), [
-    ("quarterly", D(2026, 1, 5), None, D(2026, 3, 31)),
-    ("quarterly", D(2026, 3, 31), None, D(2026, 3, 31)),
-    ("quarterly", D(2026, 4, 1), None, D(2026, 6, 30)),
-    ("monthly", D(2026, 2, 3), None, D(2026, 2, 28)),
-    ("bi-monthly", D(2026, 3, 1), None, D(2026, 4, 30)),
-    ("annually", D(2026, 1, 5), None, D(2026, 12, 31)),
-    ("quarterly", D(2026, 1, 5), D(2025, 11, 15), D(2026, 2, 15)),
-    ("weekly", D(2026, 11, 23), None, D(2026, 11, 27)),
-])
+@pytest.mark.parametrize(
+    ("recurrence", "today", "anchor", "expected"),
+    [
+        ("quarterly", D(2026, 1, 5), None, D(2026, 3, 31)),
+        ("quarterly", D(2026, 3, 31), None, D(2026, 3, 31)),
+        ("quarterly", D(2026, 4, 1), None, D(2026, 6, 30)),
+        ("monthly", D(2026, 2, 3), None, D(2026, 2, 28)),
+        ("bi-monthly", D(2026, 3, 1), None, D(2026, 4, 30)),
+        ("annually", D(2026, 1, 5), None, D(2026, 12, 31)),
+        ("quarterly", D(2026, 1, 5), D(2025, 11, 15), D(2026, 2, 15)),
+        ("weekly", D(2026, 11, 23), None, D(2026, 11, 27)),
+    ],
+)
 def test_next_recurrence(recurrence, today, anchor, expected):
     assert next_recurrence(recurrence, today, anchor) == expected
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import struct
 
 import pytest
-from report_factories import BOARD_AS_OF, board_scenario, make_plan
 
 from report.charts import rag_distribution_png, rag_over_time_png
 from report.compile import compile_report
+from tests.support.report_factories import BOARD_AS_OF, board_scenario, make_plan
 
 pytestmark = pytest.mark.storage
 

@@ -9,9 +9,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 from docx import Document
-from report_factories import board_scenario
 
 from progressbot.cli import main
+from tests.support.report_factories import board_scenario
 
 
 @pytest.fixture
@@ -29,7 +29,9 @@ def run(db, *args):
 def test_report_in_every_text_format(db, tmp_path):
     for fmt in ("json", "html", "md"):
         out = tmp_path / f"r.{fmt}"
-        result = run(db, "report", "--plan", "board", "--as-of", "2026-03-10", "--format", fmt, "--out", str(out))
+        result = run(
+            db, "report", "--plan", "board", "--as-of", "2026-03-10", "--format", fmt, "--out", str(out)
+        )
         assert result.exit_code == 0, result.output
         assert f"wrote {out}" in result.output
     data = json.loads((tmp_path / "r.json").read_text())
@@ -58,13 +60,27 @@ def test_as_of_an_earlier_date_shows_the_plan_as_it_stood(db, tmp_path):
 
 def test_publish_adds_a_version_that_becomes_the_baseline(db, tmp_path):
     out = tmp_path / "r.json"
-    result = run(db, "report", "--publish", "--summary", "Quarterly review", "--author", "Board Secretary",
-                 "--format", "json", "--out", str(out))
+    result = run(
+        db,
+        "report",
+        "--publish",
+        "--summary",
+        "Quarterly review",
+        "--author",
+        "Board Secretary",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert "published version 7.0 of board" in result.output
     published = json.loads(out.read_text())
     assert published["history"][-1] | {"date": None} == {
-        "date": None, "version": "7.0", "summary": "Quarterly review", "author": "Board Secretary",
+        "date": None,
+        "version": "7.0",
+        "summary": "Quarterly review",
+        "author": "Board Secretary",
         "source": "publish",
     }
     # The published paper itself compares with the version before it ...
@@ -99,7 +115,9 @@ def test_bad_input_is_one_line_and_exit_2(db, args, message):
 def test_pdf_without_weasyprint_says_what_to_install(db, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes the import fail
     out = tmp_path / "r.pdf"
-    result = CliRunner().invoke(main, ["--database-url", db.url, "report", "--format", "pdf", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["--database-url", db.url, "report", "--format", "pdf", "--out", str(out)]
+    )
     assert result.exit_code == 2
     assert "pip install 'progressbot[pdf]'" in result.output
     assert not out.exists()
@@ -148,8 +166,13 @@ def test_summary_commands(db):
     since = run(db, "summary", "--since", "2026-03-02", "--as-of", "2026-03-10")
     assert since.output.startswith("Changes since 2 Mar 2026: 2 updates on 2 actions; 0 improved, 1 worse")
 
-    as_json = run(db, "summary", "--by", "section", "--since", "2026-03-03", "--json", "--as-of", "2026-03-10")
+    as_json = run(
+        db, "summary", "--by", "section", "--since", "2026-03-03", "--json", "--as-of", "2026-03-10"
+    )
     payload = json.loads(as_json.output)
     assert list(payload) == ["by_section", "changes"]
-    assert [g["name"] for g in payload["by_section"]["groups"]] == ["1 Improve timeliness", "2 Practice & supervision"]
+    assert [g["name"] for g in payload["by_section"]["groups"]] == [
+        "1 Improve timeliness",
+        "2 Practice & supervision",
+    ]
     assert [u["ref"] for u in payload["changes"]["updates"]] == ["1.1"]

@@ -6,7 +6,12 @@ import datetime as dt
 import json
 
 import pytest
-from report_factories import (
+
+from report.compile import compile_report
+from report.data import IMPROVED, NEW, UNCHANGED, WORSE
+from report.publish import next_version, publish_version
+from report.render_json import render_json
+from tests.support.report_factories import (
     FIVE_STATE,
     add_action,
     add_history,
@@ -14,11 +19,6 @@ from report_factories import (
     add_update,
     make_plan,
 )
-
-from report.compile import compile_report
-from report.data import IMPROVED, NEW, UNCHANGED, WORSE
-from report.publish import next_version, publish_version
-from report.render_json import render_json
 
 pytestmark = pytest.mark.storage
 
@@ -38,8 +38,16 @@ def test_current_rag_is_the_latest_rag_and_text_only_updates_keep_it(session, no
     a = add_action(session, plan, "1.1")
     add_update(session, a, "Amber", "started", at=at(1, 5), author="Jane Smith")
     add_update(session, a, "Green", "going well", at=at(2, 5), author="Jane Smith")
-    add_update(session, a, None, "minutes attached", at=at(3, 5), author="Clerk", on_behalf_of="Jane Smith",
-               evidence="https://example.org/minutes")
+    add_update(
+        session,
+        a,
+        None,
+        "minutes attached",
+        at=at(3, 5),
+        author="Clerk",
+        on_behalf_of="Jane Smith",
+        evidence="https://example.org/minutes",
+    )
 
     r = row(compile_report(session, plan, as_of=now, now=now), "1.1")
 
@@ -71,8 +79,10 @@ def test_as_of_counts_only_updates_and_versions_up_to_that_moment(session, now):
 
     # Exactly at the update's instant it counts; a microsecond before it does not.
     assert row(compile_report(session, plan, as_of=at(3, 5), now=now), "1.1").rag == "Red"
-    assert row(compile_report(session, plan, as_of=at(3, 5) - dt.timedelta(microseconds=1), now=now),
-               "1.1").rag == "Green"
+    assert (
+        row(compile_report(session, plan, as_of=at(3, 5) - dt.timedelta(microseconds=1), now=now), "1.1").rag
+        == "Green"
+    )
 
     later = compile_report(session, plan, as_of=at(7, 10), now=now)
     assert [h.version for h in later.history] == ["1.0", "2.0"]
@@ -113,7 +123,10 @@ def test_direction_of_travel_across_two_published_versions(session, now):
     assert against_v1.headline.baseline.version == "1.0"
     # The plan's structure is today's; only updates and versions are cut at as-of (D has no RAG then).
     assert [(r.ref, r.direction) for r in against_v1.actions] == [
-        ("A", WORSE), ("B", IMPROVED), ("C", NEW), ("D", None)
+        ("A", WORSE),
+        ("B", IMPROVED),
+        ("C", NEW),
+        ("D", None),
     ]
     assert against_v1.headline.sentence == (
         "Of 4 actions, 1 is Green, 1 Amber, 1 Red and 1 has no RAG yet; 1 has worsened, 1 has improved and "
@@ -141,11 +154,19 @@ def test_each_exception_type(session):
     red = add_action(session, plan, "1.1", "Red one", section=sec, due=dt.date(2026, 12, 31))
     late = add_action(session, plan, "1.2", "Late amber", section=sec, due=dt.date(2026, 2, 28))
     green_late = add_action(session, plan, "1.3", "Green but late", section=sec, due=dt.date(2026, 2, 28))
-    done_no_evidence = add_action(session, plan, "1.4", "Done, no proof", section=sec, due=dt.date(2026, 2, 28))
+    done_no_evidence = add_action(
+        session, plan, "1.4", "Done, no proof", section=sec, due=dt.date(2026, 2, 28)
+    )
     done_evidence = add_action(session, plan, "1.5", "Done with proof", section=sec, due=dt.date(2026, 2, 28))
     silent = add_action(session, plan, "1.6", "Silent", section=sec)
-    for action, rag in ((red, "Amber"), (late, "Amber"), (green_late, "Green"), (done_no_evidence, "Green"),
-                        (done_evidence, "Green"), (silent, "Green")):
+    for action, rag in (
+        (red, "Amber"),
+        (late, "Amber"),
+        (green_late, "Green"),
+        (done_no_evidence, "Green"),
+        (done_evidence, "Green"),
+        (silent, "Green"),
+    ):
         add_update(session, action, rag, "before", at=at(1, 5))
     publish_version(session, plan, now=at(2, 1), summary="v1", author="Me")
     add_update(session, red, "Red", "supplier failed", at=at(2, 10))
@@ -206,9 +227,11 @@ def test_five_state_scheme_uses_its_own_order_and_meanings(session):
 
 def test_on_track_comes_from_the_plans_own_key(session):
     # Stockton's key: Red "not yet on track", Amber "on track to achieve", Green "achieved" (complete).
-    key = (("Red", "#FF0000", "The action is not yet on track", False),
-           ("Amber", "#FFC000", "The action is on track to achieve", False),
-           ("Green", "#00B050", "This action is achieved", True))
+    key = (
+        ("Red", "#FF0000", "The action is not yet on track", False),
+        ("Amber", "#FFC000", "The action is on track to achieve", False),
+        ("Green", "#00B050", "This action is achieved", True),
+    )
     plan = make_plan(session, scheme=key)
     red = add_action(session, plan, "1", due=dt.date(2026, 1, 31))
     amber = add_action(session, plan, "2", due=dt.date(2026, 1, 31))
@@ -288,7 +311,9 @@ def test_publish_numbers_after_imported_history_and_snapshots_rags(session):
     assert version.summary.startswith("Of 2 actions")
     data = compile_report(session, plan, as_of=at(3, 1), now=at(3, 1))
     assert [(h.version, h.date, h.source) for h in data.history] == [
-        ("4.0", "2019-12-19", "import"), ("5.0", "2020-02-10", "import"), ("6.0", "2026-02-01", "publish")
+        ("4.0", "2019-12-19", "import"),
+        ("5.0", "2020-02-10", "import"),
+        ("6.0", "2026-02-01", "publish"),
     ]
     assert [p.label for p in data.trend] == ["v6.0", "Now"]
 
@@ -379,7 +404,9 @@ def test_monthly_trend_replays_the_updates_at_each_month_end(session):
     data = compile_report(session, plan, as_of=at(4, 10), now=at(4, 10))
 
     def counts(point):
-        return {c.label: c.count for c in point.counts if c.count} | ({"none": point.no_rag} if point.no_rag else {})
+        return {c.label: c.count for c in point.counts if c.count} | (
+            {"none": point.no_rag} if point.no_rag else {}
+        )
 
     assert [(p.label, p.date, counts(p)) for p in data.monthly] == [
         ("Jan 2026", "2026-01-31", {"Green": 1, "none": 1}),

@@ -8,10 +8,10 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
-from report_factories import BOARD_AS_OF, FIVE_STATE, add_action, board_scenario, make_plan
 
 from report.compile import compile_report
 from report.render_docx import SECTION_FILL, render_docx
+from tests.support.report_factories import BOARD_AS_OF, FIVE_STATE, add_action, board_scenario, make_plan
 
 pytestmark = pytest.mark.storage
 
@@ -120,7 +120,10 @@ def test_main_table_rows_cells_and_fills(board_docx):
     assert red[1] == "Introduce a <legal gateway> panel"
     assert red[2] == "Assistant DirectorService Manager Fieldwork"  # one lead per line
     assert red[3] == "February 2026Due 28 Feb 2026Overdue"
-    assert red[4] == "Panel <script>alert(1)</script> delayed & no chair.2 Mar 2026 · Clerk on behalf of Assistant Director"
+    assert (
+        red[4]
+        == "Panel <script>alert(1)</script> delayed & no chair.2 Mar 2026 · Clerk on behalf of Assistant Director"
+    )
     assert texts(by_ref["1.1"])[4] == "Draft circulated.3 Mar 2026 · Service Manager Quality"
     assert texts(by_ref["2.1"])[4].endswith("Evidence: https://example.org/standards?a=1&b=2")
     assert texts(by_ref["2.2"])[3] == "Ongoing"

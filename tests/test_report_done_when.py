@@ -34,17 +34,39 @@ def cell_fill(tc) -> str | None:
 def test_import_publish_red_update_report(database, tmp_path):
     cli(database, "import", str(PLAN), "--plan", "stockton")
     baseline_json = tmp_path / "baseline.json"
-    out = cli(database, "report", "--publish", "--summary", "Baseline for the board", "--author",
-              "Board Secretary", "--format", "json", "--out", str(baseline_json))
+    out = cli(
+        database,
+        "report",
+        "--publish",
+        "--summary",
+        "Baseline for the board",
+        "--author",
+        "Board Secretary",
+        "--format",
+        "json",
+        "--out",
+        str(baseline_json),
+    )
     baseline = json.loads(baseline_json.read_text())
     version = baseline["history"][-1]["version"]
     assert f"published version {version} of stockton" in out
     # Turn Red an action that was rated, not Red and not complete at the baseline.
     complete = {k["label"] for k in baseline["rag_key"] if k["is_complete"]}
     worst = baseline["rag_key"][0]["label"]
-    target = next(a for a in baseline["actions"] if a["rag"] and a["rag"] not in complete and a["rag"] != worst)
-    cli(database, "update", target["ref"], "--plan", "stockton", "--rag", worst,
-        "--text", "Slipped: the lead officer has left; recovery plan to the next board.")
+    target = next(
+        a for a in baseline["actions"] if a["rag"] and a["rag"] not in complete and a["rag"] != worst
+    )
+    cli(
+        database,
+        "update",
+        target["ref"],
+        "--plan",
+        "stockton",
+        "--rag",
+        worst,
+        "--text",
+        "Slipped: the lead officer has left; recovery plan to the next board.",
+    )
 
     docx_path = tmp_path / "report.docx"
     cli(database, "report", "--plan", "stockton", "--format", "docx", "--out", str(docx_path))
@@ -60,7 +82,9 @@ def test_import_publish_red_update_report(database, tmp_path):
     assert [r[1] for r in rows[:-1]] == [h["version"] for h in baseline["history"][:-1]]
 
     # Every action appears with its lead, timescale and latest progress; RAG cells are filled.
-    main_table = next(t._tbl for t in doc.tables if cell_texts(t._tbl.tr_lst[0])[:2] == ["Ref", "Action / required outcome"])
+    main_table = next(
+        t._tbl for t in doc.tables if cell_texts(t._tbl.tr_lst[0])[:2] == ["Ref", "Action / required outcome"]
+    )
     action_rows = {cell_texts(tr)[0]: tr for tr in main_table.tr_lst[1:] if len(tr.findall(qn("w:tc"))) == 7}
     assert list(action_rows) == [a["ref"] for a in data["actions"]]
     assert len(action_rows) >= 15
@@ -83,10 +107,13 @@ def test_import_publish_red_update_report(database, tmp_path):
     assert red_cells[6] == f"↓was {target['rag']}"
     assert cell_fill(action_rows[target["ref"]].findall(qn("w:tc"))[5]) == colours[worst]
     assert red_cells[4].startswith("Slipped: the lead officer has left")
-    red_table = next(t._tbl for t in doc.tables
-                     if cell_texts(t._tbl.tr_lst[0])[-1:] == ["Detail"]
-                     and target["ref"] in cell_texts(t._tbl.tr_lst[1])[0]
-                     and "Slipped" in cell_texts(t._tbl.tr_lst[1])[-1])
+    red_table = next(
+        t._tbl
+        for t in doc.tables
+        if cell_texts(t._tbl.tr_lst[0])[-1:] == ["Detail"]
+        and target["ref"] in cell_texts(t._tbl.tr_lst[1])[0]
+        and "Slipped" in cell_texts(t._tbl.tr_lst[1])[-1]
+    )
     assert len(red_table.tr_lst) == 1 + sum(1 for a in data["actions"] if a["rag"] == worst)
 
     # Summary: one worsened since the baseline, and the sentence is in the paper.

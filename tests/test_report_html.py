@@ -6,12 +6,12 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from report_factories import BOARD_AS_OF, board_scenario, make_plan
 
 from report.compile import compile_report
 from report.render_html import render_html
 from report.render_json import render_json
 from report.render_md import render_md
+from tests.support.report_factories import BOARD_AS_OF, board_scenario, make_plan
 
 pytestmark = pytest.mark.storage
 
@@ -109,8 +109,15 @@ def test_main_table_matches_the_data(board):
     data, page, _ = board
     main = next(t for t in page.tables if t["attrs"].get("class") == "main")
     rows = main["rows"]
-    assert [c[0] for c in rows[0][0]] == ["Ref", "Action / required outcome", "Lead(s)", "Timescale",
-                                           "Progress update", "RAG", "Direction"]
+    assert [c[0] for c in rows[0][0]] == [
+        "Ref",
+        "Action / required outcome",
+        "Lead(s)",
+        "Timescale",
+        "Progress update",
+        "RAG",
+        "Direction",
+    ]
     bands = [r[0][0][0] for r in rows if "section" in r[1].get("class", "")]
     assert bands == ["1 Improve timeliness", "2 Practice & supervision"]
     actions = {r[0][0][0]: r for r in rows if "data-action-id" in r[1]}
@@ -137,8 +144,11 @@ def test_history_and_exceptions(board):
         ["10 Feb 2020", "5.0", "Review at CSMG", "Martin Gray"],
         ["1 Feb 2026", "6.0", "Baseline", "Board Secretary"],
     ]
-    exceptions = {t["attrs"]["data-kind"]: [r[0][0][0] for r in t["rows"][1:]]
-                  for t in page.tables if t["attrs"].get("class") == "exceptions"}
+    exceptions = {
+        t["attrs"]["data-kind"]: [r[0][0][0] for r in t["rows"][1:]]
+        for t in page.tables
+        if t["attrs"].get("class") == "exceptions"
+    }
     assert exceptions == {"red": ["1.2"], "overdue": ["1.2"], "stale": ["2.2"]}
     assert "Contradictions (0)" in page.headings
 
@@ -175,7 +185,7 @@ def test_empty_plan_html(session, now):
 
 
 def test_only_web_evidence_links_become_links(session, now):
-    from report_factories import add_action, add_update
+    from tests.support.report_factories import add_action, add_update
 
     plan = make_plan(session, name="links")
     a = add_action(session, plan, "1")

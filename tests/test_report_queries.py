@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from report_factories import add_action, add_section, add_update, make_plan
 from sqlalchemy import event
 
 from report.compile import compile_report
 from report.publish import publish_version
+from tests.support.report_factories import add_action, add_section, add_update, make_plan
 
 pytestmark = pytest.mark.storage
 
@@ -18,11 +18,26 @@ def build(session, n: int):
     plan = make_plan(session, name=f"plan-{n}")
     sections = [add_section(session, plan, f"Section {i}") for i in range(3)]
     for i in range(n):
-        action = add_action(session, plan, f"{i + 1}", section=sections[i % 3], leads=(f"Lead {i % 4}", "Shared"),
-                            due=dt.date(2026, 1 + i % 12, 1))
-        add_update(session, action, "Green", "first", at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), author="Jane")
-        add_update(session, action, ("Red", "Amber", None)[i % 3], "second",
-                   at=dt.datetime(2026, 3, 5, tzinfo=dt.UTC), author=f"Lead {i % 4}", on_behalf_of="Jane")
+        action = add_action(
+            session,
+            plan,
+            f"{i + 1}",
+            section=sections[i % 3],
+            leads=(f"Lead {i % 4}", "Shared"),
+            due=dt.date(2026, 1 + i % 12, 1),
+        )
+        add_update(
+            session, action, "Green", "first", at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), author="Jane"
+        )
+        add_update(
+            session,
+            action,
+            ("Red", "Amber", None)[i % 3],
+            "second",
+            at=dt.datetime(2026, 3, 5, tzinfo=dt.UTC),
+            author=f"Lead {i % 4}",
+            on_behalf_of="Jane",
+        )
     publish_version(session, plan, now=dt.datetime(2026, 2, 1, tzinfo=dt.UTC), summary="v1", author="Me")
     session.expire_all()  # nothing preloaded: the report has to fetch everything itself
     return plan

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from report_factories import BOARD_AS_OF, board_scenario, make_plan
 
 from report import summaries
 from report.compile import compile_report
 from report.text import render_markdown, render_text
+from tests.support.report_factories import BOARD_AS_OF, board_scenario, make_plan
 
 pytestmark = pytest.mark.storage
 UTC = dt.UTC
@@ -18,8 +18,9 @@ UTC = dt.UTC
 @pytest.fixture
 def data(session):
     plan = board_scenario(session)
-    return compile_report(session, plan, as_of=BOARD_AS_OF, now=BOARD_AS_OF,
-                          since=dt.datetime(2026, 1, 1, tzinfo=UTC))
+    return compile_report(
+        session, plan, as_of=BOARD_AS_OF, now=BOARD_AS_OF, since=dt.datetime(2026, 1, 1, tzinfo=UTC)
+    )
 
 
 def test_overall(data):
@@ -46,8 +47,10 @@ def test_by_section(data):
     assert [a.ref for a in s.groups[0].actions] == ["1.1", "1.2"]
     text = render_text(s)
     assert "1 Improve timeliness — 2 actions: 1 Green, 1 Red; 1 red, 1 overdue" in text
-    assert "  1.2  [Red] ↓  Introduce a <legal gateway> panel — lead: Assistant Director, Service Manager " \
-           "Fieldwork — due 28 Feb 2026 (overdue)" in text
+    assert (
+        "  1.2  [Red] ↓  Introduce a <legal gateway> panel — lead: Assistant Director, Service Manager "
+        "Fieldwork — due 28 Feb 2026 (overdue)" in text
+    )
     assert "### 2 Practice & supervision" in render_markdown(s)
 
 
@@ -82,7 +85,9 @@ def test_changes_since_lists_updates_with_rag_transitions(data):
         ("1.1", "Green", "Green", None, "Service Manager Quality"),
     ]
     assert (s.actions_updated, s.improved, s.worse) == (2, 0, 1)
-    assert summaries.changes_since(data, dt.date(2026, 3, 3)).updates[0].ref == "1.1"  # a date: from its start
+    assert (
+        summaries.changes_since(data, dt.date(2026, 3, 3)).updates[0].ref == "1.1"
+    )  # a date: from its start
     text = render_text(s)
     assert text.splitlines()[0] == "Changes since 15 Feb 2026: 2 updates on 2 actions; 0 improved, 1 worse"
     assert "2 Mar 2026  1.2 [Green → Red] ↓ by Clerk on behalf of Assistant Director:" in text

@@ -49,7 +49,9 @@ def describe_item(item: dict[str, Any]) -> str:
     return f"{due_word} in {_days(days)} ({_date(due)})"
 
 
-def update_button(action_id: int, reminder_message_id: int | None, *, label: str = "Update") -> dict[str, Any]:
+def update_button(
+    action_id: int, reminder_message_id: int | None, *, label: str = "Update"
+) -> dict[str, Any]:
     return {
         "type": "button",
         "action_id": UPDATE_ACTION_ID,
@@ -63,8 +65,9 @@ def _action_heading(item: dict[str, Any]) -> str:
     return f"*{escape(str(item.get('ref') or ''))}* {title}"
 
 
-def reminder_message(items: list[dict[str, Any]], *, reminder_message_id: int | None,
-                     answered: dict[int, str] | None = None) -> tuple[str, list[dict[str, Any]]]:
+def reminder_message(
+    items: list[dict[str, Any]], *, reminder_message_id: int | None, answered: dict[int, str] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """One message per recipient listing every due action, each with an Update button.
 
     ``answered`` maps action id -> RAG for actions updated since the message went out: they show
@@ -73,8 +76,11 @@ def reminder_message(items: list[dict[str, Any]], *, reminder_message_id: int | 
     answered = answered or {}
     behalf = sorted({str(i["on_behalf_of"]) for i in items if i.get("on_behalf_of")})
     count = len(items)
-    intro = (f"{_days(count).replace('day', 'action')} need{'s' if count == 1 else ''} a progress update"
-             if count else "No actions need an update")
+    intro = (
+        f"{_days(count).replace('day', 'action')} need{'s' if count == 1 else ''} a progress update"
+        if count
+        else "No actions need an update"
+    )
     if behalf:
         intro += f" (covering for {escape(', '.join(behalf))} while they are away)"
     text = f"Progress reminder: {intro}."
@@ -83,26 +89,50 @@ def reminder_message(items: list[dict[str, Any]], *, reminder_message_id: int | 
     ]
     shown = items[:MAX_ITEM_BLOCKS]
     for item in shown:
-        line = "\n".join([_action_heading(item), describe_item(item),
-                          *(describe_item(extra) for extra in item.get("also", []))])
+        line = "\n".join(
+            [
+                _action_heading(item),
+                describe_item(item),
+                *(describe_item(extra) for extra in item.get("also", [])),
+            ]
+        )
         if item.get("rag"):
             line += f" · last RAG: {escape(str(item['rag']))}"
-        block: dict[str, Any] = {"type": "section", "block_id": f"action-{item['action_id']}", "text": mrkdwn(line)}
+        block: dict[str, Any] = {
+            "type": "section",
+            "block_id": f"action-{item['action_id']}",
+            "text": mrkdwn(line),
+        }
         if item["action_id"] in answered:
-            block["text"] = mrkdwn(f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}")
+            block["text"] = mrkdwn(
+                f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}"
+            )
         else:
             block["accessory"] = update_button(item["action_id"], reminder_message_id)
         blocks.append(block)
     if count > len(shown):
-        blocks.append({"type": "context", "elements": [
-            mrkdwn(f"… and {count - len(shown)} more: use `/progress mine` to see them all.")]})
-    blocks.append({"type": "context", "elements": [
-        mrkdwn("Reply with a RAG first, e.g. “Amber – forum designed, first session booked”.")]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    mrkdwn(f"… and {count - len(shown)} more: use `/progress mine` to see them all.")
+                ],
+            }
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                mrkdwn("Reply with a RAG first, e.g. “Amber – forum designed, first session booked”.")
+            ],
+        }
+    )
     return text, blocks
 
 
-def escalation_message(items: list[dict[str, Any]], *, reminder_message_id: int | None
-                       ) -> tuple[str, list[dict[str, Any]]]:
+def escalation_message(
+    items: list[dict[str, Any]], *, reminder_message_id: int | None
+) -> tuple[str, list[dict[str, Any]]]:
     """For a board member: actions that are late with no update, naming the lead and how late."""
     count = len(items)
     text = f"Escalation: {count} overdue action{'s' if count != 1 else ''} with no response from the lead."
@@ -111,10 +141,18 @@ def escalation_message(items: list[dict[str, Any]], *, reminder_message_id: int 
     for item in shown:
         lateness = _days(-int(item.get("days") or 0))
         reason = item.get("reason") or "no update"
-        line = (f"{_action_heading(item)}\nLead: {escape(str(item.get('lead') or 'unknown'))} · "
-                f"{lateness} late (was due {_date(item.get('due'))}) · {escape(reason)}")
-        blocks.append({"type": "section", "block_id": f"action-{item['action_id']}", "text": mrkdwn(line),
-                       "accessory": update_button(item["action_id"], reminder_message_id, label="Open")})
+        line = (
+            f"{_action_heading(item)}\nLead: {escape(str(item.get('lead') or 'unknown'))} · "
+            f"{lateness} late (was due {_date(item.get('due'))}) · {escape(reason)}"
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"action-{item['action_id']}",
+                "text": mrkdwn(line),
+                "accessory": update_button(item["action_id"], reminder_message_id, label="Open"),
+            }
+        )
     if count > len(shown):
         blocks.append({"type": "context", "elements": [mrkdwn(f"… and {count - len(shown)} more.")]})
     return text, blocks
@@ -124,13 +162,16 @@ def unlinked_message(names: list[str]) -> tuple[str, list[dict[str, Any]]]:
     """For admins: leads with open actions whom the bot cannot reach in Slack."""
     count = len(names)
     text = f"{count} lead{'s' if count != 1 else ''} with open actions {'is' if count == 1 else 'are'} not linked to Slack."
-    lines = [f"• {escape(n)}" for n in names[:LIST_LINES * 5]]
+    lines = [f"• {escape(n)}" for n in names[: LIST_LINES * 5]]
     if count > len(lines):
         lines.append(f"… and {count - len(lines)} more")
     blocks = [
         {"type": "section", "text": mrkdwn(f":link: {text} They get no reminders until linked.")},
         {"type": "section", "text": mrkdwn("\n".join(lines))},
-        {"type": "context", "elements": [mrkdwn("Run `progressbot leads sync`, or `/progress link NAME @user`.")]},
+        {
+            "type": "context",
+            "elements": [mrkdwn("Run `progressbot leads sync`, or `/progress link NAME @user`.")],
+        },
     ]
     return text, blocks
 
@@ -162,27 +203,48 @@ def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         parts.append(f"no RAG yet {unrated}")
     summary = f"{escape(d['plan_title'])}: " + ", ".join(p.replace("*", "") for p in parts)
     blocks.append({"type": "header", "text": plain(f"Weekly progress: {d['plan_title']}")})
-    blocks.append({"type": "section", "text": mrkdwn(
-        "RAG now (change since last week): " + (" · ".join(parts) or "no actions"))})
+    blocks.append(
+        {
+            "type": "section",
+            "text": mrkdwn("RAG now (change since last week): " + (" · ".join(parts) or "no actions")),
+        }
+    )
     updates = [
         f"• *{escape(u['ref'])}* {escape(u['who'])}: {escape(u['rag'] or 'no RAG')} – {excerpt(u['text'], 150)}"
         for u in d["updates"]
     ]
     blocks.append(_list_section(f"Updates this week ({len(updates)})", updates))
-    overdue = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
-               f"({escape(a['lead'])})" for a in d["overdue"]]
+    overdue = [
+        f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
+        f"({escape(a['lead'])})"
+        for a in d["overdue"]
+    ]
     blocks.append(_list_section(f"Overdue ({len(overdue)})", overdue))
-    soon = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
-            f"({escape(a['lead'])})" for a in d["due_soon"]]
+    soon = [
+        f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
+        f"({escape(a['lead'])})"
+        for a in d["due_soon"]
+    ]
     blocks.append(_list_section(f"Due in the next 14 days ({len(soon)})", soon))
-    stale = [f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} ({escape(a['lead'])})"
-             for a in d["stale"]]
+    stale = [
+        f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} ({escape(a['lead'])})"
+        for a in d["stale"]
+    ]
     since = f"since the last report ({_date(d['last_report'])})" if d.get("last_report") else "yet"
     blocks.append(_list_section(f"No update {since} ({len(stale)})", stale))
-    blocks.append({"type": "actions", "elements": [{
-        "type": "button", "action_id": GET_REPORT_ACTION_ID, "text": plain("Get report"),
-        "value": "docx",  # the Slack app's get_report handler reads the format
-    }]})
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": GET_REPORT_ACTION_ID,
+                    "text": plain("Get report"),
+                    "value": "docx",  # the Slack app's get_report handler reads the format
+                }
+            ],
+        }
+    )
     blocks.append({"type": "divider"})
     return blocks, summary
 
@@ -202,7 +264,13 @@ def digest_message(digests: list[dict[str, Any]]) -> tuple[str, list[dict[str, A
     if blocks and blocks[-1]["type"] == "divider":
         blocks.pop()
     if hidden:
-        blocks.append({"type": "context", "elements": [
-            mrkdwn(f"… and {hidden} more plan{'s' if hidden != 1 else ''}: see the full report.")]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    mrkdwn(f"… and {hidden} more plan{'s' if hidden != 1 else ''}: see the full report.")
+                ],
+            }
+        )
     text = "Weekly progress digest. " + " | ".join(texts)
     return truncate(text, 3000), blocks

@@ -82,7 +82,9 @@ def main(click_ctx: click.Context, database_url: str | None, verbose: bool) -> N
     configured = getattr(logging, settings.log_level.upper(), logging.INFO)
     long_running = click_ctx.invoked_subcommand in {"web", "worker", "run"}
     logging.basicConfig(
-        level=logging.DEBUG if verbose else (configured if long_running else max(configured, logging.WARNING)),
+        level=logging.DEBUG
+        if verbose
+        else (configured if long_running else max(configured, logging.WARNING)),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

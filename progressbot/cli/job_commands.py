@@ -96,8 +96,9 @@ def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float | N
     now = _parse_now(ctx, now_text)
     config = PlannerConfig.from_settings(ctx.settings)
     client = None if dry_run else _client(ctx)
-    result = run_reminder_pass(ctx.session_factory, client, now, dry_run=dry_run, config=config,
-                               rate=rate or ctx.settings.send_rate)
+    result = run_reminder_pass(
+        ctx.session_factory, client, now, dry_run=dry_run, config=config, rate=rate or ctx.settings.send_rate
+    )
     if dry_run:
         if not result.previews:
             click.echo(f"No messages due at {now.isoformat()}.")
@@ -125,11 +126,14 @@ def digest(ctx: CliContext, now_text: str | None, dry_run: bool, channel: str | 
         raise UserError("no channel: set PROGRESSBOT_DIGEST_CHANNEL or pass --channel")
     now = _parse_now(ctx, now_text)
     client = None if dry_run else _client(ctx)
-    result = run_digest(ctx.session_factory, client, now, channel=channel, tz_name=ctx.settings.timezone,
-                        dry_run=dry_run)
+    result = run_digest(
+        ctx.session_factory, client, now, channel=channel, tz_name=ctx.settings.timezone, dry_run=dry_run
+    )
     if dry_run:
         if as_json:
-            click.echo(json.dumps({"text": result.text, "blocks": result.blocks}, indent=2, ensure_ascii=False))
+            click.echo(
+                json.dumps({"text": result.text, "blocks": result.blocks}, indent=2, ensure_ascii=False)
+            )
         else:
             click.echo(f"--- digest for {result.week} to {channel} ---")
             for line in _block_text(result.blocks):

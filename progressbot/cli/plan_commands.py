@@ -33,8 +33,14 @@ def _date(value: str | None) -> dt.date | None:
 @click.option("--dry-run", is_flag=True, help="Parse and preview; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @pass_ctx
-def import_command(ctx: CliContext, path: Path, plan_name: str | None, reference_date: str | None,
-                   dry_run: bool, as_json: bool) -> None:
+def import_command(
+    ctx: CliContext,
+    path: Path,
+    plan_name: str | None,
+    reference_date: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
     """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
     from storage.importers import read_plan
     from storage.plans import import_plan, plan_payload
@@ -68,16 +74,21 @@ def import_command(ctx: CliContext, path: Path, plan_name: str | None, reference
 def _print_changes(payload: dict, *, dry_run: bool) -> None:
     changes = payload["plan"]["changes"]
     verb = "would import" if dry_run else "imported"
-    summary = (f"{verb} {payload['plan']['action_count']} actions into plan '{payload['plan']['name']}'")
+    summary = f"{verb} {payload['plan']['action_count']} actions into plan '{payload['plan']['name']}'"
     if not changes["created"]:
-        summary += (f": {len(changes['added'])} new, {len(changes['updated'])} changed, "
-                    f"{len(changes['new_updates'])} new progress/RAG updates, {changes['unchanged']} unchanged")
+        summary += (
+            f": {len(changes['added'])} new, {len(changes['updated'])} changed, "
+            f"{len(changes['new_updates'])} new progress/RAG updates, {changes['unchanged']} unchanged"
+        )
     click.echo(summary + (" (dry run: nothing stored)" if dry_run else ""))
     if not changes["created"]:
         for label, refs in (("new", changes["added"]), ("new progress/RAG", changes["new_updates"])):
             if refs:
-                click.echo(textwrap.fill(f"{label}: {', '.join(refs)}", 110, initial_indent="  ",
-                                         subsequent_indent="    "))
+                click.echo(
+                    textwrap.fill(
+                        f"{label}: {', '.join(refs)}", 110, initial_indent="  ", subsequent_indent="    "
+                    )
+                )
         for ref, fields in changes["updated"].items():
             click.echo(f"  changed {ref}: {', '.join(fields)}")
 
@@ -103,10 +114,14 @@ def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
 
 def _print_preview(payload: dict) -> None:
     plan = payload["plan"]
-    click.echo(f"{plan['title']} [{plan['name']}]" + (f" - {plan['organisation']}" if plan["organisation"] else ""))
+    click.echo(
+        f"{plan['title']} [{plan['name']}]" + (f" - {plan['organisation']}" if plan["organisation"] else "")
+    )
     scheme = plan["rag_scheme"]
-    click.echo(f"RAG scheme: {scheme['name']} ({', '.join(s['label'] for s in scheme['states'])}); "
-               f"reference date {plan['reference_date'] or '-'}")
+    click.echo(
+        f"RAG scheme: {scheme['name']} ({', '.join(s['label'] for s in scheme['states'])}); "
+        f"reference date {plan['reference_date'] or '-'}"
+    )
     rows = [("Ref", "Title", "Lead(s)", "Timescale", "Due", "RAG")]
     section = object()
     lines = []
@@ -114,8 +129,16 @@ def _print_preview(payload: dict) -> None:
         if a["section"] != section:
             section = a["section"]
             lines.append(("", f"== {section or '(no section)'}", "", "", "", ""))
-        lines.append((a["ref"], a["title"], ", ".join(a["leads"]), a["timescale"].replace("\n", " "),
-                      a["due"] or "-", a["rag"] or "-"))
+        lines.append(
+            (
+                a["ref"],
+                a["title"],
+                ", ".join(a["leads"]),
+                a["timescale"].replace("\n", " "),
+                a["due"] or "-",
+                a["rag"] or "-",
+            )
+        )
     widths = (8, 46, 32, 16, 10, 10)
     for row in rows + lines:
         click.echo("  ".join(_fit(str(v), w) for v, w in zip(row, widths, strict=True)).rstrip())

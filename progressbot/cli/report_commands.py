@@ -25,7 +25,9 @@ def parse_when(text: str, tz: dt.tzinfo, *, option: str, end_of_day: bool) -> dt
             return dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min, tz)
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{option}: {text!r} is not a date (use YYYY-MM-DD or an ISO date and time)") from None
+        raise UserError(
+            f"{option}: {text!r} is not a date (use YYYY-MM-DD or an ISO date and time)"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
@@ -47,11 +49,20 @@ def _user_errors():
 
 @click.command("report")
 @click.option("--plan", "plan_name", default=None, help="Plan name (may be left out when there is one plan).")
-@click.option("--as-of", "as_of_text", default=None, metavar="DATE",
-              help="Show the plan as it stood at the end of DATE (YYYY-MM-DD) or at an ISO date-time.")
+@click.option(
+    "--as-of",
+    "as_of_text",
+    default=None,
+    metavar="DATE",
+    help="Show the plan as it stood at the end of DATE (YYYY-MM-DD) or at an ISO date-time.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="docx", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default: <plan>-report-<date>.<format> in the current folder).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (default: <plan>-report-<date>.<format> in the current folder).",
+)
 @click.option("--publish", is_flag=True, help="Freeze this report as the next version: the new baseline.")
 @click.option("--summary", "summary_text", default=None, help="Summary of changes for the document history.")
 @click.option("--author", default=None, help="Author for the document history.")
@@ -153,8 +164,14 @@ def summary_command(
 
 
 @click.command("demo")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("progressbot-demo"), show_default=True, help="Folder for the demo database and reports.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("progressbot-demo"),
+    show_default=True,
+    help="Folder for the demo database and reports.",
+)
 def demo_command(folder: Path) -> None:
     """Import the bundled sample plan into a fresh SQLite file and write its board report."""
     from progressbot.demo import run_demo

@@ -54,7 +54,9 @@ def _start_scheduler(ctx: CliContext, client) -> object | None:
         return None
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    scheduler = create_scheduler(ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler)
+    scheduler = create_scheduler(
+        ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler
+    )
     scheduler.start()
     log.info("scheduler started in the background")
     return scheduler

@@ -26,7 +26,8 @@ def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPla
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise ImportFailed(
-            f"{path.name}: unknown file type '{suffix or '(none)'}'; expected one of {', '.join(SUPPORTED)}")
+            f"{path.name}: unknown file type '{suffix or '(none)'}'; expected one of {', '.join(SUPPORTED)}"
+        )
     if path.stat().st_size == 0:
         raise ImportFailed(f"{path.name}: the file is empty")
     if suffix == ".docx":
@@ -47,5 +48,6 @@ def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPla
     if not parsed.actions:
         raise ImportFailed(
             f"{path.name}: no action table found (looked for a header row with an Action column and a "
-            f"Lead, Timescale, Progress or RAG column)")
+            f"Lead, Timescale, Progress or RAG column)"
+        )
     return parsed

@@ -37,8 +37,26 @@ HEADING = re.compile(
     r"(\d+|[ivx]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z])\b\s*[:.\-–]?",
     re.I,
 )
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
 # What plans write in a RAG cell to mean "not rated": no warning for these.
 _NO_RAG = {"-", "–", "—", "n/a", "na", "n.a.", "tbc", "tbd", "?", "none", "not rated", "not applicable"}
 _QUALIFIERS = {"interim", "acting", "temporary", "temp", "chair", "lead", "tbc", "vacant"}
@@ -80,15 +98,24 @@ def section_number(title: str, fallback: int) -> str:
 
 def _kind_of(title: str) -> str:
     word = title.split()[0].casefold() if title.split() else ""
-    return {"improvement": "area", "area": "area", "phase": "phase", "priority": "priority", "theme": "theme",
-            "recommendation": "recommendation", "workstream": "workstream"}.get(word, "section")
+    return {
+        "improvement": "area",
+        "area": "area",
+        "phase": "phase",
+        "priority": "priority",
+        "theme": "theme",
+        "recommendation": "recommendation",
+        "workstream": "workstream",
+    }.get(word, "section")
 
 
 class ActionReader:
     def __init__(self, scheme: RagScheme, glossary: list[GlossaryEntry], warnings: Warnings) -> None:
         self.scheme = scheme
         self.warnings = warnings
-        self.glossary_keys = {key(e.abbreviation) for e in glossary} | {key(e.title) for e in glossary if e.title}
+        self.glossary_keys = {key(e.abbreviation) for e in glossary} | {
+            key(e.title) for e in glossary if e.title
+        }
         self.glossary_names = {key(e.name) for e in glossary if e.name}
         self.sections: list[ParsedSection] = []
         self.actions: list[ParsedAction] = []
@@ -129,7 +156,9 @@ class ActionReader:
         if numbered and not ref.strip():
             ref = numbered.group(1)  # "1. Improve the timeliness…": the number is in the text
         ref = ref.rstrip(".").strip() or None
-        section = ParsedSection("recommendation", text or f"Recommendation {ref}", ref=ref, parent=self.heading)
+        section = ParsedSection(
+            "recommendation", text or f"Recommendation {ref}", ref=ref, parent=self.heading
+        )
         self.sections.append(section)
         self.section = section
 
@@ -145,11 +174,13 @@ class ActionReader:
         plain = sum(1 for c in cells if starts_with_plain_ref(c))
         self.action_labels = any(has_action_label(c) for c in cells)
         self.inline_refs = not self.has_ref_col and (
-            any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells)))
+            any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
+        )
         rec = cols.get("recommendation")
         # The unnamed column before "Recommendation" holds its number ("1", "4.") in the 2019 plan.
-        self.rec_ref_col = rec - 1 if rec and rec - 1 < len(unit.header) and not unit.header[rec - 1].strip() \
-            else None
+        self.rec_ref_col = (
+            rec - 1 if rec and rec - 1 < len(unit.header) and not unit.header[rec - 1].strip() else None
+        )
         for kind, payload, where in unit.items:
             if kind == "row":
                 self._row(payload, cols, where)
@@ -188,8 +219,9 @@ class ActionReader:
 
         row_ref = cell("ref").text.strip().rstrip(".") if self.has_ref_col else ""
         action_cell = cell("action")
-        parsed = parse_action_cell(action_cell, refs_in_use=self.inline_refs or self.has_ref_col,
-                                   labelled=self.action_labels)
+        parsed = parse_action_cell(
+            action_cell, refs_in_use=self.inline_refs or self.has_ref_col, labelled=self.action_labels
+        )
         pieces = parsed.pieces
         if self.has_ref_col:
             pieces = self._ref_column_pieces(parsed, row_ref, plain_segments(cell("ref")))
@@ -205,18 +237,31 @@ class ActionReader:
         rag, rag_raw = self._rag(cell("rag"), where)
         if not pieces:
             # Merged cells repeat what the action above already has; only written text continues it.
-            self._continue(parsed, cell, [] if cell("lead").continued else lead_segs,
-                           [] if cell("timescale").continued else time_segs, rag, rag_raw, where)
+            self._continue(
+                parsed,
+                cell,
+                [] if cell("lead").continued else lead_segs,
+                [] if cell("timescale").continued else time_segs,
+                rag,
+                rag_raw,
+                where,
+            )
             return
         n = len(pieces)
-        if n > 1 and not self.inline_refs and not self.has_ref_col and n not in (len(lead_segs), len(time_segs)):
+        if (
+            n > 1
+            and not self.inline_refs
+            and not self.has_ref_col
+            and n not in (len(lead_segs), len(time_segs))
+        ):
             # More pieces than leads or timescales: one action whose text runs over several lines,
             # and several timescales are its milestones.
             pieces = [Piece(None, pieces[0].text, [*pieces[0].extras, *(p.full_text for p in pieces[1:])])]
             n = 1
         lead_cell = cell("lead")
-        inherit = bool(self.outcome_group) and not (lead_segs or lead_cell.text or lead_cell.continued
-                                                    or cell("outcome").text)
+        inherit = bool(self.outcome_group) and not (
+            lead_segs or lead_cell.text or lead_cell.continued or cell("outcome").text
+        )
         if inherit:
             # Plans leave the Lead cell empty under an outcome whose officer leads the rows below.
             lead_segs = list(self.outcome_group[-1].leads)
@@ -224,8 +269,11 @@ class ActionReader:
         if n > 1:
             # One RAG paragraph per action of the row pairs them; otherwise the cell rates them all.
             rag_texts = _paired(cell("rag"), n)
-            rags = [self._rag(Cell.of(t), where) for t in rag_texts] if len(set(rag_texts)) > 1 \
+            rags = (
+                [self._rag(Cell.of(t), where) for t in rag_texts]
+                if len(set(rag_texts)) > 1
                 else [(rag, rag_raw)] * n
+            )
         paired_objectives = _paired(cell("objective"), n)
         objectives = paired_objectives if n > 1 and len(set(paired_objectives)) == n else None
         success = _paired(cell("success"), n)
@@ -294,8 +342,14 @@ class ActionReader:
         if index == cols.get("ref") and not _looks_like_ref(c.text):
             return True  # "Early Help and Front Door" alone in the ref column: a section, not a ref
         before_action = index < cols["action"] and index not in (cols.get("outcome"), cols.get("objective"))
-        if self.has_ref_col and index == cols["action"] and c.bold and len(c.text) < 150 \
-                and "\n" not in c.text and not c.text.rstrip().endswith("."):
+        if (
+            self.has_ref_col
+            and index == cols["action"]
+            and c.bold
+            and len(c.text) < 150
+            and "\n" not in c.text
+            and not c.text.rstrip().endswith(".")
+        ):
             return True  # a bold line alone in the action column of a plan with a ref column: a heading
         return (c.bold or c.span > 1) and (before_action or index == 0) and len(c.text) < 400
 
@@ -391,8 +445,10 @@ class ActionReader:
         self._abbreviations()
         inherited = [a.ref for a in self.actions if a.lead_inherited]
         if inherited:
-            self.warnings.add(f"{len(inherited)} action(s) with an empty Lead cell took the lead of the action "
-                              f"above them under the same outcome: {', '.join(inherited)}")
+            self.warnings.add(
+                f"{len(inherited)} action(s) with an empty Lead cell took the lead of the action "
+                f"above them under the same outcome: {', '.join(inherited)}"
+            )
         for action in self.actions:
             if not action.title:
                 action.title = title_of(action.text) or f"Action {action.ref}"
@@ -400,8 +456,10 @@ class ActionReader:
                     self.warnings.add(f"{action.where}: {action.ref} has no action text")
         # Reported now that every action has its final ref.
         for where, action, rag in self.rag_conflicts:
-            self.warnings.add(f"{where}: a continuation row of {action.ref} ({_short(action.title)}) says {rag} "
-                              f"but the action says {action.rag}; kept {action.rag}")
+            self.warnings.add(
+                f"{where}: a continuation row of {action.ref} ({_short(action.title)}) says {rag} "
+                f"but the action says {action.rag}; kept {action.rag}"
+            )
 
     def _warn_unknown_rags(self) -> None:
         scheme = ", ".join(self.scheme.labels)
@@ -427,8 +485,10 @@ class ActionReader:
                 ref = f"{prefix}{counters[prefix]}"
             taken.add(ref)
             action.ref, action.ref_generated = ref, True
-        self.warnings.add(f"the plan gives no action refs for {len(missing)} action(s): numbered them per "
-                          f"section ({missing[0].ref}, ...)")
+        self.warnings.add(
+            f"the plan gives no action refs for {len(missing)} action(s): numbered them per "
+            f"section ({missing[0].ref}, ...)"
+        )
 
     def _deduplicate_refs(self) -> None:
         seen: dict[str, int] = {}
@@ -437,7 +497,9 @@ class ActionReader:
             seen[ref] = seen.get(ref, 0) + 1
             if seen[ref] > 1:
                 action.ref = f"{ref} ({seen[ref]})"
-                self.warnings.add(f"{action.where}: duplicate ref {ref}: this one is stored as '{action.ref}'")
+                self.warnings.add(
+                    f"{action.where}: duplicate ref {ref}: this one is stored as '{action.ref}'"
+                )
 
     def _split_lead_heads(self) -> None:
         """A lead cell that opens with someone who leads other actions on their own ("DCS and key partner
@@ -453,9 +515,15 @@ class ActionReader:
             changed = False
             for lead in action.leads:
                 bracketed = re.fullmatch(r"(.+?)\s*\((.+)\)", lead)
-                if bracketed and key(lead) not in self.glossary_keys and key(bracketed.group(1)) in alone \
-                        and (key(bracketed.group(2)) in self.glossary_names
-                             or bracketed.group(2).strip().casefold() in _QUALIFIERS):
+                if (
+                    bracketed
+                    and key(lead) not in self.glossary_keys
+                    and key(bracketed.group(1)) in alone
+                    and (
+                        key(bracketed.group(2)) in self.glossary_names
+                        or bracketed.group(2).strip().casefold() in _QUALIFIERS
+                    )
+                ):
                     # "DCS (Pat Jones)", "PSW (interim)": the bracket names the person or qualifies the post;
                     # "Head of Service (Early Help)" names another post and stays whole.
                     changed = True
@@ -470,8 +538,10 @@ class ActionReader:
                 changed = True
                 leads.extend(p for p in people if p not in leads)
                 if note:
-                    self.warnings.add(f"{action.where}: lead '{lead}' read as {' / '.join(people)}; "
-                                      f"'{note}' reads as a note, not a lead")
+                    self.warnings.add(
+                        f"{action.where}: lead '{lead}' read as {' / '.join(people)}; "
+                        f"'{note}' reads as a note, not a lead"
+                    )
             if changed:
                 action.leads = leads
                 action.lead_segments = list(leads)

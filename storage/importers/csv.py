@@ -28,7 +28,9 @@ def read_csv_blocks(path: Path) -> list[Block]:
     except csv.Error:
         sniffed = ","
     try:
-        parsed = {d: list(csv.reader(io.StringIO(text, newline=""), delimiter=d)) for d in (sniffed, ",", ";", "\t")}
+        parsed = {
+            d: list(csv.reader(io.StringIO(text, newline=""), delimiter=d)) for d in (sniffed, ",", ";", "\t")
+        }
     except csv.Error as exc:
         raise ImportFailed(f"{path.name}: not a readable CSV file ({exc})") from None
     # The sniffer guesses from the first lines, which are often a title with no delimiter, and a comma

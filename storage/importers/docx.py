@@ -71,8 +71,19 @@ def _bold(rpr) -> bool:
 
 # Symbol fonts: Word's Insert Symbol puts a ✓ in as Wingdings "ü" (or a w:sym F0FC), not as U+2713.
 _SYMBOL_FONTS = {
-    "wingdings": {0xFC: "✓", 0xFB: "✗", 0xFE: "☑", 0xFD: "☒", 0xE1: "↑", 0xE2: "↓", 0xE9: "↑", 0xEA: "↓",
-                  0x9F: "•", 0xA7: "▪", 0x6C: "●"},
+    "wingdings": {
+        0xFC: "✓",
+        0xFB: "✗",
+        0xFE: "☑",
+        0xFD: "☒",
+        0xE1: "↑",
+        0xE2: "↓",
+        0xE9: "↑",
+        0xEA: "↓",
+        0x9F: "•",
+        0xA7: "▪",
+        0x6C: "●",
+    },
     "wingdings 2": {0x50: "✓", 0x4F: "✗", 0x52: "☑", 0x54: "☒", 0x53: "☒"},
     "symbol": {0xAD: "↑", 0xAF: "↓", 0xB4: "×", 0xB7: "•"},
 }

@@ -12,18 +12,38 @@ from storage.importers.model import Cell
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("links", re.compile(r"^links?\b")),
-    ("ref", re.compile(r"^(ref|ref no|reference|no|number|#|item|id|action (no|number|ref)|rec(ommendation)? no)$")),
+    (
+        "ref",
+        re.compile(
+            r"^(ref|ref no|reference|no|number|#|item|id|action (no|number|ref)|rec(ommendation)? no)$"
+        ),
+    ),
     ("rag", re.compile(r"\b(rag|r ?a ?g|brag)\b|^(rag |current |overall )?status$|^rating$")),
-    ("progress", re.compile(r"progress|^(latest |current )?updates?\b|^status updates?$|commentary|^comments?\b|^notes?$")),
+    (
+        "progress",
+        re.compile(
+            r"progress|^(latest |current )?updates?\b|^status updates?$|commentary|^comments?\b|^notes?$"
+        ),
+    ),
     ("lead", re.compile(r"\blead|responsib|\bowners?\b|^who$|accountable|^officer")),
-    ("timescale", re.compile(r"timescale|time ?frame|deadline|target date|^target$|by when|\bdue\b|"
-                             r"complet(ion|ed) (date|by)|^date (for|of|to be) complet|^dates?$|^when$|^end date|^timeline")),
+    (
+        "timescale",
+        re.compile(
+            r"timescale|time ?frame|deadline|target date|^target$|by when|\bdue\b|"
+            r"complet(ion|ed) (date|by)|^date (for|of|to be) complet|^dates?$|^when$|^end date|^timeline"
+        ),
+    ),
     ("action", re.compile(r"^(key |improvement )?actions?\b|^action/|^tasks?$|^what\b|^activity")),
     ("success", re.compile(r"success|measures?\b|^evidence|^kpi|^how (will|do) we know")),
     ("outcome", re.compile(r"outcomes?|^impact")),
     ("objective", re.compile(r"objective|^aims?$")),
-    ("recommendation", re.compile(r"recommendation|area for (improvement|development)|^priorit|^themes?$|"
-                                  r"^improvement area|^phase|^workstream|^areas?$")),
+    (
+        "recommendation",
+        re.compile(
+            r"recommendation|area for (improvement|development)|^priorit|^themes?$|"
+            r"^improvement area|^phase|^workstream|^areas?$"
+        ),
+    ),
 ]
 
 

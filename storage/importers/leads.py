@@ -79,8 +79,10 @@ def looks_like_lead(text: str) -> bool:
     words = [w for w in re.split(r"\s+", text.strip()) if w]
     if not words:
         return False
-    return all(w[:1].isupper() or w[:1].isdigit() or w.casefold() in _SMALL_WORDS for w in words) \
+    return (
+        all(w[:1].isupper() or w[:1].isdigit() or w.casefold() in _SMALL_WORDS for w in words)
         and words[0].casefold() not in _SMALL_WORDS
+    )
 
 
 def split_known_head(text: str, known_alone: Callable[[str], bool]) -> tuple[list[str], str] | None:

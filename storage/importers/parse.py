@@ -18,8 +18,9 @@ from storage.importers.ragkey import is_key_row, looks_like_key, scheme_from_key
 
 _MONTH_YEAR = re.compile(
     r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
-    r"nov(ember)?|dec(ember)?)\s+(20\d\d)\b", re.I)
-
+    r"nov(ember)?|dec(ember)?)\s+(20\d\d)\b",
+    re.I,
+)
 
 
 def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date | None) -> ParsedPlan:
@@ -35,8 +36,10 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
     else:
         rag_values = [
             row[u.columns["rag"]].text
-            for u in action_units if "rag" in u.columns
-            for kind, row, _ in u.items if kind == "row" and u.columns["rag"] < len(row)
+            for u in action_units
+            if "rag" in u.columns
+            for kind, row, _ in u.items
+            if kind == "row" and u.columns["rag"] < len(row)
         ]
         scheme = scheme_from_values(rag_values)
     reader = ActionReader(scheme, glossary, warnings)
@@ -47,7 +50,13 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
     cover = front[:30]
     title = next((t for t in cover if "plan" in t.casefold() and len(t.split()) <= 12), "")
     organisation = next(
-        (t for t in cover if re.search(r"council|borough|county|authority|trust", t, re.I) and len(t.split()) <= 12), "")
+        (
+            t
+            for t in cover
+            if re.search(r"council|borough|county|authority|trust", t, re.I) and len(t.split()) <= 12
+        ),
+        "",
+    )
     start = _first_month(cover)
     issued = [h.issued for h in history if h.issued]
     if reference_date is None:
@@ -58,8 +67,10 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
         year = next((m.group(0) for t in cover if (m := re.search(r"\b20\d\d\b", t))), None)
         reference_date = dt.date(int(year), 1, 1) if year else None
     if reference_date is None and reader.actions:
-        warnings.add("the document gives no date: short timescales ('May 23', 'within 3 months') are read "
-                     "against today; pass --reference-date to fix that")
+        warnings.add(
+            "the document gives no date: short timescales ('May 23', 'within 3 months') are read "
+            "against today; pass --reference-date to fix that"
+        )
     return ParsedPlan(
         source_filename=filename,
         title=title or filename.rsplit(".", 1)[0],
@@ -110,7 +121,12 @@ def _group(blocks: list[Block]) -> tuple[list[Unit], list[str]]:
         if isinstance(block, BodyText):
             if started and units and _is_body_heading(block):
                 _last_action(units).items.append(("heading", block.text, f"body:{block.style}"))
-            elif started and units and _last_action(units).items and _last_action(units).items[-1][0] == "heading":
+            elif (
+                started
+                and units
+                and _last_action(units).items
+                and _last_action(units).items[-1][0] == "heading"
+            ):
                 _last_action(units).items.append(("strapline", block.text, "body"))
             elif not started:
                 front.append(block.text)
@@ -178,7 +194,9 @@ def _group(blocks: list[Block]) -> tuple[list[Unit], list[str]]:
     return units, front
 
 
-_NOT_A_SECTION = re.compile(r"\b(key|glossary|abbreviations?|acronyms|history|appendix|contents|version)\b", re.I)
+_NOT_A_SECTION = re.compile(
+    r"\b(key|glossary|abbreviations?|acronyms|history|appendix|contents|version)\b", re.I
+)
 
 
 def _is_body_heading(block: BodyText) -> bool:
@@ -186,14 +204,20 @@ def _is_body_heading(block: BodyText) -> bool:
     style, unless it introduces the key, the glossary or an appendix."""
     if HEADING.match(block.text):
         return True
-    return block.style.casefold().startswith("heading") and len(block.text) < 150 \
+    return (
+        block.style.casefold().startswith("heading")
+        and len(block.text) < 150
         and not _NOT_A_SECTION.search(block.text)
+    )
 
 
 def _is_key_title(row: list[Cell]) -> bool:
     texts = [c.text for c in row if c.text]
-    return len(texts) == 1 and bool(re.match(r"^(rag |status )?key\b|^key to\b", texts[0], re.I)) \
+    return (
+        len(texts) == 1
+        and bool(re.match(r"^(rag |status )?key\b|^key to\b", texts[0], re.I))
         and len(texts[0]) < 40
+    )
 
 
 def _last_action(units: list[Unit]) -> Unit:
@@ -212,6 +236,7 @@ def _glossary(unit: Unit) -> list[GlossaryEntry]:
     cols = unit.columns
     entries = []
     for _, row, _ in unit.items:
+
         def get(name: str, row=row) -> str:
             i = cols.get(name)
             return row[i].text.strip() if i is not None and i < len(row) else ""
@@ -225,6 +250,7 @@ def _history(unit: Unit) -> list[HistoryRow]:
     cols = unit.columns
     rows = []
     for _, row, _ in unit.items:
+
         def get(name: str, row=row) -> str:
             i = cols.get(name)
             return row[i].text.strip() if i is not None and i < len(row) else ""
@@ -237,4 +263,3 @@ def _history(unit: Unit) -> list[HistoryRow]:
             issued = None
         rows.append(HistoryRow(issued, get("version"), get("summary"), get("author")))
     return rows
-

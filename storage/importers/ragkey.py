@@ -34,13 +34,19 @@ def is_key_row(row: list[Cell]) -> bool:
     texts = [c.text for c in row if c.text]
     if not texts or len(texts) > 3:
         return False
-    return any(c.fill for c in row) or any(len(t) <= 6 for t in texts) or bool(_MEANING_WORDS.search(" ".join(texts)))
+    return (
+        any(c.fill for c in row)
+        or any(len(t) <= 6 for t in texts)
+        or bool(_MEANING_WORDS.search(" ".join(texts)))
+    )
 
 
 def _classify(meaning: str) -> int | None:
     """3 complete, 2 on track/ahead, 1 some concern, 0 behind; None when the words say nothing."""
     text = meaning.casefold()
-    if re.search(r"not (yet )?(on track|started|achiev|complete)|off track|behind|significant|will not|unlikely", text):
+    if re.search(
+        r"not (yet )?(on track|started|achiev|complete)|off track|behind|significant|will not|unlikely", text
+    ):
         return 0
     if re.search(r"delay|at risk|concern|slipp|some risk|minor", text):
         return 1
@@ -83,8 +89,14 @@ def scheme_from_key(rows: list[list[Cell]]) -> tuple[RagScheme, list[str]]:
 
 def _with_key(base: RagScheme, meanings: dict[str, str]) -> RagScheme:
     states = tuple(
-        RagStateSpec(s.label, s.rank, s.colour, meanings.get(s.label) or s.meaning,
-                     s.is_complete or _classify(meanings.get(s.label, "")) == 3, s.aliases)
+        RagStateSpec(
+            s.label,
+            s.rank,
+            s.colour,
+            meanings.get(s.label) or s.meaning,
+            s.is_complete or _classify(meanings.get(s.label, "")) == 3,
+            s.aliases,
+        )
         for s in base.states
     )
     return RagScheme(base.name, states)
@@ -103,7 +115,9 @@ def _by_meaning(meanings: list[str]) -> tuple[RagScheme, list[str]]:
     for rank, index in enumerate(ordered):
         s = base.states[rank]
         complete = classes[index] == 3 and rank == len(ordered) - 1
-        states.append(RagStateSpec(s.label, s.rank, s.colour, meanings[index], complete or s.is_complete, s.aliases))
+        states.append(
+            RagStateSpec(s.label, s.rank, s.colour, meanings[index], complete or s.is_complete, s.aliases)
+        )
     return RagScheme(base.name, tuple(states)), []
 
 

@@ -109,11 +109,11 @@ def split_ref(seg: Segment, *, refs_in_use: bool) -> tuple[str | None, str]:
         # A bare bold "A" or "3" is more often emphasis than a ref; accept it once refs are known.
         bare = match is not None and "." not in match.group(1) and match.group(0).strip() == match.group(1)
         if match and (refs_in_use or not bare):
-            rest = _LEADING_ACTION.sub("", seg.text[len(seg.bold_prefix):].strip())
+            rest = _LEADING_ACTION.sub("", seg.text[len(seg.bold_prefix) :].strip())
             return match.group(1).rstrip("."), rest
     match = _PLAIN_REF.match(seg.text)
     if match and (refs_in_use or seg.bold_prefix):
-        return match.group(1), _LEADING_ACTION.sub("", seg.text[match.end():].strip())
+        return match.group(1), _LEADING_ACTION.sub("", seg.text[match.end() :].strip())
     return None, seg.text
 
 
@@ -121,7 +121,9 @@ def split_ref(seg: Segment, *, refs_in_use: bool) -> tuple[str | None, str]:
 # the bold that marks them in Word.
 _TAG_TEXT = re.compile(
     r"^(?:[A-Z][\w&'’]*\s+){0,4}(?:action|recommendation|priority|objective|outcome|ref(?:erence)?)\s*"
-    r"\d{1,2}(?:\.\d{1,2})?[a-z]?\.?$", re.I)
+    r"\d{1,2}(?:\.\d{1,2})?[a-z]?\.?$",
+    re.I,
+)
 
 
 def is_tag(seg: Segment) -> bool:
@@ -153,15 +155,15 @@ def parse_action_cell(cell: Cell, *, refs_in_use: bool, labelled: bool = False) 
             continue
         plain_outcome = _PLAIN_OUTCOME.match(text) if labelled and not seg.bold_prefix else None
         if plain_outcome:
-            outcome.append(text[plain_outcome.end():].strip())
+            outcome.append(text[plain_outcome.end() :].strip())
             in_outcome = True
             continue
         if seg.bold_prefix and not seg.bold and _OUTCOME_LABEL.match(seg.bold_prefix):
-            outcome.append(text[len(seg.bold_prefix):].strip())
+            outcome.append(text[len(seg.bold_prefix) :].strip())
             in_outcome = True
             continue
         if seg.bold_prefix and not seg.bold and _ACTION_LABEL.match(seg.bold_prefix):
-            text = text[len(seg.bold_prefix):].strip()
+            text = text[len(seg.bold_prefix) :].strip()
             in_outcome = False
         if in_outcome:
             outcome.append(text)

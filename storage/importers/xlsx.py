@@ -15,7 +15,9 @@ _NO_FILL = {None, "", "00000000", "FFFFFFFF", "00FFFFFF"}
 # The same words as a section heading row (storage.importers.actions.HEADING), e.g. "Phase 1", "Area 2 -".
 _SECTION_SHEET = re.compile(
     r"^(improvement area|area|phase|priority|theme|workstream|section|recommendation|strand|part)\s*"
-    r"(\d+|[ivx]+|one|two|three|four|five|six|seven|eight|nine|ten|[a-z])\b", re.I)
+    r"(\d+|[ivx]+|one|two|three|four|five|six|seven|eight|nine|ten|[a-z])\b",
+    re.I,
+)
 
 
 def read_xlsx_blocks(path: Path) -> list[Block]:
@@ -33,7 +35,10 @@ def read_xlsx_blocks(path: Path) -> list[Block]:
             continue
         # Only the top-left cell of a merged range holds the value; the others must stay empty.
         covered = {
-            (r, c): (rng.max_col - rng.min_col + 1 if (r, c) == (rng.min_row, rng.min_col) else 0, r > rng.min_row)
+            (r, c): (
+                rng.max_col - rng.min_col + 1 if (r, c) == (rng.min_row, rng.min_col) else 0,
+                r > rng.min_row,
+            )
             for rng in sheet.merged_cells.ranges
             for r in range(rng.min_row, rng.max_row + 1)
             for c in range(rng.min_col, rng.max_col + 1)

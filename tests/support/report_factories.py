@@ -43,7 +43,9 @@ def make_plan(
     session.flush()
     for rank, (label, colour, meaning, complete) in enumerate(scheme or ()):
         session.add(
-            RagState(plan_id=plan.id, label=label, rank=rank, colour=colour, meaning=meaning, is_complete=complete)
+            RagState(
+                plan_id=plan.id, label=label, rank=rank, colour=colour, meaning=meaning, is_complete=complete
+            )
         )
     session.flush()
     return plan
@@ -100,7 +102,9 @@ def add_action(
     session.add(action)
     session.flush()
     for i, name in enumerate(leads):
-        session.add(ActionLead(action_id=action.id, person_id=person(session, name).id, position=i, lead_text=name))
+        session.add(
+            ActionLead(action_id=action.id, person_id=person(session, name).id, position=i, lead_text=name)
+        )
     session.flush()
     return action
 
@@ -139,8 +143,14 @@ def add_history(
     """A document-history row as the importer stores it: no snapshot."""
     at = dt.datetime(date.year, date.month, date.day, 12, tzinfo=UTC)
     row = ReportVersion(
-        plan_id=plan.id, version=version, published_at=at, as_of=at, summary=summary, author=author,
-        source="import", snapshot={},
+        plan_id=plan.id,
+        version=version,
+        published_at=at,
+        as_of=at,
+        summary=summary,
+        author=author,
+        source="import",
+        snapshot={},
     )
     session.add(row)
     session.flush()
@@ -155,29 +165,79 @@ def board_scenario(session: Session) -> Plan:
     """
     from report.publish import publish_version
 
-    plan = make_plan(session, name="board", title="Post Ofsted <ILACS> Action Plan",
-                     organisation="Stockton & District Council")
+    plan = make_plan(
+        session,
+        name="board",
+        title="Post Ofsted <ILACS> Action Plan",
+        organisation="Stockton & District Council",
+    )
     add_history(session, plan, "5.0", dt.date(2020, 2, 10), summary="Review at CSMG", author="Martin Gray")
     people = add_section(session, plan, "Improve timeliness", ref="1")
     practice = add_section(session, plan, "Practice & supervision", ref="2")
-    a = add_action(session, plan, "1.1", "Develop a quality assurance framework", section=people,
-                   due=dt.date(2026, 11, 30), leads=("Service Manager Quality",))
-    b = add_action(session, plan, "1.2", "Introduce a <legal gateway> panel", section=people,
-                   due=dt.date(2026, 2, 28), leads=("Assistant Director", "Service Manager Fieldwork"))
-    c = add_action(session, plan, "2.1", "Review supervision standards", section=practice,
-                   due=dt.date(2026, 1, 31), leads=("Service Manager Quality",))
+    a = add_action(
+        session,
+        plan,
+        "1.1",
+        "Develop a quality assurance framework",
+        section=people,
+        due=dt.date(2026, 11, 30),
+        leads=("Service Manager Quality",),
+    )
+    b = add_action(
+        session,
+        plan,
+        "1.2",
+        "Introduce a <legal gateway> panel",
+        section=people,
+        due=dt.date(2026, 2, 28),
+        leads=("Assistant Director", "Service Manager Fieldwork"),
+    )
+    c = add_action(
+        session,
+        plan,
+        "2.1",
+        "Review supervision standards",
+        section=practice,
+        due=dt.date(2026, 1, 31),
+        leads=("Service Manager Quality",),
+    )
     add_action(session, plan, "2.2", "Reduce team sizes", section=practice, timescale="Ongoing")
     jan = dt.datetime(2026, 1, 5, 10, tzinfo=UTC)
     add_update(session, a, "Green", "On schedule.", at=jan, author="Service Manager Quality")
     add_update(session, b, "Green", "Panel planned.", at=jan, author="Assistant Director")
-    add_update(session, c, "Blue", "Standards published.", at=jan, author="Service Manager Quality",
-               evidence="https://example.org/standards?a=1&b=2")
-    publish_version(session, plan, now=dt.datetime(2026, 2, 1, 10, tzinfo=UTC), summary="Baseline",
-                    author="Board Secretary")
-    add_update(session, b, "Red", "Panel <script>alert(1)</script> delayed & no chair.",
-               at=dt.datetime(2026, 3, 2, 10, tzinfo=UTC), author="Clerk", on_behalf_of="Assistant Director")
-    add_update(session, a, None, "Draft circulated.", at=dt.datetime(2026, 3, 3, 10, tzinfo=UTC),
-               author="Service Manager Quality")
+    add_update(
+        session,
+        c,
+        "Blue",
+        "Standards published.",
+        at=jan,
+        author="Service Manager Quality",
+        evidence="https://example.org/standards?a=1&b=2",
+    )
+    publish_version(
+        session,
+        plan,
+        now=dt.datetime(2026, 2, 1, 10, tzinfo=UTC),
+        summary="Baseline",
+        author="Board Secretary",
+    )
+    add_update(
+        session,
+        b,
+        "Red",
+        "Panel <script>alert(1)</script> delayed & no chair.",
+        at=dt.datetime(2026, 3, 2, 10, tzinfo=UTC),
+        author="Clerk",
+        on_behalf_of="Assistant Director",
+    )
+    add_update(
+        session,
+        a,
+        None,
+        "Draft circulated.",
+        at=dt.datetime(2026, 3, 3, 10, tzinfo=UTC),
+        author="Service Manager Quality",
+    )
     return plan
 
 

@@ -57,37 +57,60 @@ def phase_plan_docx(path: Path) -> Path:
     d.add_paragraph("Children's Services Improvement Plan")
     d.add_paragraph("January 2024")
     d.add_paragraph("Key to RAG status:")
-    add_table(d, [["X", "Not started or behind"], ["-", "On track"], ["↓", "Delayed"],
-                  ["↑", "Ahead of schedule"], ["✓", "Completed"]])
+    add_table(
+        d,
+        [
+            ["X", "Not started or behind"],
+            ["-", "On track"],
+            ["↓", "Delayed"],
+            ["↑", "Ahead of schedule"],
+            ["✓", "Completed"],
+        ],
+    )
     d.add_paragraph("The actions")
-    t = add_table(d, [
-        PHASE_HEADER,
-        ["Phase 1: Stabilise", "", "", "", "", ""],
-        ["1.1", "Recruit permanent team managers. Reduce agency use.", "DM (CIN)", "31 March 2024",
-         "Two appointed", "-"],
-        ["1.2", "Launch the practice model", "DM CIN / OD / DCS", "Quarterly", "Launched in May", "✓"],
-        ["1.2", "Refresh the supervision policy", "HoS", "June 2024", "", "X"],
-        ["1.3", "Audit all child protection plans", "OD, DCS", "By September 2024", "Half done", "↓"],
-        ["", "", "", "", "Audit tool agreed with partners", ""],
-    ])
+    t = add_table(
+        d,
+        [
+            PHASE_HEADER,
+            ["Phase 1: Stabilise", "", "", "", "", ""],
+            [
+                "1.1",
+                "Recruit permanent team managers. Reduce agency use.",
+                "DM (CIN)",
+                "31 March 2024",
+                "Two appointed",
+                "-",
+            ],
+            ["1.2", "Launch the practice model", "DM CIN / OD / DCS", "Quarterly", "Launched in May", "✓"],
+            ["1.2", "Refresh the supervision policy", "HoS", "June 2024", "", "X"],
+            ["1.3", "Audit all child protection plans", "OD, DCS", "By September 2024", "Half done", "↓"],
+            ["", "", "", "", "Audit tool agreed with partners", ""],
+        ],
+    )
     t.cell(1, 0).merge(t.cell(1, 5))
     d.add_paragraph("Second phase")
-    t2 = add_table(d, [
-        PHASE_HEADER,
-        ["Phase 2: Embed", "", "", "", "", ""],
-        ["2.1", "Embed the quality assurance framework", "DMCIN", "June 2024", "Ahead of plan", "↑"],
-        ["2.2", "Publish the sufficiency strategy", "Jo Bloggs", "Autumn", "", "Banana"],
-    ])
+    t2 = add_table(
+        d,
+        [
+            PHASE_HEADER,
+            ["Phase 2: Embed", "", "", "", "", ""],
+            ["2.1", "Embed the quality assurance framework", "DMCIN", "June 2024", "Ahead of plan", "↑"],
+            ["2.2", "Publish the sufficiency strategy", "Jo Bloggs", "Autumn", "", "Banana"],
+        ],
+    )
     t2.cell(1, 0).merge(t2.cell(1, 5))
     d.add_paragraph("Glossary")
-    add_table(d, [
-        ["Abbreviation", "Title", "Name"],
-        ["DM (CIN)", "Deputy Manager Children in Need", "Sam Patel"],
-        ["OD", "Operations Director", "Alex Khan"],
-        ["DCS", "Director of Children's Services", "Pat Jones"],
-        ["HoS", "Head of Service", "Chris Lee"],
-        ["HoS", "Head of Service (Early Help)", "Robin Fox"],
-    ])
+    add_table(
+        d,
+        [
+            ["Abbreviation", "Title", "Name"],
+            ["DM (CIN)", "Deputy Manager Children in Need", "Sam Patel"],
+            ["OD", "Operations Director", "Alex Khan"],
+            ["DCS", "Director of Children's Services", "Pat Jones"],
+            ["HoS", "Head of Service", "Chris Lee"],
+            ["HoS", "Head of Service (Early Help)", "Robin Fox"],
+        ],
+    )
     d.save(str(path))
     return path
 
@@ -97,14 +120,24 @@ def merged_plan_docx(path: Path) -> Path:
     d = docx.Document()
     d.add_paragraph("Northshire County Council")
     d.add_paragraph("Action Plan 2022")
-    t = add_table(d, [
-        ["Recommendation", "Actions", "LEAD", "TIMESCALE", "Update", "RAG rating"],
-        ["Theme 1: Leadership", "", "", "", "", ""],
-        ["Leaders know the front door", "**A.** Weekly front door audits", "Head of Early Help", "Monthly",
-         "Running since March", "Green"],
-        ["", "**B.** Publish a threshold document", "", "July 2022", "Draft out", ""],
-        ["", "**C.** Train all staff", "Principal Social Worker", "within 3 months", "", "amber"],
-    ], fills={(4, 5): "FFC000", (3, 5): "C00000"})
+    t = add_table(
+        d,
+        [
+            ["Recommendation", "Actions", "LEAD", "TIMESCALE", "Update", "RAG rating"],
+            ["Theme 1: Leadership", "", "", "", "", ""],
+            [
+                "Leaders know the front door",
+                "**A.** Weekly front door audits",
+                "Head of Early Help",
+                "Monthly",
+                "Running since March",
+                "Green",
+            ],
+            ["", "**B.** Publish a threshold document", "", "July 2022", "Draft out", ""],
+            ["", "**C.** Train all staff", "Principal Social Worker", "within 3 months", "", "amber"],
+        ],
+        fills={(4, 5): "FFC000", (3, 5): "C00000"},
+    )
     t.cell(1, 0).merge(t.cell(1, 5))
     t.cell(2, 2).merge(t.cell(3, 2))  # one lead for A and B
     d.save(str(path))
@@ -193,25 +226,63 @@ def ilacs_style_docx(path: Path) -> Path:
     d.add_heading("Post Ofsted Action Plan", 2)
     d.add_paragraph("September 2021 – September 2022")
     d.add_paragraph("Key to RAG status:")
-    add_table(d, [["", "Completed"], ["", "On track"], ["", "Some slippage"], ["", "Not on track"]],
-              fills={(0, 0): "0070C0", (1, 0): "00B050", (2, 0): "FFC000", (3, 0): "FF0000"})
-    header = ["", "Recommendation", "Action/ Required Outcomes", "Timescale", "Lead", "Progress Update", "RAG"]
-    add_table(d, [
-        header,
-        ["1", "Improve management oversight.", "**1.1 Action** Audit supervision.\n**Outcome** Better plans.",
-         "Dec 21", "HoS CIN / PSW", "Audit done", ""],
-        ["", "", "**1.2 Action** Train managers.", "March 2022", "PSW", "", ""],
-    ], fills={(1, 6): "0070C0", (2, 6): "FFC000"})
-    add_table(d, [
-        header,
-        ["", "", "**Outcome** Managers confident.", "", "", "Survey in May", "00B050"],
-        ["2.", "Improve return interviews.", "**2.1 Action** Commission a new service.", "April 2022", "DCS",
-         "Tender out", "Red"],
-    ])
+    add_table(
+        d,
+        [["", "Completed"], ["", "On track"], ["", "Some slippage"], ["", "Not on track"]],
+        fills={(0, 0): "0070C0", (1, 0): "00B050", (2, 0): "FFC000", (3, 0): "FF0000"},
+    )
+    header = [
+        "",
+        "Recommendation",
+        "Action/ Required Outcomes",
+        "Timescale",
+        "Lead",
+        "Progress Update",
+        "RAG",
+    ]
+    add_table(
+        d,
+        [
+            header,
+            [
+                "1",
+                "Improve management oversight.",
+                "**1.1 Action** Audit supervision.\n**Outcome** Better plans.",
+                "Dec 21",
+                "HoS CIN / PSW",
+                "Audit done",
+                "",
+            ],
+            ["", "", "**1.2 Action** Train managers.", "March 2022", "PSW", "", ""],
+        ],
+        fills={(1, 6): "0070C0", (2, 6): "FFC000"},
+    )
+    add_table(
+        d,
+        [
+            header,
+            ["", "", "**Outcome** Managers confident.", "", "", "Survey in May", "00B050"],
+            [
+                "2.",
+                "Improve return interviews.",
+                "**2.1 Action** Commission a new service.",
+                "April 2022",
+                "DCS",
+                "Tender out",
+                "Red",
+            ],
+        ],
+    )
     d.add_heading("Glossary", 3)
-    add_table(d, [["Abbreviation", "Title", "Name"], ["HoS CIN", "Head of Service Children in Need", "Ann Lee"],
-                  ["PSW", "Principal Social Worker", "Raj Shah"], ["DCS", "Director of Children's Services",
-                                                                    "Kim Ode"]])
+    add_table(
+        d,
+        [
+            ["Abbreviation", "Title", "Name"],
+            ["HoS CIN", "Head of Service Children in Need", "Ann Lee"],
+            ["PSW", "Principal Social Worker", "Raj Shah"],
+            ["DCS", "Director of Children's Services", "Kim Ode"],
+        ],
+    )
     d.save(str(path))
     return path
 
@@ -278,16 +349,36 @@ def lettered_refs_xlsx(path: Path) -> Path:
     ws.append(["Section A: Front Door"])
     ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=6)
     ws.cell(ws.max_row, 1).font = Font(bold=True)
-    ws.append(["A1", "Review MASH thresholds with partners", "DCS", dt.datetime(2025, 3, 31), "Review started", "A"])
-    ws.append(["A2", "Introduce daily MASH huddles", "Head of Front Door", dt.datetime(2025, 1, 15), "Running", "G"])
+    ws.append(
+        ["A1", "Review MASH thresholds with partners", "DCS", dt.datetime(2025, 3, 31), "Review started", "A"]
+    )
+    ws.append(
+        ["A2", "Introduce daily MASH huddles", "Head of Front Door", dt.datetime(2025, 1, 15), "Running", "G"]
+    )
     ws.append([])
     ws.append(["Section B: Children in Care"])
     ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=6)
     ws.cell(ws.max_row, 1).font = Font(bold=True)
-    ws.append(["B1", "Agree a placement sufficiency strategy", "DCS and all partner agencies",
-               dt.datetime(2025, 6, 30), "Not started", "R"])
-    ws.append(["B2", "Refresh care plans for all children", "Head of Children in Care",
-               dt.datetime(2025, 9, 1), "", "g"])
+    ws.append(
+        [
+            "B1",
+            "Agree a placement sufficiency strategy",
+            "DCS and all partner agencies",
+            dt.datetime(2025, 6, 30),
+            "Not started",
+            "R",
+        ]
+    )
+    ws.append(
+        [
+            "B2",
+            "Refresh care plans for all children",
+            "Head of Children in Care",
+            dt.datetime(2025, 9, 1),
+            "",
+            "g",
+        ]
+    )
     for row in ws.iter_rows(min_row=5, min_col=4, max_col=4):
         for cell in row:
             if isinstance(cell.value, dt.datetime):
@@ -303,21 +394,47 @@ def spanned_phase_docx(path: Path) -> Path:
     d.add_paragraph("Southmoor Metropolitan Borough Council")
     d.add_paragraph("Ofsted Improvement Plan – March 2024")
     header = ["No.", "What we will do", "Lead", "By when", "Progress", "RAG"]
-    t = add_table(d, [
-        header,
-        ["PHASE 1 – Stabilise", "", "", "", "", ""],
-        ["1.", "Stabilise the social work workforce", "Head of Service", "June 2024", "Agency staff down", "-"],
-        ["2.", "Clear the backlog of assessments", "Service Manager", "31/05/2024", "Delayed by sickness", "↓"],
-        ["PHASE 2 – Improve", "", "", "", "", ""],
-        ["3.", "Launch the new practice model", "Principal Social Worker", "September 2024", "", "x"],
-        ["4.", "Publish the QA framework", "Head of Quality Assurance", "April 2024", "Published", "✔"],
-        ["5.", "Roll out the audit tool early", "Head of Quality Assurance", "Oct 2024", "Ahead", "↑"],
-    ])
+    t = add_table(
+        d,
+        [
+            header,
+            ["PHASE 1 – Stabilise", "", "", "", "", ""],
+            [
+                "1.",
+                "Stabilise the social work workforce",
+                "Head of Service",
+                "June 2024",
+                "Agency staff down",
+                "-",
+            ],
+            [
+                "2.",
+                "Clear the backlog of assessments",
+                "Service Manager",
+                "31/05/2024",
+                "Delayed by sickness",
+                "↓",
+            ],
+            ["PHASE 2 – Improve", "", "", "", "", ""],
+            ["3.", "Launch the new practice model", "Principal Social Worker", "September 2024", "", "x"],
+            ["4.", "Publish the QA framework", "Head of Quality Assurance", "April 2024", "Published", "✔"],
+            ["5.", "Roll out the audit tool early", "Head of Quality Assurance", "Oct 2024", "Ahead", "↑"],
+        ],
+    )
     for r in (1, 4):
         t.cell(r, 0).merge(t.cell(r, 5))
     d.add_paragraph("Key")
-    add_table(d, [["Symbol", "Meaning"], ["X", "Not started / behind schedule"], ["-", "On track"],
-                  ["↓", "Delayed"], ["↑", "Ahead of schedule"], ["✓", "Completed"]])
+    add_table(
+        d,
+        [
+            ["Symbol", "Meaning"],
+            ["X", "Not started / behind schedule"],
+            ["-", "On track"],
+            ["↓", "Delayed"],
+            ["↑", "Ahead of schedule"],
+            ["✓", "Completed"],
+        ],
+    )
     d.save(str(path))
     return path
 
@@ -330,24 +447,51 @@ def responsible_officer_docx(path: Path) -> Path:
     d.add_paragraph("Lakeside City Council")
     d.add_paragraph("Children's Services Action Plan")
     d.add_paragraph("Version 3, October 2023")
-    t = add_table(d, [
-        ["Priority 3: Manageable caseloads", "", "", "", "", ""],
-        ["No.", "Actions to be taken", "Responsible Officer", "Target Date", "Status", "Update/Commentary"],
-        ["3.1", "Improve the quality of supervision", "DM CIN", "December 2023", "Green", "Audit shows progress"],
-        ["3.2a", "Review caseloads weekly", "DMCIN / HoS", "Monthly", "Amber", "Started"],
-        ["3.2b", "Report caseloads to the board", "", "January 2024", "Amber", ""],
-        ["3.2c", "Cap caseloads at 20", "", "March 2024", "Red", "Not yet"],
-        ["3.3", "Publish a practice standards guide", "DM (CIN)", "Completed", "Complete", "Published in May"],
-    ])
+    t = add_table(
+        d,
+        [
+            ["Priority 3: Manageable caseloads", "", "", "", "", ""],
+            [
+                "No.",
+                "Actions to be taken",
+                "Responsible Officer",
+                "Target Date",
+                "Status",
+                "Update/Commentary",
+            ],
+            [
+                "3.1",
+                "Improve the quality of supervision",
+                "DM CIN",
+                "December 2023",
+                "Green",
+                "Audit shows progress",
+            ],
+            ["3.2a", "Review caseloads weekly", "DMCIN / HoS", "Monthly", "Amber", "Started"],
+            ["3.2b", "Report caseloads to the board", "", "January 2024", "Amber", ""],
+            ["3.2c", "Cap caseloads at 20", "", "March 2024", "Red", "Not yet"],
+            [
+                "3.3",
+                "Publish a practice standards guide",
+                "DM (CIN)",
+                "Completed",
+                "Complete",
+                "Published in May",
+            ],
+        ],
+    )
     t.cell(0, 0).merge(t.cell(0, 5))  # a title row inside the table, above its header
     t.cell(3, 2).merge(t.cell(5, 2))  # one lead cell for 3.2a, 3.2b and 3.2c
     d.add_paragraph("Glossary")
-    add_table(d, [
-        ["Abbreviation", "Title", "Name"],
-        ["DM (CIN)", "Deputy Manager Children in Need", "Sam Patel"],
-        ["HoS", "Head of Service (Safeguarding)", "Chris Lee"],
-        ["HoS", "Head of Service (Early Help)", "Robin Fox"],
-    ])
+    add_table(
+        d,
+        [
+            ["Abbreviation", "Title", "Name"],
+            ["DM (CIN)", "Deputy Manager Children in Need", "Sam Patel"],
+            ["HoS", "Head of Service (Safeguarding)", "Chris Lee"],
+            ["HoS", "Head of Service (Early Help)", "Robin Fox"],
+        ],
+    )
     d.save(str(path))
     return path
 
@@ -376,19 +520,36 @@ def inline_suffix_refs_docx(path: Path) -> Path:
     d.add_paragraph("Hillford District Council")
     d.add_paragraph("Safeguarding Improvement Plan, May 2024")
     header = ["Action", "Action Owner", "Date for completion", "Status Update", "RAG"]
-    add_table(d, [
-        header,
-        ["**3.1** Refresh the neglect strategy", "DCS", "July 2024", "Draft written", "Green"],
-        ["**3.2a** Train staff on the neglect toolkit", "DCS & partners", "September 2024", "Booked", "Amber"],
-    ])
-    add_table(d, [
-        header,
-        ["and audit its use", "", "", "Audit tool ready", ""],
-        ["**3.2b** Report toolkit use to the board", "Head of Safeguarding", "Every quarter", "", "Red"],
-        ["**3.3** Publish the toolkit", "DCS (Pat Jones)", "October 2024", "", "Green"],
-        ["**3.4** Offer toolkit training to schools", "Head of Safeguarding (Education)", "November 2024", "",
-         "Amber"],
-    ])
+    add_table(
+        d,
+        [
+            header,
+            ["**3.1** Refresh the neglect strategy", "DCS", "July 2024", "Draft written", "Green"],
+            [
+                "**3.2a** Train staff on the neglect toolkit",
+                "DCS & partners",
+                "September 2024",
+                "Booked",
+                "Amber",
+            ],
+        ],
+    )
+    add_table(
+        d,
+        [
+            header,
+            ["and audit its use", "", "", "Audit tool ready", ""],
+            ["**3.2b** Report toolkit use to the board", "Head of Safeguarding", "Every quarter", "", "Red"],
+            ["**3.3** Publish the toolkit", "DCS (Pat Jones)", "October 2024", "", "Green"],
+            [
+                "**3.4** Offer toolkit training to schools",
+                "Head of Safeguarding (Education)",
+                "November 2024",
+                "",
+                "Amber",
+            ],
+        ],
+    )
     d.add_paragraph("Glossary")
     add_table(d, [["Abbreviation", "Title", "Name"], ["DCS", "Director of Children's Services", "Pat Jones"]])
     d.save(str(path))
@@ -418,15 +579,23 @@ def stacked_refs_docx(path: Path) -> Path:
     d = docx.Document()
     d.add_paragraph("Greendale Council Improvement Plan")
     d.add_paragraph("June 2024")
-    add_table(d, [
-        ["Ref", "Action", "Lead", "Timescale", "RAG"],
-        ["", "**Improving practice**", "", "", ""],
-        ["1.1\n1.2", "Audit child in need plans\nTrain staff in SMART planning", "Head of Service\nPSW",
-         "July 2024\nAugust 2024", "Green\nAmber"],
-        ["1.3", "Review supervision", "Head of Service", "Sept 2024", "Red"],
-        ["", "**Listening to children**", "", "", ""],
-        ["2.1", "Relaunch the children in care council", "Participation Lead", "Oct 2024", "Amber"],
-    ])
+    add_table(
+        d,
+        [
+            ["Ref", "Action", "Lead", "Timescale", "RAG"],
+            ["", "**Improving practice**", "", "", ""],
+            [
+                "1.1\n1.2",
+                "Audit child in need plans\nTrain staff in SMART planning",
+                "Head of Service\nPSW",
+                "July 2024\nAugust 2024",
+                "Green\nAmber",
+            ],
+            ["1.3", "Review supervision", "Head of Service", "Sept 2024", "Red"],
+            ["", "**Listening to children**", "", "", ""],
+            ["2.1", "Relaunch the children in care council", "Participation Lead", "Oct 2024", "Amber"],
+        ],
+    )
     d.save(str(path))
     return path
 
@@ -458,13 +627,16 @@ def wingdings_symbols_docx(path: Path) -> Path:
     w:sym elements rather than ✓ and ↑."""
     d = docx.Document()
     d.add_paragraph("Kingsmead Council Improvement Plan, April 2024")
-    t = add_table(d, [
-        ["Ref", "Action", "Lead", "Timescale", "RAG"],
-        ["1", "Publish the practice standards", "Principal Social Worker", "May 2024", ""],
-        ["2", "Recruit an IRO manager", "Head of Safeguarding", "July 2024", ""],
-        ["3", "Refresh the PLO tracker", "Head of Legal", "June 2024", ""],
-        ["4", "Start the family network meetings", "Head of Early Help", "Sept 2024", "-"],
-    ])
+    t = add_table(
+        d,
+        [
+            ["Ref", "Action", "Lead", "Timescale", "RAG"],
+            ["1", "Publish the practice standards", "Principal Social Worker", "May 2024", ""],
+            ["2", "Recruit an IRO manager", "Head of Safeguarding", "July 2024", ""],
+            ["3", "Refresh the PLO tracker", "Head of Legal", "June 2024", ""],
+            ["4", "Start the family network meetings", "Head of Early Help", "Sept 2024", "-"],
+        ],
+    )
 
     def symbol(cell, font: str, char: str) -> None:
         run = cell.paragraphs[0].add_run()

@@ -19,8 +19,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-import slack_signing as signing
-from fakeslack import FakeSlack
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -36,6 +34,8 @@ from storage.models import (
     Role,
     Update,
 )
+from tests.support import slack_signing as signing
+from tests.support.fakeslack import FakeSlack
 
 SECRET = "test-signing-secret"
 JO, SAM, ADMIN, BOARD, OUTSIDER = "U0JO", "U0SAM", "U0ADMIN", "U0BOARD", "U0OUT"

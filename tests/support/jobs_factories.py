@@ -11,38 +11,83 @@ from sqlalchemy.orm import Session
 
 from storage.models import Action, ActionLead, Person, Plan, RagState, Role, Update
 
-BRAG = [("Red", "#C00000", False), ("Amber", "#FFC000", False), ("Green", "#00B050", False),
-        ("Blue", "#0070C0", True)]
+BRAG = [
+    ("Red", "#C00000", False),
+    ("Amber", "#FFC000", False),
+    ("Green", "#00B050", False),
+    ("Blue", "#0070C0", True),
+]
 _counter = itertools.count(1)
 
 
-def make_plan(session: Session, name: str | None = None, *, start: dt.date | None = dt.date(2026, 1, 5),
-              policy: dict[str, Any] | None = None) -> Plan:
-    plan = Plan(name=name or f"plan-{next(_counter)}", title="Improvement plan", start_date=start,
-                reference_date=start, policy=policy or {})
+def make_plan(
+    session: Session,
+    name: str | None = None,
+    *,
+    start: dt.date | None = dt.date(2026, 1, 5),
+    policy: dict[str, Any] | None = None,
+) -> Plan:
+    plan = Plan(
+        name=name or f"plan-{next(_counter)}",
+        title="Improvement plan",
+        start_date=start,
+        reference_date=start,
+        policy=policy or {},
+    )
     for rank, (label, colour, complete) in enumerate(BRAG):
-        plan.rag_states.append(RagState(label=label, rank=rank, colour=colour, is_complete=complete, aliases=[]))
+        plan.rag_states.append(
+            RagState(label=label, rank=rank, colour=colour, is_complete=complete, aliases=[])
+        )
     session.add(plan)
     session.flush()
     return plan
 
 
-def make_person(session: Session, name: str, *, uid: str | None = None, tz: str | None = None,
-                away_until: dt.date | None = None, deputy: Person | None = None) -> Person:
-    person = Person(display_name=name, name=name, slack_user_id=uid, timezone=tz, away_until=away_until,
-                    deputy_id=deputy.id if deputy else None)
+def make_person(
+    session: Session,
+    name: str,
+    *,
+    uid: str | None = None,
+    tz: str | None = None,
+    away_until: dt.date | None = None,
+    deputy: Person | None = None,
+) -> Person:
+    person = Person(
+        display_name=name,
+        name=name,
+        slack_user_id=uid,
+        timezone=tz,
+        away_until=away_until,
+        deputy_id=deputy.id if deputy else None,
+    )
     session.add(person)
     session.flush()
     return person
 
 
-def make_action(session: Session, plan: Plan, ref: str, *, leads: list[Person], due: dt.date | None = None,
-                schedule: str = "once", milestones: list[dt.date] | None = None, recurrence: str | None = None,
-                title: str | None = None) -> Action:
-    action = Action(plan_id=plan.id, ref=ref, position=next(_counter), title=title or f"Action {ref}",
-                    due_date=due, schedule=schedule, recurrence=recurrence,
-                    milestones=[m.isoformat() for m in milestones or []],
-                    created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+def make_action(
+    session: Session,
+    plan: Plan,
+    ref: str,
+    *,
+    leads: list[Person],
+    due: dt.date | None = None,
+    schedule: str = "once",
+    milestones: list[dt.date] | None = None,
+    recurrence: str | None = None,
+    title: str | None = None,
+) -> Action:
+    action = Action(
+        plan_id=plan.id,
+        ref=ref,
+        position=next(_counter),
+        title=title or f"Action {ref}",
+        due_date=due,
+        schedule=schedule,
+        recurrence=recurrence,
+        milestones=[m.isoformat() for m in milestones or []],
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
     for i, person in enumerate(leads):
         action.leads.append(ActionLead(person_id=person.id, position=i, lead_text=person.display_name))
     session.add(action)
@@ -50,10 +95,23 @@ def make_action(session: Session, plan: Plan, ref: str, *, leads: list[Person], 
     return action
 
 
-def add_update(session: Session, action: Action, at: dt.datetime, *, rag: str | None = "Amber",
-               text: str = "progress", reminder_message_id: int | None = None) -> Update:
-    update = Update(action_id=action.id, rag=rag, text=text, source="slack", submitted_at=at,
-                    reminder_message_id=reminder_message_id)
+def add_update(
+    session: Session,
+    action: Action,
+    at: dt.datetime,
+    *,
+    rag: str | None = "Amber",
+    text: str = "progress",
+    reminder_message_id: int | None = None,
+) -> Update:
+    update = Update(
+        action_id=action.id,
+        rag=rag,
+        text=text,
+        source="slack",
+        submitted_at=at,
+        reminder_message_id=reminder_message_id,
+    )
     session.add(update)
     session.flush()
     return update
@@ -69,8 +127,14 @@ def grant(session: Session, uid: str, role: str) -> Role:
 class RecordingClient:
     """A stand-in WebClient: records chat.postMessage / chat.update calls; can fail after k sends."""
 
-    def __init__(self, *, fail_after: int | None = None, exc: type[BaseException] = RuntimeError,
-                 die_after_accepting: int | None = None, history: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        *,
+        fail_after: int | None = None,
+        exc: type[BaseException] = RuntimeError,
+        die_after_accepting: int | None = None,
+        history: list[dict[str, Any]] | None = None,
+    ):
         """``fail_after``: the (k+1)-th post raises before Slack sees it; ``die_after_accepting``: the
         (k+1)-th post is accepted by "Slack" and then the process dies before hearing back."""
         self.posts: list[dict[str, Any]] = []
@@ -92,7 +156,9 @@ class RecordingClient:
             self.posts.append(kwargs)
             n = len(self.history) + 1
             ts = f"1700000000.{n:06d}"
-            self.history.append({"channel": "D" + kwargs["channel"], "ts": ts, "metadata": kwargs.get("metadata")})
+            self.history.append(
+                {"channel": "D" + kwargs["channel"], "ts": ts, "metadata": kwargs.get("metadata")}
+            )
             if self.die_after_accepting is not None and len(self.posts) > self.die_after_accepting:
                 raise self.exc("killed after Slack accepted the message")
         return {"ok": True, "channel": "D" + kwargs["channel"], "ts": ts}
