@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from dateutil import parser as dateparser
 
-from bot.text import COMMAND_TEXT_LIMIT, too_long_message
+from bot.text import COMMAND_TEXT_LIMIT, too_long_message, unescape
 from storage.errors import InvalidInput
 
 # With ``should_escape: true`` in the manifest Slack sends mentions as <@U123|name>.
@@ -27,6 +27,20 @@ class Command:
 
 
 def parse_command(text: str) -> Command:
+    """Slack sends the text with ``&``, ``<`` and ``>`` as entities and mentions as ``<@U…|name>``.
+
+    Mentions are read from the text as Slack sent it (so typing ``<@U…>`` is not a mention); every other
+    argument, and ``raw``, is what the person typed (``unescape``), to be escaped again when shown.
+    """
+    parsed = _parse(text)
+    args = {
+        k: unescape(v) if isinstance(v, str) and k not in ("user", "deputy") else v
+        for k, v in parsed.args.items()
+    }
+    return Command(parsed.name, args, unescape(parsed.raw))
+
+
+def _parse(text: str) -> Command:
     raw = (text or "").strip()
     if len(raw) > COMMAND_TEXT_LIMIT:
         raise InvalidInput(too_long_message("That command", len(raw), COMMAND_TEXT_LIMIT), field="text")

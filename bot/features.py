@@ -1,7 +1,7 @@
 """What each request does, as plain functions of ``Services``: listeners stay thin and call these.
 
 Each function opens its own short transaction (``services.transaction`` when it writes, a plain
-``session_factory.begin()`` when it only reads) and makes its Slack calls after the transaction has
+``read_factory.begin()`` when it only reads) and makes its Slack calls after the transaction has
 committed, so a failed Slack call never leaves a half-done write and a failed write never leaves a
 message claiming success.
 """
@@ -21,12 +21,12 @@ from bot.commands import Command, parse_day, parse_since
 from bot.permissions import Viewer, is_known, viewer
 from bot.queries import AmbiguousRef, all_plans, card, cards_for_person, find_action, load_action
 from bot.services import Services
-from bot.text import MESSAGE_BLOCK_LIMIT, escape
+from bot.text import MESSAGE_BLOCK_LIMIT, escape, truncate, truncate_mrkdwn
 from bot.updating import modal_card
 from bot.views import home as home_views
 from bot.views import messages
 from bot.views import summary as summary_views
-from bot.views.common import GET_REPORT, SHOW_ACTION, context, header, update_button
+from bot.views.common import GET_REPORT, SHOW_ACTION, context, header, report_button_value, update_button
 from bot.views.messages import OUTSIDER_TEXT, Reply
 from bot.views.update_modal import ModalMetadata, update_modal
 from storage.errors import Forbidden, InvalidInput, NotFound
@@ -60,7 +60,8 @@ def _button(action_id: str, text: str, value: str) -> dict:
 def _which_plan(ref: str, actions: list[Action], button) -> Reply:
     """Ask which plan's action ``ref`` is meant, one button per plan."""
     choices = [
-        (f"*{escape(a.plan.name)}*: {escape(a.ref)} {escape(a.title)[:200]}", button(a)) for a in actions
+        (f"*{escape(a.plan.name)}*: {escape(a.ref)} {escape(truncate(a.title, 200))}", button(a))
+        for a in actions
     ]
     return messages.plan_choice_reply(
         f"Action {escape(ref)} is in {len(actions)} plans. Which one? "
@@ -123,7 +124,7 @@ def _action(services: Services, session: Session, who: Viewer, command: Command)
 
 def show_action(services: Services, uid: str, action_id: int) -> Reply:
     """The "Show" button of "which plan?": the same answer as ``/progress action REF plan NAME``."""
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         who = viewer(session, uid)
         if not is_known(session, who):
             return messages.text_reply(OUTSIDER_TEXT)
@@ -161,7 +162,7 @@ def _away(services: Services, session: Session, who: Viewer, command: Command) -
         deputy = person_for_slack_user(session, str(deputy_uid))
         if deputy is None:
             raise NotFound(
-                f"<@{deputy_uid}> isn't linked to a lead yet; an admin can link them with "
+                "The deputy you named isn't linked to a lead yet; an admin can link them with "
                 "`/progress link NAME @user`."
             )
     set_away(session, who.person, until, deputy)
@@ -216,7 +217,7 @@ def open_update_modal_for_ref(
     services: Services, uid: str, ref: str, trigger_id: str, plan: str | None = None
 ) -> Reply | None:
     """Open the modal; when ``ref`` is in several plans and none is named, return "which plan?"."""
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         who = _known(session, uid)
         try:
             action = find_action(session, ref, plan)
@@ -246,7 +247,7 @@ def _may_update(session: Session, who: Viewer, action: Action) -> bool:
 def open_update_modal_for_button(
     services: Services, uid: str, action_id: int, reminder_message_id: int | None, trigger_id: str
 ) -> None:
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         view = _modal_for(services, session, uid, load_action(session, action_id), reminder_message_id)
     services.client.views_open(trigger_id=trigger_id, view=view)
 
@@ -263,7 +264,7 @@ def _report_data(services: Services, session: Session, plan: Plan, since: dt.dat
 
 def summary(services: Services, uid: str, command: Command) -> Reply:
     """One plan's summary (``plan NAME``, or the only plan), else each plan's in turn."""
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         who = _known(session, uid)
         permissions.require_reader(who)
         plans = all_plans(session, _plan_arg(command))
@@ -291,8 +292,14 @@ def _each_plan(replies: list[tuple[str, Reply]], command: Command) -> Reply:
         shown += 1
     if shown < len(replies):
         rest = ", ".join(escape(n) for n, _ in replies[shown:])
-        blocks.append(context(f"… and {len(replies) - shown} more plans ({rest}): add `plan NAME`."[:2000]))
-    return Reply(" · ".join(reply.text for _, reply in replies)[:3000], blocks[:MESSAGE_BLOCK_LIMIT])
+        blocks.append(
+            context(
+                truncate_mrkdwn(f"… and {len(replies) - shown} more plans ({rest}): add `plan NAME`.", 2000)
+            )
+        )
+    return Reply(
+        truncate_mrkdwn(" · ".join(reply.text for _, reply in replies), 3000), blocks[:MESSAGE_BLOCK_LIMIT]
+    )
 
 
 def _plan_summary(services: Services, session: Session, plan: Plan, command: Command) -> Reply:
@@ -331,10 +338,6 @@ def _plan_summary(services: Services, session: Session, plan: Plan, command: Com
     )
 
 
-def report_button_value(fmt: str, plan_id: int | None) -> str:
-    return json.dumps({"format": fmt, "plan_id": plan_id}) if plan_id is not None else fmt
-
-
 def report_choice(services: Services, uid: str, command: Command) -> Reply | None:
     """``/progress report`` with several plans and none named: "which plan?", one button per plan.
 
@@ -344,7 +347,7 @@ def report_choice(services: Services, uid: str, command: Command) -> Reply | Non
     if _plan_arg(command):
         return None
     fmt = str(command.args.get("format", "docx"))
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         who = viewer(session, uid)
         if not is_known(session, who) or not who.reader:
             return None
@@ -354,8 +357,8 @@ def report_choice(services: Services, uid: str, command: Command) -> Reply | Non
         plans.sort(key=lambda p: p.name.casefold())
         choices = [
             (
-                f"*{escape(p.name)}*" + (f": {escape(p.title)[:200]}" if p.title else ""),
-                _button(GET_REPORT, f"Get {fmt.upper()}", report_button_value(fmt, p.id)),
+                f"*{escape(p.name)}*" + (f": {escape(truncate(p.title, 200))}" if p.title else ""),
+                _button(GET_REPORT, f"Get {fmt.upper()}", report_button_value(p.id, fmt)),
             )
             for p in plans
         ]
@@ -376,7 +379,7 @@ class ReportFile:
 def render_report(
     services: Services, uid: str, fmt: str, plan: str | None = None, plan_id: int | None = None
 ) -> ReportFile:
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         who = _known(session, uid)
         permissions.require_reader(who)
         if plan_id is not None:
@@ -435,7 +438,7 @@ def send_report(
 
 
 def home(services: Services, uid: str) -> dict:
-    with services.session_factory.begin() as session:
+    with services.read_factory.begin() as session:
         who = viewer(session, uid)
         if not is_known(session, who):
             return home_views.outsider_home()
@@ -467,9 +470,6 @@ def _board_panel(services: Services, session: Session, plan: Plan) -> home_views
     )
 
 
-def refresh_home(services: Services, uid: str) -> None:
-    """Re-publish a person's Home tab (after their update is stored); best effort, never an error."""
-    try:
-        services.client.views_publish(user_id=uid, view=home(services, uid))
-    except Exception:  # the update is stored and confirmed; the Home tab catches up when opened
-        log.warning("could not refresh the Home tab of %s", uid, exc_info=True)
+def publish_home(services: Services, uid: str) -> None:
+    """Publish a person's Home tab (the outbox's ``home_refresh``, and ``app_home_opened``)."""
+    services.client.views_publish(user_id=uid, view=home(services, uid))

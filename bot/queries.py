@@ -17,6 +17,7 @@ from storage.errors import NotFound
 from storage.models import Action, ActionLead, Person, Plan, Update
 from storage.plans import get_action, get_plan, list_plans
 from storage.rag import scheme_for_plan
+from storage.updates import CurrentState, current_states
 
 _LOAD = (
     selectinload(Action.leads).selectinload(ActionLead.person),
@@ -31,6 +32,13 @@ _LOAD_BRIEF = (
 )
 
 
+_LOAD_LIST = (
+    selectinload(Action.leads).selectinload(ActionLead.person),
+    selectinload(Action.plan).selectinload(Plan.rag_states),
+)
+_NO_UPDATES = CurrentState(rag=None, text=None)
+
+
 def _summary(update: Update, tz: dt.tzinfo) -> UpdateSummary:
     author = update.author.display_name if update.author else update.author_text
     return UpdateSummary(
@@ -38,12 +46,22 @@ def _summary(update: Update, tz: dt.tzinfo) -> UpdateSummary:
     )
 
 
-def card(action: Action, tz: dt.tzinfo, *, brief: bool = False) -> ActionCard:
-    """The action as the bot shows it; ``brief`` skips its updates (ref, title, due and leads only)."""
-    updates = [] if brief else sorted(action.updates, key=lambda u: (u.submitted_at, u.id))
+def card(
+    action: Action, tz: dt.tzinfo, *, brief: bool = False, current: CurrentState | None = None
+) -> ActionCard:
+    """The action as the bot shows it.
+
+    ``brief`` skips its updates (ref, title, due and leads only); ``current`` gives the RAG and the last
+    update from ``current_states`` instead of the action's whole history.
+    """
+    if current is not None:
+        with_rag = [current.rag] if current.rag else []
+        with_text = [current.text] if current.text else []
+    else:
+        updates = [] if brief else sorted(action.updates, key=lambda u: (u.submitted_at, u.id))
+        with_rag = [u for u in updates if u.rag]
+        with_text = [u for u in updates if u.text]
     scheme = scheme_for_plan(action.plan)
-    with_rag = [u for u in updates if u.rag]
-    with_text = [u for u in updates if u.text]
     rag = with_rag[-1].rag if with_rag else None
     colour = None
     if rag:
@@ -143,14 +161,20 @@ def find_action(session: Session, ref: str, plan_name: str | None = None) -> Act
 
 
 def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[ActionCard]:
-    actions = session.scalars(
-        select(Action)
-        .join(ActionLead, ActionLead.action_id == Action.id)
-        .where(ActionLead.person_id == person.id)
-        .options(*_LOAD)
-        .order_by(Action.plan_id, Action.position)
-    ).unique()
-    return [card(a, tz) for a in actions]
+    """The person's actions with their RAG and last update (the Home tab, ``/progress mine``).
+
+    A fixed number of queries that never reads an action's whole history (``current_states``)."""
+    actions = list(
+        session.scalars(
+            select(Action)
+            .join(ActionLead, ActionLead.action_id == Action.id)
+            .where(ActionLead.person_id == person.id)
+            .options(*_LOAD_LIST)
+            .order_by(Action.plan_id, Action.position)
+        ).unique()
+    )
+    states = current_states(session, [a.id for a in actions])
+    return [card(a, tz, current=states.get(a.id, _NO_UPDATES)) for a in actions]
 
 
 def cards_for_actions(session: Session, action_ids: list[int], tz: dt.tzinfo) -> list[ActionCard]:

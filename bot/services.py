@@ -1,7 +1,13 @@
-"""What every listener needs, passed explicitly: settings, the session factory, the Slack client, a clock.
+"""What every listener needs, passed explicitly: settings, the session factories, the Slack client, a clock.
 
 Listeners get a ``Services`` in ``register(app, services)``; nothing is global, so tests build one
 with a fixed clock and a client pointed at the fake Slack server.
+
+The shape of a listener that stores something (DESIGN.md, habit 2): parse, then
+``services.transaction`` writes the update *and* the Slack work it owes (``bot.outbox.owe``) in one
+short transaction, then ack. The acknowledgement never claims more than the database holds, and the
+owed work survives a crash. Work after the acknowledgement that owes nothing durable (opening a
+modal, rendering a report) goes through ``after_ack``.
 """
 
 from __future__ import annotations
@@ -9,19 +15,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.outbox import HOME_REFRESH_DELAY
 from progressbot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.outbox import Drainer
+    from bot.verified import Verified
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +40,11 @@ def utc_now() -> dt.datetime:
 
 
 T = TypeVar("T")
-# Few threads on purpose: writes take turns anyway, and every extra runnable thread takes interpreter
-# time from the threads that acknowledge requests.
+# Few threads on purpose: every extra runnable thread takes interpreter time from the threads that
+# acknowledge requests.
 AFTER_ACK_THREADS = 4
 MAX_DEFER_SECONDS = 0.25
 _SQLITE_WRITER = threading.Lock()
-WRITE_ATTEMPTS = 5
-
-
-def _write_conflict(exc: OperationalError) -> bool:
-    """SQLite's "database is locked": a writer raced us (WAL cannot upgrade a stale read snapshot)."""
-    text = str(exc.orig).lower()
-    return "database is locked" in text or "database table is locked" in text
 
 
 @dataclass
@@ -51,52 +53,49 @@ class Services:
     session_factory: sessionmaker[Session]
     client: WebClient
     clock: Callable[[], dt.datetime] = field(default=utc_now)
-    # Work after ack() (DMs, modals, uploads) runs here, not in Bolt's listener thread: Bolt clears a
-    # sent acknowledgement when a listener raises after ack(), which would turn a delivered answer into a
-    # timeout. Errors go to the same handler as @app.error (set by bot.listeners.errors.register).
+    # Work after ack() that owes nothing durable (modals, summaries, report files). Errors go to the
+    # same handler as @app.error (set by bot.listeners.errors.register).
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(
             max_workers=AFTER_ACK_THREADS, thread_name_prefix="slack-after-ack"
         )
     )
-    on_error: Callable[[Exception, dict], None] | None = None
+    on_error: Callable[[Exception, Verified | None], None] | None = None
+    drainer: Drainer | None = None
+    # Seconds a Home refresh waits so that a burst of updates by one person publishes it once.
+    home_refresh_delay: float = HOME_REFRESH_DELAY
     _sqlite: bool | None = field(default=None, repr=False)
-    # Requests not yet acknowledged; work after ack() waits (a little) for them, see ``after_ack``.
+    _reader: sessionmaker[Session] | None = field(default=None, repr=False)
+    _pending: set[Future] = field(default_factory=set, repr=False)
+    # Requests not yet answered; the outbox and work after ack() yield to them (a little).
     _in_flight: int = field(default=0, repr=False)
     _quiet: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
-    @contextlib.contextmanager
-    def acknowledging(self):
-        """Wrap the handling of one HTTP request up to its acknowledgement (``bot.wsgi`` does)."""
-        with self._quiet:
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            with self._quiet:
-                self._in_flight -= 1
-                if self._in_flight == 0:
-                    self._quiet.notify_all()
+    # --- the database ---------------------------------------------------------------------------
+
+    @property
+    def read_factory(self) -> sessionmaker[Session]:
+        """Sessions for reads only: on SQLite they never wait for a writer (see ``storage.db``)."""
+        if self._reader is None:
+            bind = self.session_factory.kw.get("bind")
+            if bind is not None and hasattr(bind, "execution_options") and hasattr(bind, "pool"):
+                from storage.db import make_read_session_factory
+
+                self._reader = make_read_session_factory(bind)
+            else:  # a factory bound to one connection (tests): reads share it
+                self._reader = self.session_factory
+        return self._reader
 
     def transaction(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` in one transaction; re-run it whole when SQLite reports a write conflict.
+        """Run ``fn(session)`` in one write transaction and commit.
 
-        On SQLite, write transactions in this process take turns (a lock), because SQLite allows one
-        writer and a transaction that read first cannot start writing once another has committed
-        (WAL's "database is locked" without waiting). Conflicts with other processes are retried:
-        everything ``fn`` did is rolled back first, so nothing is half-written or doubled. A database
-        that is really down still raises after the last attempt, and the person is told.
+        On SQLite the transaction begins IMMEDIATE (``storage.db``): a writer in another process is
+        waited for (the busy timeout), never raced. Writers of this process also take turns on a
+        lock first, because a thread waiting on the lock is handed the turn at once, while one
+        waiting in SQLite's busy handler polls with sleeps of up to 100 ms.
         """
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                with self._writer_turn(), self.session_factory.begin() as session:
-                    return fn(session)
-            except OperationalError as exc:
-                if attempt == WRITE_ATTEMPTS or not _write_conflict(exc):
-                    raise
-                log.info("write conflict (attempt %d), retrying the transaction", attempt)
-                time.sleep(random.uniform(0.005, 0.03) * attempt)
-        raise AssertionError("unreachable")
+        with self._writer_turn(), self.session_factory.begin() as session:
+            return fn(session)
 
     def _writer_turn(self):
         if self._sqlite is None:
@@ -104,22 +103,80 @@ class Services:
             self._sqlite = bind is not None and bind.dialect.name == "sqlite"
         return _SQLITE_WRITER if self._sqlite else contextlib.nullcontext()
 
-    def after_ack(self, body: dict, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
-        """Run ``fn`` once the acknowledgement has gone; failures reach the person like any other."""
+    # --- requests and what follows them ----------------------------------------------------------
+
+    def request_started(self) -> None:
+        """A verified HTTP request is being handled (``bot.edge``)."""
+        with self._quiet:
+            self._in_flight += 1
+
+    def response_sent(self) -> None:
+        """Its response has gone: owed work may start (the drainer is woken)."""
+        with self._quiet:
+            self._in_flight -= 1
+            if self._in_flight <= 0:
+                self._quiet.notify_all()
+        if self.drainer is not None:
+            self.drainer.kick()
+
+    def wait_for_quiet(self, timeout: float = MAX_DEFER_SECONDS) -> None:
+        """Acknowledgements first: Slack gives them 3 s, work after them only has to happen soon."""
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._in_flight <= 0, timeout=timeout)
+
+    def owed(self) -> None:
+        """Outbox rows were committed: drain soon (after the response, which ``wait_for_quiet`` awaits;
+        in HTTP mode ``response_sent`` kicks again, Socket Mode has only this)."""
+        if self.drainer is not None:
+            self.drainer.kick()
+
+    def after_ack(
+        self,
+        verified: Verified | None,
+        fn: Callable[..., Any],
+        *args: Any,
+        quiet: bool = False,
+        **kwargs: Any,
+    ) -> Future:
+        """Run ``fn`` once the acknowledgement has gone; a failure reaches the person (``quiet``: the log)."""
 
         def run() -> None:
-            # Acknowledgements first: Slack gives them 3 s and retries or shows an error after that,
-            # while this work only has to happen soon. Under a burst it waits, but never long.
-            with self._quiet:
-                self._quiet.wait_for(lambda: self._in_flight == 0, timeout=MAX_DEFER_SECONDS)
+            self.wait_for_quiet()
             try:
                 fn(*args, **kwargs)
-            except Exception as exc:  # handed to the one error handler, which logs and tells the person
-                if self.on_error is None:
-                    raise
-                self.on_error(exc, body)
+            except Exception as exc:
+                if quiet or self.on_error is None:
+                    log.warning("work after the acknowledgement failed", exc_info=exc)
+                    return
+                self.on_error(exc, verified)
 
-        return self.executor.submit(run)
+        future = self.executor.submit(run)
+        with self._quiet:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future) -> None:
+        with self._quiet:
+            self._pending.discard(future)
+
+    def shutdown(self, timeout: float) -> bool:
+        """Stop: wait for requests in flight, work after ack() and the outbox, within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._in_flight <= 0, timeout=timeout)
+            pending = list(self._pending)
+        _done, not_done = wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        drained = True
+        if self.drainer is not None:
+            drained = self.drainer.stop(max(0.0, deadline - time.monotonic()))
+        finished = not not_done and drained
+        if not finished:
+            log.warning("stopped with work unfinished; the outbox is drained on the next start")
+        return finished
+
+    # --- small helpers ---------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -132,25 +189,16 @@ class Services:
         return self.client.conversations_open(users=slack_user_id)["channel"]["id"]
 
     def refresh_reminder(self, reminder_message_id: int | None) -> None:
-        """Ask the scheduler's code to re-render a reminder so it shows "Updated: <RAG>"."""
+        """Re-render a reminder so it shows "Updated: <RAG>" (the outbox's ``reminder_refresh``)."""
         if not reminder_message_id:
             return
-        try:
-            from jobs import reminders
-        except ImportError:  # the scheduler's module is not part of this build
-            log.info("jobs.reminders is not available; reminder %s not refreshed", reminder_message_id)
-            return
-        refresh = getattr(reminders, "refresh_reminder_message", None)
-        if refresh is None:
-            log.info(
-                "jobs.reminders has no refresh_reminder_message; reminder %s not refreshed",
-                reminder_message_id,
-            )
-            return
-        from slack_sdk.errors import SlackApiError
+        from jobs.reminders import record_refresh, render_refresh
 
-        try:
-            self.transaction(lambda session: refresh(session, self.client, reminder_message_id))
-        except SlackApiError as exc:
-            # The update is stored and confirmed; only the old reminder keeps its button.
-            log.warning("could not refresh reminder %s: %s", reminder_message_id, exc.response.get("error"))
+        with self.read_factory.begin() as session:
+            refresh = render_refresh(session, reminder_message_id)
+        if refresh is None:
+            return
+        self.client.chat_update(
+            channel=refresh.channel, ts=refresh.ts, text=refresh.text, blocks=refresh.blocks
+        )
+        self.transaction(lambda session: record_refresh(session, refresh))

@@ -8,6 +8,8 @@ and mrkdwn. Anything a person typed must go through ``escape`` before the bot re
 
 from __future__ import annotations
 
+import re
+
 # Slack's limits (https://docs.slack.dev/reference/block-kit): we refuse or truncate before Slack does.
 PROGRESS_TEXT_LIMIT = 3000  # our own limit for an update, equal to a section's text limit
 SECTION_TEXT_LIMIT = 3000
@@ -27,10 +29,37 @@ def escape(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str | None) -> str:
+    """Slack's entities back to what the person typed (message and command text arrive escaped).
+
+    Once, and ``&amp;`` last, so a person who typed ``&lt;`` gets ``&lt;`` back, not ``<``.
+    """
+    if not text:
+        return ""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def truncate(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """Cut plain text (before it is escaped: escaping after cutting never splits an entity)."""
     if len(text) <= limit:
         return text
     return text[: max(0, limit - len(ellipsis))].rstrip() + ellipsis
+
+
+_OPEN_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+def truncate_mrkdwn(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """Cut text that is already mrkdwn: never inside an entity (``&amp;``) or a ``<…>`` link or mention."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))]
+    entity = _OPEN_ENTITY.search(cut)
+    if entity:
+        cut = cut[: entity.start()]
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    return cut.rstrip() + ellipsis
 
 
 def excerpt(text: str | None, limit: int = 200) -> str:
@@ -46,7 +75,7 @@ def plain(text: str, limit: int = PLAIN_TEXT_LIMIT) -> dict:
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict:
     """A mrkdwn object; ``text`` must already be escaped where it holds user input."""
-    return {"type": "mrkdwn", "text": truncate(text or " ", limit) or " "}
+    return {"type": "mrkdwn", "text": truncate_mrkdwn(text or " ", limit) or " "}
 
 
 def too_long_message(what: str, length: int, limit: int) -> str:

@@ -2,7 +2,8 @@
 
 ``application`` is what gunicorn loads (Procfile: ``bot.wsgi:application``). It is built on the first
 request from the environment (settings, database with migrations applied), never at import time.
-``make_wsgi_app`` wraps any Bolt app, for ``progressbot web`` and tests.
+``make_wsgi_app`` wraps any Bolt app, for ``progressbot web`` and tests; every request to
+``/slack/events`` goes through ``bot.edge.SlackEdge`` (size, time, signature, shape) before Bolt.
 """
 
 from __future__ import annotations
@@ -16,36 +17,75 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as _make_server
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.edge import MAX_BODY_BYTES, READ_TIMEOUT_SECONDS, SOCKET_KEY, SlackEdge, respond
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+HEADER_TIMEOUT_SECONDS = 10  # the stdlib server: a client that sends no request line is dropped
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> WSGIApp:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-    services = getattr(app, "progressbot_services", None)
+class WebApp:
+    """The WSGI app of ``progressbot web`` and gunicorn: health, the verified edge, and a clean stop."""
 
-    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __init__(
+        self,
+        app: App,
+        *,
+        signing_secret: str | None = None,
+        health: Callable[[], bool] | None = None,
+        max_body: int = MAX_BODY_BYTES,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+    ) -> None:
+        self.bolt = app
+        self.services = getattr(app, "progressbot_services", None)
+        if signing_secret is None:
+            signing_secret = self.services.settings.slack_signing_secret if self.services else ""
+        self.health = health
+        self.edge = SlackEdge(
+            app,
+            signing_secret or "",
+            max_body=max_body,
+            read_timeout=read_timeout,
+            on_request=self.services.request_started if self.services else None,
+            on_sent=self.services.response_sent if self.services else None,
+        )
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            ok = health() if health is not None else True
-            body = json.dumps({"ok": ok}).encode()
-            start_response(
-                "200 OK" if ok else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        method = environ.get("REQUEST_METHOD", "")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            ok = self.health() if self.health is not None else True
+            return respond(
+                start_response, 200 if ok else 503, json.dumps({"ok": ok}).encode(), "application/json"
             )
-            return [body]
-        if services is None:
-            return slack(environ, start_response)
-        with services.acknowledging():  # work queued after ack() yields to requests still in flight
-            return slack(environ, start_response)
+        if path != EVENTS_PATH:
+            return respond(start_response, 404, b"Not Found")
+        if method != "POST":
+            return respond(start_response, 405, b"Method Not Allowed")
+        return self.edge(environ, start_response)
 
-    return wsgi
+    def shutdown(self, timeout: float) -> bool:
+        """Finish what was acknowledged (requests in flight, then the outbox), within ``timeout``."""
+        shutdown = getattr(self.bolt, "progressbot_shutdown", None)
+        return bool(shutdown(timeout)) if shutdown is not None else True
+
+
+def make_wsgi_app(
+    app: App,
+    *,
+    signing_secret: str | None = None,
+    health: Callable[[], bool] | None = None,
+    max_body: int = MAX_BODY_BYTES,
+    read_timeout: float = READ_TIMEOUT_SECONDS,
+) -> WebApp:
+    return WebApp(
+        app, signing_secret=signing_secret, health=health, max_body=max_body, read_timeout=read_timeout
+    )
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -54,6 +94,13 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = HEADER_TIMEOUT_SECONDS
+
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        environ[SOCKET_KEY] = self.connection  # so the edge can stop a slow body at its deadline
+        return environ
+
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
@@ -79,10 +126,10 @@ def database_health(session_factory) -> Callable[[], bool]:
     return check
 
 
-def build_from_env() -> WSGIApp:
+def build_from_env() -> WebApp:
     from bot.app import create_app
     from progressbot.config import Settings
-    from storage.db import open_database
+    from storage.db import make_read_session_factory, open_database
 
     settings = Settings.from_env()
     settings.require_slack()
@@ -90,16 +137,17 @@ def build_from_env() -> WSGIApp:
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    _engine, session_factory = open_database(settings.database_url)
-    return make_wsgi_app(create_app(settings, session_factory), health=database_health(session_factory))
+    engine, session_factory = open_database(settings.database_url)
+    app = create_app(settings, session_factory, start_outbox=True)
+    return make_wsgi_app(app, health=database_health(make_read_session_factory(engine)))
 
 
 class _LazyApplication:
     """Builds the real WSGI app once, on the first request, in whichever worker process serves it."""
 
-    def __init__(self, factory: Callable[[], WSGIApp]) -> None:
+    def __init__(self, factory: Callable[[], WebApp]) -> None:
         self._factory = factory
-        self._app: WSGIApp | None = None
+        self._app: WebApp | None = None
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -108,6 +156,10 @@ class _LazyApplication:
                 if self._app is None:
                     self._app = self._factory()
         return self._app(environ, start_response)
+
+    def shutdown(self, timeout: float) -> bool:
+        """For gunicorn's ``worker_exit`` hook (``bot/gunicorn_conf.py``)."""
+        return self._app.shutdown(timeout) if self._app is not None else True
 
 
 application = _LazyApplication(build_from_env)

@@ -123,6 +123,7 @@ def build_digests(
         out.append(
             {
                 "plan_id": plan.id,
+                "plan": plan.name,
                 "plan_title": plan.title or plan.name,
                 "counts": counts,
                 "previous_counts": previous,

@@ -113,6 +113,7 @@ def plan_escalations(
                         "ref": action.ref,
                         "title": action.title,
                         "plan": plan.name,
+                        "several_plans": len(plans) > 1,
                         "due": due.isoformat(),
                         "kind": "escalation",
                         "days": -late,

@@ -198,6 +198,7 @@ def plan_reminders(
                 )
 
     ledger = _ledger_statuses(session, candidates)
+    several_plans = len(snapshot.plans) > 1  # then each action says which plan it is in
     planned: list[PlannedReminder] = []
     for c in candidates:
         policy = policies[c.plan.id]
@@ -233,6 +234,7 @@ def plan_reminders(
                     "ref": c.action.ref,
                     "title": c.action.title,
                     "plan": c.plan.name,
+                    "several_plans": several_plans,
                     "due": c.occ.due.isoformat(),
                     "kind": step.kind,
                     "step": step.step,

@@ -191,15 +191,27 @@ def _queue_unlinked_notice(
     return ids
 
 
-def refresh_reminder_message(session: Session, client: Any, reminder_message_id: int) -> None:
-    """Re-render a sent reminder so actions answered since it went out show "Updated: <RAG>"."""
+@dataclass(frozen=True)
+class ReminderRefresh:
+    """A sent reminder as it should read now (``render_refresh``), to be posted with ``chat.update``."""
+
+    message_id: int
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    answered: dict[int, str]
+
+
+def render_refresh(session: Session, reminder_message_id: int) -> ReminderRefresh | None:
+    """A sent reminder re-rendered so actions answered since it went out show "Updated: <RAG>"."""
     message = session.get(ReminderMessage, reminder_message_id)
     if message is None or message.status != "sent" or not message.ts or not message.channel:
-        return
+        return None
     items = (message.payload or {}).get("items") or []
     action_ids = [int(i["action_id"]) for i in items]
     if not action_ids:
-        return
+        return None
     answered: dict[int, str] = {}
     rows = session.execute(
         select(Update.action_id, Update.rag, Update.submitted_at, Update.reminder_message_id)
@@ -212,10 +224,27 @@ def refresh_reminder_message(session: Session, client: Any, reminder_message_id:
         ):
             answered[action_id] = rag or "no RAG given"
     text, blocks = render(message.kind, items, message.id, answered)
-    client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
+    return ReminderRefresh(message.id, message.channel, message.ts, text, blocks, answered)
+
+
+def record_refresh(session: Session, refresh: ReminderRefresh) -> None:
+    """Keep the rendered payload after Slack accepted the edit (a later render starts from it)."""
+    message = session.get(ReminderMessage, refresh.message_id)
+    if message is None:
+        return
     message.payload = {
         **(message.payload or {}),
-        "text": text,
-        "blocks": blocks,
-        "answered": {str(k): v for k, v in answered.items()},
+        "text": refresh.text,
+        "blocks": refresh.blocks,
+        "answered": {str(k): v for k, v in refresh.answered.items()},
     }
+
+
+def refresh_reminder_message(session: Session, client: Any, reminder_message_id: int) -> None:
+    """Re-render a sent reminder and edit it in Slack (one session; the Slack app splits the two steps
+    so no transaction stays open during the call)."""
+    refresh = render_refresh(session, reminder_message_id)
+    if refresh is None:
+        return
+    client.chat_update(channel=refresh.channel, ts=refresh.ts, text=refresh.text, blocks=refresh.blocks)
+    record_refresh(session, refresh)

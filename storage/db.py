@@ -2,11 +2,24 @@
 
 The caller owns the session: ``with session_factory.begin() as session:`` in a listener, a job or a CLI
 command, then pass ``session`` into storage functions, which never commit and never open sessions.
+
+SQLite specifics, all on purpose:
+- Every transaction from ``make_session_factory`` starts with ``BEGIN IMMEDIATE``: it takes the write
+  lock up front, so two writers (threads or processes) queue on SQLite's busy timeout instead of one
+  failing with "database is locked" when its read snapshot turns out stale (WAL cannot upgrade it).
+  Read-only paths that may run long (a report, the Home tab) use ``make_read_session_factory``, whose
+  plain ``BEGIN`` lets them read beside a writer.
+- WAL with ``synchronous=NORMAL``: a commit survives a crash of the process (kill -9); only a power cut
+  can lose the last transactions. The busy timeout is ``BUSY_TIMEOUT_SECONDS``.
+- A new database file is created 0600 (readable by its owner only); SQLite gives its -wal and -shm
+  files the same mode.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,6 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_SECONDS = 30  # at least 5 s: a writer waits for another process instead of failing
+BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -35,9 +50,14 @@ def create_db_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": BUSY_TIMEOUT_SECONDS})
+        in_memory = parsed.database in (None, "", ":memory:") or str(parsed.database).startswith(
+            "file::memory"
+        )
+        if not in_memory:
+            create_private_file(Path(str(parsed.database)))
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _configure_sqlite(engine, in_memory=in_memory)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -58,11 +78,38 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every SQLite test
-        conn.exec_driver_sql("BEGIN")
+        deferred = conn.get_execution_options().get(BEGIN_OPTION) == "DEFERRED"
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def create_private_file(path: Path) -> None:
+    """Create the database file readable and writable by its owner only (0600), if it is new.
+
+    An existing file keeps its mode (an administrator may have chosen it); one that others can read
+    is logged once, so the choice is visible.
+    """
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("database file %s is readable by others (mode %o); chmod 600 it", path, mode)
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # created by another process meanwhile
+        return
+    except OSError:  # e.g. the folder is missing: SQLite reports that when it connects
+        return
+    os.close(fd)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that may write (on SQLite: BEGIN IMMEDIATE)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads only (on SQLite: a plain BEGIN, which never waits for a writer)."""
+    return sessionmaker(engine.execution_options(**{BEGIN_OPTION: "DEFERRED"}), expire_on_commit=False)
 
 
 def alembic_config(url: str):

@@ -382,3 +382,27 @@ class PendingReply(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
+
+
+class OutboxItem(Base):
+    """Slack work owed after an acknowledgement: a confirmation DM, a reminder edit, a Home refresh.
+
+    Written in the same transaction as the update it follows, so it exists exactly when the update
+    does; drained after the response, again at start-up and by the worker (``bot.outbox``). Times are
+    the database's clock (``storage.outbox.db_time``), so processes on different hosts agree on leases.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_not_before", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # slack_call | reminder_refresh | home_refresh
+    # One waiting row per key ("home:U0JO"): later work coalesces into it. Cleared when claimed.
+    coalesce_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    not_before: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)

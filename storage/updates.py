@@ -210,6 +210,55 @@ def latest_updates(
     return {u.action_id: u for u in rows}
 
 
+@dataclass(frozen=True)
+class CurrentState:
+    """What an action shows now: its latest update with a RAG, and its latest update with text."""
+
+    rag: Update | None
+    text: Update | None
+
+
+def current_states(session: Session, action_ids: list[int]) -> dict[int, CurrentState]:
+    """action id -> ``CurrentState``, in two queries whatever the history.
+
+    Each action costs two index lookups (``ix_updates_action_submitted``, newest first, stopping at the
+    first match), not a read of every update: the Home tab and ``/progress mine`` stay cheap as
+    history grows.
+    """
+    if not action_ids:
+        return {}
+
+    def newest(condition):
+        return (
+            select(Update.id)
+            .where(Update.action_id == Action.id, condition)
+            .order_by(*_newest_first())
+            .limit(1)
+            .correlate(Action)
+            .scalar_subquery()
+        )
+
+    rows = []
+    for start in range(0, len(action_ids), 500):
+        chunk = action_ids[start : start + 500]
+        rows += session.execute(
+            select(Action.id, newest(Update.rag.is_not(None)), newest(Update.text != "")).where(
+                Action.id.in_(chunk)
+            )
+        ).all()
+    wanted = {i for _, rag_id, text_id in rows for i in (rag_id, text_id) if i is not None}
+    found = {
+        u.id: u
+        for start in range(0, len(wanted), 500)
+        for u in session.scalars(
+            select(Update)
+            .where(Update.id.in_(sorted(wanted)[start : start + 500]))
+            .options(selectinload(Update.author))
+        )
+    }
+    return {aid: CurrentState(found.get(rag_id), found.get(text_id)) for aid, rag_id, text_id in rows}
+
+
 def current_rags(session: Session, plan_id: int, *, as_of: dt.datetime | None = None) -> dict[int, str]:
     """action id -> current RAG label, for every action of the plan that has one (one query)."""
     return {aid: u.rag for aid, u in latest_updates(session, plan_id, as_of=as_of).items() if u.rag}

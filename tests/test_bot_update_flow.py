@@ -32,9 +32,9 @@ def test_update_command_opens_modal_stores_update_and_confirms(slack_app):
     )
     ack = json.loads(body)
     assert status == 200 and ack["response_action"] == "update"
-    assert "submit" not in ack["view"] and "Saving" in json.dumps(ack["view"])  # no second submit possible
-    saved = slack_app.modal_after_submit()
-    assert "Thanks, saved your update on *3.2*" in json.dumps(saved)
+    # Stored before the acknowledgement, so the acknowledgement itself says "saved" (no second submit).
+    assert "submit" not in ack["view"] and "Thanks, saved your update on *3.2*" in json.dumps(ack["view"])
+    assert slack_app.fake.calls("views.update") == []
     [update] = slack_app.updates()
     assert (update.rag, update.text, update.source) == (
         "Amber",
@@ -115,13 +115,13 @@ def test_lead_cannot_update_someone_elses_action(slack_app):
     slack_app.command("update 3.2", JO)
     view = slack_app.opened_view()
     forged = {**view, "private_metadata": json.dumps({"action_id": slack_app.ids["4.1"]})}
-    slack_app.submit(forged, user=JO, rag="Red", text="not mine")
-    form = slack_app.modal_after_submit()
-    assert form["blocks"][0]["block_id"] == "problem"
-    assert "only update the actions you lead" in form["blocks"][0]["text"]["text"]
-    progress = next(b for b in form["blocks"] if b.get("block_id") == "progress")
-    assert progress["element"]["initial_value"] == "not mine"  # what was typed is kept
+    status, body = slack_app.submit(forged, user=JO, rag="Red", text="not mine")
+    # Refused in the acknowledgement, next to the field: the modal stays open with what was typed.
+    answer = json.loads(body)
+    assert status == 200 and answer["response_action"] == "errors"
+    assert "only update the actions you lead" in answer["errors"]["progress"]
     assert slack_app.updates() == []
+    assert slack_app.fake.calls("chat.postMessage") == []
 
 
 def test_outsider_is_refused_politely_and_sees_nothing(slack_app):

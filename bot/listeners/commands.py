@@ -11,11 +11,11 @@ import json
 import logging
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot import features
 from bot.commands import Command, parse_command
 from bot.services import Services
+from bot.verified import verified_of
 from bot.views.common import SHOW_ACTION
 from bot.views.messages import Reply
 
@@ -26,8 +26,9 @@ QUICK = {"help", "unknown", "mine", "action", "away", "leads", "link", "grant"}
 
 def register(app: App, services: Services) -> None:
     @app.command("/progress")
-    def progress(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+    def progress(ack: Ack, command: dict, respond: Respond, context: dict) -> None:
         uid = command["user_id"]
+        verified = verified_of(context)
         parsed: Command = parse_command(command.get("text", ""))
         log.info("/progress %s from %s", parsed.name, uid)
         if parsed.name in QUICK:
@@ -48,7 +49,7 @@ def register(app: App, services: Services) -> None:
                 if question is not None:  # the ref is in several plans: which one?
                     respond(response_type="ephemeral", replace_original=False, **question.as_kwargs())
 
-            services.after_ack(command, open_modal)
+            services.after_ack(verified, open_modal)
             return
         if parsed.name == "summary":
             ack()
@@ -60,7 +61,7 @@ def register(app: App, services: Services) -> None:
                     **features.summary(services, uid, parsed).as_kwargs(),
                 )
 
-            services.after_ack(command, answer)
+            services.after_ack(verified, answer)
             return
         if parsed.name == "report":
             question = features.report_choice(services, uid, parsed)
@@ -69,7 +70,7 @@ def register(app: App, services: Services) -> None:
                 return
             ack(response_type="ephemeral", text=f"Preparing the {parsed.args['format'].upper()} report…")
             services.after_ack(
-                command,
+                verified,
                 features.send_report,
                 services,
                 uid,
@@ -80,7 +81,7 @@ def register(app: App, services: Services) -> None:
         raise AssertionError(f"unhandled command {parsed.name}")
 
     @app.action(SHOW_ACTION)
-    def show_action(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+    def show_action(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
         """ "Which plan?" for ``/progress action REF``: show the chosen plan's action."""
         ack()
         action_id = int(json.loads(action.get("value") or "{}")["action_id"])
@@ -92,4 +93,4 @@ def register(app: App, services: Services) -> None:
             else:
                 services.client.chat_postMessage(channel=body["user"]["id"], **reply.as_kwargs())
 
-        services.after_ack(body, answer)
+        services.after_ack(verified_of(context), answer)

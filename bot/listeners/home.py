@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 
 from bot import features
 from bot.services import Services
+from bot.verified import verified_of
 from bot.views.common import GET_REPORT
 
 log = logging.getLogger(__name__)
@@ -16,17 +17,20 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
-    def home_opened(event: dict) -> None:
+    def home_opened(event: dict, context: dict) -> None:
         if event.get("tab", "home") != "home":
             return
-        uid = event["user"]
-        services.client.views_publish(user_id=uid, view=features.home(services, uid))
+        # Built and published after the acknowledgement; a failure is logged, never sent to the person
+        # (they opened a tab, they did not ask a question), and the next opening tries again.
+        services.after_ack(verified_of(context), features.publish_home, services, event["user"], quiet=True)
 
     @app.action(GET_REPORT)
-    def get_report(ack: Ack, body: dict, action: dict) -> None:
+    def get_report(ack: Ack, body: dict, action: dict, context: dict) -> None:
         ack()
         fmt, plan_id = read_report_value(action.get("value") or "")
-        services.after_ack(body, features.send_report, services, body["user"]["id"], fmt, None, plan_id)
+        services.after_ack(
+            verified_of(context), features.send_report, services, body["user"]["id"], fmt, None, plan_id
+        )
 
 
 def read_report_value(value: str) -> tuple[str, int | None]:

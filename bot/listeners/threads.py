@@ -1,8 +1,12 @@
 """Replies in a reminder's thread ("Amber – forum designed…") and the buttons that complete them.
 
-Events are acknowledged at once by Bolt; the event id is recorded in ``processed_events`` in the same
-transaction as the update, so a retried delivery (``X-Slack-Retry-Num``) is dropped, and if the work
-fails the event id rolls back with it.
+Each listener stores and owes its answer (``bot.answers``, sent by the outbox) in one transaction and
+returns; the acknowledgement goes after the commit. The event id is recorded in
+``processed_events`` in the same transaction, so a retried delivery (``X-Slack-Retry-Num``) is dropped,
+and if the work fails the event id rolls back with it and a retry is handled afresh.
+
+Slack sends message text with ``&``, ``<`` and ``>`` as entities: the reply is stored as the person
+typed it (``unescape``), and escaped again wherever it is shown.
 """
 
 from __future__ import annotations
@@ -13,24 +17,14 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot import features
+from bot.answers import owe_click_answer, owe_dm_hint, owe_thread_answer
 from bot.services import Services
-from bot.updating import (
-    AskAction,
-    AskRag,
-    Refused,
-    ReplyOutcome,
-    Stored,
-    choose_action,
-    choose_rag,
-    first_delivery,
-    handle_thread_reply,
-)
-from bot.views.messages import PICK_ACTION, PICK_RAG, ask_action_reply, ask_rag_reply, thread_confirmation
+from bot.text import unescape
+from bot.updating import choose_action, choose_rag, first_delivery, handle_thread_reply
+from bot.views.messages import PICK_ACTION, PICK_RAG
 
 log = logging.getLogger(__name__)
 
-DUPLICATE = object()
 DM_HINT = (
     "Hello! To update an action, reply in the thread of a reminder (e.g. _Amber – forum designed_) "
     "or use `/progress update REF`. `/progress help` lists everything."
@@ -44,117 +38,84 @@ def register(app: App, services: Services) -> None:
             return  # edits, joins, our own messages
         uid, channel, ts = event.get("user"), event["channel"], event["ts"]
         thread_ts = event.get("thread_ts")
+        text = unescape(event.get("text") or "")
         now = services.now()
 
-        def work(session):
+        def work(session) -> None:
             if not first_delivery(session, body.get("event_id", ""), now):
                 log.info("dropped a repeated delivery of event %s", body.get("event_id"))
-                return DUPLICATE
-            if thread_ts and thread_ts != ts:
-                return handle_thread_reply(
-                    session,
-                    uid=uid,
-                    channel=channel,
-                    ts=ts,
-                    thread_ts=thread_ts,
-                    text=event.get("text") or "",
-                    now=now,
-                )
-            return None
-
-        outcome = services.transaction(work)
-        if outcome is DUPLICATE:
-            return
-        if outcome is None:
+                return
             if not thread_ts:
-                services.client.chat_postMessage(channel=channel, text=DM_HINT)
-            return
-        _answer(services, outcome, channel=channel, thread_ts=thread_ts, uid=uid)
+                owe_dm_hint(session, channel, DM_HINT)
+                return
+            if thread_ts == ts:
+                return
+            outcome = handle_thread_reply(
+                session, uid=uid, channel=channel, ts=ts, thread_ts=thread_ts, text=text, now=now
+            )
+            if outcome is not None:  # None: not one of our reminders' threads, the bot stays quiet
+                owe_thread_answer(
+                    session,
+                    outcome,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    uid=uid,
+                    home_delay=services.home_refresh_delay,
+                )
+
+        services.transaction(work)
+        services.owed()
 
     @app.action(re.compile(rf"^{PICK_RAG}:"))
     def picked_rag(ack: Ack, body: dict, action: dict) -> None:
-        ack()
         value = json.loads(action["value"])
+        uid = body["user"]["id"]
+        now = services.now()
 
-        def work() -> None:
-            outcome = services.transaction(
-                lambda session: choose_rag(
-                    session,
-                    uid=body["user"]["id"],
-                    pending_id=int(value["pending"]),
-                    rag=str(value["rag"]),
-                    now=services.now(),
-                )
+        def work(session) -> None:
+            outcome = choose_rag(
+                session, uid=uid, pending_id=int(value["pending"]), rag=str(value["rag"]), now=now
             )
-            _answer_click(services, outcome, body)
+            owe_click_answer(
+                session, outcome, uid=uid, home_delay=services.home_refresh_delay, **_where(body)
+            )
 
-        services.after_ack(body, work)
+        services.transaction(work)
+        services.owed()
+        ack()
 
     @app.action(re.compile(rf"^{PICK_ACTION}:"))
     def picked_action(ack: Ack, body: dict, action: dict) -> None:
+        value = _picked_value(action)
+        uid = body["user"]["id"]
+        now = services.now()
+
+        def work(session) -> None:
+            outcome = choose_action(
+                session, uid=uid, pending_id=int(value["pending"]), action_id=int(value["action_id"]), now=now
+            )
+            owe_click_answer(
+                session, outcome, uid=uid, home_delay=services.home_refresh_delay, **_where(body)
+            )
+
+        services.transaction(work)
+        services.owed()
         ack()
-        value = json.loads(action["value"])
-
-        def work() -> None:
-            outcome = services.transaction(
-                lambda session: choose_action(
-                    session,
-                    uid=body["user"]["id"],
-                    pending_id=int(value["pending"]),
-                    action_id=int(value["action_id"]),
-                    now=services.now(),
-                )
-            )
-            _answer_click(services, outcome, body)
-
-        services.after_ack(body, work)
 
 
-def _answer(
-    services: Services, outcome: ReplyOutcome, *, channel: str, thread_ts: str, uid: str | None = None
-) -> None:
-    client = services.client
-    if isinstance(outcome, Stored):
-        if outcome.created:
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour),
-            )
-            services.refresh_reminder(outcome.reminder_message_id)
-            if uid:
-                features.refresh_home(services, uid)  # best effort: a failure is logged, never shown
-        return
-    if isinstance(outcome, Refused):
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.message)
-        return
-    if isinstance(outcome, AskRag):
-        reply = ask_rag_reply(outcome.pending_id, outcome.card, outcome.scheme)
-    else:
-        assert isinstance(outcome, AskAction)
-        reply = ask_action_reply(outcome.pending_id, outcome.cards)
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, **reply.as_kwargs())
+def _picked_value(action: dict) -> dict:
+    """A button's value, or the chosen option of the select menu shown for long reminders."""
+    option = action.get("selected_option")
+    raw = option.get("value") if isinstance(option, dict) else action.get("value")
+    return json.loads(raw or "{}")
 
 
-def _answer_click(services: Services, outcome: ReplyOutcome, body: dict) -> None:
-    """Replace the question (and its buttons) with the answer, so a second click has nothing to hit."""
-    channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+def _where(body: dict) -> dict:
+    """Where the question was: its channel, its ts, and the thread it belongs to."""
     message = body.get("message") or {}
     question_ts = message.get("ts")
-    thread_ts = message.get("thread_ts") or question_ts
-    if isinstance(outcome, Stored):
-        text = thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour)
-        if question_ts:
-            services.client.chat_update(channel=channel, ts=question_ts, text=text, blocks=[])
-        if outcome.created:
-            services.refresh_reminder(outcome.reminder_message_id)
-            features.refresh_home(services, body["user"]["id"])  # best effort, see _answer
-        return
-    if isinstance(outcome, AskRag) and question_ts:
-        reply = ask_rag_reply(outcome.pending_id, outcome.card, outcome.scheme)
-        services.client.chat_update(channel=channel, ts=question_ts, **reply.as_kwargs())
-        return
-    if isinstance(outcome, Refused):
-        services.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.message)
-        return
-    _answer(services, outcome, channel=channel, thread_ts=thread_ts, uid=body["user"]["id"])
+    return {
+        "channel": (body.get("channel") or {}).get("id") or body["user"]["id"],
+        "question_ts": question_ts,
+        "thread_ts": message.get("thread_ts") or question_ts,
+    }

@@ -63,6 +63,11 @@ def due_text(card: ActionCard) -> str:
     return escape(card.timescale) if card.timescale else "no date"
 
 
+def report_button_value(plan_id: int | None, fmt: str = "docx") -> str:
+    """A Get report button's value; ``bot.listeners.home.read_report_value`` reads it back."""
+    return json.dumps({"format": fmt, "plan_id": plan_id}) if plan_id is not None else fmt
+
+
 def update_button_value(action_id: int, reminder_message_id: int | None = None) -> str:
     return json.dumps({"action_id": action_id, "reminder_message_id": reminder_message_id})
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from bot.text import VIEW_BLOCK_LIMIT, escape
-from bot.views.common import DIVIDER, GET_REPORT, ActionCard, context, header, section
+from bot.views.common import DIVIDER, GET_REPORT, ActionCard, context, header, report_button_value, section
 from bot.views.messages import OUTSIDER_TEXT, cards_blocks
-from bot.views.summary import changes_reply, counts_line, item_line
+from bot.views.summary import changes_reply, counts_line, item_sections
 from report.summaries import ActionItem, ChangesSummary, OverallSummary
 
+EXCEPTION_BLOCKS = 3  # up to two sections of exceptions and the "… and N more" line
 BOARD_BLOCKS = 30  # room kept for the board panel; the lead's list gets the rest
 BOARD_ROOM_FOR_LEAD = 12  # with several plans, the panels stop short of this many blocks from the limit
 
@@ -45,11 +45,7 @@ def board_blocks(panel: BoardPanel, *, title: str = "The plan") -> list[dict]:
                 {
                     "type": "button",
                     "action_id": GET_REPORT,
-                    "value": (
-                        json.dumps({"format": "docx", "plan_id": panel.plan_id})
-                        if panel.plan_id is not None
-                        else "docx"
-                    ),
+                    "value": report_button_value(panel.plan_id),
                     "style": "primary",
                     "text": {"type": "plain_text", "text": "Get report"},
                 }
@@ -60,12 +56,8 @@ def board_blocks(panel: BoardPanel, *, title: str = "The plan") -> list[dict]:
     exceptions = [i for i in panel.exceptions if not (i.id in seen or seen.add(i.id))]
     blocks.append(section(f"*Exceptions* ({len(exceptions)})"))
     if exceptions:
-        lines = [item_line(i) for i in exceptions[:10]]
-        blocks.append(section("\n".join(lines)[:2900]))
-        if len(exceptions) > 10:
-            blocks.append(
-                context(f"… and {len(exceptions) - 10} more: `/progress summary red` or `overdue`.")
-            )
+        more = "See `/progress summary red` or `overdue`."
+        blocks.extend(item_sections(tuple(exceptions), EXCEPTION_BLOCKS, more=more))
     else:
         blocks.append(context("No red or overdue actions."))
     if panel.changes is not None:

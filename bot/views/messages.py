@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain
+from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
 from bot.views.common import (
     DIVIDER,
     ActionCard,
@@ -146,7 +146,7 @@ def action_reply(card: ActionCard, *, can_update: bool) -> Reply:
         ]
         blocks.append(DIVIDER)
         blocks.append(context("*Earlier:*\n" + "\n".join(lines)))
-    return Reply(f"{card.ref} {card.title}", blocks)
+    return Reply(f"{escape(card.ref)} {escape(truncate(card.title, 200))}", blocks)
 
 
 def confirmation_reply(
@@ -168,7 +168,7 @@ def confirmation_reply(
     if proposed_due is not None:
         msg += f"\nYour proposed new timescale, {proposed_due:%-d %b %Y}, is recorded for the board to agree."
     blocks = [section(msg), context(excerpt(text, 300))]
-    return Reply(f"Saved your update on {card.ref}: {rag or 'no RAG change'}.", blocks)
+    return Reply(f"Saved your update on {escape(card.ref)}: {escape(rag) or 'no RAG change'}.", blocks)
 
 
 def ask_rag_reply(pending_id: int, card: ActionCard, scheme: RagScheme) -> Reply:
@@ -183,31 +183,61 @@ def ask_rag_reply(pending_id: int, card: ActionCard, scheme: RagScheme) -> Reply
         buttons.append(button)
     msg = f"Thanks. What RAG status should *{escape(card.ref)}* {escape(card.title)} have?"
     return Reply(
-        f"What RAG status should {card.ref} have?",
+        f"What RAG status should {escape(card.ref)} have?",
         [section(msg), {"type": "actions", "block_id": f"pick-rag-{pending_id}", "elements": buttons[:25]}],
     )
 
 
+ACTION_BUTTONS = 5  # more choices than this come as a select menu, which holds them all
+SELECT_OPTIONS = 100  # Slack's limit per static_select
+ACTIONS_ELEMENTS = 25  # Slack's limit per actions block
+
+
+def _pick_value(pending_id: int, card: ActionCard) -> str:
+    return json.dumps({"pending": pending_id, "action_id": card.id})
+
+
 def ask_action_reply(pending_id: int, cards: list[ActionCard]) -> Reply:
-    buttons = [
-        {
-            "type": "button",
-            "action_id": f"{PICK_ACTION}:{card.id}",
-            "text": plain(f"{card.ref} {card.title}", 75),
-            "value": json.dumps({"pending": pending_id, "action_id": card.id}),
-        }
-        for card in cards[:25]
+    """ "Which action?": a button each for a few, else select menus that list every one of them."""
+    if len(cards) <= ACTION_BUTTONS:
+        elements = [
+            {
+                "type": "button",
+                "action_id": f"{PICK_ACTION}:{card.id}",
+                "text": plain(f"{card.ref} {card.title}", 75),
+                "value": _pick_value(pending_id, card),
+            }
+            for card in cards
+        ]
+    else:
+        chunks = [cards[i : i + SELECT_OPTIONS] for i in range(0, len(cards), SELECT_OPTIONS)]
+        elements = [
+            {
+                "type": "static_select",
+                "action_id": f"{PICK_ACTION}:select:{n}",
+                "placeholder": plain(
+                    f"Actions {chunk[0].ref} to {chunk[-1].ref}" if len(chunks) > 1 else "Choose the action",
+                    150,
+                ),
+                "options": [
+                    {"text": plain(f"{card.ref} {card.title}", 75), "value": _pick_value(pending_id, card)}
+                    for card in chunk
+                ],
+            }
+            for n, chunk in enumerate(chunks[:ACTIONS_ELEMENTS])
+        ]
+    blocks = [
+        section(
+            "Thanks. Which action is this update about? (Next time, start with its ref, e.g. _3.2 Amber – …_)"
+        ),
+        {"type": "actions", "block_id": f"pick-action-{pending_id}", "elements": elements},
     ]
-    return Reply(
-        "Which action is this update about?",
-        [
-            section(
-                "Thanks. Which action is this update about? (Next time, start with its ref, e.g. "
-                "_3.2 Amber – …_)"
-            ),
-            {"type": "actions", "block_id": f"pick-action-{pending_id}", "elements": buttons},
-        ],
-    )
+    listed = sum(len(e.get("options", [])) or 1 for e in elements)
+    if listed < len(cards):
+        blocks.append(
+            context(f"… and {len(cards) - listed} more: reply again starting with the action's ref.")
+        )
+    return Reply("Which action is this update about?", blocks)
 
 
 def thread_confirmation(card: ActionCard, rag: str, rag_colour: str | None) -> str:

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
+from bot.views.common import report_button_value
 
 UPDATE_ACTION_ID = "open_update_modal"
 GET_REPORT_ACTION_ID = "get_report"
@@ -61,8 +62,12 @@ def update_button(
 
 
 def _action_heading(item: dict[str, Any]) -> str:
+    """ "*3.2* Title", and "_(plan ilacs)_" when there is more than one plan (refs repeat across plans)."""
     title = escape(truncate(" ".join(str(item.get("title") or "").split()), TITLE_LIMIT))
-    return f"*{escape(str(item.get('ref') or ''))}* {title}"
+    heading = f"*{escape(str(item.get('ref') or ''))}* {title}"
+    if item.get("several_plans") and item.get("plan"):
+        heading += f" _(plan {escape(str(item['plan']))})_"
+    return heading
 
 
 def reminder_message(
@@ -190,7 +195,7 @@ def _list_section(title: str, lines: list[str], *, limit: int = LIST_LINES) -> d
     return {"type": "section", "text": mrkdwn(f"*{title}*\n{body}")}
 
 
-def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+def _digest_part(d: dict[str, Any], *, several: bool = False) -> tuple[list[dict[str, Any]], str]:
     blocks: list[dict[str, Any]] = []
     counts = d["counts"]
     parts = []
@@ -202,7 +207,10 @@ def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     if unrated:
         parts.append(f"no RAG yet {unrated}")
     summary = f"{escape(d['plan_title'])}: " + ", ".join(p.replace("*", "") for p in parts)
-    blocks.append({"type": "header", "text": plain(f"Weekly progress: {d['plan_title']}")})
+    title = f"Weekly progress: {d['plan_title']}"
+    if several and d.get("plan") and d["plan"] != d["plan_title"]:
+        title += f" (plan {d['plan']})"  # the name `plan NAME` takes, for every action listed below
+    blocks.append({"type": "header", "text": plain(title)})
     blocks.append(
         {
             "type": "section",
@@ -240,7 +248,7 @@ def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
                     "type": "button",
                     "action_id": GET_REPORT_ACTION_ID,
                     "text": plain("Get report"),
-                    "value": "docx",  # the Slack app's get_report handler reads the format
+                    "value": report_button_value(d.get("plan_id")),
                 }
             ],
         }
@@ -255,7 +263,7 @@ def digest_message(digests: list[dict[str, Any]]) -> tuple[str, list[dict[str, A
     texts = []
     hidden = 0
     for d in digests:
-        part, summary = _digest_part(d)
+        part, summary = _digest_part(d, several=len(digests) > 1)
         if hidden or len(blocks) + len(part) > MESSAGE_BLOCK_LIMIT - 1:
             hidden += 1  # whole plans only: a plan cut in half would read as complete
             continue

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt
-from bot.views.common import GET_REPORT, context, emoji_for, header, section
+from bot.views.common import GET_REPORT, context, emoji_for, header, report_button_value, section
 from bot.views.messages import Reply
 from report.data import Breakdown, RagKeyEntry
 from report.summaries import ActionItem, ActionListSummary, ChangesSummary, GroupSummary, OverallSummary
@@ -32,8 +30,12 @@ def item_line(item: ActionItem) -> str:
     return line
 
 
-def _item_sections(items: tuple[ActionItem, ...], room: int) -> list[dict]:
-    """Items, a few per section block (a section holds 3,000 characters), within ``room`` blocks."""
+def item_sections(
+    items: tuple[ActionItem, ...], room: int, *, more: str = "The full list is in `/progress report`."
+) -> list[dict]:
+    """Items, a few per section block (a section holds 3,000 characters), within ``room`` blocks.
+
+    Whole lines only, and the last block says how many were left out."""
     blocks: list[dict] = []
     chunk: list[str] = []
     shown = 0
@@ -51,12 +53,12 @@ def _item_sections(items: tuple[ActionItem, ...], room: int) -> list[dict]:
     elif chunk:
         shown -= len(chunk)
     if shown < len(items):
-        blocks.append(context(f"… and {len(items) - shown} more. The full list is in `/progress report`."))
+        blocks.append(context(f"… and {len(items) - shown} more. {more}"))
     return blocks
 
 
 def _report_button(plan_id: int | None = None) -> dict:
-    value = json.dumps({"format": "docx", "plan_id": plan_id}) if plan_id is not None else "docx"
+    value = report_button_value(plan_id)
     return {
         "type": "actions",
         "elements": [
@@ -92,23 +94,24 @@ def overall_reply(s: OverallSummary, *, plan_id: int | None = None) -> Reply:
         context(f"As of {s.as_of_date}"),
         _report_button(plan_id),
     ]
-    return Reply(f"{s.plan}: {s.sentence}", blocks)
+    return Reply(f"{escape(s.plan)}: {escape(s.sentence)}", blocks)
 
 
 def group_reply(title: str, g: GroupSummary, rag_key: tuple[RagKeyEntry, ...], as_of: str) -> Reply:
     blocks = [header(title[:150]), section(counts_line(rag_key, g.breakdown)), context(f"As of {as_of}")]
-    blocks += _item_sections(g.actions, MESSAGE_BLOCK_LIMIT - len(blocks))
-    return Reply(f"{title}: {g.breakdown.total} actions", blocks)
+    blocks += item_sections(g.actions, MESSAGE_BLOCK_LIMIT - len(blocks))
+    return Reply(f"{escape(title)}: {g.breakdown.total} actions", blocks)
 
 
 def list_reply(s: ActionListSummary) -> Reply:
     if not s.items:
         return Reply(
-            f"{s.title}: none", [section(f"*{escape(s.title)}*: none. 🎉"), context(f"As of {s.as_of_date}")]
+            f"{escape(s.title)}: none",
+            [section(f"*{escape(s.title)}*: none. 🎉"), context(f"As of {s.as_of_date}")],
         )
     blocks = [header(f"{s.title} ({len(s.items)})"[:150]), context(f"As of {s.as_of_date}")]
-    blocks += _item_sections(s.items, MESSAGE_BLOCK_LIMIT - len(blocks))
-    return Reply(f"{s.title}: {len(s.items)}", blocks)
+    blocks += item_sections(s.items, MESSAGE_BLOCK_LIMIT - len(blocks))
+    return Reply(f"{escape(s.title)}: {len(s.items)}", blocks)
 
 
 def changes_reply(s: ChangesSummary) -> Reply:

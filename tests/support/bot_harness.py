@@ -55,6 +55,8 @@ class Bot:
     database: Any
     now: dt.datetime
     ids: dict[str, int]
+    app: Any = None
+    last_ack: dict = dataclasses.field(default_factory=dict)
 
     def post(self, request: signing.Request, **kwargs) -> tuple[int, dict[str, str], str]:
         return signing.post(self.url, request, SECRET, **kwargs)
@@ -73,6 +75,13 @@ class Bot:
     def updates(self) -> list[Update]:
         with self.database.session_factory() as session:
             return list(session.scalars(select(Update).order_by(Update.id)))
+
+    def outbox_rows(self) -> int:
+        """Slack work still owed (the outbox drains it after each response)."""
+        from storage.outbox import waiting
+
+        with self.database.session_factory() as session:
+            return waiting(session)
 
     def opened_view(self, index: int = -1) -> dict:
         return self.fake.wait_for("views.open", abs(index) if index < 0 else index + 1)[index].response[
@@ -95,15 +104,14 @@ class Bot:
             "evidence": {"value": {"type": "url_text_input", "value": evidence}},
             "proposed_due": {"value": {"type": "datepicker", "selected_date": proposed}},
         }
-        before = len(self.fake.calls("views.update"))
         status, _, body = self.post(signing.view_submission(view, values, user_id=user))
-        if status == 200 and body and json.loads(body).get("response_action") == "update":
-            # Stored after the acknowledgement; the modal then turns into "Saved" (or the form again).
-            self.fake.wait_for("views.update", before + 1)
+        self.last_ack = json.loads(body) if status == 200 and body else {}
         return status, body
 
     def modal_after_submit(self) -> dict:
-        return self.fake.calls("views.update")[-1].params["view"]
+        """The modal as the submission's acknowledgement left it ("Saved": stored before the ack)."""
+        assert self.last_ack.get("response_action") == "update", self.last_ack
+        return self.last_ack["view"]
 
     def dm(
         self,
@@ -274,6 +282,8 @@ def slack_app(fake_slack: FakeSlack, database, settings, now):
     for ts in (R1, R2):
         fake_slack.add_message("D" + JO, ts, text="Progress reminder")
     app = create_app(settings, database.session_factory, clock=lambda: now)
+    # Coalescing Home refreshes has its own test; elsewhere a short window keeps the tests quick.
+    app.progressbot_services.home_refresh_delay = 0.05
     server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
@@ -284,12 +294,13 @@ def slack_app(fake_slack: FakeSlack, database, settings, now):
             database=database,
             now=now,
             ids=ids,
+            app=app,
         )
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-        app.progressbot_shutdown()  # work queued after ack() finishes before the fake Slack stops
+        app.progressbot_shutdown(10)  # work after ack() and the outbox finish before the fake Slack stops
 
 
 def form_payload(body: str) -> dict:

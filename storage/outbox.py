@@ -1,0 +1,175 @@
+"""The outbox: work owed to Slack after an acknowledgement, stored with the change that owes it.
+
+A listener writes an update and its outbox rows in one transaction, then acknowledges. A drainer
+(``bot.outbox``) claims rows, does them, and deletes them. Nothing here talks to Slack.
+
+- Claims are conditional (``... WHERE claimed_until IS NULL OR claimed_until < now``), so two
+  processes never both take a row; a claim is a lease, so a row whose process died is taken again
+  once the lease has lapsed.
+- Every time is the database's clock (``db_time``), never a process's: web processes on several hosts
+  then agree on which lease has lapsed, whatever their clocks say.
+- ``coalesce_key`` keeps one waiting row per key ("home:U0JO"): a burst of updates by one person
+  owes one Home refresh. The key is cleared when the row is claimed, so work that arrives while it is
+  being done gets a row of its own.
+
+Storage functions take a session; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from storage.models import OutboxItem, UTCDateTime
+
+
+class db_time(FunctionElement):
+    """The database's clock now, plus ``seconds``."""
+
+    type = UTCDateTime()
+    name = "db_time"
+    inherit_cache = True
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        super().__init__(literal(f"{float(seconds):+.3f} seconds"))
+
+
+@compiles(db_time, "sqlite")
+def _db_time_sqlite(element, compiler, **kw) -> str:
+    # The same text form SQLAlchemy stores datetimes in on SQLite, so comparisons order correctly.
+    return f"strftime('%Y-%m-%d %H:%M:%f', 'now', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(db_time)
+def _db_time_default(element, compiler, **kw) -> str:
+    return f"(CURRENT_TIMESTAMP + CAST({compiler.process(element.clauses, **kw)} AS INTERVAL))"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # including this one
+
+
+def _insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(OutboxItem)
+
+
+def enqueue(
+    session: Session, kind: str, payload: dict[str, Any], *, key: str | None = None, delay: float = 0.0
+) -> None:
+    """Owe ``kind`` work once the transaction commits; with ``key``, nothing more if a row already waits."""
+    if key is None:
+        enqueue_many(session, [(kind, payload)], delay=delay)
+    else:
+        _enqueue_keyed(session, kind, payload, key, delay)
+
+
+def enqueue_many(session: Session, items: list[tuple[str, dict[str, Any]]], *, delay: float = 0.0) -> None:
+    """Several rows in one statement (the hot path: one update owes a DM and a reminder edit)."""
+    if not items:
+        return
+    session.execute(
+        _insert(session).values(not_before=db_time(delay), created_at=db_time(), attempts=0),
+        [{"kind": kind, "payload": payload} for kind, payload in items],
+    )
+
+
+def _enqueue_keyed(session: Session, kind: str, payload: dict[str, Any], key: str, delay: float) -> None:
+    session.execute(
+        _insert(session)
+        .values(
+            kind=kind,
+            payload=payload,
+            coalesce_key=key,
+            not_before=db_time(delay),
+            attempts=0,
+            created_at=db_time(),
+        )
+        .on_conflict_do_nothing(index_elements=["coalesce_key"])
+    )
+
+
+def _free():
+    return or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < db_time())
+
+
+def claim(session: Session, worker: str, *, limit: int, lease: float) -> list[Claimed]:
+    """Take up to ``limit`` due rows for ``lease`` seconds; rows another process holds are skipped."""
+    due = (
+        select(OutboxItem.id)
+        .where(OutboxItem.not_before <= db_time(), _free())
+        .order_by(OutboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id.in_(due.scalar_subquery()), _free())
+        .values(
+            claimed_by=worker,
+            claimed_until=db_time(lease),
+            coalesce_key=None,
+            attempts=OutboxItem.attempts + 1,
+        )
+        .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.payload, OutboxItem.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+def extend(session: Session, ids: list[int], worker: str, *, lease: float) -> None:
+    """Keep the claim on rows still being worked on (a slow Slack call must not let another take them)."""
+    if ids:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(ids), OutboxItem.claimed_by == worker)
+            .values(claimed_until=db_time(lease))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def finish(session: Session, ids: list[int], worker: str) -> None:
+    """Done (or dropped): delete the rows this worker still holds."""
+    if ids:
+        session.execute(
+            delete(OutboxItem)
+            .where(OutboxItem.id.in_(ids), OutboxItem.claimed_by == worker)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def retry_later(session: Session, item_id: int, worker: str, *, delay: float, error: str) -> None:
+    """Release the claim; the row is due again after ``delay`` seconds."""
+    session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item_id, OutboxItem.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None, not_before=db_time(delay), last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+
+
+def seconds_until_due(session: Session) -> float | None:
+    """How long until the next unclaimed row falls due (0 if one is due now); None if none waits."""
+    earliest, now = session.execute(
+        select(func.min(OutboxItem.not_before), db_time()).where(OutboxItem.claimed_by.is_(None))
+    ).one()
+    if earliest is None:
+        return None
+    return max(0.0, (earliest - now).total_seconds())
+
+
+def waiting(session: Session) -> int:
+    """Rows not yet done (for health checks, tests and benchmarks)."""
+    return session.scalar(select(func.count()).select_from(OutboxItem)) or 0
