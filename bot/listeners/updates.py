@@ -55,7 +55,9 @@ def register(app: App, services: Services) -> None:
             stored = submit_modal(
                 session, uid, metadata, submission, view_id=view["id"], fingerprint=fingerprint, now=now
             )
-            return stored, owe_modal_confirmation(session, stored, uid, home_delay=services.home_refresh_delay)
+            return stored, owe_modal_confirmation(
+                session, stored, uid, home_delay=services.home_refresh_delay
+            )
 
         stored, reply = services.transaction(store)
         services.owed()
