@@ -1,252 +1,198 @@
-"""Acknowledgement latency of ``progressbot web`` under concurrent modal submissions.
+"""Acknowledgement latency and throughput of ``progressbot web`` against a no-op Bolt app, side by side.
 
-Starts a fake Slack Web API (tests/fakeslack.py) and two servers as separate processes:
+For each database (a fresh SQLite file, and PostgreSQL when ``--postgres URL`` is given) it starts the
+fake Slack Web API, ``progressbot web`` and a no-op Bolt app (same server, same verified edge, same
+Bolt settings; its listener only calls ack()), each in its own process. Then, for ``--rounds`` rounds
+and alternating which goes first, it sends ``--requests`` signed ``view_submission`` requests from
+``--concurrency`` clients to each. Every progressbot request is a distinct modal, so each stores an
+update, committed before its acknowledgement.
 
-1. ``progressbot web`` with a fresh SQLite database holding one plan, one lead and one action;
-2. a no-op Bolt app (same WSGI server, same signature checks) whose view listener only calls ack().
+It prints, per app: p50/p95/p99/max acknowledgement latency and throughput, over all rounds and the
+range across rounds; and for progressbot: whether every acknowledged update is in the database, and
+the time from each acknowledgement to its confirmation DM reaching Slack (the outbox), with the time
+until the last one arrived after the round's last acknowledgement.
 
-Then sends N signed ``view_submission`` requests (each a distinct modal, so each stores an update) from C
-concurrent clients to each server, and prints p50/p95/p99/max acknowledgement latency and throughput.
-Targets from the issue: p99 < 300 ms at 20 concurrent clients, and at least half the no-op throughput.
+Targets (issue 9): p99 <= 100 ms and throughput >= 80% of the no-op app, on SQLite and PostgreSQL.
 
-    python benchmarks/ack.py [--requests 1000] [--concurrency 20] [--json]
+    python benchmarks/ack.py [--requests 1000] [--rounds 3] [--concurrency 20] [--postgres URL] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import webload
+from webload import (
+    Sent,
+    confirmations,
+    percentile,
+    seed,
+    send,
+    start_noop,
+    start_web,
+    stop,
+    stored_labels,
+    submission,
+)
 
-from tests.support import slack_signing as signing  # noqa: E402
-
-SECRET = "bench-signing-secret"
-LEAD = "U0LEAD"
-
-FAKE_SLACK = """
-import sys, threading
-sys.path[:0] = sys.argv[1:2]
-from tests.support.fakeslack import FakeSlack
-fake = FakeSlack()
-fake.views_must_exist = False
-fake.start()
-print(f"fake slack on {fake.url}", file=sys.stderr, flush=True)
-threading.Event().wait()
-"""
-
-NOOP_APP = """
-import sys
-from slack_bolt import App
-from bot.wsgi import make_server, make_wsgi_app
-from slack_sdk import WebClient
-from concurrent.futures import ThreadPoolExecutor
-
-app = App(client=WebClient(token="xoxb-bench", base_url=sys.argv[2]), signing_secret=sys.argv[1],
-          token_verification_enabled=False, listener_executor=ThreadPoolExecutor(32))
-
-@app.view("progress_update")
-def submitted(ack):
-    ack()
-
-server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
-print(f"listening on http://127.0.0.1:{server.server_port}/slack/events", file=sys.stderr, flush=True)
-server.serve_forever()
-"""
+P99_TARGET_MS = 100.0
+THROUGHPUT_TARGET = 0.80
 
 
-def seed(database_url: str) -> int:
-    from storage.db import open_database
-    from storage.models import Action, ActionLead, Person, Plan, RagState
-
-    engine, factory = open_database(database_url)
-    with factory.begin() as session:
-        plan = Plan(name="bench", title="Benchmark plan")
-        for rank, (label, colour) in enumerate(
-            [("Red", "#FF0000"), ("Amber", "#FFC000"), ("Green", "#00B050")]
-        ):
-            plan.rag_states.append(RagState(label=label, rank=rank, colour=colour, meaning=label, aliases=[]))
-        session.add(plan)
-        lead = Person(display_name="Bench Lead", name="Bench Lead", slack_user_id=LEAD)
-        session.add(lead)
-        session.flush()
-        action = Action(
-            plan_id=plan.id, ref="1.1", position=0, title="Benchmark action", due_date=dt.date(2027, 1, 1)
-        )
-        action.leads.append(ActionLead(person_id=lead.id))
-        session.add(action)
-        session.flush()
-        action_id = action.id
-    engine.dispose()
-    return action_id
-
-
-def start(
-    cmd: list[str], env: dict[str, str], pattern: str = r"(http://127\.0\.0\.1:\d+/slack/events)"
-) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        match = re.search(pattern, line)
-        if match:
-            return proc, match.group(1)
-    raise RuntimeError(f"server did not start: {' '.join(cmd)}")
-
-
-def submission(action_id: int, n: int, run: str) -> signing.Request:
-    view = {
-        "id": f"V{run}{n:07d}",
-        "callback_id": "progress_update",
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Update 1.1"},
-        "private_metadata": json.dumps({"action_id": action_id, "reminder_message_id": None}),
-    }
-    values = {
-        "rag": {"value": {"type": "radio_buttons", "selected_option": {"value": "Amber"}}},
-        "progress": {"value": {"type": "plain_text_input", "value": f"Benchmark update {n}"}},
-        "evidence": {"value": {"type": "url_text_input", "value": None}},
-        "proposed_due": {"value": {"type": "datepicker", "selected_date": None}},
-    }
-    return signing.view_submission(view, values, user_id=LEAD)
-
-
-def one(url: str, request: signing.Request) -> tuple[float, int, str]:
-    started = time.perf_counter()
-    status, _, body = signing.post(url, request, SECRET, timeout=30)
-    return time.perf_counter() - started, status, body
-
-
-def load(url: str, requests: list[signing.Request], concurrency: int) -> dict:
-    for request in requests[:5]:  # warm-up: first-request work (auth.test, imports, pools)
-        one(url, request)
-    measured = requests[5:]
+def burst(url: str, requests: list[tuple[str, object]], concurrency: int) -> tuple[list[Sent], float]:
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda r: one(url, r), measured))
-    elapsed = time.perf_counter() - started
-    latencies = sorted(r[0] * 1000 for r in results)
-    failures = [r for r in results if r[1] != 200 or (r[2] and '"errors"' in r[2])]
+        sent = list(pool.map(lambda item: send(url, item[0], item[1]), requests))
+    return sent, time.perf_counter() - started
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, round(p / 100 * (len(latencies) - 1)))]
 
+def summarise(rounds: list[tuple[list[Sent], float]]) -> dict:
+    latencies = [s.latency * 1000 for sent, _ in rounds for s in sent]
+    per_round = [len(sent) / elapsed for sent, elapsed in rounds]
+    p99s = [percentile([s.latency * 1000 for s in sent], 99) for sent, _ in rounds]
     return {
-        "requests": len(measured),
-        "failures": len(failures),
-        "p50_ms": round(pct(50), 1),
-        "p95_ms": round(pct(95), 1),
-        "p99_ms": round(pct(99), 1),
-        "max_ms": round(latencies[-1], 1),
-        "mean_ms": round(statistics.fmean(latencies), 1),
-        "throughput_rps": round(len(measured) / elapsed, 1),
-        "sample_failure": failures[0][2][:200] if failures else None,
+        "requests": len(latencies),
+        "failures": sum(1 for sent, _ in rounds for s in sent if s.acked is None),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1),
+        "p99_per_round_ms": [round(p, 1) for p in p99s],
+        "throughput_rps": round(sum(len(s) for s, _ in rounds) / sum(e for _, e in rounds), 1),
+        "throughput_per_round": [round(t, 1) for t in per_round],
     }
 
 
-def count_updates(database_url: str) -> int:
-    from sqlalchemy import func, select
+def wait_for_outbox(
+    fake_url: str, database_url: str, labels: set[str], timeout: float = 300
+) -> dict[str, float]:
+    deadline = time.monotonic() + timeout
+    while True:
+        confirmed = confirmations(fake_url)
+        if labels <= confirmed.keys() or time.monotonic() > deadline:
+            return confirmed
+        time.sleep(0.2)
 
-    from storage.db import create_db_engine
-    from storage.models import Update
 
-    engine = create_db_engine(database_url)
-    with engine.connect() as conn:
-        n = conn.execute(select(func.count()).select_from(Update)).scalar_one()
-    engine.dispose()
-    return n
+def run_database(database_url: str, args: argparse.Namespace) -> dict:
+    action_id = seed(database_url, fresh=True)
+    with webload.fake_slack() as fake_url:
+        bot, bot_url = start_web(fake_url, database_url)
+        noop, noop_url = start_noop(fake_url)
+        try:
+            for n in range(5):  # warm-up: first-request work (auth.test, imports, pools)
+                send(noop_url, f"WN{n}", submission(action_id, f"WN{n}"))
+                send(bot_url, f"WP{n}", submission(action_id, f"WP{n}"))
+            results: dict[str, list] = {"noop": [], "progressbot": []}
+            outbox_delays: list[float] = []
+            drain_after_last_ack: list[float] = []
+            acked_labels: set[str] = set()
+            for r in range(args.rounds):
+                order = ["noop", "progressbot"] if r % 2 == 0 else ["progressbot", "noop"]
+                for name in order:
+                    url = noop_url if name == "noop" else bot_url
+                    labels = [f"R{r}{name[0].upper()}{n:06d}" for n in range(args.requests)]
+                    sent, elapsed = burst(
+                        url, [(lab, submission(action_id, lab)) for lab in labels], args.concurrency
+                    )
+                    results[name].append((sent, elapsed))
+                    if name == "progressbot":
+                        acked = {s.label: s.acked for s in sent if s.acked is not None}
+                        acked_labels |= acked.keys()
+                        confirmed = wait_for_outbox(fake_url, database_url, set(acked))
+                        outbox_delays += [
+                            confirmed[lab] - at for lab, at in acked.items() if lab in confirmed
+                        ]
+                        last_ack = max(acked.values(), default=time.monotonic())
+                        last_confirmation = max((confirmed.get(lab, 0.0) for lab in acked), default=last_ack)
+                        drain_after_last_ack.append(last_confirmation - last_ack)
+            stored = stored_labels(database_url)
+            confirmed = confirmations(fake_url)
+        finally:
+            stop(bot)
+            stop(noop)
+    p, n = summarise(results["progressbot"]), summarise(results["noop"])
+    return {
+        "database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
+        "progressbot": p,
+        "noop": n,
+        "throughput_ratio": round(p["throughput_rps"] / n["throughput_rps"], 3),
+        "acknowledged": len(acked_labels),
+        "acknowledged_and_stored": len(acked_labels & stored),
+        "acknowledged_and_confirmed": len(acked_labels & confirmed.keys()),
+        "confirmation_after_ack_ms": {
+            "p50": round(percentile(outbox_delays, 50) * 1000, 1),
+            "p99": round(percentile(outbox_delays, 99) * 1000, 1),
+            "max": round(max(outbox_delays, default=0) * 1000, 1),
+        },
+        "last_confirmation_after_last_ack_s": [round(d, 2) for d in drain_after_last_ack],
+        "targets": {
+            "p99_at_most_100ms": p["p99_ms"] <= P99_TARGET_MS,
+            "throughput_at_least_80pct_of_noop": p["throughput_rps"]
+            >= THROUGHPUT_TARGET * n["throughput_rps"],
+            "every_acknowledged_update_stored": acked_labels <= stored,
+        },
+    }
+
+
+def print_result(result: dict, args: argparse.Namespace) -> None:
+    print(
+        f"\n{result['database']}: {args.rounds} rounds x {args.requests} signed view submissions per app, "
+        f"{args.concurrency} concurrent clients, alternating order, python {sys.version.split()[0]}"
+    )
+    print(
+        f"{'':12} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'req/s':>8} {'failed':>7}  per round (p99 ms; req/s)"
+    )
+    for name in ("progressbot", "noop"):
+        r = result[name]
+        print(
+            f"{name:12} {r['p50_ms']:>6.1f}ms {r['p95_ms']:>6.1f}ms {r['p99_ms']:>6.1f}ms {r['max_ms']:>6.1f}ms "
+            f"{r['throughput_rps']:>8.1f} {r['failures']:>7}  {r['p99_per_round_ms']}; {r['throughput_per_round']}"
+        )
+    c = result["confirmation_after_ack_ms"]
+    print(f"throughput progressbot / noop: {result['throughput_ratio']:.0%}")
+    print(
+        f"acknowledged {result['acknowledged']}, of which stored {result['acknowledged_and_stored']} and "
+        f"confirmed by DM {result['acknowledged_and_confirmed']}"
+    )
+    print(
+        f"confirmation DM after its ack: p50 {c['p50']} ms, p99 {c['p99']} ms, max {c['max']} ms; "
+        f"last DM after the last ack of each round: {result['last_confirmation_after_last_ack_s']} s"
+    )
+    for target, met in result["targets"].items():
+        print(f"target {target}: {'met' if met else 'MISSED'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=1000, help="per round, per app")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also run on this PostgreSQL database (it is emptied)"
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args()
-
+    urls = []
     tmp = tempfile.TemporaryDirectory()
-    database_url = args.database_url or f"sqlite:///{tmp.name}/bench.db"
-    action_id = seed(database_url)
-    expected = count_updates(database_url) + args.requests + 5
-    procs = []
-    try:
-        # Each party in its own process, so the fake Slack's work does not slow the clients' threads.
-        fake, fake_url = start(
-            [sys.executable, "-c", FAKE_SLACK, str(ROOT)],
-            dict(os.environ),
-            pattern=r"fake slack on (\S+)",
-        )
-        procs.append(fake)
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake_url,
-            "DATABASE_URL": database_url,
-            "PROGRESSBOT_LOG_LEVEL": "WARNING",
-        }
-        exe = str(Path(sys.executable).with_name("progressbot"))
-        bot, bot_url = start([exe, "web", "--host", "127.0.0.1", "--port", "0"], env)
-        procs.append(bot)
-        noop, noop_url = start([sys.executable, "-c", NOOP_APP, SECRET, fake_url], env)
-        procs.append(noop)
-        total = args.requests + 5
-        results = {
-            "noop": load(noop_url, [submission(action_id, n, "N") for n in range(total)], args.concurrency)
-        }
-        started = time.perf_counter()
-        results["progressbot"] = load(
-            bot_url, [submission(action_id, n, "P") for n in range(total)], args.concurrency
-        )
-        # The updates are stored after the acknowledgements: wait until every one is in the database.
-        while count_updates(database_url) < expected and time.perf_counter() - started < 120:
-            time.sleep(0.05)
-        results["all_stored_after_s"] = round(time.perf_counter() - started, 2)
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
-    results["stored_updates"] = count_updates(database_url)
-    results["concurrency"] = args.concurrency
-    results["database"] = "sqlite" if database_url.startswith("sqlite") else database_url.split(":", 1)[0]
-    p, n = results["progressbot"], results["noop"]
-    results["targets"] = {
-        "p99_under_300ms": p["p99_ms"] < 300,
-        "throughput_at_least_half_noop": p["throughput_rps"] >= n["throughput_rps"] / 2,
-    }
+    if not args.no_sqlite:
+        urls.append(f"sqlite:///{tmp.name}/bench.db")
+    if args.postgres:
+        urls.append(args.postgres)
+    results = [run_database(url, args) for url in urls]
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(
-        f"{args.requests} signed view submissions, {args.concurrency} concurrent clients, "
-        f"database {results['database']}, python {sys.version.split()[0]}"
-    )
-    print(f"{'':12} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'req/s':>8} {'failed':>7}")
-    for name in ("progressbot", "noop"):
-        r = results[name]
-        print(
-            f"{name:12} {r['p50_ms']:>6.1f}ms {r['p95_ms']:>6.1f}ms {r['p99_ms']:>6.1f}ms {r['max_ms']:>6.1f}ms "
-            f"{r['throughput_rps']:>8.1f} {r['failures']:>7}"
-        )
-    print(
-        f"updates stored: {results['stored_updates']} of {args.requests + 5}, all in the database "
-        f"{results['all_stored_after_s']} s after the first progressbot request"
-    )
-    for target, met in results["targets"].items():
-        print(f"target {target}: {'met' if met else 'MISSED'}")
+    for result in results:
+        print_result(result, args)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,15 @@ def modal_confirmation(stored: Stored) -> Reply:
     )
 
 
-def owe_modal_confirmation(session: Session, stored: Stored, uid: str, *, home_delay: float) -> Reply:
-    """The confirmation (shown in the modal by the caller, and DMed), the reminder edit, the Home tab."""
-    reply = modal_confirmation(stored)
+def owe_modal_confirmation(
+    session: Session, stored: Stored, uid: str, *, home_delay: float, reply: Reply | None = None
+) -> Reply:
+    """The confirmation (shown in the modal by the caller, and DMed), the reminder edit, the Home tab.
+
+    ``reply``: the confirmation already rendered from what was checked (it is the same when the update
+    is new), so the write transaction only writes.
+    """
+    reply = reply if reply is not None and stored.created else modal_confirmation(stored)
     if stored.created:  # a repeated submission was confirmed the first time
         owe(
             session,

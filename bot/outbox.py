@@ -77,14 +77,14 @@ def owe(
     home_of: str | None = None,
     home_delay: float = HOME_REFRESH_DELAY,
 ) -> None:
-    """Everything an update (or an answer) owes Slack, in at most two statements."""
-    items = list(calls)
+    """Everything an update (or an answer) owes Slack, in one statement."""
+    items = [store.Owed(kind, payload) for kind, payload in calls]
     if reminder_message_id:
         # Not coalesced: each refresh re-renders from the database, so a second one is harmless.
-        items.append((REMINDER_REFRESH, {"reminder_message_id": int(reminder_message_id)}))
-    store.enqueue_many(session, items)
+        items.append(store.Owed(REMINDER_REFRESH, {"reminder_message_id": int(reminder_message_id)}))
     if home_of:
-        store.enqueue(session, HOME_REFRESH, {"user": home_of}, key=f"home:{home_of}", delay=home_delay)
+        items.append(store.Owed(HOME_REFRESH, {"user": home_of}, key=f"home:{home_of}", delay=home_delay))
+    store.enqueue_all(session, items)
 
 
 # --- doing it ------------------------------------------------------------------------------------
@@ -123,7 +123,8 @@ def classify(exc: BaseException, attempts: int) -> Outcome | None:
 
 
 def perform(services: Services, item: store.Claimed) -> Outcome:
-    """Do one row; never raises."""
+    """Do one row; never raises. Acknowledgements in flight go first (``wait_for_quiet``)."""
+    services.wait_for_quiet()
     try:
         _do(services, item.kind, item.payload)
     except Exception as exc:
@@ -168,6 +169,19 @@ def _do(services: Services, kind: str, payload: dict[str, Any]) -> None:
         raise ValueError(f"unknown outbox kind {kind!r}")
 
 
+def drain_owed(settings: Any, session_factory: Any, client: Any, *, timeout: float) -> bool:
+    """One pass over whatever is owed, outside the Slack app (the worker's ``outbox-drain`` job)."""
+    from bot.services import Services
+
+    services = Services(settings=settings, session_factory=session_factory, client=client)
+    drainer = Drainer(services, threads=2)
+    try:
+        return drainer.drain(deadline=time.monotonic() + timeout)
+    finally:
+        drainer.stop(0)
+        services.executor.shutdown(wait=False)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
 
@@ -194,6 +208,7 @@ class Drainer:
         self._running: dict[int, Future] = {}
         self._results: list[tuple[int, Outcome]] = []
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox")
+        self._full = False  # the last look found more due than there was room for
         self._thread: threading.Thread | None = None
 
     # -- control
@@ -269,6 +284,8 @@ class Drainer:
                 retry_in = self._record(results)
                 if retry_in is not None:
                     next_look = min(next_look, time.monotonic() + retry_in)
+                if results and self._full:
+                    next_look = time.monotonic()  # threads were freed and more may be due
                 if time.monotonic() >= next_renewal:
                     self._renew()
                     next_renewal = time.monotonic() + self.lease / 3
@@ -284,7 +301,8 @@ class Drainer:
     def _fill(self) -> float:
         """Claim what is due into the free threads; the seconds until it is worth looking again."""
         room = self.threads * 4 - len(self._running)
-        if room <= 0:
+        self._full = room <= 0
+        if self._full:
             return self.sweep
         claimed = self._claim(room)
         for item in claimed:
@@ -292,6 +310,7 @@ class Drainer:
             self._running[item.id] = future
             future.add_done_callback(lambda f, item_id=item.id: self._finished(item_id, f))
         if len(claimed) == room:
+            self._full = True
             return 0.0  # there may be more due
         with self.services.read_factory.begin() as session:
             due_in = store.seconds_until_due(session)

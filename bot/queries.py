@@ -24,11 +24,11 @@ _LOAD = (
     selectinload(Action.plan).selectinload(Plan.rag_states),
     selectinload(Action.updates).selectinload(Update.author),
 )
-# Write paths: one joined query (a handful of rows) instead of four round trips; it is on the path
-# every modal submission takes before its acknowledgement.
+# Write paths: one joined query (leads x RAG states: a handful of rows) instead of four round trips;
+# it is on the path every modal submission takes before its acknowledgement.
 _LOAD_BRIEF = (
     joinedload(Action.leads).joinedload(ActionLead.person),
-    joinedload(Action.plan).selectinload(Plan.rag_states),
+    joinedload(Action.plan).joinedload(Plan.rag_states),
 )
 
 

@@ -43,7 +43,7 @@ T = TypeVar("T")
 # Few threads on purpose: every extra runnable thread takes interpreter time from the threads that
 # acknowledge requests.
 AFTER_ACK_THREADS = 4
-MAX_DEFER_SECONDS = 0.25
+MAX_DEFER_SECONDS = 0.5
 _SQLITE_WRITER = threading.Lock()
 
 

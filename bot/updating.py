@@ -27,7 +27,7 @@ from bot.views.update_modal import ModalMetadata, Submission
 from storage.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Action, PendingReply, ProcessedEvent, ReminderEntry, ReminderMessage
 from storage.rag import RagScheme, scheme_for_plan
-from storage.updates import record_update
+from storage.updates import insert_update, new_update
 
 SOURCE = "slack"
 _SEPARATORS = " \t\r\n-–—:;,"
@@ -58,7 +58,31 @@ def _colour(scheme: RagScheme, label: str | None) -> str | None:
         return None
 
 
-def _store(
+@dataclass(frozen=True)
+class Checked:
+    """An update that may be stored: checked (rights, RAG, limits) and rendered, not yet written."""
+
+    row: dict  # storage.updates.new_update
+    card: ActionCard
+    scheme: RagScheme
+    rights: UpdateRights
+    reminder_message_id: int | None
+
+    def as_stored(self, *, created: bool = True) -> Stored:
+        """What ``write`` will return when the update is new (to render the confirmation early)."""
+        return Stored(
+            card=self.card,
+            rag=self.row["rag"],
+            rag_colour=_colour(self.scheme, self.row["rag"]),
+            text=self.row["text"],
+            created=created,
+            rights=self.rights,
+            reminder_message_id=self.reminder_message_id,
+            proposed_due=self.row["proposed_due"],
+        )
+
+
+def check(
     session: Session,
     action: Action,
     uid: str,
@@ -70,11 +94,10 @@ def _store(
     reminder_message_id: int | None,
     evidence_url: str | None = None,
     proposed_due: dt.date | None = None,
-) -> Stored:
-    who = viewer(session, uid)
-    rights = update_rights(session, who, action)
-    result = record_update(
-        session,
+) -> Checked:
+    """May ``uid`` store this update (Forbidden if not), and is it valid (InvalidInput if not)?"""
+    rights = update_rights(session, viewer(session, uid), action)
+    row = new_update(
         action,
         rag=rag,
         text=text,
@@ -88,17 +111,36 @@ def _store(
         idempotency_key=key,
         reminder_message_id=reminder_message_id,
     )
+    return Checked(
+        row,
+        card(action, now.tzinfo or dt.UTC, brief=True),
+        scheme_for_plan(action.plan),
+        rights,
+        reminder_message_id,
+    )
+
+
+def write(session: Session, checked: Checked) -> Stored:
+    """Store a checked update (a used idempotency key finds the first update instead)."""
+    result = insert_update(session, checked.row)
+    if result.created:
+        return checked.as_stored()
     stored = result.update
     return Stored(
-        card=card(action, now.tzinfo or dt.UTC, brief=True),
+        card=checked.card,
         rag=stored.rag,
-        rag_colour=_colour(scheme_for_plan(action.plan), stored.rag),
+        rag_colour=_colour(checked.scheme, stored.rag),
         text=stored.text,
-        created=result.created,
-        rights=rights,
-        reminder_message_id=reminder_message_id,
+        created=False,
+        rights=checked.rights,
+        reminder_message_id=checked.reminder_message_id,
         proposed_due=stored.proposed_due,
     )
+
+
+def _store(session: Session, action: Action, uid: str, **kwargs) -> Stored:
+    """Check and write in one transaction (thread replies and their buttons)."""
+    return write(session, check(session, action, uid, **kwargs))
 
 
 # --- the modal ----------------------------------------------------------------------------------
@@ -112,7 +154,7 @@ def modal_card(
     return card(action, tz), scheme_for_plan(action.plan), rights
 
 
-def submit_modal(
+def check_modal(
     session: Session,
     uid: str,
     metadata: ModalMetadata,
@@ -121,9 +163,10 @@ def submit_modal(
     view_id: str,
     fingerprint: str,
     now: dt.datetime,
-) -> Stored:
+) -> Checked:
+    """A submitted modal, checked in a read transaction; ``write`` stores it in a short write one."""
     action = load_action(session, metadata.action_id, with_updates=False)
-    return _store(
+    return check(
         session,
         action,
         uid,
@@ -135,6 +178,22 @@ def submit_modal(
         evidence_url=submission.evidence_url,
         proposed_due=submission.proposed_due,
     )
+
+
+def submit_modal(
+    session: Session,
+    uid: str,
+    metadata: ModalMetadata,
+    submission: Submission,
+    *,
+    view_id: str,
+    fingerprint: str,
+    now: dt.datetime,
+) -> Stored:
+    checked = check_modal(
+        session, uid, metadata, submission, view_id=view_id, fingerprint=fingerprint, now=now
+    )
+    return write(session, checked)
 
 
 # --- events: dedup ------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ Choices, on purpose:
   catches up; ``DigestPost`` and the ledger stop it from repeating anything.
 - Exactly one worker should run (see the README); if two do, the single-runner guard makes the second
   skip its passes.
+- ``outbox-drain`` every minute does Slack work the web processes owe and have not done (a web
+  process was killed before it could); claims on outbox rows are conditional, so it never doubles
+  what a web process is doing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.digest import run_digest
 from jobs.planner import PlannerConfig
@@ -35,6 +39,8 @@ from jobs.sender import DEFAULT_RATE
 log = logging.getLogger(__name__)
 
 REMINDER_JOB_ID = "reminder-pass"
+OUTBOX_JOB_ID = "outbox-drain"
+OUTBOX_SECONDS = 60
 DIGEST_JOB_ID = "weekly-digest"
 DIGEST_CATCH_UP = dt.timedelta(hours=9)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -92,6 +98,13 @@ def digest_job(ctx: JobContext, *, catch_up: bool = False) -> None:
     run_digest(ctx.session_factory, ctx.client, now, channel=channel, tz_name=ctx.settings.timezone)
 
 
+def outbox_job(ctx: JobContext) -> None:
+    """Slack work the web processes owe but have not done (one crashed, or none is running): do it."""
+    from bot.outbox import drain_owed
+
+    drain_owed(ctx.settings, ctx.session_factory, ctx.client, timeout=OUTBOX_SECONDS - 10)
+
+
 def on_job_event(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
         log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
@@ -128,6 +141,17 @@ def add_jobs(scheduler: BaseScheduler, ctx: JobContext, *, catch_up: bool = True
         coalesce=True,
         max_instances=1,
         misfire_grace_time=6 * 3600,
+    )
+    scheduler.add_job(
+        outbox_job,
+        IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=tz),
+        args=[ctx],
+        id=OUTBOX_JOB_ID,
+        name="outbox drain",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=OUTBOX_SECONDS,
     )
     if catch_up:
         scheduler.add_job(

@@ -15,6 +15,9 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TIMEZONE = "Europe/London"
 
 
+_NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds"}
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -40,6 +43,8 @@ class Settings:
     log_level: str = "INFO"
     # Messages per second the reminder sender allows itself (a little under Slack's limit).
     send_rate: float = 1.0
+    # Seconds web, run and worker give acknowledged work to finish after SIGTERM or Ctrl-C.
+    shutdown_timeout: float = 20.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -62,6 +67,7 @@ class Settings:
             "holiday_subdivision": "PROGRESSBOT_HOLIDAY_SUBDIVISION",
             "log_level": "PROGRESSBOT_LOG_LEVEL",
             "send_rate": "PROGRESSBOT_SEND_RATE",
+            "shutdown_timeout": "PROGRESSBOT_SHUTDOWN_TIMEOUT",
         }
         values: dict[str, object] = {}
         for attr, var in names.items():
@@ -73,11 +79,11 @@ class Settings:
                     values[attr] = int(raw)
                 except ValueError:
                     raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
-            elif attr == "send_rate":
+            elif attr in _NUMBERS:
                 try:
                     values[attr] = float(raw)
                 except ValueError:
-                    raise ConfigError(f"{var} must be a number of messages per second, got {raw!r}") from None
+                    raise ConfigError(f"{var} must be a number of {_NUMBERS[attr]}, got {raw!r}") from None
             else:
                 values[attr] = raw.strip()
         settings = cls(**values)  # type: ignore[arg-type]
@@ -91,6 +97,10 @@ class Settings:
             raise ConfigError(f"PROGRESSBOT_TIMEZONE is not a known time zone: {self.timezone!r}") from None
         if not self.send_rate > 0:
             raise ConfigError(f"PROGRESSBOT_SEND_RATE must be above 0, got {self.send_rate!r}")
+        if not 0 <= self.shutdown_timeout <= 3600:
+            raise ConfigError(
+                f"PROGRESSBOT_SHUTDOWN_TIMEOUT must be between 0 and 3600 seconds, got {self.shutdown_timeout!r}"
+            )
         if not self.slack_api_url.endswith("/"):
             object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
 

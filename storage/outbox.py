@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy import bindparam, delete, func, literal, or_, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import OutboxItem, UTCDateTime
@@ -35,8 +36,13 @@ class db_time(FunctionElement):
     name = "db_time"
     inherit_cache = True
 
-    def __init__(self, seconds: float = 0.0) -> None:
-        super().__init__(literal(f"{float(seconds):+.3f} seconds"))
+    def __init__(self, seconds: float | BindParameter = 0.0) -> None:
+        # The offset travels as text ("+3.000 seconds"): SQLite's modifier and PostgreSQL's interval.
+        super().__init__(seconds if isinstance(seconds, BindParameter) else literal(offset(seconds)))
+
+
+def offset(seconds: float) -> str:
+    return f"{float(seconds):+.3f} seconds"
 
 
 @compiles(db_time, "sqlite")
@@ -58,47 +64,48 @@ class Claimed:
     attempts: int  # including this one
 
 
-def _insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
+def _insert_statement(dialect: str):
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(OutboxItem)
+    table = OutboxItem.__table__
+    return (
+        insert(table)
+        .values(not_before=db_time(bindparam("after")), created_at=db_time(), attempts=0)
+        .on_conflict_do_nothing(index_elements=[table.c.coalesce_key])
+    )
+
+
+# Built once: the hot path (every stored update owes a DM) pays only for executing it.
+_INSERT = {name: _insert_statement(name) for name in ("sqlite", "postgresql")}
+
+
+@dataclass(frozen=True)
+class Owed:
+    kind: str
+    payload: dict[str, Any]
+    key: str | None = None  # coalesce: nothing more if a row with this key already waits
+    delay: float = 0.0  # seconds before it is due
+
+
+def enqueue_all(session: Session, items: list[Owed]) -> None:
+    """Owe every item once the transaction commits, in one statement."""
+    if items:
+        session.execute(
+            _INSERT[session.get_bind().dialect.name],
+            [
+                {"kind": i.kind, "payload": i.payload, "coalesce_key": i.key, "after": offset(i.delay)}
+                for i in items
+            ],
+        )
 
 
 def enqueue(
     session: Session, kind: str, payload: dict[str, Any], *, key: str | None = None, delay: float = 0.0
 ) -> None:
     """Owe ``kind`` work once the transaction commits; with ``key``, nothing more if a row already waits."""
-    if key is None:
-        enqueue_many(session, [(kind, payload)], delay=delay)
-    else:
-        _enqueue_keyed(session, kind, payload, key, delay)
-
-
-def enqueue_many(session: Session, items: list[tuple[str, dict[str, Any]]], *, delay: float = 0.0) -> None:
-    """Several rows in one statement (the hot path: one update owes a DM and a reminder edit)."""
-    if not items:
-        return
-    session.execute(
-        _insert(session).values(not_before=db_time(delay), created_at=db_time(), attempts=0),
-        [{"kind": kind, "payload": payload} for kind, payload in items],
-    )
-
-
-def _enqueue_keyed(session: Session, kind: str, payload: dict[str, Any], key: str, delay: float) -> None:
-    session.execute(
-        _insert(session)
-        .values(
-            kind=kind,
-            payload=payload,
-            coalesce_key=key,
-            not_before=db_time(delay),
-            attempts=0,
-            created_at=db_time(),
-        )
-        .on_conflict_do_nothing(index_elements=["coalesce_key"])
-    )
+    enqueue_all(session, [Owed(kind, payload, key, delay)])
 
 
 def _free():

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.errors import InvalidInput
 from storage.models import Action, Person, Update
@@ -100,59 +101,120 @@ def record_update(
     idempotency_key: str | None = None,
     reminder_message_id: int | None = None,
 ) -> RecordResult:
-    """Validate and append one update.
+    """Validate and append one update (``new_update`` then ``insert_update``).
 
     Raises InvalidInput with ``field`` = "rag" (listing the plan's labels), "text" (empty, or over
     3,000 characters), "evidence" (not http/https), "source" or "submitted_at". The RAG is stored as
     the scheme's canonical label ("g", "🟢" -> "Green"). A second call with the same
     ``idempotency_key`` (a retried Slack submission, a re-run command) returns the first update with
-    ``created=False``, also when the two race: the insert runs in a SAVEPOINT and a unique-key
-    violation is answered with the row that won.
+    ``created=False``, also when the two race: the insert skips a used key (``ON CONFLICT DO
+    NOTHING``) and the row that won is returned.
+    """
+    if action.id is None or any(p is not None and p.id is None for p in (author, on_behalf_of)):
+        session.flush()
+    row = new_update(
+        action,
+        rag=rag,
+        text=text,
+        source=source,
+        submitted_at=submitted_at,
+        author=author,
+        author_text=author_text,
+        on_behalf_of=on_behalf_of,
+        evidence_url=evidence_url,
+        proposed_due=proposed_due,
+        idempotency_key=idempotency_key,
+        reminder_message_id=reminder_message_id,
+    )
+    return insert_update(session, row, action=action, author=author, on_behalf_of=on_behalf_of)
+
+
+def new_update(
+    action: Action,
+    *,
+    rag: str | None,
+    text: str,
+    source: str,
+    submitted_at: dt.datetime,
+    author: Person | None = None,
+    author_text: str = "",
+    on_behalf_of: Person | None = None,
+    evidence_url: str | None = None,
+    proposed_due: dt.date | None = None,
+    idempotency_key: str | None = None,
+    reminder_message_id: int | None = None,
+) -> dict[str, Any]:
+    """The row of a valid update, checked as ``record_update`` says; nothing is written.
+
+    The Slack app checks in a read transaction and writes in a short one (``insert_update``), so the
+    write lock is held only for the inserts.
     """
     if source not in SOURCES:
         raise InvalidInput(f"unknown update source {source!r}: one of {', '.join(SOURCES)}", field="source")
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise InvalidInput("submitted_at must be an aware datetime", field="submitted_at")
-    if idempotency_key:
-        existing = _by_key(session, idempotency_key)
-        if existing is not None:
-            return RecordResult(existing, created=False)
     label = _check_rag(action, rag)
-    clean_text = _check_text(text, rag=label, source=source)
-    url = _check_evidence(evidence_url)
+    return {
+        "action_id": action.id,
+        "author_id": author.id if author else None,
+        "author_text": (author_text or (author.display_name if author else ""))[:300],
+        "on_behalf_of_id": on_behalf_of.id if on_behalf_of else None,
+        "rag": label,
+        "text": _check_text(text, rag=label, source=source),
+        "evidence_url": _check_evidence(evidence_url),
+        "proposed_due": proposed_due,
+        "source": source,
+        "submitted_at": submitted_at,
+        "idempotency_key": idempotency_key or None,
+        "reminder_message_id": reminder_message_id,
+    }
 
-    update = Update(
-        action_id=action.id,
-        author=author,
-        author_text=(author_text or (author.display_name if author else ""))[:300],
-        on_behalf_of=on_behalf_of,
-        rag=label,
-        text=clean_text,
-        evidence_url=url,
-        proposed_due=proposed_due,
-        source=source,
-        submitted_at=submitted_at,
-        idempotency_key=idempotency_key or None,
-        reminder_message_id=reminder_message_id,
-    )
-    if action.id is None:
-        session.flush()
-        update.action_id = action.id
-    try:
-        with session.begin_nested():
-            session.add(update)
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        existing = _by_key(session, idempotency_key)
-        if existing is None:
-            raise
+
+def insert_update(
+    session: Session,
+    row: dict[str, Any],
+    *,
+    action: Action | None = None,
+    author: Person | None = None,
+    on_behalf_of: Person | None = None,
+) -> RecordResult:
+    """Write a row from ``new_update``; with a key already used, the update that has it, not created.
+
+    One statement and no savepoint: a key already used (a retry, or a race with another process that
+    committed first) inserts nothing, and the row that won is returned instead. The objects given are
+    attached to the new update so that reading ``update.author`` costs no query.
+    """
+    new_id = session.execute(_INSERT[session.get_bind().dialect.name], row).scalar()
+    if new_id is None:
+        existing = _by_key(session, row["idempotency_key"] or "")
+        if existing is None:  # pragma: no cover - only a unique key can make the insert do nothing
+            raise RuntimeError(f"update with key {row['idempotency_key']!r} neither inserted nor found")
         return RecordResult(existing, created=False)
-    if "updates" in action.__dict__ and update not in action.updates:
+    update = Update(id=new_id, **row)
+    make_transient_to_detached(update)  # persistent without reading back the row just written
+    session.add(update)
+    for name, value in (("author", author), ("on_behalf_of", on_behalf_of), ("action", action)):
+        if value is not None:
+            set_committed_value(update, name, value)
+    if action is not None and "updates" in action.__dict__ and update not in action.updates:
         # Keep an already-loaded collection in step without another query.
-        action.updates.append(update)
-    log.debug("recorded %s update %s for action %s (%s)", source, update.id, action.ref, label or "no RAG")
+        set_committed_value(action, "updates", [*action.updates, update])
+    log.debug("recorded %s update %s for action %s (%s)", row["source"], new_id, row["action_id"], row["rag"])
     return RecordResult(update, created=True)
+
+
+def _insert_ignoring_used_keys(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = Update.__table__
+    return (
+        insert(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key]).returning(table.c.id)
+    )
+
+
+_INSERT = {name: _insert_ignoring_used_keys(name) for name in ("sqlite", "postgresql")}
 
 
 # --- reading --------------------------------------------------------------------------------------

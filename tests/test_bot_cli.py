@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+import types
 import urllib.request
 from pathlib import Path
 
@@ -94,10 +95,15 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
                 type(m).__name__ == "RequestVerification" for m in app._middleware_list
             )
 
+            self.client = types.SimpleNamespace(auto_reconnect_enabled=True)
+
         def start(self):
             started["socket"] = True  # the real one blocks on the WebSocket; this one returns once the
             # scheduler has run its start-up catch-up passes, so shutting down does not race them
             assert catch_ups_done.wait(timeout=30)
+
+        def close(self):
+            started["closed"] = True
 
     real_create = jobs.scheduler.create_scheduler
 
@@ -126,3 +132,4 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
     assert started["socket"] and started["app_token"] == "xapp-run"
     assert started["verifies_signatures"] is False  # the socket is authenticated by the app token
     assert started["scheduler"] is not None and not started["scheduler"].running  # shut down on exit
+    assert started["closed"]

@@ -30,7 +30,13 @@ def test_jobs_have_ids_triggers_and_deliberate_misfire_settings(settings, databa
     assert isinstance(scheduler, BlockingScheduler)
     assert str(scheduler.timezone) == "Europe/London"
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"reminder-pass", "weekly-digest", "reminder-catch-up", "digest-catch-up"}
+    assert set(jobs) == {
+        "reminder-pass",
+        "weekly-digest",
+        "outbox-drain",
+        "reminder-catch-up",
+        "digest-catch-up",
+    }
     reminder, digest = jobs["reminder-pass"], jobs["weekly-digest"]
     assert "minute='*/15'" in str(reminder.trigger)
     assert "day_of_week='mon'" in str(digest.trigger) and "hour='9'" in str(digest.trigger)
@@ -38,6 +44,9 @@ def test_jobs_have_ids_triggers_and_deliberate_misfire_settings(settings, databa
     assert (reminder.coalesce, reminder.max_instances, reminder.misfire_grace_time) == (True, 1, 600)
     assert (digest.coalesce, digest.misfire_grace_time) == (True, 6 * 3600)
     assert reminder.func is sched.reminder_job and digest.func is sched.digest_job
+    outbox = jobs["outbox-drain"]
+    assert "interval[0:01:00]" in str(outbox.trigger) and outbox.func is sched.outbox_job
+    assert (outbox.coalesce, outbox.max_instances) == (True, 1)
 
 
 def test_a_custom_digest_schedule_and_a_bad_one(settings, database):

@@ -143,31 +143,27 @@ def test_duplicate_idempotency_key_returns_the_first_update(session):
 
 
 def test_racing_duplicate_is_caught_by_the_unique_key(session):
-    """Another transaction inserted the key between our check and our insert: the SAVEPOINT saves us."""
+    """The key is claimed by the INSERT itself (ON CONFLICT DO NOTHING): whichever transaction commits
+    first wins, and the other gets the winner back. No check-then-insert window, no SAVEPOINT."""
     action = _plan(session).actions[0]
     winner = _record(session, action, T0, idempotency_key="view:race")
-    calls = {"n": 0}
+    statements: list[str] = []
 
-    def hide_first_lookup(orm_execute_state):
-        # The pre-check does not see the winner, as if it had committed a moment later.
-        if (
-            orm_execute_state.is_select
-            and calls["n"] == 0
-            and "idempotency_key" in str(orm_execute_state.statement)
-        ):
-            calls["n"] += 1
-            orm_execute_state.statement = orm_execute_state.statement.where(Update.id == -1)
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
 
-    event.listen(session, "do_orm_execute", hide_first_lookup)
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", seen)
     try:
         loser = _record(session, action, T0, rag="Red", text="double click", idempotency_key="view:race")
     finally:
-        event.remove(session, "do_orm_execute", hide_first_lookup)
-    assert calls["n"] == 1
-    assert not loser.created and loser.update.id == winner.update.id
+        event.remove(connection, "before_cursor_execute", seen)
+    assert not loser.created and loser.update.id == winner.update.id and loser.update.rag == winner.update.rag
     assert _count(session) == 1
-    # The session is still usable after the rolled-back SAVEPOINT.
-    assert _record(session, action, T0, text="later").created
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 1 and "ON CONFLICT" in inserts[0].upper()
+    assert not any("SAVEPOINT" in s.upper() for s in statements)
+    assert _record(session, action, T0, text="later").created  # the session is still usable
 
 
 def test_a_correction_is_a_new_update_and_the_first_is_untouched(session):

@@ -15,9 +15,9 @@ import logging
 from slack_bolt import Ack, App
 
 from bot import features
-from bot.answers import owe_modal_confirmation
+from bot.answers import modal_confirmation, owe_modal_confirmation
 from bot.services import Services
-from bot.updating import submit_modal
+from bot.updating import check_modal, write
 from bot.verified import verified_of
 from bot.views.common import OPEN_UPDATE_MODAL
 from bot.views.update_modal import CALLBACK_ID, ModalMetadata, read_submission, saved_view, values_fingerprint
@@ -51,13 +51,19 @@ def register(app: App, services: Services) -> None:
         fingerprint = values_fingerprint(view["state"]["values"])
         now = services.now()
 
-        def store(session):
-            stored = submit_modal(
+        # Checked in a read transaction (no write lock held while reading), written in a short one.
+        with services.read_factory.begin() as session:
+            checked = check_modal(
                 session, uid, metadata, submission, view_id=view["id"], fingerprint=fingerprint, now=now
             )
-            return stored, owe_modal_confirmation(
-                session, stored, uid, home_delay=services.home_refresh_delay
+        confirmation = modal_confirmation(checked.as_stored())
+
+        def store(session):
+            stored = write(session, checked)
+            reply = owe_modal_confirmation(
+                session, stored, uid, home_delay=services.home_refresh_delay, reply=confirmation
             )
+            return stored, reply
 
         stored, reply = services.transaction(store)
         services.owed()

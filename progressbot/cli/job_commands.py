@@ -13,6 +13,7 @@ import json
 import click
 
 from progressbot.cli import CliContext, UserError, pass_ctx
+from progressbot.lifecycle import exit_now, ignoring_interrupts, sigterm_as_interrupt, within
 from storage.errors import ProgressbotError
 
 RATE_HELP = "Messages per second the sender paces itself to (default: PROGRESSBOT_SEND_RATE, 1)."
@@ -78,9 +79,18 @@ def worker(ctx: CliContext, rate: float | None) -> None:
         raise UserError(str(exc)) from None
     click.echo(f"progressbot worker: scheduling in {ctx.settings.timezone}; Ctrl-C to stop", err=True)
     try:
-        scheduler.start()
+        with sigterm_as_interrupt():
+            scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        click.echo("progressbot worker: stopped", err=True)
+        click.echo("progressbot worker: stopping (letting a running pass finish)", err=True)
+    with ignoring_interrupts():
+        # A pass cut short is safe (it resumes from the ledger), but one that finishes is tidier.
+        finished = within(
+            ctx.settings.shutdown_timeout, lambda: scheduler.shutdown(wait=True), "the running pass"
+        )
+    click.echo(f"progressbot worker: stopped{'' if finished else ' (a pass was cut short)'}", err=True)
+    if not finished:
+        exit_now(0)
 
 
 @click.command()

@@ -8,6 +8,7 @@ import click
 
 from progressbot.cli import CliContext, UserError, pass_ctx
 from progressbot.config import ConfigError
+from progressbot.lifecycle import Deadline, exit_now, ignoring_interrupts, sigterm_as_interrupt, within
 
 log = logging.getLogger(__name__)
 
@@ -20,39 +21,54 @@ def _require(ctx: CliContext, *, socket_mode: bool) -> None:
 
 
 @click.command("web")
-@click.option("--port", type=int, default=None, help="Port to listen on (default: $PORT, else 3000).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port to listen on (default: $PORT, else 3000; 0 picks a free one and prints it).",
+)
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 @pass_ctx
 def web(ctx: CliContext, port: int | None, host: str) -> None:
     """Serve Slack over HTTP: POST /slack/events (events, commands, interactivity) and GET /healthz.
 
     For production use gunicorn with bot.wsgi:application (see the Procfile); this runs the same app on
-    a threaded stdlib server.
+    a threaded stdlib server. SIGTERM stops it like Ctrl-C: no new requests, acknowledged work finished.
     """
     from bot.app import create_app
     from bot.wsgi import database_health, make_server, make_wsgi_app
+    from storage.db import make_read_session_factory
 
     _require(ctx, socket_mode=False)
     factory = ctx.session_factory
+    port = ctx.settings.port if port is None else port
     app = create_app(ctx.settings, factory)
-    server = make_server(make_wsgi_app(app, health=database_health(factory)), host, port or ctx.settings.port)
+    wsgi_app = make_wsgi_app(app, health=database_health(make_read_session_factory(factory.kw["bind"])))
+    try:
+        server = make_server(wsgi_app, host, port)
+    except OSError as exc:
+        app.progressbot_shutdown(0)
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)
     try:
-        server.serve_forever()
+        with sigterm_as_interrupt():
+            server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("progressbot web: stopped", err=True)
+        click.echo("progressbot web: stopping (finishing acknowledged work)", err=True)
     finally:
-        server.server_close()
+        with ignoring_interrupts():
+            server.server_close()  # no new connections
+            finished = app.progressbot_shutdown(ctx.settings.shutdown_timeout)
+    click.echo(
+        f"progressbot web: stopped{'' if finished else ' (some work left for the next start)'}", err=True
+    )
 
 
 def _start_scheduler(ctx: CliContext, client) -> object | None:
     """The scheduler's jobs in this process, on APScheduler's BackgroundScheduler (its own thread)."""
-    try:
-        from jobs.scheduler import create_scheduler
-    except ImportError:
-        log.warning("jobs.scheduler is not available in this build: running the Slack app without reminders")
-        return None
     from apscheduler.schedulers.background import BackgroundScheduler
+
+    from jobs.scheduler import create_scheduler
 
     scheduler = create_scheduler(
         ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler
@@ -68,22 +84,39 @@ def _start_scheduler(ctx: CliContext, client) -> object | None:
 )
 @pass_ctx
 def run(ctx: CliContext, no_scheduler: bool) -> None:
-    """Run the bot over Socket Mode (no public URL needed) with the reminder scheduler, in one process."""
+    """Run the bot over Socket Mode (no public URL needed) with the reminder scheduler, in one process.
+
+    SIGTERM stops it like Ctrl-C: no new requests, acknowledged work finished, the scheduler shut down.
+    """
     from bot.app import create_app
-    from bot.socket import make_socket_handler
+    from bot.socket import make_socket_handler, stop_socket_handler
 
     _require(ctx, socket_mode=True)
     app = create_app(ctx.settings, ctx.session_factory, socket_mode=True)
-    scheduler = None if no_scheduler else _start_scheduler(ctx, app.client)
+    scheduler = None
     handler = make_socket_handler(app, ctx.settings)
     click.echo("progressbot run: connecting to Slack over Socket Mode", err=True)
     try:
-        handler.start()
+        with sigterm_as_interrupt():
+            scheduler = None if no_scheduler else _start_scheduler(ctx, app.client)
+            handler.start()
     except KeyboardInterrupt:
-        click.echo("progressbot run: stopped", err=True)
+        click.echo("progressbot run: stopping (finishing acknowledged work)", err=True)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=True)
+        with ignoring_interrupts():
+            deadline = Deadline(ctx.settings.shutdown_timeout)
+            stop_socket_handler(handler, deadline.left())
+            finished = app.progressbot_shutdown(deadline.left())
+            if scheduler is not None:
+                finished = (
+                    within(deadline.left(), lambda: scheduler.shutdown(wait=True), "the scheduler")
+                    and finished
+                )
+    click.echo(
+        f"progressbot run: stopped{'' if finished else ' (some work left for the next start)'}", err=True
+    )
+    if not finished:
+        exit_now(0)
 
 
 @click.command("sync")

@@ -21,6 +21,9 @@ Scripting:
   ``per_window`` accepted calls inside a sliding window, answer 429 with ``Retry-After``;
 - ``add_user`` / ``seed_users``: the directory behind users.list, users.info and users.lookupByEmail.
 
+``GET /_calls?method=chat.postMessage`` lists the recorded calls as JSON (``time`` is
+``time.monotonic()``), for benchmarks and tests that run the fake in another process.
+
 The fake also enforces a few real limits so code that would fail against Slack fails here too:
 50 blocks per message, 100 per view, 3,000 characters in a section's text, 40,000 in message text.
 """
@@ -300,6 +303,8 @@ class FakeSlack:
                 elif parts.path.startswith("/respond/"):
                     params = _parse_params("", raw, self.headers.get("Content-Type", "application/json"))
                     status, headers, body = fake._record("response_url", params, dict(self.headers.items()))
+                elif parts.path == "/_calls":
+                    status, headers, body = fake._calls_json(parts.query)
                 elif parts.path.startswith("/api/"):
                     method = parts.path[len("/api/") :]
                     params = _parse_params(parts.query, raw, self.headers.get("Content-Type", ""))
@@ -314,6 +319,12 @@ class FakeSlack:
                 self.wfile.write(body)
 
         return Handler
+
+    def _calls_json(self, query: str) -> tuple[int, dict, bytes]:
+        """``GET /_calls?method=M``: the recorded calls (time, ok, params) for a fake in another process."""
+        method = (parse_qs(query).get("method") or [None])[0]
+        calls = [{"time": c.time, "ok": c.ok, "params": c.params} for c in self.calls(method)]
+        return 200, {"Content-Type": "application/json"}, json.dumps(calls).encode()
 
     def _record(
         self, method: str, params: dict[str, Any], headers: dict[str, str]
