@@ -183,7 +183,30 @@ def drain_owed(settings: Any, session_factory: Any, client: Any, *, timeout: flo
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
+    """``host:pid:random``: unique per process start, so a restarted process can tell its predecessor."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def orphaned(holder: str, me: str) -> bool:
+    """A holder on this host that is no longer running: a dead pid, or this pid in an earlier life."""
+    try:
+        host, pid_text, _token = holder.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != me.rsplit(":", 2)[0] or holder == me:
+        return False
+    return pid == os.getpid() or not _alive(pid)
 
 
 class Drainer:
@@ -214,9 +237,25 @@ class Drainer:
     # -- control
     def start(self) -> Drainer:
         if self._thread is None:
+            self.release_orphans()
             self._thread = threading.Thread(target=self._loop, name="outbox-drainer", daemon=True)
             self._thread.start()
         return self
+
+    def release_orphans(self) -> int:
+        """Rows claimed by a process on this host that has died (kill -9, a crash) are due again now,
+        instead of when their lease lapses; a process on another host is left to its lease."""
+        host = self.name.rsplit(":", 2)[0]
+        try:
+            with self.services.read_factory.begin() as session:
+                dead = [h for h in store.holders(session, host + ":") if orphaned(h, self.name)]
+            released = sum(self.services.transaction(lambda s, h=h: store.release(s, h)) for h in dead)
+        except SQLAlchemyError as exc:
+            log.warning("outbox: database unavailable at start-up (%s)", exc.__class__.__name__)
+            return 0
+        if released:
+            log.info("outbox: %d row(s) left by a stopped process are due again", released)
+        return released
 
     def kick(self) -> None:
         """Something was owed and its acknowledgement has gone: look now."""

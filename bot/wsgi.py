@@ -150,12 +150,15 @@ class _LazyApplication:
         self._app: WebApp | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def build(self) -> WebApp:
         if self._app is None:
             with self._lock:
                 if self._app is None:
                     self._app = self._factory()
-        return self._app(environ, start_response)
+        return self._app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        return self.build()(environ, start_response)
 
     def shutdown(self, timeout: float) -> bool:
         """For gunicorn's ``worker_exit`` hook (``bot/gunicorn_conf.py``)."""

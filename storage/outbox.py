@@ -167,6 +167,27 @@ def retry_later(session: Session, item_id: int, worker: str, *, delay: float, er
     )
 
 
+def holders(session: Session, prefix: str) -> list[str]:
+    """The workers (``claimed_by``) starting with ``prefix`` that hold rows now."""
+    return list(
+        session.scalars(
+            select(OutboxItem.claimed_by)
+            .where(OutboxItem.claimed_by.startswith(prefix, autoescape=True))
+            .distinct()
+        )
+    )
+
+
+def release(session: Session, worker: str) -> int:
+    """Give back every row ``worker`` holds (it is known to be dead); they are due again at once."""
+    return session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def seconds_until_due(session: Session) -> float | None:
     """How long until the next unclaimed row falls due (0 if one is due now); None if none waits."""
     earliest, now = session.execute(

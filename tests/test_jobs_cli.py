@@ -131,7 +131,9 @@ def test_worker_builds_the_scheduler_and_starts_it(seeded, monkeypatch):
     monkeypatch.setattr(BlockingScheduler, "start", fake_start)
     result = run(seeded, "worker", env={"SLACK_BOT_TOKEN": "xoxb-test"})
     assert result.exit_code == 0, result.output
-    assert started == [["digest-catch-up", "reminder-catch-up", "reminder-pass", "weekly-digest"]]
+    assert started == [
+        ["digest-catch-up", "outbox-drain", "reminder-catch-up", "reminder-pass", "weekly-digest"]
+    ]
     assert "stopped" in result.output
 
 

@@ -85,7 +85,7 @@ def worker(ctx: CliContext, rate: float | None) -> None:
         click.echo("progressbot worker: stopping (letting a running pass finish)", err=True)
     with ignoring_interrupts():
         # A pass cut short is safe (it resumes from the ledger), but one that finishes is tidier.
-        finished = within(
+        finished = not scheduler.running or within(
             ctx.settings.shutdown_timeout, lambda: scheduler.shutdown(wait=True), "the running pass"
         )
     click.echo(f"progressbot worker: stopped{'' if finished else ' (a pass was cut short)'}", err=True)

@@ -107,7 +107,7 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
             deadline = Deadline(ctx.settings.shutdown_timeout)
             stop_socket_handler(handler, deadline.left())
             finished = app.progressbot_shutdown(deadline.left())
-            if scheduler is not None:
+            if scheduler is not None and scheduler.running:
                 finished = (
                     within(deadline.left(), lambda: scheduler.shutdown(wait=True), "the scheduler")
                     and finished
