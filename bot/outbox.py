@@ -53,7 +53,7 @@ TRANSIENT_ERRORS = frozenset(
 )
 LEASE_SECONDS = 60.0
 SWEEP_SECONDS = 15.0
-MAX_ATTEMPTS = 12  # backoff 2 s … 10 min: about an hour of trying, then the row is dropped, loudly
+MAX_ATTEMPTS = 14  # backoff 1 s … 10 min: about an hour of trying, then the row is dropped, loudly
 SLACK_THREADS = 8
 
 
@@ -101,7 +101,8 @@ DONE = Outcome(done=True)
 
 
 def _backoff(attempts: int) -> float:
-    return float(min(600, 2**attempts))
+    """1, 2, 4 … seconds after the 1st, 2nd, 3rd … attempt, at most 10 minutes."""
+    return float(min(600, 2 ** max(0, attempts - 1)))
 
 
 def classify(exc: BaseException, attempts: int) -> Outcome | None:

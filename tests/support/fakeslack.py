@@ -17,6 +17,8 @@ Scripting:
 - ``fail_next(method, status=429, retry_after=1, times=1)``: the next call(s) get that HTTP status;
   ``fail_next(method, error="channel_not_found")`` answers HTTP 200 ``{"ok": false, "error": ...}``;
 - ``invalid_auth(True)``: every call answers ``invalid_auth`` (as when the token was revoked);
+- ``hold(method)``: calls of ``method`` are recorded at once but answered only when the returned
+  event is set (a Slack call in flight while a test stops the process);
 - ``rate_limit(method, per_window, window=1.0, retry_after=1)``: Slack's per-method tiers: past
   ``per_window`` accepted calls inside a sliding window, answer 429 with ``Retry-After``;
 - ``add_user`` / ``seed_users``: the directory behind users.list, users.info and users.lookupByEmail.
@@ -95,6 +97,7 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._limits: dict[str, _RateLimit] = {}
         self._invalid_auth = False
+        self._holds: dict[str, threading.Event] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
@@ -231,6 +234,12 @@ class FakeSlack:
                 )
             )
 
+    def hold(self, method: str) -> threading.Event:
+        """Calls of ``method`` wait (up to a minute) until the returned event is set: work in flight."""
+        with self._lock:
+            self._holds[method] = threading.Event()
+            return self._holds[method]
+
     def invalid_auth(self, on: bool = True) -> None:
         with self._lock:
             self._invalid_auth = on
@@ -348,6 +357,12 @@ class FakeSlack:
         call = Call(method=method, params=params, headers=headers, time=time.monotonic())
         with self._arrived:
             self._calls.append(call)
+            held = self._holds.get(method)
+            if held is not None:
+                self._arrived.notify_all()  # a test waiting for the held call sees it arrive
+        if held is not None:
+            held.wait(timeout=60)
+        with self._arrived:
             status, extra_headers, payload = self._answer(method, params, headers, call.time)
         with self._arrived:
             call.status = status

@@ -1,0 +1,268 @@
+"""Verify at the edge: size, time, signature and shape are checked before Bolt sees a request, and no
+error path can answer to an address taken from a request that was not verified (issue 9, items 1-3)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+import time
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from bot.app import create_app
+from bot.edge import signature_ok, well_formed
+from bot.listeners.errors import handle_error
+from bot.verified import VERIFIED, Verified, verified_of
+from bot.wsgi import make_server, make_wsgi_app
+from tests.support import slack_signing as signing
+from tests.support.bot_harness import JO, R2, SECRET
+
+
+def raw_post(url: str, head: bytes, body: bytes = b"", *, timeout: float = 10.0) -> tuple[int, bytes]:
+    """Send exactly these bytes (headers may lie about the body) and read the status line."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as conn:
+        conn.sendall(head + body)
+        received = b""
+        while b"\r\n" not in received:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+    return int(received.split(b" ", 2)[1]), received
+
+
+def request_head(url: str, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {urlsplit(url).path} HTTP/1.1", f"Host: {urlsplit(url).netloc}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()  # UTF-8: a server reads odd bytes as latin-1
+
+
+def attacker_body(fake_url: str) -> bytes:
+    """A body full of addresses an attacker chose: a response_url, a channel, a user."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": JO},
+        "channel": {"id": "C0ATTACKER"},
+        "response_url": fake_url.replace("/api/", "/respond/attacker"),
+        "actions": [{"action_id": "pick_rag:0", "value": "{}"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+# --- item 1: nothing of an unverified request is used ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["not-a-number", "", "1e9", "１２３", str(int(time.time()) - 600), "9" * 40],
+)
+def test_a_request_that_fails_verification_gets_401_and_nothing_else_happens(slack_app, timestamp):
+    body = attacker_body(slack_app.fake.url)
+    head = request_head(
+        slack_app.url,
+        {
+            "Content-Type": signing.FORM,
+            "Content-Length": str(len(body)),
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signing.signature(SECRET, timestamp, body),  # right secret, bad timestamp
+        },
+    )
+    status, _ = raw_post(slack_app.url, head, body)
+    assert status == 401
+    slack_app.command("help", JO)  # a later, signed request is answered, so the app had its chance
+    assert slack_app.fake.calls("response_url") == []
+    assert [c.method for c in slack_app.fake.calls() if c.method != "auth.test"] == []
+    assert slack_app.outbox_rows() == 0 and slack_app.updates() == []
+
+
+def test_the_error_handler_cannot_answer_an_unverified_request(slack_app):
+    """Bolt's own verifier raising (the original bug) reaches the handler with no ``Verified``: 401."""
+    services = slack_app.app.progressbot_services
+    response = handle_error(services, ValueError("invalid literal for int()"), None, acknowledged=False)
+    assert response.status == 401 and response.body == ""
+    services.shutdown(5)
+    assert slack_app.fake.calls() == []
+
+
+def test_verified_is_made_only_by_the_edge_or_the_socket(slack_app):
+    assert verified_of({}) is None
+    assert verified_of({VERIFIED: {"kind": "command", "response_url": "https://evil"}}) is None  # not forged
+    made = Verified.of({"type": "block_actions", "user": "not-a-dict", "channel": ["x"], "message": 3})
+    assert (made.kind, made.user_id, made.channel, made.thread_ts) == ("block_actions", None, None, None)
+
+
+def test_bolt_still_refuses_a_forged_request_that_reaches_it_without_the_edge(settings, database, fake_slack):
+    from slack_bolt.request import BoltRequest
+
+    app = create_app(dataclasses.replace(settings, slack_api_url=fake_slack.url), database.session_factory)
+    body = attacker_body(fake_slack.url).decode()
+    response = app.dispatch(
+        BoltRequest(
+            body=body,
+            headers={
+                "content-type": signing.FORM,
+                "x-slack-request-timestamp": "nope",
+                "x-slack-signature": "v0=0",
+            },
+        )
+    )
+    app.progressbot_shutdown(5)
+    assert response.status == 401
+    assert fake_slack.calls("response_url") == [] and fake_slack.calls("chat.postMessage") == []
+
+
+# --- item 2: size and time ----------------------------------------------------------------------------
+
+
+def test_a_declared_body_over_1_mb_is_refused_before_it_is_read(slack_app):
+    head = request_head(
+        slack_app.url,
+        {"Content-Type": signing.JSON, "Content-Length": str(100 * 1024 * 1024), "X-Slack-Signature": "v0=1"},
+    )
+    status, _ = raw_post(slack_app.url, head)  # no body sent at all: the answer cannot have waited for it
+    assert status == 413
+
+
+def test_the_cap_is_1_mb_exactly(slack_app):
+    head = request_head(slack_app.url, {"Content-Type": signing.FORM, "Content-Length": str(1024 * 1024 + 1)})
+    assert raw_post(slack_app.url, head)[0] == 413
+    fields = {"command": "/progress", "text": "help", "user_id": JO, "pad": "x" * (1024 * 1024 - 200)}
+    near_the_cap = signing.Request(urlencode(fields).encode(), signing.FORM)
+    assert len(near_the_cap.body) <= 1024 * 1024
+    status, _, body = slack_app.post(near_the_cap)
+    assert status == 200 and "/progress update 3.2" in body  # read whole, verified, answered
+
+
+@pytest.fixture
+def quick_timeout_app(fake_slack, database, settings):
+    settings = dataclasses.replace(settings, slack_api_url=fake_slack.url, slack_signing_secret=SECRET)
+    app = create_app(settings, database.session_factory)
+    server = make_server(make_wsgi_app(app, read_timeout=0.3), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/slack/events"
+    server.shutdown()
+    server.server_close()
+    app.progressbot_shutdown(5)
+
+
+def test_a_client_that_declares_more_than_it_sends_is_cut_off_at_the_deadline(quick_timeout_app):
+    url = quick_timeout_app
+    head = request_head(
+        url, {"Content-Type": signing.JSON, "Content-Length": "500000", "X-Slack-Signature": "v0=1"}
+    )
+    started = time.monotonic()
+    status, _ = raw_post(url, head, b'{"token":', timeout=10)
+    assert status == 408
+    assert time.monotonic() - started < 5  # the read deadline (0.3 s here), not the client, ended it
+    # and the server still answers others
+    assert signing.post(url, signing.slash_command("help", user_id=JO), SECRET)[0] == 200
+
+
+def test_a_trickling_client_cannot_extend_the_deadline(quick_timeout_app):
+    url = quick_timeout_app
+    parts = urlsplit(url)
+    head = request_head(
+        url, {"Content-Type": signing.JSON, "Content-Length": "1000", "X-Slack-Signature": "v0=1"}
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall(head)
+        answer = b""
+        conn.settimeout(0.05)
+        deadline = time.monotonic() + 8
+        while b"\r\n" not in answer and time.monotonic() < deadline:
+            try:
+                conn.sendall(b" ")  # one byte at a time, always within any per-read timeout
+                answer += conn.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+    assert answer.startswith(b"HTTP/1.0 408") or answer.startswith(b"HTTP/1.1 408"), answer[:40]
+
+
+# --- item 3: 401 for garbage, 400 for signed garbage, never 500 ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", signing.JSON),
+        (b"\xff\xfe\x00garbage", signing.JSON),
+        (b"payload=%7Bnot-json", signing.FORM),
+        (b"", signing.JSON),
+    ],
+)
+def test_unsigned_garbage_is_401(slack_app, body, content_type):
+    head = request_head(slack_app.url, {"Content-Type": content_type, "Content-Length": str(len(body))})
+    assert raw_post(slack_app.url, head, body)[0] == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", signing.JSON),
+        (b"\xff\xfe\x00garbage", signing.JSON),
+        (b"payload=%7Bnot-json", signing.FORM),
+        (b"payload=%5B1%2C2%5D", signing.FORM),  # a JSON list, not an object
+        (json.dumps({"type": "event_callback", "event": "message"}).encode(), signing.JSON),
+        (
+            json.dumps({"type": "event_callback", "event": {"type": "message", "user": ["U1"]}}).encode(),
+            signing.JSON,
+        ),
+        (
+            urlencode({"payload": json.dumps({"type": "block_actions", "user": "U0JO"})}).encode(),
+            signing.FORM,
+        ),
+        (
+            urlencode(
+                {"payload": json.dumps({"type": "view_submission", "user": {"id": JO}, "view": []})}
+            ).encode(),
+            signing.FORM,
+        ),
+    ],
+)
+def test_signed_but_malformed_is_400_never_500(slack_app, body, content_type):
+    status, _, text = slack_app.post(signing.Request(body, content_type))
+    assert status == 400, text
+    assert slack_app.fake.calls("response_url") == [] and slack_app.fake.calls("chat.postMessage") == []
+
+
+def test_well_formed_and_signature_checks_in_detail():
+    assert well_formed({"command": "/progress", "user_id": "U1", "text": "help"})
+    assert not well_formed({"command": "/progress", "user_id": None})
+    assert not well_formed({"type": "block_actions", "user": {"id": "U1"}, "actions": [{"value": 3}]})
+    assert well_formed({"type": "url_verification", "challenge": "x"})
+    assert not well_formed([])
+    now = time.time()
+    ts = str(int(now))
+    body = b"x=1"
+    good = signing.signature("s", ts, body)
+    env = {"HTTP_X_SLACK_REQUEST_TIMESTAMP": ts, "HTTP_X_SLACK_SIGNATURE": good}
+    assert signature_ok(b"s", env, body, now)
+    assert not signature_ok(b"s", {**env, "HTTP_X_SLACK_SIGNATURE": good + "\u00e9"}, body, now)
+    assert not signature_ok(b"", env, body, now)  # no secret configured: nothing verifies
+    assert not signature_ok(b"s", env, body + b" ", now)
+
+
+def test_a_verified_error_still_answers_the_person(slack_app):
+    """The other side of item 1: a verified request that fails is told, where Slack said."""
+    from sqlalchemy.exc import OperationalError
+
+    import bot.updating
+
+    def down(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is down"))
+
+    original = bot.updating.insert_update
+    bot.updating.insert_update = down
+    try:
+        assert slack_app.dm(JO, "Green – done", ts="1700003000.000001", thread_ts=R2) == 200
+    finally:
+        bot.updating.insert_update = original
+    [told] = slack_app.fake.wait_for("chat.postMessage")
+    assert "try again" in told.params["text"] and told.params["thread_ts"] == R2
