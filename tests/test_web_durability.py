@@ -302,7 +302,7 @@ def test_the_home_query_does_not_read_every_update(slack_app):
         rows = []
         engine = slack_app.database.engine
 
-        def count(conn, cursor, statement, parameters, context, executemany):
+        def count(conn, cursor, statement, parameters, context, executemany, rows=rows):
             rows.append(statement)
 
         event.listen(engine, "before_cursor_execute", count)
