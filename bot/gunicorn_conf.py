@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 # A little more than the drain is allowed (PROGRESSBOT_SHUTDOWN_TIMEOUT, 20 s by default).
-graceful_timeout = float(os.environ.get("PROGRESSBOT_SHUTDOWN_TIMEOUT") or 20) + 10
+graceful_timeout = int(float(os.environ.get("PROGRESSBOT_SHUTDOWN_TIMEOUT") or 20)) + 10
 
 
 def post_worker_init(worker) -> None:

@@ -1,51 +1,56 @@
 """Stopping the long-running processes (``web``, ``run``, ``worker``) cleanly on SIGTERM as on Ctrl-C.
 
 Platforms that run a Procfile (and systemd, Docker, Kubernetes) stop a process with SIGTERM, then
-SIGKILL after a grace period (30 s on Heroku). Python's default for SIGTERM is to die at once, so
-``sigterm_as_interrupt`` turns it into the KeyboardInterrupt that Ctrl-C raises, and each command's
-``except KeyboardInterrupt`` does the same orderly stop for both: stop taking new work, finish what
-was acknowledged (up to ``PROGRESSBOT_SHUTDOWN_TIMEOUT``), shut the scheduler down, exit 0.
+SIGKILL after a grace period (30 s on Heroku). Python's default for SIGTERM is to die at once; under
+``StopSignal`` both SIGTERM and Ctrl-C only ask to stop, and each command then does the same orderly
+stop: stop taking new work, finish what was acknowledged (up to ``PROGRESSBOT_SHUTDOWN_TIMEOUT``),
+shut the scheduler down, exit 0.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises KeyboardInterrupt in the main thread (as SIGINT does)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+class StopSignal:
+    """SIGTERM and SIGINT (Ctrl-C) ask the process to stop; the main thread waits for that.
 
+    The handler only records the signal: that is all a signal handler can do safely (raising
+    KeyboardInterrupt lands wherever the main thread happens to be, and APScheduler, for one, catches
+    BaseException while it submits a job). A second signal while stopping changes nothing.
+    """
 
-@contextlib.contextmanager
-def ignoring_interrupts() -> Iterator[None]:
-    """While stopping: a second Ctrl-C or SIGTERM does not cut the orderly stop short."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopSignal:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def wait(self, poll: float = 0.2) -> str:
+        """Block until a stop signal arrives; its name."""
+        while self.received is None:
+            time.sleep(poll)
+        return signal.Signals(self.received).name
 
 
 def within(timeout: float, step: Callable[[], object], what: str) -> bool:

@@ -85,6 +85,7 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
 
     import bot.socket
     import jobs.scheduler
+    from progressbot.lifecycle import StopSignal
 
     started = {}
 
@@ -97,9 +98,9 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
 
             self.client = types.SimpleNamespace(auto_reconnect_enabled=True)
 
-        def start(self):
-            started["socket"] = True  # the real one blocks on the WebSocket; this one returns once the
-            # scheduler has run its start-up catch-up passes, so shutting down does not race them
+        def connect(self):
+            started["socket"] = True  # this one returns once the scheduler has run its start-up
+            # catch-up passes, so shutting down does not race them
             assert catch_ups_done.wait(timeout=30)
 
         def close(self):
@@ -122,6 +123,7 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
         return scheduler
 
     monkeypatch.setattr(bot.socket, "make_socket_handler", FakeHandler)
+    monkeypatch.setattr(StopSignal, "wait", lambda self: "SIGTERM")  # stopped once connected
     monkeypatch.setattr(jobs.scheduler, "create_scheduler", spy)
     result = CliRunner().invoke(
         main,

@@ -120,15 +120,17 @@ def test_policy_for_an_unknown_plan(seeded):
 
 
 def test_worker_builds_the_scheduler_and_starts_it(seeded, monkeypatch):
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from progressbot.lifecycle import StopSignal
 
     started = []
 
     def fake_start(self, *args, **kwargs):
         started.append(sorted(job.id for job in self.get_jobs()))
-        raise KeyboardInterrupt
 
-    monkeypatch.setattr(BlockingScheduler, "start", fake_start)
+    monkeypatch.setattr(BackgroundScheduler, "start", fake_start)
+    monkeypatch.setattr(StopSignal, "wait", lambda self: "SIGTERM")  # stopped as soon as it started
     result = run(seeded, "worker", env={"SLACK_BOT_TOKEN": "xoxb-test"})
     assert result.exit_code == 0, result.output
     assert started == [

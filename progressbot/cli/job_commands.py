@@ -13,7 +13,7 @@ import json
 import click
 
 from progressbot.cli import CliContext, UserError, pass_ctx
-from progressbot.lifecycle import exit_now, ignoring_interrupts, sigterm_as_interrupt, within
+from progressbot.lifecycle import StopSignal, exit_now, within
 from storage.errors import ProgressbotError
 
 RATE_HELP = "Messages per second the sender paces itself to (default: PROGRESSBOT_SEND_RATE, 1)."
@@ -70,20 +70,22 @@ def _block_text(blocks: list[dict]) -> list[str]:
 @pass_ctx
 def worker(ctx: CliContext, rate: float | None) -> None:
     """Run the scheduler: reminder passes every 15 minutes and the weekly digest. Run exactly one."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     from jobs.scheduler import create_scheduler
 
     client = _client(ctx)
     try:
-        scheduler = create_scheduler(ctx.settings, ctx.session_factory, client, rate=rate)
+        scheduler = create_scheduler(
+            ctx.settings, ctx.session_factory, client, rate=rate, scheduler_class=BackgroundScheduler
+        )
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"progressbot worker: scheduling in {ctx.settings.timezone}; Ctrl-C to stop", err=True)
-    try:
-        with sigterm_as_interrupt():
-            scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("progressbot worker: stopping (letting a running pass finish)", err=True)
-    with ignoring_interrupts():
+    with StopSignal() as stop:
+        scheduler.start()
+        click.echo(f"progressbot worker: scheduling in {ctx.settings.timezone}; Ctrl-C to stop", err=True)
+        signal_name = stop.wait()
+        click.echo(f"progressbot worker: stopping on {signal_name} (letting a running pass finish)", err=True)
         # A pass cut short is safe (it resumes from the ledger), but one that finishes is tidier.
         finished = not scheduler.running or within(
             ctx.settings.shutdown_timeout, lambda: scheduler.shutdown(wait=True), "the running pass"

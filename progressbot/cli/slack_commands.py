@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import click
 
 from progressbot.cli import CliContext, UserError, pass_ctx
 from progressbot.config import ConfigError
-from progressbot.lifecycle import Deadline, exit_now, ignoring_interrupts, sigterm_as_interrupt, within
+from progressbot.lifecycle import Deadline, StopSignal, exit_now, within
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +50,14 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
     except OSError as exc:
         app.progressbot_shutdown(0)
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)
-    try:
-        with sigterm_as_interrupt():
-            server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("progressbot web: stopping (finishing acknowledged work)", err=True)
-    finally:
-        with ignoring_interrupts():
-            server.server_close()  # no new connections
-            finished = app.progressbot_shutdown(ctx.settings.shutdown_timeout)
+    with StopSignal() as stop:
+        serving = threading.Thread(target=server.serve_forever, name="http-server", daemon=True)
+        serving.start()
+        click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)
+        click.echo(f"progressbot web: stopping on {stop.wait()} (finishing acknowledged work)", err=True)
+        server.shutdown()  # no new requests
+        server.server_close()
+        finished = app.progressbot_shutdown(ctx.settings.shutdown_timeout)
     click.echo(
         f"progressbot web: stopped{'' if finished else ' (some work left for the next start)'}", err=True
     )
@@ -93,25 +92,19 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
 
     _require(ctx, socket_mode=True)
     app = create_app(ctx.settings, ctx.session_factory, socket_mode=True)
-    scheduler = None
     handler = make_socket_handler(app, ctx.settings)
-    click.echo("progressbot run: connecting to Slack over Socket Mode", err=True)
-    try:
-        with sigterm_as_interrupt():
-            scheduler = None if no_scheduler else _start_scheduler(ctx, app.client)
-            handler.start()
-    except KeyboardInterrupt:
-        click.echo("progressbot run: stopping (finishing acknowledged work)", err=True)
-    finally:
-        with ignoring_interrupts():
-            deadline = Deadline(ctx.settings.shutdown_timeout)
-            stop_socket_handler(handler, deadline.left())
-            finished = app.progressbot_shutdown(deadline.left())
-            if scheduler is not None and scheduler.running:
-                finished = (
-                    within(deadline.left(), lambda: scheduler.shutdown(wait=True), "the scheduler")
-                    and finished
-                )
+    with StopSignal() as stop:
+        scheduler = None if no_scheduler else _start_scheduler(ctx, app.client)
+        click.echo("progressbot run: connecting to Slack over Socket Mode", err=True)
+        handler.connect()  # returns once connected; the socket client works on its own threads
+        click.echo(f"progressbot run: stopping on {stop.wait()} (finishing acknowledged work)", err=True)
+        deadline = Deadline(ctx.settings.shutdown_timeout)
+        stop_socket_handler(handler, deadline.left())
+        finished = app.progressbot_shutdown(deadline.left())
+        if scheduler is not None and scheduler.running:
+            finished = (
+                within(deadline.left(), lambda: scheduler.shutdown(wait=True), "the scheduler") and finished
+            )
     click.echo(
         f"progressbot run: stopped{'' if finished else ' (some work left for the next start)'}", err=True
     )
