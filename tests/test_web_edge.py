@@ -18,7 +18,7 @@ from bot.listeners.errors import handle_error
 from bot.verified import VERIFIED, Verified, verified_of
 from bot.wsgi import make_server, make_wsgi_app
 from tests.support import slack_signing as signing
-from tests.support.bot_harness import JO, R2, SECRET
+from tests.support.bot_harness import JO, R2, SECRET, seed
 
 
 def raw_post(url: str, head: bytes, body: bytes = b"", *, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -266,3 +266,29 @@ def test_a_verified_error_still_answers_the_person(slack_app):
         bot.updating.insert_update = original
     [told] = slack_app.fake.wait_for("chat.postMessage")
     assert "try again" in told.params["text"] and told.params["thread_ts"] == R2
+
+
+def test_socket_mode_requests_are_verified_by_the_socket(settings, database, fake_slack):
+    """No signature over Socket Mode: the WebSocket is authenticated, so errors are still told."""
+    from slack_bolt.request import BoltRequest
+
+    with database.session_factory.begin() as session:
+        seed(session)
+    app = create_app(
+        dataclasses.replace(settings, slack_api_url=fake_slack.url),
+        database.session_factory,
+        socket_mode=True,
+    )
+    body = {
+        "command": "/progress",
+        "text": "action &lt;!channel&gt;",
+        "user_id": JO,
+        "response_url": fake_slack.response_url,
+        "trigger_id": "1.2.3",
+    }
+    try:
+        response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+    finally:
+        app.progressbot_shutdown(5)
+    answer = json.loads(response.body)
+    assert response.status == 200 and "No action '&lt;!channel&gt;'" in answer["text"]
