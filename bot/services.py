@@ -40,6 +40,7 @@ def utc_now() -> dt.datetime:
 
 
 T = TypeVar("T")
+C = TypeVar("C")
 # Few threads on purpose: every extra runnable thread takes interpreter time from the threads that
 # acknowledge requests.
 AFTER_ACK_THREADS = 4
@@ -97,11 +98,27 @@ class Services:
         with self._writer_turn(), self.session_factory.begin() as session:
             return fn(session)
 
-    def _writer_turn(self):
+    def check_then_write(self, check: Callable[[Session], C], write: Callable[[Session, C], T]) -> T:
+        """Read and check, then write what was checked.
+
+        On SQLite the check runs in a read transaction and the write in a short IMMEDIATE one, so the
+        database's single write lock (and this process's writer lock) is held only for the inserts.
+        PostgreSQL has no such lock: one transaction, one connection checkout, fewer round trips.
+        """
+        if self._is_sqlite():
+            with self.read_factory.begin() as session:
+                checked = check(session)
+            return self.transaction(lambda session: write(session, checked))
+        return self.transaction(lambda session: write(session, check(session)))
+
+    def _is_sqlite(self) -> bool:
         if self._sqlite is None:
             bind = self.session_factory.kw.get("bind")
             self._sqlite = bind is not None and bind.dialect.name == "sqlite"
-        return _SQLITE_WRITER if self._sqlite else contextlib.nullcontext()
+        return self._sqlite
+
+    def _writer_turn(self):
+        return _SQLITE_WRITER if self._is_sqlite() else contextlib.nullcontext()
 
     # --- requests and what follows them ----------------------------------------------------------
 

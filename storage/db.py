@@ -60,6 +60,9 @@ def create_db_engine(url: str, **kwargs) -> Engine:
         _configure_sqlite(engine, in_memory=in_memory)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A web process serves many requests at once (and its outbox drains beside them): room for them.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
 
 

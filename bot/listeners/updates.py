@@ -17,9 +17,10 @@ from slack_bolt import Ack, App
 from bot import features
 from bot.answers import modal_confirmation, owe_modal_confirmation
 from bot.services import Services
-from bot.updating import check_modal, write
+from bot.updating import Checked, check_modal, write
 from bot.verified import verified_of
 from bot.views.common import OPEN_UPDATE_MODAL
+from bot.views.messages import Reply
 from bot.views.update_modal import CALLBACK_ID, ModalMetadata, read_submission, saved_view, values_fingerprint
 
 log = logging.getLogger(__name__)
@@ -51,21 +52,21 @@ def register(app: App, services: Services) -> None:
         fingerprint = values_fingerprint(view["state"]["values"])
         now = services.now()
 
-        # Checked in a read transaction (no write lock held while reading), written in a short one.
-        with services.read_factory.begin() as session:
+        def check(session) -> tuple[Checked, Reply]:
             checked = check_modal(
                 session, uid, metadata, submission, view_id=view["id"], fingerprint=fingerprint, now=now
             )
-        confirmation = modal_confirmation(checked.as_stored())
+            return checked, modal_confirmation(checked.as_stored())
 
-        def store(session):
+        def store(session, checked_and_reply: tuple[Checked, Reply]):
+            checked, confirmation = checked_and_reply
             stored = write(session, checked)
             reply = owe_modal_confirmation(
                 session, stored, uid, home_delay=services.home_refresh_delay, reply=confirmation
             )
             return stored, reply
 
-        stored, reply = services.transaction(store)
+        stored, reply = services.check_then_write(check, store)
         services.owed()
         log.info("update on %s by %s via modal (created=%s)", stored.card.ref, uid, stored.created)
         ack(response_action="update", view=saved_view(view, reply.blocks[0]["text"]["text"]))
