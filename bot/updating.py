@@ -180,22 +180,6 @@ def check_modal(
     )
 
 
-def submit_modal(
-    session: Session,
-    uid: str,
-    metadata: ModalMetadata,
-    submission: Submission,
-    *,
-    view_id: str,
-    fingerprint: str,
-    now: dt.datetime,
-) -> Stored:
-    checked = check_modal(
-        session, uid, metadata, submission, view_id=view_id, fingerprint=fingerprint, now=now
-    )
-    return write(session, checked)
-
-
 # --- events: dedup ------------------------------------------------------------------------------
 
 

@@ -89,19 +89,12 @@ def record_update(
     session: Session,
     action: Action,
     *,
-    rag: str | None,
-    text: str,
-    source: str,
-    submitted_at: dt.datetime,
     author: Person | None = None,
-    author_text: str = "",
     on_behalf_of: Person | None = None,
-    evidence_url: str | None = None,
-    proposed_due: dt.date | None = None,
-    idempotency_key: str | None = None,
-    reminder_message_id: int | None = None,
+    **fields: Any,
 ) -> RecordResult:
-    """Validate and append one update (``new_update`` then ``insert_update``).
+    """Validate and append one update: ``new_update`` (its keywords, checks and errors), then
+    ``insert_update``.
 
     Raises InvalidInput with ``field`` = "rag" (listing the plan's labels), "text" (empty, or over
     3,000 characters), "evidence" (not http/https), "source" or "submitted_at". The RAG is stored as
@@ -112,20 +105,7 @@ def record_update(
     """
     if action.id is None or any(p is not None and p.id is None for p in (author, on_behalf_of)):
         session.flush()
-    row = new_update(
-        action,
-        rag=rag,
-        text=text,
-        source=source,
-        submitted_at=submitted_at,
-        author=author,
-        author_text=author_text,
-        on_behalf_of=on_behalf_of,
-        evidence_url=evidence_url,
-        proposed_due=proposed_due,
-        idempotency_key=idempotency_key,
-        reminder_message_id=reminder_message_id,
-    )
+    row = new_update(action, author=author, on_behalf_of=on_behalf_of, **fields)
     return insert_update(session, row, action=action, author=author, on_behalf_of=on_behalf_of)
 
 

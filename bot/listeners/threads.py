@@ -66,16 +66,12 @@ def register(app: App, services: Services) -> None:
         services.transaction(work)
         services.owed()
 
-    @app.action(re.compile(rf"^{PICK_RAG}:"))
-    def picked_rag(ack: Ack, body: dict, action: dict) -> None:
-        value = json.loads(action["value"])
-        uid = body["user"]["id"]
-        now = services.now()
+    def answer_click(ack: Ack, body: dict, choose) -> None:
+        """A RAG or action button: ``choose(session, uid, now)`` stores (or asks again); then ack."""
+        uid, now = body["user"]["id"], services.now()
 
         def work(session) -> None:
-            outcome = choose_rag(
-                session, uid=uid, pending_id=int(value["pending"]), rag=str(value["rag"]), now=now
-            )
+            outcome = choose(session, uid, now)
             owe_click_answer(
                 session, outcome, uid=uid, home_delay=services.home_refresh_delay, **_where(body)
             )
@@ -83,24 +79,28 @@ def register(app: App, services: Services) -> None:
         services.transaction(work)
         services.owed()
         ack()
+
+    @app.action(re.compile(rf"^{PICK_RAG}:"))
+    def picked_rag(ack: Ack, body: dict, action: dict) -> None:
+        value = json.loads(action["value"])
+        answer_click(
+            ack,
+            body,
+            lambda session, uid, now: choose_rag(
+                session, uid=uid, pending_id=int(value["pending"]), rag=str(value["rag"]), now=now
+            ),
+        )
 
     @app.action(re.compile(rf"^{PICK_ACTION}:"))
     def picked_action(ack: Ack, body: dict, action: dict) -> None:
         value = _picked_value(action)
-        uid = body["user"]["id"]
-        now = services.now()
-
-        def work(session) -> None:
-            outcome = choose_action(
+        answer_click(
+            ack,
+            body,
+            lambda session, uid, now: choose_action(
                 session, uid=uid, pending_id=int(value["pending"]), action_id=int(value["action_id"]), now=now
-            )
-            owe_click_answer(
-                session, outcome, uid=uid, home_delay=services.home_refresh_delay, **_where(body)
-            )
-
-        services.transaction(work)
-        services.owed()
-        ack()
+            ),
+        )
 
 
 def _picked_value(action: dict) -> dict:
