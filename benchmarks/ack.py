@@ -15,6 +15,7 @@ until the last one arrived after the round's last acknowledgement.
 Targets (issue 9): p99 <= 100 ms and throughput >= 80% of the no-op app, on SQLite and PostgreSQL.
 
     python benchmarks/ack.py [--requests 1000] [--rounds 3] [--concurrency 20] [--postgres URL] [--json]
+                             [--gunicorn [--workers 2] [--threads 4]]
 """
 
 from __future__ import annotations
@@ -81,9 +82,10 @@ def wait_for_outbox(
 
 def run_database(database_url: str, args: argparse.Namespace) -> dict:
     action_id = seed(database_url, fresh=True)
+    server = (args.workers, args.threads) if args.gunicorn else None
     with webload.fake_slack() as fake_url:
-        bot, bot_url = start_web(fake_url, database_url)
-        noop, noop_url = start_noop(fake_url)
+        bot, bot_url = start_web(fake_url, database_url, gunicorn=server)
+        noop, noop_url = start_noop(fake_url, gunicorn=server)
         try:
             for n in range(5):  # warm-up: first-request work (auth.test, imports, pools)
                 send(noop_url, f"WN{n}", submission(action_id, f"WN{n}"))
@@ -119,6 +121,9 @@ def run_database(database_url: str, args: argparse.Namespace) -> dict:
     p, n = summarise(results["progressbot"]), summarise(results["noop"])
     return {
         "database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
+        "server": f"gunicorn --workers {args.workers} --threads {args.threads}"
+        if args.gunicorn
+        else "progressbot web",
         "progressbot": p,
         "noop": n,
         "throughput_ratio": round(p["throughput_rps"] / n["throughput_rps"], 3),
@@ -142,8 +147,9 @@ def run_database(database_url: str, args: argparse.Namespace) -> dict:
 
 def print_result(result: dict, args: argparse.Namespace) -> None:
     print(
-        f"\n{result['database']}: {args.rounds} rounds x {args.requests} signed view submissions per app, "
-        f"{args.concurrency} concurrent clients, alternating order, python {sys.version.split()[0]}"
+        f"\n{result['database']}, {result['server']}: {args.rounds} rounds x {args.requests} signed view "
+        f"submissions per app, {args.concurrency} concurrent clients, alternating order, "
+        f"python {sys.version.split()[0]}"
     )
     print(
         f"{'':12} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'req/s':>8} {'failed':>7}  per round (p99 ms; req/s)"
@@ -179,6 +185,11 @@ def main() -> None:
         "--postgres", metavar="URL", help="also run on this PostgreSQL database (it is emptied)"
     )
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument(
+        "--gunicorn", action="store_true", help="both apps under gunicorn (the Procfile's server) instead"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="with --gunicorn (the Procfile's default)")
+    parser.add_argument("--threads", type=int, default=4, help="with --gunicorn (the Procfile's default)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args()
     urls = []

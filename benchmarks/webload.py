@@ -42,27 +42,6 @@ print(f"fake slack on {fake.url}", file=sys.stderr, flush=True)
 threading.Event().wait()
 """
 
-NOOP_APP = """
-import sys
-sys.path[:0] = sys.argv[3:4]
-from slack_bolt import App
-from slack_sdk import WebClient
-from bot.wsgi import make_server, make_wsgi_app
-
-# The same Bolt settings as progressbot's app (bot.app), the same server and verified edge (bot.wsgi):
-# only the listener differs.
-app = App(client=WebClient(token="xoxb-bench", base_url=sys.argv[2]), signing_secret=sys.argv[1],
-          token_verification_enabled=False, process_before_response=True)
-
-@app.view("progress_update")
-def submitted(ack):
-    ack()
-
-server = make_server(make_wsgi_app(app, signing_secret=sys.argv[1]), "127.0.0.1", 0)
-print(f"listening on http://127.0.0.1:{server.server_port}/slack/events", file=sys.stderr, flush=True)
-server.serve_forever()
-"""
-
 
 def seed(database_url: str, *, fresh: bool = False) -> int:
     """One plan, one lead (``LEAD``), one action; returns the action id."""
@@ -143,13 +122,35 @@ def web_env(fake_url: str, database_url: str) -> dict[str, str]:
     }
 
 
-def start_web(fake_url: str, database_url: str) -> tuple[subprocess.Popen, str]:
+GUNICORN_URL = r"Listening at: (http://127\.0\.0\.1:\d+)"
+
+
+def _gunicorn(
+    app: str, env: dict[str, str], workers: int, threads: int, *extra: str
+) -> tuple[subprocess.Popen, str]:
+    exe = str(Path(sys.executable).with_name("gunicorn"))
+    args = [exe, *extra, "--workers", str(workers), "--threads", str(threads), "--bind", "127.0.0.1:0", app]
+    proc, base = start(args, env, GUNICORN_URL)
+    return proc, base + "/slack/events"
+
+
+def start_web(
+    fake_url: str, database_url: str, *, gunicorn: tuple[int, int] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """``progressbot web``, or with ``gunicorn=(workers, threads)`` the Procfile's gunicorn."""
+    env = web_env(fake_url, database_url)
+    if gunicorn:
+        return _gunicorn("bot.wsgi:application", env, *gunicorn, "-c", "python:bot.gunicorn_conf")
     exe = str(Path(sys.executable).with_name("progressbot"))
-    return start([exe, "web", "--host", "127.0.0.1", "--port", "0"], web_env(fake_url, database_url))
+    return start([exe, "web", "--host", "127.0.0.1", "--port", "0"], env)
 
 
-def start_noop(fake_url: str) -> tuple[subprocess.Popen, str]:
-    return start([sys.executable, "-c", NOOP_APP, SECRET, fake_url, str(ROOT)], dict(os.environ))
+def start_noop(fake_url: str, *, gunicorn: tuple[int, int] | None = None) -> tuple[subprocess.Popen, str]:
+    """The no-op Bolt app (``benchmarks/noop_app.py``) on the same kind of server."""
+    env = {**os.environ, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_url}
+    if gunicorn:
+        return _gunicorn("noop_app:application", env, *gunicorn, "--chdir", str(ROOT / "benchmarks"))
+    return start([sys.executable, str(ROOT / "benchmarks" / "noop_app.py")], env)
 
 
 def submission(action_id: int, label: str) -> signing.Request:
