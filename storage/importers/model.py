@@ -28,16 +28,17 @@ class Para:
         return bool(visible) and all(b for _, b in visible)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     paras: list[Para] = field(default_factory=list)
     fill: str | None = None  # "RRGGBB" of the cell shading
     span: int = 1  # grid columns covered (merged horizontally)
     continued: bool = False  # merged with the cell above (vMerge): shows the text above, holds none
+    # Readers never change a cell's paragraphs after building it, so its text is worked out once.
+    text: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(p.text for p in self.paras).strip()
+    def __post_init__(self) -> None:
+        self.text = "\n".join(p.text for p in self.paras).strip()
 
     @property
     def bold(self) -> bool:
@@ -54,16 +55,37 @@ class Cell:
 class Table:
     rows: list[list[Cell]]
     name: str = ""  # "table 3", "sheet 'Plan'": for warnings
+    # Where each row came from, when not simply "row N" (hidden rows are left out of ``rows``).
+    row_numbers: list[int] | None = None
+
+    def where(self, index: int) -> str:
+        number = self.row_numbers[index] if self.row_numbers else index + 1
+        return f"{self.name} row {number}"
 
 
 @dataclass
 class BodyText:
+    """A paragraph outside tables. ``label`` is the number Word shows in front of a numbered
+    paragraph ("4.1.", "b)"), ``level`` its list level, ``bullet`` a bulleted item; ``heading`` is the
+    heading level of its style (1 for Heading 1)."""
+
     text: str
     bold: bool = False
     style: str = ""
+    label: str = ""
+    level: int | None = None
+    bullet: bool = False
+    heading: int | None = None
 
 
-Block = BodyText | Table
+@dataclass
+class Notice:
+    """Something a reader left out on purpose (hidden rows, columns or sheets): becomes a warning."""
+
+    text: str
+
+
+Block = BodyText | Table | Notice
 
 
 @dataclass

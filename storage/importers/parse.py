@@ -141,7 +141,7 @@ def _group(blocks: list[Block]) -> tuple[list[Unit], list[str]]:
         if not started and not (block.rows and action_header(block.rows[0])):
             lead_in = []  # another table came between the heading and the plan
         for index, row in enumerate(block.rows):
-            where = f"{block.name} row {index + 1}"
+            where = block.where(index)
             header = action_header(row)
             if header:
                 if not (current and current.kind == "action" and current.columns == header):
