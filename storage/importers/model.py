@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from storage.importers.account import Account
 from storage.rag import RagScheme
 
 
@@ -115,6 +116,8 @@ class ParsedAction:
     rag_raw: str = ""  # the text or fill the RAG came from
     where: str = ""  # "table 3 row 2": for warnings
     lead_inherited: bool = False  # the Lead cell was empty: the lead of the action above was used
+    # Older dated progress columns ("Update (Jan 24)" beside "Update (Mar 24)"): (header, text).
+    earlier_progress: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def description(self) -> str:
@@ -161,3 +164,5 @@ class ParsedPlan:
     # database cannot resolve either.
     unexplained_abbreviations: list[str] = field(default_factory=list)
     action_tables: int = 0  # logical action tables found (0 with no actions = "no action table")
+    account: Account = field(default_factory=Account)  # the role of every row read
+    list_plan: bool = False  # read from headed, numbered paragraphs rather than a table
