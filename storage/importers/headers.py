@@ -248,7 +248,9 @@ def with_unnamed_columns(columns: Columns, rows: list[list[Cell]], is_rag: Calla
     for index, name in enumerate(header):
         if name.strip() or index in taken:
             continue
-        values = [r[index] for r in rows[:200] if index < len(r) and (r[index].text or r[index].fill)]
+        # Section rows (one filled cell across the table) say nothing about the column's shape.
+        data = [r for r in rows[:200] if sum(1 for c in r if c.text) > 1]
+        values = [r[index] for r in data if index < len(r) and (r[index].text or r[index].fill)]
         texts = [c.text for c in values if c.text]
         if "ref" not in roles and len(texts) >= 2 and _share(texts, is_ref_shaped) >= 0.8:
             roles["ref"] = index

@@ -13,9 +13,10 @@ from dateutil import parser as dateparser
 
 from storage.importers.account import Account
 from storage.importers.actions import ActionReader, Warnings
-from storage.importers.finish import finish
+from storage.importers.finish import deduplicate_refs, finish, split_lead_heads, unexplained_abbreviations
 from storage.importers.headers import Columns
-from storage.importers.model import Block, GlossaryEntry, HistoryRow, ParsedPlan
+from storage.importers.listplan import ListPlan, read_list_plan
+from storage.importers.model import Block, BodyText, GlossaryEntry, HistoryRow, ParsedPlan
 from storage.importers.ragkey import scheme_from_key, scheme_from_values
 from storage.importers.tables import Grouper, Unit
 from storage.rag import RagScheme
@@ -40,34 +41,44 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
     history = [h for u in units if u.kind == "history" for h in _history(u)]
     action_units = [u for u in units if u.kind == "action"]
     scheme = _scheme(units, action_units, warnings)
-    reader = ActionReader(scheme, glossary, warnings, account)
-    for unit in action_units:
-        reader.read(unit)
-    unexplained = finish(reader, glossary)
-    front = grouped.front
-    return _plan(
-        filename,
-        front,
-        reference_date,
-        history,
-        warnings,
-        ParsedPlan(
-            source_filename=filename,
-            title="",
-            organisation="",
-            reference_date=None,
-            start_date=None,
-            scheme=scheme,
-            sections=reader.sections,
-            actions=reader.actions,
-            glossary=glossary,
-            history=history,
-            warnings=[],
-            unexplained_abbreviations=unexplained,
-            action_tables=len(action_units),
-            account=account,
-        ),
+    plan = ParsedPlan(
+        source_filename=filename,
+        title="",
+        organisation="",
+        reference_date=None,
+        start_date=None,
+        scheme=scheme,
+        sections=[],
+        actions=[],
+        glossary=glossary,
+        history=history,
+        warnings=[],
+        action_tables=len(action_units),
+        account=account,
     )
+    listed = None if action_units else read_list_plan([b for b in blocks if isinstance(b, BodyText)], account)
+    if listed is not None:
+        _from_list(plan, listed, glossary, warnings)
+        front = listed.front
+    else:
+        reader = ActionReader(scheme, glossary, warnings, account)
+        for unit in action_units:
+            reader.read(unit)
+        plan.unexplained_abbreviations = finish(reader, glossary)
+        plan.sections, plan.actions = reader.sections, reader.actions
+        front = grouped.front
+    return _plan(filename, front, reference_date, history, warnings, plan)
+
+
+def _from_list(plan: ParsedPlan, listed: ListPlan, glossary: list[GlossaryEntry], warnings: Warnings) -> None:
+    plan.list_plan = True
+    plan.sections, plan.actions = listed.sections, listed.actions
+    plan.start_date = listed.plan_date
+    for warning in listed.warnings:
+        warnings.add(warning)
+    deduplicate_refs(plan.actions, warnings)
+    split_lead_heads(plan.actions, glossary, warnings)
+    plan.unexplained_abbreviations = unexplained_abbreviations(plan.actions, glossary)
 
 
 def _scheme(units: list[Unit], action_units: list[Unit], warnings: Warnings) -> RagScheme:
@@ -102,8 +113,12 @@ def _plan(
         (t for t in cover if re.search(r"council|borough|county|authority|trust", t, re.I) and len(t.split()) <= 12),
         "",
     )
-    start = _first_month(cover)
+    start = plan.start_date or _first_month(cover)
+    if plan.list_plan and reference_date is not None:
+        start = reference_date  # the date the urgency of each recommendation counts from
     issued = [h.issued for h in history if h.issued]
+    if reference_date is None and plan.list_plan:
+        reference_date = start
     if reference_date is None:
         reference_date = _reference_from_text("\n".join(front + [h.summary for h in history]))
     if reference_date is None:

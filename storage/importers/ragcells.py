@@ -62,6 +62,8 @@ def split_progress_rag(text: str, scheme: RagScheme, *, combined: bool) -> tuple
         label = scheme.parse(match.group("label"))
         if label is None:
             continue
-        rest = (text[: match.start()] + " " + text[match.end() :]).strip(" \n-–—:;,")
-        return label, re.sub(r"[ \t]{2,}", " ", rest)
+        rest = re.sub(r"[ \t]{2,}", " ", (text[: match.start()] + " " + text[match.end() :]).strip(" \n-–—:;,"))
+        if match.start() == 0:
+            rest = rest[:1].upper() + rest[1:]  # "Green – published …": the sentence now starts the cell
+        return label, rest
     return None, text

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from storage.importers.headers import Columns, header_date, normalise_header, with_unnamed_columns
-from storage.importers.leads import is_note, join_broken_lines
+from storage.importers.leads import hard_parts, is_note, join_broken_lines
 from storage.importers.model import Cell
 from storage.importers.ragcells import NO_RAG, RagRead, read_rag, split_progress_rag
 from storage.importers.sections import HEADING
@@ -24,6 +24,7 @@ from storage.importers.segments import (
     parse_action_cell,
     plain_segments,
     starts_with_plain_ref,
+    strip_label,
 )
 from storage.importers.tables import RowItem, Unit
 from storage.rag import RagScheme
@@ -187,7 +188,7 @@ def ref_column_pieces(parsed: ActionCell, row_ref: str, ref_segs: list[str]) -> 
         return [Piece(r, t) for r, t in zip(refs, texts, strict=True)]
     extras = [*parsed.loose, *(p.full_text for p in parsed.pieces)]
     parsed.loose = []  # consumed here: the ref column says the whole cell is this one action
-    first = extras.pop(0) if extras else ""
+    first = strip_label(extras.pop(0), row_ref) if extras else ""
     while extras and extras[0][:1].islower():  # a sentence carried onto the next line
         first = f"{first} {extras.pop(0)}"
     return [Piece(row_ref, first, extras)]
@@ -219,15 +220,21 @@ def _is_heading_cell(index: int, c: Cell, info: UnitInfo) -> bool:
 
 
 def lead_segments(cell: Cell, where: str) -> tuple[list[str], list[str]]:
-    """The Lead cell's pieces (a title broken over two lines joined again), and a warning for each
-    remark that reads as a note rather than a lead."""
+    """The Lead cell's paragraphs (a title broken over two lines joined again), without the parts that
+    read as a note rather than a lead, each with a warning. A paragraph is judged part by part (between
+    "/" and ";"), so a long cell naming two posts is two leads, not one note."""
     segments: list[str] = []
     notes: list[str] = []
     for segment in join_broken_lines(plain_segments(cell)):
-        if is_note(segment):
-            notes.append(f"{where}: '{segment}' in the lead column reads as a note, not a lead; left out")
-        else:
-            segments.append(segment)
+        parts = hard_parts(segment)
+        kept = [p for p in parts if not is_note(p)]
+        notes.extend(
+            f"{where}: '{p if len(parts) > 1 else segment}' in the lead column reads as a note, not a lead; left out"
+            for p in parts
+            if is_note(p)
+        )
+        if kept:
+            segments.append(segment if len(kept) == len(parts) else " / ".join(kept))
     return segments, notes
 
 

@@ -20,7 +20,12 @@ _REF = r"(?:\d{1,2}(?:\.\d{1,2}){0,2}[a-z]?|[A-Z]\d{0,2}(?:\.\d{1,2})?)"
 # A ref at the start of a bold prefix: "1.1 Action", "1.1", "A.", "3.2a"
 _BOLD_REF = re.compile(rf"^(?:action\s+)?({_REF})\.?(?:\s*[-–:)]?\s*(?:action)?)?\s*[:.\-–]?$", re.I)
 # A dotted ref at the start of plain text: "1.1 Develop..." (single numbers are list items, not refs)
-_PLAIN_REF = re.compile(r"^(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?[a-z]?)\.?\s+(?=\S)")
+_PLAIN_REF = re.compile(
+    r"^(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?[a-z]?)\.?\s+(?=\S)"
+    # "Action 12 Review …", "Action 3.2: Train …": a label that numbers the action in the text itself
+    r"|^action\s+(\d{1,3}(?:\.\d{1,2}){0,2}[a-z]?)\s*[:.\-–)]?\s+(?=\S)",
+    re.I,
+)
 _OUTCOME_LABEL = re.compile(r"^(required |expected )?(outcomes?|impact)\s*[:.\-–]?$", re.I)
 _ACTION_LABEL = re.compile(r"^actions?\s*[:.\-–]?$", re.I)
 _REF_THEN_ACTION = re.compile(rf"^(?:action\s+)?{_REF}\.?\s*(?:[-–:)]\s*)?actions?\b", re.I)
@@ -113,7 +118,7 @@ def split_ref(seg: Segment, *, refs_in_use: bool) -> tuple[str | None, str]:
             return match.group(1).rstrip("."), rest
     match = _PLAIN_REF.match(seg.text)
     if match and (refs_in_use or seg.bold_prefix):
-        return match.group(1), _LEADING_ACTION.sub("", seg.text[match.end() :].strip())
+        return match.group(1) or match.group(2), _LEADING_ACTION.sub("", seg.text[match.end() :].strip())
     return None, seg.text
 
 
@@ -200,6 +205,14 @@ def starts_with_plain_ref(cell: Cell) -> bool:
 
 
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")
+
+
+def strip_label(text: str, ref: str) -> str:
+    """ "Action 12: Review …" in the row whose ref is 12: the label repeats the ref; the title is the rest."""
+    match = _PLAIN_REF.match(text)
+    if match and (match.group(1) or match.group(2) or "").casefold() == ref.casefold():
+        return text[match.end() :].strip()
+    return text
 
 
 def title_of(text: str) -> str:
