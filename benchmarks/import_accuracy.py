@@ -67,8 +67,12 @@ def main() -> None:
             if not payload:
                 counted = len(FIELDS) * len(EXPECTED[name])
             total_right, total = total_right + right, total + counted
-            print(f"{name:34} {len(EXPECTED[name]):3} actions  {right:4}/{counted:<4} fields right  {100 * right / counted:5.1f}%")
-    print(f"{'all layouts':34} {'':11} {total_right:4}/{total:<4} fields right  {100 * total_right / total:5.1f}%")
+            print(
+                f"{name:34} {len(EXPECTED[name]):3} actions  {right:4}/{counted:<4} fields right  {100 * right / counted:5.1f}%"
+            )
+    print(
+        f"{'all layouts':34} {'':11} {total_right:4}/{total:<4} fields right  {100 * total_right / total:5.1f}%"
+    )
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[Ac
     actions = session.scalars(
         select(Action)
         .join(ActionLead, ActionLead.action_id == Action.id)
-        .where(ActionLead.person_id == person.id)
+        .where(ActionLead.person_id == person.id, Action.closed_at.is_(None))
         .options(*_LOAD)
         .order_by(Action.plan_id, Action.position)
     ).unique()

@@ -57,6 +57,7 @@ def build_digests(
     before = action_states(session, as_of=week_ago)
     actions = session.scalars(
         select(Action)
+        .where(Action.closed_at.is_(None))
         .options(selectinload(Action.leads).selectinload(ActionLead.person))
         .order_by(Action.plan_id, Action.position)
     ).all()

@@ -40,6 +40,8 @@ class Settings:
     log_level: str = "INFO"
     # Messages per second the reminder sender allows itself (a little under Slack's limit).
     send_rate: float = 1.0
+    # The largest plan file `progressbot import` reads, in megabytes.
+    import_max_mb: float = 50.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -62,6 +64,7 @@ class Settings:
             "holiday_subdivision": "PROGRESSBOT_HOLIDAY_SUBDIVISION",
             "log_level": "PROGRESSBOT_LOG_LEVEL",
             "send_rate": "PROGRESSBOT_SEND_RATE",
+            "import_max_mb": "PROGRESSBOT_IMPORT_MAX_MB",
         }
         values: dict[str, object] = {}
         for attr, var in names.items():
@@ -73,11 +76,11 @@ class Settings:
                     values[attr] = int(raw)
                 except ValueError:
                     raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
-            elif attr == "send_rate":
+            elif attr in ("send_rate", "import_max_mb"):
                 try:
                     values[attr] = float(raw)
                 except ValueError:
-                    raise ConfigError(f"{var} must be a number of messages per second, got {raw!r}") from None
+                    raise ConfigError(f"{var} must be a number, got {raw!r}") from None
             else:
                 values[attr] = raw.strip()
         settings = cls(**values)  # type: ignore[arg-type]
@@ -91,6 +94,10 @@ class Settings:
             raise ConfigError(f"PROGRESSBOT_TIMEZONE is not a known time zone: {self.timezone!r}") from None
         if not self.send_rate > 0:
             raise ConfigError(f"PROGRESSBOT_SEND_RATE must be above 0, got {self.send_rate!r}")
+        if not 0 < self.import_max_mb <= 1024:
+            raise ConfigError(
+                f"PROGRESSBOT_IMPORT_MAX_MB must be above 0 and at most 1024, got {self.import_max_mb!r}"
+            )
         if not self.slack_api_url.endswith("/"):
             object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
 

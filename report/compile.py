@@ -120,7 +120,7 @@ def _load(session: Session, plan: Plan, as_of: dt.datetime) -> _Loaded:
     actions = list(
         session.scalars(
             select(Action)
-            .where(Action.plan_id == plan.id)
+            .where(Action.plan_id == plan.id, Action.closed_at.is_(None))  # closed: no longer in the plan
             .order_by(Action.position, Action.id)
             .options(selectinload(Action.leads).selectinload(ActionLead.person))
         )

@@ -7,9 +7,11 @@ command, then pass ``session`` into storage functions, which never commit and ne
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,9 +95,38 @@ def upgrade(engine_or_url: Engine | str) -> None:
             engine.dispose()
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w\-]+|None)['\"]?", re.M)
+
+
+def head_revisions() -> set[str]:
+    """The newest migration(s), read from the scripts' own ``revision`` lines without loading Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(m.groups() for m in _REVISION.finditer(script.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            if found.get("down_revision") not in (None, "None"):
+                parents.add(found["down_revision"])
+    return revisions - parents
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """What the database says it is at; empty for a new database."""
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except (OperationalError, ProgrammingError):  # no alembic_version table yet
+        return set()
+
+
 def open_database(url: str, *, migrate: bool = True) -> tuple[Engine, sessionmaker[Session]]:
-    """The one way processes get a database: engine, migrations applied, session factory."""
+    """The one way processes get a database: engine, migrations applied, session factory.
+
+    A database already at the newest revision is left alone: one cheap query instead of Alembic's
+    upgrade machinery at every command.
+    """
     engine = create_db_engine(url)
-    if migrate:
+    if migrate and current_revisions(engine) != head_revisions():
         upgrade(engine)
     return engine, make_session_factory(engine)

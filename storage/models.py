@@ -123,6 +123,8 @@ class Section(Base):
     kind: Mapped[str] = mapped_column(String(40), default="section")
     ref: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(Text)
+    # What the plan says under the heading: the recommendation's text, its outcome and measures.
+    description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer)
 
     plan: Mapped[Plan] = relationship(back_populates="sections")
@@ -152,6 +154,10 @@ class Action(Base):
     recurrence: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the action leaves the plan (``import --close-missing``: the new version no longer has it).
+    # A closed action gets no reminders and is left out of the report's counts; its history stays.
+    closed_at: Mapped[dt.datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(300))
 
     plan: Mapped[Plan] = relationship(back_populates="actions")
     section: Mapped[Section | None] = relationship()

@@ -16,7 +16,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -383,3 +383,74 @@ def can_update(
         and (today is None or (lead.away_until is not None and lead.away_until >= today))
         for lead in leads
     )
+
+
+# --- many look-ups at once (the importer) ---------------------------------------------------------
+
+
+class PeopleIndex:
+    """Every person and alias loaded once, so an import resolves hundreds of lead cells in memory.
+
+    Resolves exactly as ``resolve_lead`` and creates exactly as ``get_or_create_person`` do. People and
+    aliases it creates are added to the session only when ``write`` is true (a dry run keeps them
+    transient, so nothing reaches the database); the caller flushes once at the end.
+    """
+
+    def __init__(self, session: Session, *, write: bool = True) -> None:
+        self.session = session
+        self.write = write
+        self._by_key: dict[str, list[Person]] = defaultdict(list)
+        self._by_display: dict[str, Person] = {}
+        for person in _all_people(session):
+            self._index(person, [*_names(person), *(a.text for a in person.aliases)])
+            self._by_display.setdefault(alias_key(person.display_name), person)
+
+    def _index(self, person: Person, texts: list[str]) -> None:
+        for text in texts:
+            key = alias_key(text)
+            if key and all(p is not person for p in self._by_key[key]):
+                self._by_key[key].append(person)
+
+    def candidates(self, text: str) -> list[Person]:
+        return list(self._by_key.get(alias_key(text), []))
+
+    def resolve(self, text: str) -> LeadResolution:
+        candidates = self.candidates(text)
+        if len(candidates) == 1:
+            return LeadResolution(person=candidates[0], candidates=candidates)
+        return LeadResolution(person=None, candidates=candidates)
+
+    def get_or_create(
+        self, display_name: str, *, name: str | None = None, role_title: str | None = None
+    ) -> Person:
+        display_name = " ".join((display_name or "").split())
+        key = alias_key(display_name)
+        if not key:
+            raise InvalidInput("a person needs a name", field="name")
+        person = self._by_display.get(key)
+        if person is None:
+            person = Person(display_name=display_name[:300], name=name or None, role_title=role_title or None)
+            if self.write:
+                self.session.add(person)
+            self._by_display[key] = person
+        elif self.write:
+            if name and not person.name:
+                person.name = name
+            if role_title and not person.role_title:
+                person.role_title = role_title
+        for text in (display_name, name, role_title):
+            if text:
+                self.add_alias(person, text)
+        return person
+
+    def add_alias(self, person: Person, text: str) -> None:
+        key = alias_key(text)
+        if not key:
+            raise InvalidInput(f"an alias needs letters or digits, got {text!r}", field="alias")
+        self._index(person, [text])
+        if any(alias.key == key for alias in person.aliases):
+            return
+        if self.write or inspect(person).transient:
+            # Appending cascades the alias into the session with a person that is in it; a dry run only
+            # remembers it here.
+            person.aliases.append(LeadAlias(key=key, text=" ".join(text.split())[:300]))

@@ -18,7 +18,9 @@ __all__ = ["SUPPORTED", "Limits", "ParsedAction", "ParsedPlan", "ParsedSection",
 SUPPORTED = (".docx", ".xlsx", ".xlsm", ".csv")
 
 
-def read_plan(path: Path, *, reference_date: dt.date | None = None, limits: Limits | None = None) -> ParsedPlan:
+def read_plan(
+    path: Path, *, reference_date: dt.date | None = None, limits: Limits | None = None
+) -> ParsedPlan:
     path = Path(path)
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")

@@ -103,7 +103,9 @@ class ActionReader:
             return replace(ctx, awaiting_strapline=False)
         ctx = replace(ctx, awaiting_strapline=False)
         ctx = self._recommendation(ctx, read)
-        ctx = self._carry(ctx, "outcome", read.cells("outcome").text, top=read.item.top and read.role != "action")
+        ctx = self._carry(
+            ctx, "outcome", read.cells("outcome").text, top=read.item.top and read.role != "action"
+        )
         ctx = self._carry(ctx, "objective", read.cells("objective").text, top=False)
         if read.role == "action":
             return self._actions(ctx, read)
@@ -198,7 +200,13 @@ class ActionReader:
         )
 
     def _make(
-        self, ctx: Context, read: RowRead, pieces: list[Piece], leads: list[str], times: list[str], inherit: bool
+        self,
+        ctx: Context,
+        read: RowRead,
+        pieces: list[Piece],
+        leads: list[str],
+        times: list[str],
+        inherit: bool,
     ) -> list[ParsedAction]:
         n = len(pieces)
         progress = [read.progress] if n == 1 else paired(read.cells.best(_progress_role(read))[0], n)
@@ -256,7 +264,9 @@ class ActionReader:
         """A row with no action of its own finishes the previous action (a page break cut it)."""
         if not ctx.last_row:
             self.account.record(read.where, "skipped", " | ".join(c.text for c in read.item.row if c.text))
-            self.warnings.add(f"{read.where} skipped: '{_quote_row(read.item)}' comes before the first action")
+            self.warnings.add(
+                f"{read.where} skipped: '{_quote_row(read.item)}' comes before the first action"
+            )
             return ctx
         self.account.record(read.where, "continuation")
         last = ctx.last_row[-1]

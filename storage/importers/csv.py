@@ -87,7 +87,9 @@ def _delimiter(text: str) -> str:
     scores = {}
     for delimiter in candidates:
         try:
-            scores[delimiter] = _consistency(list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)))
+            scores[delimiter] = _consistency(
+                list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+            )
         except csv.Error:
             scores[delimiter] = (0, 0)
     return max(candidates, key=lambda d: scores[d])

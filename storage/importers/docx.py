@@ -46,7 +46,9 @@ def _read(archive: zipfile.ZipFile, filename: str, limits: Limits) -> list[Block
     wanted = [document] + [parts[k] for k in ("styles", "numbering") if parts.get(k) in archive.NameToInfo]
     check_parts(archive, wanted, filename, limits)
     styles = Styles(parse_part(archive, parts["styles"], filename, KIND) if "styles" in parts else None)
-    numbering = Numbering(parse_part(archive, parts["numbering"], filename, KIND) if "numbering" in parts else None)
+    numbering = Numbering(
+        parse_part(archive, parts["numbering"], filename, KIND) if "numbering" in parts else None
+    )
     reader = _BodyReader(styles, numbering, Budget(filename, limits))
     for _event, element in iterparse(archive, document, (w("p"), w("tbl"), w("tr"), w("t"), w("tc"))):
         reader.element(element)

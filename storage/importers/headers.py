@@ -39,7 +39,12 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"commentary|^comments?\b|^notes?$|\bposition\b|^narrative|^what has been done"
         ),
     ),
-    ("lead", re.compile(r"\blead(s|ers?)?\b|responsib|\bowners?\b|^who\b|accountable|^(lead )?officers?\b|^by whom")),
+    (
+        "lead",
+        re.compile(
+            r"\blead(s|ers?)?\b|responsib|\bowners?\b|^who\b|accountable|^(lead )?officers?\b|^by whom"
+        ),
+    ),
     (
         "timescale",
         re.compile(
@@ -80,7 +85,9 @@ _REVISED = re.compile(r"\b(revised|new|current|forecast|updated|latest|amended|r
 _ORIGINAL = re.compile(r"\b(original|initial|baseline|previous|old)\b")
 _START = re.compile(r"\bstart|^date (added|raised|opened|identified|agreed|logged)")
 # A cell that is data, not a column name: "Action 12 Review …", "1.1 Develop…", a sentence.
-_DATA_LIKE = re.compile(r"^(?:(?:action|rec(?:ommendation)?|ref|item|no)\.?\s*)?\d{1,3}(?:\.\d{1,2})*[a-z]?[.):]?\s+\S", re.I)
+_DATA_LIKE = re.compile(
+    r"^(?:(?:action|rec(?:ommendation)?|ref|item|no)\.?\s*)?\d{1,3}(?:\.\d{1,2})*[a-z]?[.):]?\s+\S", re.I
+)
 _MONTHS = (
     r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
     r"nov(ember)?|dec(ember)?|spring|summer|autumn|winter|q[1-4]"
@@ -109,7 +116,11 @@ def header_role(text: str) -> str | None:
         return None
     for role, pattern in _RULES:
         if pattern.search(key):
-            if role == "lead" and _NOT_LEAD.search(key) and not re.search(r"\blead|responsib|accountable", key):
+            if (
+                role == "lead"
+                and _NOT_LEAD.search(key)
+                and not re.search(r"\blead|responsib|accountable", key)
+            ):
                 return None
             if role == "timescale" and _START.search(key):
                 return None  # a start date or the date an action was added says nothing about when it is due
@@ -205,8 +216,12 @@ def action_header(row: list[Cell]) -> Columns | None:
     role_cells = sum(len(v) for k, v in found.items() if k != "links")
     if role_cells < max(2, (named + 1) // 2):
         return None
-    ordered = {role: tuple(i for _, i in sorted(v, key=lambda x: x[0], reverse=True)) for role, v in found.items()}
-    roles = {role: (min(cols) if role in ("action", "ref", "lead") else cols[0]) for role, cols in ordered.items()}
+    ordered = {
+        role: tuple(i for _, i in sorted(v, key=lambda x: x[0], reverse=True)) for role, v in found.items()
+    }
+    roles = {
+        role: (min(cols) if role in ("action", "ref", "lead") else cols[0]) for role, cols in ordered.items()
+    }
     extra = {role: cols for role, cols in ordered.items() if len(cols) > 1}
     return Columns(roles, extra, tuple(c.text for c in row))
 
@@ -266,7 +281,9 @@ def _share(items: list, test) -> float:
 # ---------------------------------------------------------------- glossary and history tables
 
 _GLOSSARY = {
-    "abbreviation": re.compile(r"^(abbreviations?|acronyms?|abbrev|initials|short ?names?|alias(es)?|terms?)$"),
+    "abbreviation": re.compile(
+        r"^(abbreviations?|acronyms?|abbrev|initials|short ?names?|alias(es)?|terms?)$"
+    ),
     "title": re.compile(
         r"^(titles?|roles?|job titles?|posts?|positions?|meanings?|stands for|full titles?|descriptions?|"
         r"full (name|form|term)|definitions?)$"
@@ -285,7 +302,9 @@ _HISTORY = {
         r"^(summary( of (changes?|amendments?))?|changes?( made)?|description( of (changes?|amendments?))?|"
         r"comments?|details|reason( for (change|revision))?|amendments?( made)?|notes?)$"
     ),
-    "author": re.compile(r"^(author|by|owner|updated by|amended by|approved by|prepared by|editor|reviewed by)$"),
+    "author": re.compile(
+        r"^(author|by|owner|updated by|amended by|approved by|prepared by|editor|reviewed by)$"
+    ),
 }
 
 
@@ -331,7 +350,12 @@ def headerless_glossary(rows: list[list[Cell]]) -> dict[str, int] | None:
     def abbreviation_row(cells: list[Cell]) -> bool:
         short, long = cells[0].text, cells[1].text
         capitals = sum(1 for ch in short if ch.isupper())
-        return bool(_ABBREVIATION.match(short)) and capitals >= 2 and len(short.split()) <= 3 and len(long.split()) >= 2
+        return (
+            bool(_ABBREVIATION.match(short))
+            and capitals >= 2
+            and len(short.split()) <= 3
+            and len(long.split()) >= 2
+        )
 
     if _share(filled, abbreviation_row) < 0.8:
         return None

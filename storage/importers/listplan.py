@@ -44,7 +44,10 @@ _MEASURES = re.compile(
     r"^what (?:will )?success (?:will )?look|^key performance|^indicators?\b",
     re.I,
 )
-_ACTIONS = re.compile(r"^(?:key |our |planned |agreed )?actions?\b(?!\s+\d)|^what we (?:will|are going to) do|^action plan$", re.I)
+_ACTIONS = re.compile(
+    r"^(?:key |our |planned |agreed )?actions?\b(?!\s+\d)|^what we (?:will|are going to) do|^action plan$",
+    re.I,
+)
 _GOVERNANCE = re.compile(
     r"\b(?:is|are)\s+(?:requested|asked|recommended|invited)\s+to\b|^recommendations?\s*:?\s*$|"
     r"^that\s+(?:the\s+)?(?:cabinet|council|committee|board)\b",
@@ -61,14 +64,18 @@ _TIME = re.compile(
     r"(?P<time>[^()\[\]\n]+?)\s*[)\]]?\s*\.?\s*$",
     re.I,
 )
-_END = re.compile(r"\b(glossary|abbreviations?|appendix|background papers|contact|next steps|sign[- ]?off|annex)\b", re.I)
+_END = re.compile(
+    r"\b(glossary|abbreviations?|appendix|background papers|contact|next steps|sign[- ]?off|annex)\b", re.I
+)
 _FULL_DATE = re.compile(
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|"
     r"july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?P<y>20\d\d)\b"
     r"|\b(?P<d2>\d{1,2})[/.](?P<m2>\d{1,2})[/.](?P<y2>20\d\d)\b",
     re.I,
 )
-_DATE_WORDS = re.compile(r"sign|approv|issue|date|meeting|cabinet|publish|agreed|adopted|council|committee", re.I)
+_DATE_WORDS = re.compile(
+    r"sign|approv|issue|date|meeting|cabinet|publish|agreed|adopted|council|committee", re.I
+)
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
@@ -108,7 +115,11 @@ def _numbered(block: BodyText) -> str | None:
 
 def _is_heading(block: BodyText) -> bool:
     words = block.text.split()
-    return block.heading is not None or block.bold or (len(words) <= 15 and not block.text.rstrip().endswith("."))
+    return (
+        block.heading is not None
+        or block.bold
+        or (len(words) <= 15 and not block.text.rstrip().endswith("."))
+    )
 
 
 def _section_heading(block: BodyText) -> re.Match[str] | None:
@@ -129,7 +140,9 @@ def _urgency(text: str) -> str:
 def read_list_plan(blocks: list[BodyText], account: Account) -> ListPlan | None:
     """The plan in these paragraphs, or None when they hold no recommendation heading with numbered
     actions under it."""
-    start = next((i for i, b in enumerate(blocks) if _section_heading(b) and not _after_governance(blocks, i)), None)
+    start = next(
+        (i for i, b in enumerate(blocks) if _section_heading(b) and not _after_governance(blocks, i)), None
+    )
     if start is None:
         return None
     plan = ListPlan(front=[visible(b) for b in blocks[:start]])
@@ -185,7 +198,9 @@ class _Reader:
             self._detail(current.actions[-1], block)
             self.record(where, "continuation")
         else:
-            {"outcome": current.outcome, "measures": current.measures}.get(current.mode, current.text).append(block.text)
+            {"outcome": current.outcome, "measures": current.measures}.get(current.mode, current.text).append(
+                block.text
+            )
             self.record(where, "heading")
         return True
 
@@ -312,7 +327,9 @@ def _dates(line: str) -> list[dt.date]:
     for m in _FULL_DATE.finditer(line):
         try:
             if m.group("d"):
-                found.append(dt.date(int(m.group("y")), _MONTHS.index(m.group("m")[:3].lower()) + 1, int(m.group("d"))))
+                found.append(
+                    dt.date(int(m.group("y")), _MONTHS.index(m.group("m")[:3].lower()) + 1, int(m.group("d")))
+                )
             else:
                 found.append(dt.date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2"))))
         except ValueError:
@@ -324,7 +341,9 @@ def _warn(plan: ListPlan) -> None:
     urgent = [a for a in plan.actions if a.timescale and _URGENCY.fullmatch(a.timescale.strip())]
     if urgent:
         phrases = ", ".join(dict.fromkeys(f"'{a.timescale}'" for a in urgent))
-        since = f"from {plan.plan_date:%-d %B %Y}, the plan's date" if plan.plan_date else "from the plan's date"
+        since = (
+            f"from {plan.plan_date:%-d %B %Y}, the plan's date" if plan.plan_date else "from the plan's date"
+        )
         plan.warnings.append(
             f"the due dates of {len(urgent)} action(s) come from their recommendation's urgency ({phrases}), "
             f"counted {since}"

@@ -58,7 +58,9 @@ def iterparse(
         handle.close()
 
 
-def relationships(archive: zipfile.ZipFile, part: str, filename: str, kind: str) -> dict[str, tuple[str, str]]:
+def relationships(
+    archive: zipfile.ZipFile, part: str, filename: str, kind: str
+) -> dict[str, tuple[str, str]]:
     """rId -> (type suffix, part name) for a part's relationships ("" for the package itself)."""
     folder, base = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
@@ -70,7 +72,11 @@ def relationships(archive: zipfile.ZipFile, part: str, filename: str, kind: str)
         if local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
             continue
         target = rel.get("Target", "")
-        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        resolved = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
         kind_suffix = rel.get("Type", "").rsplit("/", 1)[-1]
         found[rel.get("Id", "")] = (kind_suffix, resolved)
     return found

@@ -110,7 +110,11 @@ def _plan(
     cover = front[:30]
     title = next((t for t in cover if "plan" in t.casefold() and len(t.split()) <= 12), "")
     organisation = next(
-        (t for t in cover if re.search(r"council|borough|county|authority|trust", t, re.I) and len(t.split()) <= 12),
+        (
+            t
+            for t in cover
+            if re.search(r"council|borough|county|authority|trust", t, re.I) and len(t.split()) <= 12
+        ),
         "",
     )
     start = plan.start_date or _first_month(cover)

@@ -62,7 +62,9 @@ def split_progress_rag(text: str, scheme: RagScheme, *, combined: bool) -> tuple
         label = scheme.parse(match.group("label"))
         if label is None:
             continue
-        rest = re.sub(r"[ \t]{2,}", " ", (text[: match.start()] + " " + text[match.end() :]).strip(" \n-–—:;,"))
+        rest = re.sub(
+            r"[ \t]{2,}", " ", (text[: match.start()] + " " + text[match.end() :]).strip(" \n-–—:;,")
+        )
         if match.start() == 0:
             rest = rest[:1].upper() + rest[1:]  # "Green – published …": the sentence now starts the cell
         return label, rest

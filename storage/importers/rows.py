@@ -53,7 +53,9 @@ class UnitInfo:
         # Bold refs are deliberate; plain "1.1 " openings count only when most rows have one, because
         # a numbered sentence now and then is just a numbered sentence.
         plain = sum(1 for c in cells if starts_with_plain_ref(c))
-        inline = not has_ref_col and (any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells)))
+        inline = not has_ref_col and (
+            any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
+        )
         return cls(columns, scheme, has_ref_col, inline, any(has_action_label(c) for c in cells))
 
 
@@ -119,7 +121,9 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     filled = [(i, c) for i, c in enumerate(item.row) if c.text]
     if len(filled) == 1 and _is_heading_cell(*filled[0], info):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
-    parsed = parse_action_cell(cells("action"), refs_in_use=info.inline_refs or info.has_ref_col, labelled=info.labelled)
+    parsed = parse_action_cell(
+        cells("action"), refs_in_use=info.inline_refs or info.has_ref_col, labelled=info.labelled
+    )
     row_ref = cells("ref").text.strip().rstrip(".") if info.has_ref_col else ""
     pieces = list(parsed.pieces)
     if info.has_ref_col:

@@ -14,7 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 from storage.importers.account import Account, quote
-from storage.importers.headers import Columns, action_header, glossary_header, headerless_glossary, history_header
+from storage.importers.headers import (
+    Columns,
+    action_header,
+    glossary_header,
+    headerless_glossary,
+    history_header,
+)
 from storage.importers.model import Block, BodyText, Cell, Notice, Table
 from storage.importers.ragkey import is_key_row, looks_like_key
 from storage.importers.sections import HEADING
@@ -58,7 +64,9 @@ class Grouped:
     skipped: list[tuple[str, str]]  # (where, text) of rows that fit no table
 
 
-_NOT_A_SECTION = re.compile(r"\b(key|glossary|abbreviations?|acronyms|history|appendix|contents|version)\b", re.I)
+_NOT_A_SECTION = re.compile(
+    r"\b(key|glossary|abbreviations?|acronyms|history|appendix|contents|version)\b", re.I
+)
 
 
 def is_body_heading(block: BodyText) -> bool:
@@ -159,7 +167,9 @@ class Grouper:
         # style: otherwise it is the title of the whole table ("OFSTED RECOMMENDATIONS – ILACS 2019").
         if self.first_unit is None or not self.lead_in:
             return
-        later = {i.source for u in self.units if u.kind == "action" for i in u.items if isinstance(i, TextItem)}
+        later = {
+            i.source for u in self.units if u.kind == "action" for i in u.items if isinstance(i, TextItem)
+        }
         if self.lead_in[0].source in later or HEADING.match(self.lead_in[0].text):
             self.first_unit.items[:0] = self.lead_in
 

@@ -137,7 +137,9 @@ def _tag_any(name: str) -> str:
     return f"{{*}}{name}"
 
 
-def _sheets(root: etree._Element, rels: dict[str, tuple[str, str]], archive: zipfile.ZipFile) -> list[_SheetRef]:
+def _sheets(
+    root: etree._Element, rels: dict[str, tuple[str, str]], archive: zipfile.ZipFile
+) -> list[_SheetRef]:
     found = []
     for el in root.iter():
         if local(el.tag) != "sheet":
@@ -158,7 +160,11 @@ def _rich_runs(si: etree._Element) -> list[tuple[str, bool | None]]:
             runs.append((child.text or "", None))
         elif name == "r":
             rpr = next((c for c in child if local(c.tag) == "rPr"), None)
-            bold = None if rpr is None else any(local(c.tag) == "b" and c.get("val") not in ("0", "false") for c in rpr)
+            bold = (
+                None
+                if rpr is None
+                else any(local(c.tag) == "b" and c.get("val") not in ("0", "false") for c in rpr)
+            )
             text = "".join(t.text or "" for t in child if local(t.tag) == "t")
             runs.append((text, bold))
     return runs
@@ -309,7 +315,9 @@ class _SheetReader:
         return used
 
 
-def _covered(merges: list[tuple[int, int, int, int]], hidden: set[int]) -> dict[tuple[int, int], tuple[int, bool]]:
+def _covered(
+    merges: list[tuple[int, int, int, int]], hidden: set[int]
+) -> dict[tuple[int, int], tuple[int, bool]]:
     """(row, column) -> (span, merged from above) for every cell of a merged range."""
     covered: dict[tuple[int, int], tuple[int, bool]] = {}
     for r1, c1, r2, c2 in merges:
@@ -321,7 +329,12 @@ def _covered(merges: list[tuple[int, int, int, int]], hidden: set[int]) -> dict[
 
 
 def _dense(
-    cells: dict[int, Cell], columns: list[int], covered: dict[tuple[int, int], tuple[int, bool]], number: int, *, pad: bool
+    cells: dict[int, Cell],
+    columns: list[int],
+    covered: dict[tuple[int, int], tuple[int, bool]],
+    number: int,
+    *,
+    pad: bool,
 ) -> list[Cell]:
     last = max(cells)
     row: list[Cell] = []

@@ -64,8 +64,26 @@ HOS = "Head of Safeguarding"
             "New version of the form is live; training date confirmed",
             "Early help",
         ),
-        ("1.3", "Audit step-down decisions", ["Service Manager Quality Assurance"], None, "recurring", "Green", "First audit complete", "Early help"),
-        ("2.1", "Recruit permanent social workers", ["HR Business Partner"], "2025-06-30", "once", "Amber", "Campaign running", "Workforce"),
+        (
+            "1.3",
+            "Audit step-down decisions",
+            ["Service Manager Quality Assurance"],
+            None,
+            "recurring",
+            "Green",
+            "First audit complete",
+            "Early help",
+        ),
+        (
+            "2.1",
+            "Recruit permanent social workers",
+            ["HR Business Partner"],
+            "2025-06-30",
+            "once",
+            "Amber",
+            "Campaign running",
+            "Workforce",
+        ),
         ("2.2", "Reduce caseloads to 18", [HOS], "2025-09-30", "once", "Red", "Average now 21", "Workforce"),
         (
             "2.3",
@@ -106,12 +124,66 @@ def version_date_csv(path: Path) -> Path:
 @layout(
     "headerless-refs-docx",
     [
-        ("A", "Publish a leadership charter", ["Director of Children's Services"], "2024-06-30", "once", "Green", "Published", "Leadership and management"),
-        ("B", "Hold monthly practice weeks", ["Principal Social Worker"], None, "recurring", "Amber", "Two held", "Leadership and management"),
-        ("C", "Audit management oversight", ["Head of Quality Assurance"], "2024-09-30", "once", "Red", None, "Leadership and management"),
-        ("1", "Introduce a new assessment template", ["Head of Children in Need"], "2024-07-31", "once", "Green", "Template live", "Practice"),
-        ("2", "Train staff in direct work", ["Principal Social Worker"], "2024-10-31", "once", "Amber", "Half trained", "Practice"),
-        ("3", "Review all child in need plans", ["Head of Children in Need"], "2024-12-31", "once", None, None, "Practice"),
+        (
+            "A",
+            "Publish a leadership charter",
+            ["Director of Children's Services"],
+            "2024-06-30",
+            "once",
+            "Green",
+            "Published",
+            "Leadership and management",
+        ),
+        (
+            "B",
+            "Hold monthly practice weeks",
+            ["Principal Social Worker"],
+            None,
+            "recurring",
+            "Amber",
+            "Two held",
+            "Leadership and management",
+        ),
+        (
+            "C",
+            "Audit management oversight",
+            ["Head of Quality Assurance"],
+            "2024-09-30",
+            "once",
+            "Red",
+            None,
+            "Leadership and management",
+        ),
+        (
+            "1",
+            "Introduce a new assessment template",
+            ["Head of Children in Need"],
+            "2024-07-31",
+            "once",
+            "Green",
+            "Template live",
+            "Practice",
+        ),
+        (
+            "2",
+            "Train staff in direct work",
+            ["Principal Social Worker"],
+            "2024-10-31",
+            "once",
+            "Amber",
+            "Half trained",
+            "Practice",
+        ),
+        (
+            "3",
+            "Review all child in need plans",
+            ["Head of Children in Need"],
+            "2024-12-31",
+            "once",
+            None,
+            None,
+            "Practice",
+        ),
     ],
 )
 def headerless_refs_docx(path: Path) -> Path:
@@ -124,12 +196,33 @@ def headerless_refs_docx(path: Path) -> Path:
         [
             ["", "Action", "Responsible officer", "Target date", "Progress", "RAG"],
             ["Leadership and management", "", "", "", "", ""],
-            ["A", "Publish a leadership charter", "Director of Children's Services", "June 2024", "Published", "Green"],
+            [
+                "A",
+                "Publish a leadership charter",
+                "Director of Children's Services",
+                "June 2024",
+                "Published",
+                "Green",
+            ],
             ["B", "Hold monthly practice weeks", "Principal Social Worker", "Monthly", "Two held", "Amber"],
             ["C", "Audit management oversight", "Head of Quality Assurance", "September 2024", "", "Red"],
             ["Practice", "", "", "", "", ""],
-            ["1", "Introduce a new assessment template", "Head of Children in Need", "July 2024", "Template live", "Green"],
-            ["2", "Train staff in direct work", "Principal Social Worker", "October 2024", "Half trained", "Amber"],
+            [
+                "1",
+                "Introduce a new assessment template",
+                "Head of Children in Need",
+                "July 2024",
+                "Template live",
+                "Green",
+            ],
+            [
+                "2",
+                "Train staff in direct work",
+                "Principal Social Worker",
+                "October 2024",
+                "Half trained",
+                "Amber",
+            ],
             ["3", "Review all child in need plans", "Head of Children in Need", "December 2024", "", ""],
         ],
     )
@@ -145,8 +238,26 @@ def headerless_refs_docx(path: Path) -> Path:
 @layout(
     "page-break-continuations-docx",
     [
-        ("1.1", "Agree a multi-agency neglect strategy", ["Head of Safeguarding"], "2024-03-31", "once", "Green", "Agreed by the partnership", "Neglect"),
-        ("1.2", "Roll out the graded care profile", ["Principal Social Worker"], "2024-06-30", "once", "Amber", "Training under way", "Neglect"),
+        (
+            "1.1",
+            "Agree a multi-agency neglect strategy",
+            ["Head of Safeguarding"],
+            "2024-03-31",
+            "once",
+            "Green",
+            "Agreed by the partnership",
+            "Neglect",
+        ),
+        (
+            "1.2",
+            "Roll out the graded care profile",
+            ["Principal Social Worker"],
+            "2024-06-30",
+            "once",
+            "Amber",
+            "Training under way",
+            "Neglect",
+        ),
         (
             "1.3",
             "Audit neglect cases every quarter",
@@ -157,7 +268,16 @@ def headerless_refs_docx(path: Path) -> Path:
             "First audit done\nAudit tool agreed with health in March",
             "Neglect",
         ),
-        ("2.1", "Set up a missing children panel", ["Head of Exploitation"], "2024-04-30", "once", "Green", "Panel meets weekly", "Exploitation"),
+        (
+            "2.1",
+            "Set up a missing children panel",
+            ["Head of Exploitation"],
+            "2024-04-30",
+            "once",
+            "Green",
+            "Panel meets weekly",
+            "Exploitation",
+        ),
         (
             "2.2",
             "Commission return home interviews",
@@ -168,7 +288,16 @@ def headerless_refs_docx(path: Path) -> Path:
             "Tender delayed\nSecond tender out in July",
             "Exploitation",
         ),
-        ("2.3", "Map exploitation hot spots with the police", ["Head of Exploitation", "Detective Inspector"], "2024-12-31", "once", None, None, "Exploitation"),
+        (
+            "2.3",
+            "Map exploitation hot spots with the police",
+            ["Head of Exploitation", "Detective Inspector"],
+            "2024-12-31",
+            "once",
+            None,
+            None,
+            "Exploitation",
+        ),
     ],
 )
 def page_break_continuations_docx(path: Path) -> Path:
@@ -183,8 +312,22 @@ def page_break_continuations_docx(path: Path) -> Path:
         [
             header,
             ["Neglect", "", "", "", "", ""],
-            ["1.1", "Agree a multi-agency neglect strategy", HOS, "March 2024", "Agreed by the partnership", "Green"],
-            ["1.2", "Roll out the graded care profile", "Principal Social Worker", "June 2024", "Training under way", "Amber"],
+            [
+                "1.1",
+                "Agree a multi-agency neglect strategy",
+                HOS,
+                "March 2024",
+                "Agreed by the partnership",
+                "Green",
+            ],
+            [
+                "1.2",
+                "Roll out the graded care profile",
+                "Principal Social Worker",
+                "June 2024",
+                "Training under way",
+                "Amber",
+            ],
             ["1.3", "Audit neglect cases every quarter", HOS, "Quarterly", "First audit done", "Amber"],
         ],
     )
@@ -194,10 +337,31 @@ def page_break_continuations_docx(path: Path) -> Path:
         d,
         [
             header,
-            ["", "Share the findings with the partnership board.", "", "", "Audit tool agreed with health in March", ""],
+            [
+                "",
+                "Share the findings with the partnership board.",
+                "",
+                "",
+                "Audit tool agreed with health in March",
+                "",
+            ],
             ["Exploitation", "", "", "", "", ""],
-            ["2.1", "Set up a missing children panel", "Head of Exploitation", "April 2024", "Panel meets weekly", "Green"],
-            ["2.2", "Commission return home interviews", "Head of Commissioning", "September 2024", "Tender delayed", "Red"],
+            [
+                "2.1",
+                "Set up a missing children panel",
+                "Head of Exploitation",
+                "April 2024",
+                "Panel meets weekly",
+                "Green",
+            ],
+            [
+                "2.2",
+                "Commission return home interviews",
+                "Head of Commissioning",
+                "September 2024",
+                "Tender delayed",
+                "Red",
+            ],
         ],
     )
     t2.cell(2, 0).merge(t2.cell(2, 5))
@@ -206,7 +370,14 @@ def page_break_continuations_docx(path: Path) -> Path:
         d,
         [
             ["", "", "", "", "Second tender out in July", ""],
-            ["2.3", "Map exploitation hot spots with the police", "Head of Exploitation / Detective Inspector", "December 2024", "", ""],
+            [
+                "2.3",
+                "Map exploitation hot spots with the police",
+                "Head of Exploitation / Detective Inspector",
+                "December 2024",
+                "",
+                "",
+            ],
         ],
     )
     d.save(str(path))
@@ -219,10 +390,46 @@ def page_break_continuations_docx(path: Path) -> Path:
 @layout(
     "hidden-excel-xlsx",
     [
-        ("1", "Stabilise the front door", ["Head of MASH"], "2025-05-31", "once", "Amber", "Agency staff replaced", "Front door"),
-        ("2", "Clear the assessment backlog", ["Head of Assessment"], "2025-07-31", "once", "Red", "Backlog at 140", "Front door"),
-        ("4", "Launch the family hub", ["Head of Early Help"], "2025-09-30", "once", "Green", "Site agreed", "Early help"),
-        ("5", "Recommission parenting support", ["Head of Commissioning"], "2025-12-31", "once", None, None, "Early help"),
+        (
+            "1",
+            "Stabilise the front door",
+            ["Head of MASH"],
+            "2025-05-31",
+            "once",
+            "Amber",
+            "Agency staff replaced",
+            "Front door",
+        ),
+        (
+            "2",
+            "Clear the assessment backlog",
+            ["Head of Assessment"],
+            "2025-07-31",
+            "once",
+            "Red",
+            "Backlog at 140",
+            "Front door",
+        ),
+        (
+            "4",
+            "Launch the family hub",
+            ["Head of Early Help"],
+            "2025-09-30",
+            "once",
+            "Green",
+            "Site agreed",
+            "Early help",
+        ),
+        (
+            "5",
+            "Recommission parenting support",
+            ["Head of Commissioning"],
+            "2025-12-31",
+            "once",
+            None,
+            None,
+            "Early help",
+        ),
     ],
 )
 def hidden_excel_xlsx(path: Path) -> Path:
@@ -243,15 +450,65 @@ def hidden_excel_xlsx(path: Path) -> Path:
     ws.append(["Front door"])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
     ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=7)
-    ws.append(["1", "Stabilise the front door", "Head of MASH", dt.datetime(2025, 1, 31), dt.datetime(2025, 5, 31), "Agency staff replaced", "Amber"])
-    ws.append(["2", "Clear the assessment backlog", "Head of Assessment", dt.datetime(2025, 3, 31), dt.datetime(2025, 7, 31), "Backlog at 140", "Red"])
-    ws.append(["3", "Withdrawn: merged into action 2", "Head of Assessment", dt.datetime(2025, 3, 31), dt.datetime(2025, 3, 31), "", ""])
+    ws.append(
+        [
+            "1",
+            "Stabilise the front door",
+            "Head of MASH",
+            dt.datetime(2025, 1, 31),
+            dt.datetime(2025, 5, 31),
+            "Agency staff replaced",
+            "Amber",
+        ]
+    )
+    ws.append(
+        [
+            "2",
+            "Clear the assessment backlog",
+            "Head of Assessment",
+            dt.datetime(2025, 3, 31),
+            dt.datetime(2025, 7, 31),
+            "Backlog at 140",
+            "Red",
+        ]
+    )
+    ws.append(
+        [
+            "3",
+            "Withdrawn: merged into action 2",
+            "Head of Assessment",
+            dt.datetime(2025, 3, 31),
+            dt.datetime(2025, 3, 31),
+            "",
+            "",
+        ]
+    )
     ws.row_dimensions[ws.max_row].hidden = True
     ws.append(["Early help"])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
     ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=7)
-    ws.append(["4", "Launch the family hub", "Head of Early Help", dt.datetime(2025, 6, 30), dt.datetime(2025, 9, 30), "Site agreed", "Green"])
-    ws.append(["5", "Recommission parenting support", "Head of Commissioning", dt.datetime(2025, 9, 30), dt.datetime(2025, 12, 31), "", ""])
+    ws.append(
+        [
+            "4",
+            "Launch the family hub",
+            "Head of Early Help",
+            dt.datetime(2025, 6, 30),
+            dt.datetime(2025, 9, 30),
+            "Site agreed",
+            "Green",
+        ]
+    )
+    ws.append(
+        [
+            "5",
+            "Recommission parenting support",
+            "Head of Commissioning",
+            dt.datetime(2025, 9, 30),
+            dt.datetime(2025, 12, 31),
+            "",
+            "",
+        ]
+    )
     ws.column_dimensions["D"].hidden = True
     for row in ws.iter_rows(min_row=4, min_col=4, max_col=5):
         for cell in row:
@@ -267,9 +524,36 @@ def hidden_excel_xlsx(path: Path) -> Path:
 @layout(
     "dated-updates-xlsx",
     [
-        ("1.1", "Review the permanence policy", ["Head of Children in Care"], "2024-06-30", "once", "Green", "Policy approved by Cabinet", None),
-        ("1.2", "Track every child's permanence plan", ["Head of Children in Care"], None, "recurring", "Amber", "Tracker built; first panel in March", None),
-        ("1.3", "Recruit foster carers", ["Head of Fostering"], "2024-12-31", "once", "Red", "Four approved against a target of 12", None),
+        (
+            "1.1",
+            "Review the permanence policy",
+            ["Head of Children in Care"],
+            "2024-06-30",
+            "once",
+            "Green",
+            "Policy approved by Cabinet",
+            None,
+        ),
+        (
+            "1.2",
+            "Track every child's permanence plan",
+            ["Head of Children in Care"],
+            None,
+            "recurring",
+            "Amber",
+            "Tracker built; first panel in March",
+            None,
+        ),
+        (
+            "1.3",
+            "Recruit foster carers",
+            ["Head of Fostering"],
+            "2024-12-31",
+            "once",
+            "Red",
+            "Four approved against a target of 12",
+            None,
+        ),
     ],
 )
 def dated_updates_xlsx(path: Path) -> Path:
@@ -281,9 +565,39 @@ def dated_updates_xlsx(path: Path) -> Path:
     ws = wb.active
     ws.title = "Permanence"
     ws.append(["Ref", "Action", "Lead", "Deadline", "Update (Jan 24)", "March 2024 update", "RAG"])
-    ws.append(["1.1", "Review the permanence policy", "Head of Children in Care", "June 2024", "Draft written", "Policy approved by Cabinet", "Green"])
-    ws.append(["1.2", "Track every child's permanence plan", "Head of Children in Care", "Monthly", "Tracker built; first panel in March", "", "Amber"])
-    ws.append(["1.3", "Recruit foster carers", "Head of Fostering", "December 2024", "Campaign launched", "Four approved against a target of 12", "Red"])
+    ws.append(
+        [
+            "1.1",
+            "Review the permanence policy",
+            "Head of Children in Care",
+            "June 2024",
+            "Draft written",
+            "Policy approved by Cabinet",
+            "Green",
+        ]
+    )
+    ws.append(
+        [
+            "1.2",
+            "Track every child's permanence plan",
+            "Head of Children in Care",
+            "Monthly",
+            "Tracker built; first panel in March",
+            "",
+            "Amber",
+        ]
+    )
+    ws.append(
+        [
+            "1.3",
+            "Recruit foster carers",
+            "Head of Fostering",
+            "December 2024",
+            "Campaign launched",
+            "Four approved against a target of 12",
+            "Red",
+        ]
+    )
     wb.save(path)
     return path
 
@@ -291,10 +605,46 @@ def dated_updates_xlsx(path: Path) -> Path:
 @layout(
     "progress-rag-docx",
     [
-        ("1", "Design the practice learning forum", ["Principal Social Worker"], "2024-04-30", "once", "Amber", "Forum designed, first session booked", "Practice"),
-        ("2", "Publish practice standards", ["Principal Social Worker"], "2024-03-31", "once", "Green", "Published and launched at the staff conference", "Practice"),
-        ("3", "Audit supervision records", ["Head of Quality Assurance"], "2024-05-31", "once", "Red", "Audit postponed to June", "Practice"),
-        ("4", "Refresh the supervision policy", ["Head of Quality Assurance"], "2024-06-30", "once", "Green", "Consultation closed", "Practice"),
+        (
+            "1",
+            "Design the practice learning forum",
+            ["Principal Social Worker"],
+            "2024-04-30",
+            "once",
+            "Amber",
+            "Forum designed, first session booked",
+            "Practice",
+        ),
+        (
+            "2",
+            "Publish practice standards",
+            ["Principal Social Worker"],
+            "2024-03-31",
+            "once",
+            "Green",
+            "Published and launched at the staff conference",
+            "Practice",
+        ),
+        (
+            "3",
+            "Audit supervision records",
+            ["Head of Quality Assurance"],
+            "2024-05-31",
+            "once",
+            "Red",
+            "Audit postponed to June",
+            "Practice",
+        ),
+        (
+            "4",
+            "Refresh the supervision policy",
+            ["Head of Quality Assurance"],
+            "2024-06-30",
+            "once",
+            "Green",
+            "Consultation closed",
+            "Practice",
+        ),
     ],
 )
 def progress_rag_docx(path: Path) -> Path:
@@ -308,10 +658,34 @@ def progress_rag_docx(path: Path) -> Path:
         [
             ["No.", "Action", "Lead", "Timescale", "Progress (RAG)"],
             ["Practice", "", "", "", ""],
-            ["1", "Design the practice learning forum", "Principal Social Worker", "April 2024", "Forum designed, first session booked (RAG: Amber)"],
-            ["2", "Publish practice standards", "Principal Social Worker", "March 2024", "Green – published and launched at the staff conference"],
-            ["3", "Audit supervision records", "Head of Quality Assurance", "May 2024", "Audit postponed to June"],
-            ["4", "Refresh the supervision policy", "Head of Quality Assurance", "June 2024", "Consultation closed"],
+            [
+                "1",
+                "Design the practice learning forum",
+                "Principal Social Worker",
+                "April 2024",
+                "Forum designed, first session booked (RAG: Amber)",
+            ],
+            [
+                "2",
+                "Publish practice standards",
+                "Principal Social Worker",
+                "March 2024",
+                "Green – published and launched at the staff conference",
+            ],
+            [
+                "3",
+                "Audit supervision records",
+                "Head of Quality Assurance",
+                "May 2024",
+                "Audit postponed to June",
+            ],
+            [
+                "4",
+                "Refresh the supervision policy",
+                "Head of Quality Assurance",
+                "June 2024",
+                "Consultation closed",
+            ],
         ],
     )
     t.cell(1, 0).merge(t.cell(1, 4))
@@ -324,9 +698,36 @@ def progress_rag_docx(path: Path) -> Path:
 @layout(
     "latest-position-csv",
     [
-        ("EH1", "Agree the early help strategy", ["Head of Early Help"], "2024-09-30", "once", "Green", "Strategy agreed\nComments: Launch event on 3 October", None),
-        ("EH2", "Open two family hubs", ["Head of Early Help"], "2025-03-31", "once", "Red", "Second site still not found", None),
-        ("EH3", "Report early help outcomes to the board", ["Business Intelligence Manager"], None, "recurring", "Green", "First report in July", None),
+        (
+            "EH1",
+            "Agree the early help strategy",
+            ["Head of Early Help"],
+            "2024-09-30",
+            "once",
+            "Green",
+            "Strategy agreed\nComments: Launch event on 3 October",
+            None,
+        ),
+        (
+            "EH2",
+            "Open two family hubs",
+            ["Head of Early Help"],
+            "2025-03-31",
+            "once",
+            "Red",
+            "Second site still not found",
+            None,
+        ),
+        (
+            "EH3",
+            "Report early help outcomes to the board",
+            ["Business Intelligence Manager"],
+            None,
+            "recurring",
+            "Green",
+            "First report in July",
+            None,
+        ),
     ],
 )
 def latest_position_csv(path: Path) -> Path:
@@ -358,11 +759,56 @@ def latest_position_csv(path: Path) -> Path:
             None,
             None,
         ),
-        ("2", "Recruit and train ten new team managers", ["HR Business Partner", "Workforce Development Manager"], "2024-09-30", "once", "Green", None, None),
-        ("3", "Extend the prevention offer to secondary schools", ["Head of Early Help and Prevention"], "2024-10-31", "once", "Green", None, None),
-        ("4", "Agree inclusion funding", ["Director of Education", "Head of Inclusion"], "2024-11-30", "once", "Red", None, None),
-        ("5", "Share intelligence on exploitation", ["Police – Detective Inspector, Public Protection"], "2024-08-31", "once", "Amber", None, None),
-        ("6", "Refresh the corporate parenting pledge", ["Assistant Director, Children's Social Care"], "2024-12-31", "once", None, None, None),
+        (
+            "2",
+            "Recruit and train ten new team managers",
+            ["HR Business Partner", "Workforce Development Manager"],
+            "2024-09-30",
+            "once",
+            "Green",
+            None,
+            None,
+        ),
+        (
+            "3",
+            "Extend the prevention offer to secondary schools",
+            ["Head of Early Help and Prevention"],
+            "2024-10-31",
+            "once",
+            "Green",
+            None,
+            None,
+        ),
+        (
+            "4",
+            "Agree inclusion funding",
+            ["Director of Education", "Head of Inclusion"],
+            "2024-11-30",
+            "once",
+            "Red",
+            None,
+            None,
+        ),
+        (
+            "5",
+            "Share intelligence on exploitation",
+            ["Police – Detective Inspector, Public Protection"],
+            "2024-08-31",
+            "once",
+            "Amber",
+            None,
+            None,
+        ),
+        (
+            "6",
+            "Refresh the corporate parenting pledge",
+            ["Assistant Director, Children's Social Care"],
+            "2024-12-31",
+            "once",
+            None,
+            None,
+            None,
+        ),
     ],
 )
 def lead_cells_docx(path: Path) -> Path:
@@ -374,12 +820,48 @@ def lead_cells_docx(path: Path) -> Path:
         d,
         [
             ["Ref", "Action", "Lead", "Timescale", "RAG"],
-            ["1", "Review the health assessments of children in care", "Head of Service – Children in Care / Designated Nurse (Looked After Children)", "July 2024", "Amber"],
-            ["2", "Recruit and train ten new team managers", "HR Business Partner and Workforce Development Manager", "September 2024", "Green"],
-            ["3", "Extend the prevention offer to secondary schools", "Head of Early Help and Prevention", "October 2024", "Green"],
-            ["4", "Agree inclusion funding", "Director of Education; Head of Inclusion", "November 2024", "Red"],
-            ["5", "Share intelligence on exploitation", "Police – Detective Inspector, Public Protection", "August 2024", "Amber"],
-            ["6", "Refresh the corporate parenting pledge", "Assistant Director, Children's Social Care", "December 2024", ""],
+            [
+                "1",
+                "Review the health assessments of children in care",
+                "Head of Service – Children in Care / Designated Nurse (Looked After Children)",
+                "July 2024",
+                "Amber",
+            ],
+            [
+                "2",
+                "Recruit and train ten new team managers",
+                "HR Business Partner and Workforce Development Manager",
+                "September 2024",
+                "Green",
+            ],
+            [
+                "3",
+                "Extend the prevention offer to secondary schools",
+                "Head of Early Help and Prevention",
+                "October 2024",
+                "Green",
+            ],
+            [
+                "4",
+                "Agree inclusion funding",
+                "Director of Education; Head of Inclusion",
+                "November 2024",
+                "Red",
+            ],
+            [
+                "5",
+                "Share intelligence on exploitation",
+                "Police – Detective Inspector, Public Protection",
+                "August 2024",
+                "Amber",
+            ],
+            [
+                "6",
+                "Refresh the corporate parenting pledge",
+                "Assistant Director, Children's Social Care",
+                "December 2024",
+                "",
+            ],
         ],
     )
     d.save(str(path))
@@ -392,9 +874,36 @@ def lead_cells_docx(path: Path) -> Path:
 @layout(
     "action-labels-docx",
     [
-        ("12", "Review the front door thresholds", ["Head of MASH"], "2024-05-31", "once", "Green", "Thresholds reviewed", None),
-        ("13", "Publish the threshold guide", ["Head of MASH"], "2024-06-30", "once", "Amber", "Progress update: at the printers", None),
-        ("14", "Train partners in the new thresholds", ["Safeguarding Partnership Manager"], "2024-09-30", "once", "Red", "Progress update: no dates yet", None),
+        (
+            "12",
+            "Review the front door thresholds",
+            ["Head of MASH"],
+            "2024-05-31",
+            "once",
+            "Green",
+            "Thresholds reviewed",
+            None,
+        ),
+        (
+            "13",
+            "Publish the threshold guide",
+            ["Head of MASH"],
+            "2024-06-30",
+            "once",
+            "Amber",
+            "Progress update: at the printers",
+            None,
+        ),
+        (
+            "14",
+            "Train partners in the new thresholds",
+            ["Safeguarding Partnership Manager"],
+            "2024-09-30",
+            "once",
+            "Red",
+            "Progress update: no dates yet",
+            None,
+        ),
     ],
 )
 def action_labels_docx(path: Path) -> Path:
@@ -405,9 +914,27 @@ def action_labels_docx(path: Path) -> Path:
         d,
         [
             ["Action", "Lead", "Timescale", "Progress", "RAG"],
-            ["Action 12 Review the front door thresholds", "Head of MASH", "May 2024", "Thresholds reviewed", "Green"],
-            ["Action 13 Publish the threshold guide", "Head of MASH", "June 2024", "Progress update: at the printers", "Amber"],
-            ["Action 14 Train partners in the new thresholds", "Safeguarding Partnership Manager", "September 2024", "Progress update: no dates yet", "Red"],
+            [
+                "Action 12 Review the front door thresholds",
+                "Head of MASH",
+                "May 2024",
+                "Thresholds reviewed",
+                "Green",
+            ],
+            [
+                "Action 13 Publish the threshold guide",
+                "Head of MASH",
+                "June 2024",
+                "Progress update: at the printers",
+                "Amber",
+            ],
+            [
+                "Action 14 Train partners in the new thresholds",
+                "Safeguarding Partnership Manager",
+                "September 2024",
+                "Progress update: no dates yet",
+                "Red",
+            ],
         ],
     )
     d.save(str(path))
@@ -424,13 +951,76 @@ _REC3 = "Recommendation 3 – for improvement within 6 months"
 @layout(
     "list-plan-docx",
     [
-        ("1.1", "Review every open strategy discussion within 24 hours of referral", ["Head of MASH"], "2025-03-12", "once", None, None, _REC1),
-        ("1.2", "Introduce a daily management huddle in the MASH", [], "2025-03-12", "once", None, None, _REC1),
-        ("1.3", "Audit 20 strategy discussions a month and report to the DCS", ["Service Manager Quality Assurance"], "2025-03-12", "once", None, None, _REC1),
-        ("2.1", "Refresh the supervision policy with practitioners", ["Principal Social Worker"], "2025-06-12", "once", None, None, _REC2),
-        ("2.2", "Train all team managers in reflective supervision", [], "2025-06-12", "once", None, None, _REC2),
-        ("3.1", "Commission an independent review of the care leavers offer", ["Head of Leaving Care"], "2025-09-12", "once", None, None, _REC3),
-        ("3.2", "Co-produce a new local offer with care leavers", [], "2025-09-12", "once", None, None, _REC3),
+        (
+            "1.1",
+            "Review every open strategy discussion within 24 hours of referral",
+            ["Head of MASH"],
+            "2025-03-12",
+            "once",
+            None,
+            None,
+            _REC1,
+        ),
+        (
+            "1.2",
+            "Introduce a daily management huddle in the MASH",
+            [],
+            "2025-03-12",
+            "once",
+            None,
+            None,
+            _REC1,
+        ),
+        (
+            "1.3",
+            "Audit 20 strategy discussions a month and report to the DCS",
+            ["Service Manager Quality Assurance"],
+            "2025-03-12",
+            "once",
+            None,
+            None,
+            _REC1,
+        ),
+        (
+            "2.1",
+            "Refresh the supervision policy with practitioners",
+            ["Principal Social Worker"],
+            "2025-06-12",
+            "once",
+            None,
+            None,
+            _REC2,
+        ),
+        (
+            "2.2",
+            "Train all team managers in reflective supervision",
+            [],
+            "2025-06-12",
+            "once",
+            None,
+            None,
+            _REC2,
+        ),
+        (
+            "3.1",
+            "Commission an independent review of the care leavers offer",
+            ["Head of Leaving Care"],
+            "2025-09-12",
+            "once",
+            None,
+            None,
+            _REC3,
+        ),
+        (
+            "3.2",
+            "Co-produce a new local offer with care leavers",
+            [],
+            "2025-09-12",
+            "once",
+            None,
+            None,
+            _REC3,
+        ),
     ],
 )
 def list_plan_docx(path: Path) -> Path:
@@ -446,33 +1036,53 @@ def list_plan_docx(path: Path) -> Path:
     d.add_heading("Recommendations", 2)
     d.add_paragraph("Cabinet is requested to:")
     cabinet = _list(d)
-    for text in ("Endorse the Action Plan at Appendix A.", "Note the progress made since the inspection.", "Agree to receive a progress report every six months."):
+    for text in (
+        "Endorse the Action Plan at Appendix A.",
+        "Note the progress made since the inspection.",
+        "Agree to receive a progress report every six months.",
+    ):
         _numbered(d, text, cabinet)
     d.add_paragraph("Date of sign-off: 12 March 2025")
     d.add_heading("Appendix A: Ofsted Improvement Action Plan", 1)
     plan_list = _list(d)
     d.add_heading(_REC1, 2)
-    d.add_paragraph("Improve the timeliness and quality of strategy discussions so that children at risk are protected.")
+    d.add_paragraph(
+        "Improve the timeliness and quality of strategy discussions so that children at risk are protected."
+    )
     d.add_heading("Outcome", 3)
     d.add_paragraph("Strategy discussions are held promptly and include all agencies.", style="List Bullet")
     d.add_heading("How will we know", 3)
     d.add_paragraph("Monthly audits show 95% of strategy discussions within timescale.", style="List Bullet")
     d.add_heading("Actions", 3)
     restarted = _restart(d, plan_list)
-    _numbered(d, "Review every open strategy discussion within 24 hours of referral (Lead: Head of MASH).", restarted)
+    _numbered(
+        d,
+        "Review every open strategy discussion within 24 hours of referral (Lead: Head of MASH).",
+        restarted,
+    )
     _numbered(d, "Introduce a daily management huddle in the MASH.", restarted)
-    _numbered(d, "Audit 20 strategy discussions a month and report to the DCS. Lead: Service Manager Quality Assurance", restarted)
+    _numbered(
+        d,
+        "Audit 20 strategy discussions a month and report to the DCS. Lead: Service Manager Quality Assurance",
+        restarted,
+    )
     d.add_heading(_REC2, 2)
-    d.add_paragraph("Strengthen the quality of supervision so that it is reflective and drives plans forward.")
+    d.add_paragraph(
+        "Strengthen the quality of supervision so that it is reflective and drives plans forward."
+    )
     d.add_heading("How will we know", 3)
     d.add_paragraph("Supervision audits graded good or better.", style="List Bullet")
     d.add_heading("Actions", 3)
-    _numbered(d, "Refresh the supervision policy with practitioners (Lead: Principal Social Worker).", restarted)
+    _numbered(
+        d, "Refresh the supervision policy with practitioners (Lead: Principal Social Worker).", restarted
+    )
     _numbered(d, "Train all team managers in reflective supervision.", restarted)
     d.add_heading(_REC3, 2)
     d.add_paragraph("Improve the support and accommodation offered to care leavers.")
     d.add_heading("Actions", 3)
-    d.add_paragraph("3.1 Commission an independent review of the care leavers offer (Lead: Head of Leaving Care).")
+    d.add_paragraph(
+        "3.1 Commission an independent review of the care leavers offer (Lead: Head of Leaving Care)."
+    )
     d.add_paragraph("3.2 Co-produce a new local offer with care leavers.")
     d.save(str(path))
     return path
@@ -540,11 +1150,56 @@ def _numbered(d, text: str, num_id: str) -> None:
 @layout(
     "tracker-xlsx",
     [
-        ("L1", "Publish the leadership improvement charter", ["Director of Children's Services"], "2025-02-28", "once", "Green", "Charter published", "Leadership"),
-        ("L2", "Set up the improvement board", ["Chief Executive"], None, "done", "Blue", "Board met in January", "Leadership"),
-        ("L3", "Report to scrutiny every quarter", ["Director of Children's Services"], None, "recurring", "Green", None, "Leadership"),
-        ("P1", "Adopt a single practice model", ["Principal Social Worker"], "2025-06-30", "once", "Red", "Model chosen; training not booked", "Practice"),
-        ("P2", "Audit 30 cases a month", ["Head of Quality Assurance"], None, "recurring", "Green", "Audits on schedule", "Practice"),
+        (
+            "L1",
+            "Publish the leadership improvement charter",
+            ["Director of Children's Services"],
+            "2025-02-28",
+            "once",
+            "Green",
+            "Charter published",
+            "Leadership",
+        ),
+        (
+            "L2",
+            "Set up the improvement board",
+            ["Chief Executive"],
+            None,
+            "done",
+            "Blue",
+            "Board met in January",
+            "Leadership",
+        ),
+        (
+            "L3",
+            "Report to scrutiny every quarter",
+            ["Director of Children's Services"],
+            None,
+            "recurring",
+            "Green",
+            None,
+            "Leadership",
+        ),
+        (
+            "P1",
+            "Adopt a single practice model",
+            ["Principal Social Worker"],
+            "2025-06-30",
+            "once",
+            "Red",
+            "Model chosen; training not booked",
+            "Practice",
+        ),
+        (
+            "P2",
+            "Audit 30 cases a month",
+            ["Head of Quality Assurance"],
+            None,
+            "recurring",
+            "Green",
+            "Audits on schedule",
+            "Practice",
+        ),
     ],
 )
 def tracker_xlsx(path: Path) -> Path:
@@ -563,11 +1218,61 @@ def tracker_xlsx(path: Path) -> Path:
     ws.append([])
     ws.append(["Theme", "ID", "Action", "Owner", "Due", "Status", "% complete", "Last updated", "Commentary"])
     rows = [
-        ["Leadership", "L1", "Publish the leadership improvement charter", "Director of Children's Services", dt.datetime(2025, 2, 28), "On track", 0.8, dt.datetime(2025, 1, 6), "Charter published"],
-        [None, "L2", "Set up the improvement board", "Chief Executive", "Completed", "Complete", 1, dt.datetime(2025, 1, 6), "Board met in January"],
-        [None, "L3", "Report to scrutiny every quarter", "Director of Children's Services", "Quarterly", "On track", None, None, None],
-        ["Practice", "P1", "Adopt a single practice model", "Principal Social Worker", dt.datetime(2025, 6, 30), "Off track", 0.2, dt.datetime(2025, 1, 8), "Model chosen; training not booked"],
-        [None, "P2", "Audit 30 cases a month", "Head of Quality Assurance", "Monthly", "On track", 0.5, dt.datetime(2025, 1, 8), "Audits on schedule"],
+        [
+            "Leadership",
+            "L1",
+            "Publish the leadership improvement charter",
+            "Director of Children's Services",
+            dt.datetime(2025, 2, 28),
+            "On track",
+            0.8,
+            dt.datetime(2025, 1, 6),
+            "Charter published",
+        ],
+        [
+            None,
+            "L2",
+            "Set up the improvement board",
+            "Chief Executive",
+            "Completed",
+            "Complete",
+            1,
+            dt.datetime(2025, 1, 6),
+            "Board met in January",
+        ],
+        [
+            None,
+            "L3",
+            "Report to scrutiny every quarter",
+            "Director of Children's Services",
+            "Quarterly",
+            "On track",
+            None,
+            None,
+            None,
+        ],
+        [
+            "Practice",
+            "P1",
+            "Adopt a single practice model",
+            "Principal Social Worker",
+            dt.datetime(2025, 6, 30),
+            "Off track",
+            0.2,
+            dt.datetime(2025, 1, 8),
+            "Model chosen; training not booked",
+        ],
+        [
+            None,
+            "P2",
+            "Audit 30 cases a month",
+            "Head of Quality Assurance",
+            "Monthly",
+            "On track",
+            0.5,
+            dt.datetime(2025, 1, 8),
+            "Audits on schedule",
+        ],
     ]
     for row in rows:
         ws.append(row)
@@ -583,10 +1288,46 @@ def tracker_xlsx(path: Path) -> Path:
 @layout(
     "fill-only-rag-docx",
     [
-        ("1.1", "Reduce agency social workers to 15%", ["Head of Workforce"], "2024-09-30", "once", "Amber", "Now 22%", "1. Workforce"),
-        ("1.2", "Launch a social work academy", ["Principal Social Worker", "Head of Workforce"], "2024-06-30", "once", "Blue", "First cohort started", "1. Workforce"),
-        ("2.1", "Introduce a practice quality dashboard", ["Business Intelligence Manager"], "2024-12-31", "once", "Red", "Data issues in the case system", "2. Quality"),
-        ("2.2", "Hold monthly practice panels", ["Head of Quality Assurance"], None, "recurring", "Green", "Running", "2. Quality"),
+        (
+            "1.1",
+            "Reduce agency social workers to 15%",
+            ["Head of Workforce"],
+            "2024-09-30",
+            "once",
+            "Amber",
+            "Now 22%",
+            "1. Workforce",
+        ),
+        (
+            "1.2",
+            "Launch a social work academy",
+            ["Principal Social Worker", "Head of Workforce"],
+            "2024-06-30",
+            "once",
+            "Blue",
+            "First cohort started",
+            "1. Workforce",
+        ),
+        (
+            "2.1",
+            "Introduce a practice quality dashboard",
+            ["Business Intelligence Manager"],
+            "2024-12-31",
+            "once",
+            "Red",
+            "Data issues in the case system",
+            "2. Quality",
+        ),
+        (
+            "2.2",
+            "Hold monthly practice panels",
+            ["Head of Quality Assurance"],
+            None,
+            "recurring",
+            "Green",
+            "Running",
+            "2. Quality",
+        ),
     ],
 )
 def fill_only_rag_docx(path: Path) -> Path:
@@ -601,8 +1342,22 @@ def fill_only_rag_docx(path: Path) -> Path:
         d,
         [
             header,
-            ["1.1", "Reduce agency social workers to 15%", "Head of Workforce", "September 2024", "Now 22%", ""],
-            ["1.2", "Launch a social work academy", "Principal Social Worker / Head of Workforce", "June 2024", "First cohort started", ""],
+            [
+                "1.1",
+                "Reduce agency social workers to 15%",
+                "Head of Workforce",
+                "September 2024",
+                "Now 22%",
+                "",
+            ],
+            [
+                "1.2",
+                "Launch a social work academy",
+                "Principal Social Worker / Head of Workforce",
+                "June 2024",
+                "First cohort started",
+                "",
+            ],
         ],
     )
     shade(t1.cell(1, 5), "FFC000")
@@ -612,7 +1367,14 @@ def fill_only_rag_docx(path: Path) -> Path:
         d,
         [
             header,
-            ["2.1", "Introduce a practice quality dashboard", "Business Intelligence Manager", "December 2024", "Data issues in the case system", ""],
+            [
+                "2.1",
+                "Introduce a practice quality dashboard",
+                "Business Intelligence Manager",
+                "December 2024",
+                "Data issues in the case system",
+                "",
+            ],
             ["2.2", "Hold monthly practice panels", "Head of Quality Assurance", "Monthly", "Running", ""],
         ],
     )
@@ -625,9 +1387,36 @@ def fill_only_rag_docx(path: Path) -> Path:
 @layout(
     "table-per-recommendation-docx",
     [
-        ("1a", "Appoint a permanent head of service for the front door", ["Director of Children's Services"], "2024-04-30", "once", "Green", "Appointed in April", "Recommendation 1: Strengthen management oversight at the front door"),
-        ("1b", "Introduce threshold audits", ["Head of Front Door"], None, "recurring", "Amber", "First two done", "Recommendation 1: Strengthen management oversight at the front door"),
-        ("2a", "Agree a pathway for 16 and 17 year olds who are homeless", ["Head of Housing", "Head of Leaving Care"], "2024-07-31", "once", "Red", "Housing not yet signed up", "Recommendation 2: Improve the response to homeless 16 and 17 year olds"),
+        (
+            "1a",
+            "Appoint a permanent head of service for the front door",
+            ["Director of Children's Services"],
+            "2024-04-30",
+            "once",
+            "Green",
+            "Appointed in April",
+            "Recommendation 1: Strengthen management oversight at the front door",
+        ),
+        (
+            "1b",
+            "Introduce threshold audits",
+            ["Head of Front Door"],
+            None,
+            "recurring",
+            "Amber",
+            "First two done",
+            "Recommendation 1: Strengthen management oversight at the front door",
+        ),
+        (
+            "2a",
+            "Agree a pathway for 16 and 17 year olds who are homeless",
+            ["Head of Housing", "Head of Leaving Care"],
+            "2024-07-31",
+            "once",
+            "Red",
+            "Housing not yet signed up",
+            "Recommendation 2: Improve the response to homeless 16 and 17 year olds",
+        ),
     ],
 )
 def table_per_recommendation_docx(path: Path) -> Path:
@@ -641,13 +1430,36 @@ def table_per_recommendation_docx(path: Path) -> Path:
         (
             "Recommendation 1: Strengthen management oversight at the front door",
             [
-                ["1a", "Appoint a permanent head of service for the front door", "Director of Children's Services", "April 2024", "Appointed in April", "Green"],
-                ["1b", "Introduce threshold audits", "Head of Front Door", "Monthly", "First two done", "Amber"],
+                [
+                    "1a",
+                    "Appoint a permanent head of service for the front door",
+                    "Director of Children's Services",
+                    "April 2024",
+                    "Appointed in April",
+                    "Green",
+                ],
+                [
+                    "1b",
+                    "Introduce threshold audits",
+                    "Head of Front Door",
+                    "Monthly",
+                    "First two done",
+                    "Amber",
+                ],
             ],
         ),
         (
             "Recommendation 2: Improve the response to homeless 16 and 17 year olds",
-            [["2a", "Agree a pathway for 16 and 17 year olds who are homeless", "Head of Housing & Head of Leaving Care", "July 2024", "Housing not yet signed up", "Red"]],
+            [
+                [
+                    "2a",
+                    "Agree a pathway for 16 and 17 year olds who are homeless",
+                    "Head of Housing & Head of Leaving Care",
+                    "July 2024",
+                    "Housing not yet signed up",
+                    "Red",
+                ]
+            ],
         ),
     ):
         t = add_table(d, [[title, "", "", "", "", ""], header, *rows])

@@ -1,0 +1,657 @@
+"""Storing a parsed plan: work out every change first, reading only, then write them all at once.
+
+``import_plan`` works inside the caller's session and transaction. It reads the plan's actions, their
+leads and imported updates, and every person and alias, in a handful of queries, decides everything
+in memory (``_Planner``), and only then writes, with one flush at the end (``_apply``), so a plan of
+5,000 actions costs a few batched INSERTs rather than thousands of round trips. A dry run stops after
+the planning: nothing is added to the session and the preview is built from the plan of changes.
+
+Re-importing merges by ref: new actions are added, changed fields updated, a changed progress text or
+RAG becomes a new update (source ``import``); actions the file no longer has are listed and kept, or
+closed with ``close_missing``. A closed action that comes back in a later file is reopened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.errors import InvalidInput
+from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
+from storage.models import Action, ActionLead, Person, Plan, ReportVersion, Section, Update
+from storage.people import PeopleIndex
+from storage.plans import MAX_UPDATE_TEXT, RAG_ONLY_TEXT
+from storage.rag import save_scheme, scheme_for_plan
+from storage.timescales import Timescale, parse_timescale
+
+log = logging.getLogger(__name__)
+_ROLE_WORDS = re.compile(
+    r"\b(director|manager|head|officer|lead|chief|assistant|coordinator|co-ordinator|team|service|board|"
+    r"principal|executive|member|partners?|agencies|group|panel|council)\b",
+    re.I,
+)
+
+
+@dataclass
+class ImportResult:
+    plan: Plan | None
+    created: bool
+    added: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)  # ref -> changed fields
+    new_updates: list[str] = field(default_factory=list)  # refs given a new progress/RAG update
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # stored actions the file no longer has
+    closed: list[str] = field(default_factory=list)  # of those, closed by this import
+    reopened: list[str] = field(default_factory=list)  # closed actions the file has again
+    preview: dict[str, Any] | None = None  # a dry run's payload (the same shape as plan_payload)
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "added": self.added,
+            "updated": self.updated,
+            "new_updates": self.new_updates,
+            "unchanged": len(self.unchanged),
+            "missing": self.missing,
+            "closed": self.closed,
+            "reopened": self.reopened,
+        }
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    return slug[:200] or "plan"
+
+
+def norm_title(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def noon(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+
+
+def import_plan(
+    session: Session,
+    parsed: ParsedPlan,
+    *,
+    plan_name: str | None,
+    now: dt.datetime,
+    close_missing: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    name = (plan_name or "").strip() or slugify(parsed.source_filename.rsplit(".", 1)[0])
+    if len(name) > 200:
+        raise InvalidInput(f"a plan name has at most 200 characters (got {len(name)})", field="plan")
+    plan = session.scalar(
+        select(Plan)
+        .where(Plan.name == name)
+        .options(
+            selectinload(Plan.actions).selectinload(Action.leads).selectinload(ActionLead.person),
+            selectinload(Plan.sections),
+            selectinload(Plan.rag_states),
+        )
+    )
+    with session.no_autoflush:
+        planner = _Planner(session, plan, parsed, now, dry_run=dry_run)
+        planned = planner.work_out(close_missing=close_missing)
+    if dry_run:
+        planned.result.preview = _preview(session, name, planned)
+        return planned.result
+    _apply(session, name, planned)
+    log.info(
+        "imported plan %s: %d actions (%d new, %d changed)",
+        name,
+        len(parsed.actions),
+        len(planned.result.added),
+        len(planned.result.updated),
+    )
+    return planned.result
+
+
+# ---------------------------------------------------------------- planning (reads only)
+
+
+@dataclass
+class _NewUpdate:
+    rag: str | None
+    text: str
+    at: dt.datetime
+
+
+@dataclass
+class _ActionChange:
+    item: ParsedAction
+    position: int
+    ref: str
+    values: dict[str, Any]
+    section: Section | None
+    timescale: Timescale
+    existing: Action | None = None
+    leads: list[tuple[Person, str]] = field(default_factory=list)
+    updates: list[_NewUpdate] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # fields a re-import changes on a stored action
+
+
+@dataclass
+class _Imported:
+    """What earlier imports recorded for one action."""
+
+    latest_at: dt.datetime
+    text: str | None
+    rag: str | None
+
+
+@dataclass
+class _Planned:
+    result: ImportResult
+    plan: Plan | None
+    parsed: ParsedPlan
+    now: dt.datetime
+    scheme_changed: bool
+    sections: dict[int, Section]  # id(ParsedSection) -> Section (stored or new)
+    new_sections: list[tuple[ParsedSection, Section]]
+    changes: list[_ActionChange]
+    dropped: list[Action]
+    to_close: list[Action]
+
+
+class _Planner:
+    def __init__(
+        self, session: Session, plan: Plan | None, parsed: ParsedPlan, now: dt.datetime, *, dry_run: bool
+    ):
+        self.session, self.plan, self.parsed, self.now = session, plan, parsed, now
+        self.people = PeopleIndex(session, write=not dry_run)
+        self.result = ImportResult(plan=plan, created=plan is None, warnings=list(parsed.warnings))
+        existing = list(plan.actions) if plan is not None else []
+        self.by_ref = {a.ref: a for a in existing}
+        self.generated_by_title = {norm_title(a.title): a for a in existing if a.ref_generated}
+        self.matched: set[int] = set()
+        self.taken: set[str] = set(self.by_ref)
+        self.imported = _imported_updates(session, plan)
+        self.reference = parsed.reference_date or (plan.reference_date if plan else None) or now.date()
+        self.start = parsed.start_date or (plan.start_date if plan else None)
+        self.submitted_at = noon(parsed.document_date) if parsed.document_date else now
+        self.lead_cache: dict[str, Person | None] = {}
+
+    def work_out(self, *, close_missing: bool) -> _Planned:
+        scheme_changed = self.plan is None or _scheme_key(scheme_for_plan(self.plan)) != _scheme_key(
+            self.parsed.scheme
+        )
+        if scheme_changed and self.plan is not None:
+            self._warn_scheme_change()
+        for entry in self.parsed.glossary:
+            display = entry.name or entry.title or entry.abbreviation
+            person = self.people.get_or_create(
+                display, name=entry.name or None, role_title=entry.title or None
+            )
+            self.people.add_alias(person, entry.abbreviation)
+        sections, new_sections = self._sections()
+        changes = [
+            self._action(item, position, sections.get(id(item.section)) if item.section else None)
+            for position, item in enumerate(self.parsed.actions)
+        ]
+        self._warn_unexplained()
+        dropped = sorted(
+            (a for a in self.by_ref.values() if a.id is not None and a.id not in self.matched),
+            key=lambda a: a.position,
+        )
+        self.result.missing = [a.ref for a in dropped if a.closed_at is None]
+        to_close = [a for a in dropped if a.closed_at is None] if close_missing else []
+        self.result.closed = [a.ref for a in to_close]
+        return _Planned(
+            self.result,
+            self.plan,
+            self.parsed,
+            self.now,
+            scheme_changed,
+            sections,
+            new_sections,
+            changes,
+            dropped,
+            to_close,
+        )
+
+    # -- sections
+    def _sections(self) -> tuple[dict[int, Section], list[tuple[ParsedSection, Section]]]:
+        existing = list(self.plan.sections) if self.plan is not None else []
+        by_ref = {(s.kind, s.ref): s for s in existing if s.ref}
+        by_title = {(s.kind, norm_title(s.title)): s for s in existing}
+        mapped: dict[int, Section] = {}
+        new: list[tuple[ParsedSection, Section]] = []
+        for item in self.parsed.sections:
+            section = by_ref.get((item.kind, item.ref)) if item.ref else None
+            section = section or by_title.get((item.kind, norm_title(item.title)))
+            if section is None:
+                section = Section(
+                    kind=item.kind, ref=item.ref, title=item.title, description=item.description
+                )
+                new.append((item, section))
+            mapped[id(item)] = section
+        return mapped, new
+
+    # -- actions
+    def _action(self, item: ParsedAction, position: int, section: Section | None) -> _ActionChange:
+        ts = parse_timescale(item.timescale, reference=self.reference, start=self.start)
+        if ts.warning:
+            self.result.warnings.append(f"{item.ref}: {ts.warning}")
+        values = {
+            "title": item.title,
+            "description": item.description,
+            "outcome": item.outcome,
+            "timescale": item.timescale,
+            "due_date": ts.due,
+            "schedule": ts.schedule,
+            "milestones": [d.isoformat() for d in ts.milestones],
+            "recurrence": ts.recurrence,
+            "ref_generated": item.ref_generated,
+        }
+        existing = self._find(item)
+        ref = item.ref or ""
+        if existing is None and ref in self.taken:
+            ref = self._free_ref(ref)
+            self.result.warnings.append(f"{item.ref}: taken by another stored action; stored as '{ref}'")
+        elif existing is not None and existing.ref != ref and ref in self.taken:
+            ref = existing.ref  # the file's ref belongs to another stored action: keep this one's
+        self.taken.add(ref)
+        change = _ActionChange(item, position, ref, values, section, ts, existing)
+        change.leads = self._leads(item)
+        change.updates = self._updates(item, existing)
+        self._record(change)
+        return change
+
+    def _find(self, item: ParsedAction) -> Action | None:
+        match = None
+        if item.ref_generated:
+            # Generated numbers shift when a row is inserted above; the wording is the better key.
+            match = self.generated_by_title.get(norm_title(item.title))
+        if match is None or match.id in self.matched:
+            match = self.by_ref.get(item.ref or "")
+        if match is None or match.id in self.matched:
+            return None
+        self.matched.add(match.id)
+        return match
+
+    def _free_ref(self, ref: str) -> str:
+        n = 2
+        while f"{ref} ({n})" in self.taken:
+            n += 1
+        return f"{ref} ({n})"
+
+    def _record(self, change: _ActionChange) -> None:
+        """Say what this action's import changes: added, updated (which fields), a new update, or nothing."""
+        result, action = self.result, change.existing
+        if change.updates:
+            result.new_updates.append(change.ref)
+        if action is None:
+            result.added.append(change.ref)
+            return
+        changed = [k for k, v in change.values.items() if getattr(action, k) != v]
+        if action.section is not change.section:
+            changed.append("section_id")
+        if action.ref != change.ref:
+            changed.append("ref")
+        if [(lead.person, lead.lead_text) for lead in action.leads] != [
+            (p, t[:300]) for p, t in change.leads
+        ]:
+            changed.append("leads")
+        if action.closed_at is not None:
+            changed.append("closed_at")
+            result.reopened.append(change.ref)
+        change.changed = changed
+        if changed:
+            result.updated[change.ref] = changed
+        elif not change.updates:
+            result.unchanged.append(change.ref)
+
+    # -- leads
+    def _leads(self, item: ParsedAction) -> list[tuple[Person, str]]:
+        from storage.importers.leads import split_people
+
+        texts: list[str] = []
+        for segment in item.lead_segments or item.leads:
+            # Split the Lead cell again now the database (glossary included) says who is known.
+            for text in split_people(segment, lambda p: bool(self.people.candidates(p))):
+                if text not in texts:
+                    texts.append(text)
+        wanted: list[tuple[Person, str]] = []
+        for text in texts:
+            person = self._person(text)
+            if person is not None and all(person is not p for p, _ in wanted):
+                wanted.append((person, text))
+        return wanted
+
+    def _person(self, text: str) -> Person | None:
+        if text in self.lead_cache:
+            return self.lead_cache[text]
+        found = self.people.resolve(text)
+        person = found.person
+        if person is None and found.ambiguous:
+            names = " or ".join(p.display_name for p in found.candidates)
+            self.result.warnings.append(
+                f"lead '{text}' could be {names}: not linked; say who with `progressbot leads link`"
+            )
+        elif person is None:
+            role = bool(_ROLE_WORDS.search(text)) or text.isupper()
+            person = self.people.get_or_create(
+                text, name=None if role else text, role_title=text if role and not text.isupper() else None
+            )
+        self.lead_cache[text] = person
+        return person
+
+    # -- progress and RAG
+    def _updates(self, item: ParsedAction, action: Action | None) -> list[_NewUpdate]:
+        """The plan's progress and RAG become an update when they differ from what the last import
+        recorded (never compared with Slack updates since, so re-importing the same document never puts
+        its older text back on top of a lead's newer update)."""
+        text = item.progress.strip()
+        if not text and not item.rag:
+            return []
+        if len(text) > MAX_UPDATE_TEXT:
+            text = text[: MAX_UPDATE_TEXT - 1] + "…"
+        before = self.imported.get(action.id) if action is not None else None
+        # A plan without a RAG (or without progress) says nothing about it: only a stated change counts.
+        if before and (not text or before.text == text) and (item.rag is None or before.rag == item.rag):
+            return []
+        at = self.submitted_at
+        if before and before.latest_at >= at:
+            # A newer version carrying the same date must still read as newer than the last import.
+            at = before.latest_at + dt.timedelta(seconds=1)
+        earlier = [] if before else _earlier_updates(item, at)
+        return [*earlier, _NewUpdate(item.rag, text or RAG_ONLY_TEXT.format(rag=item.rag), at)]
+
+    # -- warnings
+    def _warn_scheme_change(self) -> None:
+        assert self.plan is not None
+        old = scheme_for_plan(self.plan)
+        if old.labels == self.parsed.scheme.labels:
+            return  # only the meanings changed
+        ids = [a.id for a in self.plan.actions]
+        stale = 0
+        if ids:
+            stale = len(
+                self.session.scalars(
+                    select(Update.id).where(
+                        Update.action_id.in_(ids),
+                        Update.rag.is_not(None),
+                        Update.rag.not_in(self.parsed.scheme.labels),
+                    )
+                ).all()
+            )
+        note = f"; {stale} earlier update(s) use a label the new scheme does not have" if stale else ""
+        self.result.warnings.append(
+            f"the RAG scheme changed from {', '.join(old.labels)} to {', '.join(self.parsed.scheme.labels)}{note}"
+        )
+
+    def _warn_unexplained(self) -> None:
+        for abbreviation in self.parsed.unexplained_abbreviations:
+            found = self.people.resolve(abbreviation)
+            # A person whose only name is the abbreviation itself is what an earlier import created.
+            known = found.person is not None and (
+                found.person.name or found.person.role_title or found.person.slack_user_id
+            )
+            if not known:
+                self.result.warnings.append(
+                    f"lead '{abbreviation}' is an abbreviation the plan does not explain; kept as written"
+                )
+
+
+def _scheme_key(scheme) -> list[tuple]:
+    return [(s.label, s.rank, s.colour, s.meaning, s.is_complete) for s in scheme.states]
+
+
+def _imported_updates(session: Session, plan: Plan | None) -> dict[int, _Imported]:
+    """For every action of the plan, what earlier imports recorded (one query)."""
+    if plan is None or not plan.actions:
+        return {}
+    rows = session.execute(
+        select(Update.action_id, Update.submitted_at, Update.text, Update.rag)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan.id, Update.source == "import")
+        .order_by(Update.action_id, Update.submitted_at.desc(), Update.id.desc())
+    )
+    found: dict[int, _Imported] = {}
+    for action_id, at, text, rag in rows:
+        seen = found.get(action_id)
+        if seen is None:
+            seen = found[action_id] = _Imported(at, None, None)
+        if seen.text is None and text != RAG_ONLY_TEXT.format(rag=rag):
+            seen.text = text
+        if seen.rag is None and rag:
+            seen.rag = rag
+    return found
+
+
+def _earlier_updates(item: ParsedAction, before: dt.datetime) -> list[_NewUpdate]:
+    """Older dated progress columns ("Update (Jan 24)") as updates of their own, at the end of their month."""
+    from storage.importers.headers import header_date, normalise_header
+
+    found = []
+    for header, text in item.earlier_progress:
+        number = header_date(normalise_header(header))
+        if number is None:
+            continue
+        year, month = divmod(number - 1, 100)
+        if not 2000 <= year <= 2100:
+            continue
+        month = month or 12  # a year alone ("Update 2024"): its end
+        at = noon(dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+        if at < before:
+            found.append(_NewUpdate(None, text[:MAX_UPDATE_TEXT], at))
+    return sorted(found, key=lambda u: u.at)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _apply(session: Session, name: str, planned: _Planned) -> None:
+    parsed, now, result = planned.parsed, planned.now, planned.result
+    plan = planned.plan
+    if plan is None:
+        plan = Plan(name=name, created_at=now)
+        session.add(plan)
+    result.plan = plan
+    plan.title, plan.organisation, plan.source_filename = (
+        parsed.title,
+        parsed.organisation,
+        parsed.source_filename,
+    )
+    plan.reference_date = parsed.reference_date or plan.reference_date
+    plan.start_date = parsed.start_date or plan.start_date
+    plan.updated_at = now
+    session.flush()  # the plan's id, for the rows that point at it
+    if planned.scheme_changed:
+        save_scheme(session, plan, parsed.scheme)
+    _write_sections(plan, planned)
+    author = f"import: {parsed.source_filename}"[:300]
+    for change in planned.changes:
+        action = change.existing
+        if action is None:
+            action = Action(plan=plan, created_at=now, updated_at=now)
+            session.add(action)  # SQLAlchemy 2 does not cascade along the backref from plan.actions
+        _write_action(action, change, now)
+        session.add_all(
+            Update(
+                action=action, rag=u.rag, text=u.text, source="import", submitted_at=u.at, author_text=author
+            )
+            for u in change.updates
+        )
+    # Actions the new version no longer lists are kept (or closed), after the listed ones.
+    for offset, action in enumerate(planned.dropped):
+        action.position = len(planned.changes) + offset
+    for action in planned.to_close:
+        action.closed_at = now
+        action.closed_reason = f"not in {parsed.source_filename} (import)"[:300]
+    _write_history(session, plan, parsed, now)
+    session.flush()
+
+
+def _write_sections(plan: Plan, planned: _Planned) -> None:
+    for position, item in enumerate(planned.parsed.sections):
+        section = planned.sections[id(item)]
+        if section.plan is None and section.plan_id is None:
+            plan.sections.append(section)
+        section.title, section.position = item.title, position
+        section.description = item.description or ""
+        section.parent = planned.sections.get(id(item.parent)) if item.parent else None
+
+
+def _write_action(action: Action, change: _ActionChange, now: dt.datetime) -> None:
+    for key, value in change.values.items():
+        if getattr(action, key) != value:
+            setattr(action, key, value)
+    action.section = change.section
+    action.position = change.position
+    action.ref = change.ref
+    if action.closed_at is not None:
+        action.closed_at, action.closed_reason = None, None  # back in the plan: reopened
+    if change.changed:
+        action.updated_at = now
+    _sync_leads(action, change.leads)
+
+
+def _sync_leads(action: Action, wanted: list[tuple[Person, str]]) -> None:
+    """Make the action's leads the wanted ones, reusing the rows that stay (their key is the person)."""
+    current = {id(lead.person): lead for lead in action.leads}
+    keep = []
+    for position, (person, text) in enumerate(wanted):
+        lead = current.pop(id(person), None) or ActionLead(person=person)
+        lead.position, lead.lead_text = position, text[:300]
+        keep.append(lead)
+    action.leads[:] = keep
+
+
+def _write_history(session: Session, plan: Plan, parsed: ParsedPlan, now: dt.datetime) -> None:
+    """Document-history rows become report versions, so the report shows where the plan came from."""
+    if not parsed.history:
+        return
+    # Read with a query, never through plan.versions: a caller that merges this plan object into a
+    # later session (the demo does) would otherwise overwrite the versions published since.
+    have = set(session.scalars(select(ReportVersion.version).where(ReportVersion.plan_id == plan.id)))
+    for index, row in enumerate(parsed.history, start=1):
+        version = (row.version or f"import-{index}")[:20]
+        if version in have:
+            continue
+        have.add(version)
+        at = noon(row.issued) if row.issued else now
+        session.add(
+            ReportVersion(
+                plan_id=plan.id,
+                version=version,
+                published_at=at,
+                as_of=at,
+                summary=row.summary,
+                author=row.author[:300],
+                source="import",
+                snapshot={},
+            )
+        )
+
+
+# ---------------------------------------------------------------- the dry run's preview
+
+
+def _preview(session: Session, name: str, planned: _Planned) -> dict[str, Any]:
+    """What ``plan_payload`` will show once this import is stored, built without storing it."""
+    from storage.plans import action_payload, plan_header
+    from storage.updates import latest_updates
+
+    plan, parsed = planned.plan, planned.parsed
+    rated = latest_updates(session, plan.id) if plan is not None else {}
+    newest = latest_updates(session, plan.id, with_rag=False) if plan is not None else {}
+    actions = [_preview_action(change, rated, newest) for change in planned.changes]
+    for action in planned.dropped:
+        actions.append(action_payload(action, rated.get(action.id), newest.get(action.id)))
+    sections = [planned.sections[id(s)] for s in parsed.sections]
+    header = plan_header(
+        name=name,
+        title=parsed.title,
+        organisation=parsed.organisation,
+        source_filename=parsed.source_filename,
+        reference_date=parsed.reference_date or (plan.reference_date if plan else None),
+        start_date=parsed.start_date or (plan.start_date if plan else None),
+        scheme=parsed.scheme,
+        sections=[(s.kind, s.ref, s.title, s.description) for s in sections],
+        versions=_preview_versions(session, plan, parsed, planned.now),
+        action_count=len(actions),
+    )
+    return {"plan": header, "actions": actions, "warnings": list(planned.result.warnings)}
+
+
+def _preview_action(change: _ActionChange, rated: dict, newest: dict) -> dict[str, Any]:
+    from storage.plans import progress_text
+
+    action, item = change.existing, change.item
+    last = change.updates[-1] if change.updates else None
+    current = rated.get(action.id) if action is not None else None
+    latest = newest.get(action.id) if action is not None else None
+    rag = (last.rag if last and last.rag else None) or (current.rag if current else None)
+    progress = (
+        progress_text(last.text, last.rag, "import")
+        if last
+        else (progress_text(latest.text, latest.rag, latest.source) if latest else None)
+    )
+    values = change.values
+    return {
+        "ref": change.ref,
+        "ref_generated": values["ref_generated"],
+        "title": values["title"],
+        "leads": [p.display_name for p, _ in change.leads],
+        "leads_as_written": [t[:300] for _, t in change.leads],
+        "timescale": values["timescale"],
+        "due": values["due_date"].isoformat() if values["due_date"] else None,
+        "milestones": list(values["milestones"]),
+        "schedule": values["schedule"],
+        "recurrence": values["recurrence"],
+        "rag": rag,
+        "progress": progress,
+        "section": change.section.title if change.section else None,
+        "outcome": values["outcome"] or None,
+        "description": values["description"],
+        "closed": None,
+    }
+
+
+def _preview_versions(
+    session: Session, plan: Plan | None, parsed: ParsedPlan, now: dt.datetime
+) -> list[dict[str, Any]]:
+    stored = (
+        session.scalars(select(ReportVersion).where(ReportVersion.plan_id == plan.id)).all()
+        if plan is not None
+        else []
+    )
+    versions = [
+        {
+            "version": v.version,
+            "published_at": v.published_at,
+            "summary": v.summary,
+            "author": v.author,
+            "source": v.source,
+        }
+        for v in stored
+    ]
+    have = {v["version"] for v in versions}
+    for index, row in enumerate(parsed.history, start=1):
+        version = (row.version or f"import-{index}")[:20]
+        if version not in have:
+            have.add(version)
+            at = noon(row.issued) if row.issued else now
+            versions.append(
+                {
+                    "version": version,
+                    "published_at": at,
+                    "summary": row.summary,
+                    "author": row.author[:300],
+                    "source": "import",
+                }
+            )
+    versions.sort(key=lambda v: v["published_at"])
+    return [{**v, "published_at": v["published_at"].isoformat()} for v in versions]
