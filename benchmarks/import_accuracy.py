@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storage.db import open_database  # noqa: E402
-from storage.importers import read_plan  # noqa: E402
-from storage.plans import import_plan, plan_payload  # noqa: E402
-from tests.support.layout_plans import BUILDERS, EXPECTED  # noqa: E402
+from storage.db import open_database
+from storage.importers import read_plan
+from storage.plans import import_plan, plan_payload
+from tests.support.layout_plans import BUILDERS, EXPECTED
 
 FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
 NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)

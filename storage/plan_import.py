@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -589,7 +588,7 @@ def _preview(session: Session, name: str, planned: _Planned) -> dict[str, Any]:
 def _preview_action(change: _ActionChange, rated: dict, newest: dict) -> dict[str, Any]:
     from storage.plans import progress_text
 
-    action, item = change.existing, change.item
+    action = change.existing
     last = change.updates[-1] if change.updates else None
     current = rated.get(action.id) if action is not None else None
     latest = newest.get(action.id) if action is not None else None

@@ -30,6 +30,7 @@ from storage.importers.tables import RowItem, Unit
 from storage.rag import RagScheme
 
 _EMPTY = Cell()
+NO_READ = RagRead(None, "")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class RowRead:
     times: tuple[str, ...] = ()
     lead_continued: bool = False
     time_continued: bool = False
-    rag: RagRead = RagRead(None, "")
+    rag: RagRead = NO_READ
     progress: str = ""
     earlier: tuple[tuple[str, str], ...] = ()  # (header, text) of older dated progress columns
     notes: tuple[str, ...] = field(default=())  # warnings about this row
@@ -246,7 +247,7 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
     """The row's RAG and progress text: the best of several progress columns (latest date first), with
     the RAG taken out of a combined "Progress (RAG)" column when there is no RAG column of its own."""
     rag_cell, _ = cells.best("rag")
-    rag = read_rag(rag_cell, info.scheme) if "rag" in info.columns else RagRead(None, "")
+    rag = read_rag(rag_cell, info.scheme) if "rag" in info.columns else NO_READ
     progress_role = "progress_rag" if "progress_rag" in info.columns else "progress"
     best, others = cells.best(progress_role)
     if "progress_rag" in info.columns and "progress" in info.columns:
