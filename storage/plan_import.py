@@ -14,17 +14,19 @@ closed with ``close_missing``. A closed action that comes back in a later file i
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import InvalidInput
 from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
-from storage.models import Action, ActionLead, Person, Plan, ReportVersion, Section, Update
+from storage.models import Action, ActionLead, LeadAlias, Person, Plan, ReportVersion, Section, Update
 from storage.people import PeopleIndex
 from storage.plans import MAX_UPDATE_TEXT, RAG_ONLY_TEXT
 from storage.rag import save_scheme, scheme_for_plan
@@ -452,45 +454,135 @@ def _earlier_updates(item: ParsedAction, before: dt.datetime) -> list[_NewUpdate
 
 
 def _apply(session: Session, name: str, planned: _Planned) -> None:
-    parsed, now, result = planned.parsed, planned.now, planned.result
+    if session.get_bind().dialect.name == "sqlite":
+        # Take SQLite's write lock before choosing ids (see _next_ids): a write that changes nothing.
+        with session.no_autoflush:
+            session.execute(update(Plan).where(Plan.id == -1).values(name=Plan.name))
+    plan = _write_plan(session, name, planned)
+    _write_sections(plan, planned)
+    _write_history(session, plan, planned.parsed, planned.now)
+    with session.no_autoflush:
+        for change in planned.changes:
+            if change.existing is not None:
+                _write_action(change.existing, change, planned.now)
+    # Actions the new version no longer lists are kept (or closed), after the listed ones.
+    for offset, action in enumerate(planned.dropped):
+        action.position = len(planned.changes) + offset
+    for action in planned.to_close:
+        action.closed_at = planned.now
+        action.closed_reason = f"not in {planned.parsed.source_filename} (import)"[:300]
+    _number_new(session, (Section, ReportVersion, LeadAlias))
+    session.flush()
+    # New actions, their leads and every new update go in as plain rows, a batch per table: the unit of
+    # work costs far more per object than the INSERT does.
+    ids = _insert_actions(session, plan, planned)
+    _insert_rows(
+        session,
+        ActionLead,
+        [
+            {"action_id": ids[i], "person_id": person.id, "position": n, "lead_text": text[:300], "kind": "lead"}
+            for i, change in enumerate(planned.changes)
+            if change.existing is None
+            for n, (person, text) in enumerate(change.leads)
+        ],
+    )
+    author = f"import: {planned.parsed.source_filename}"[:300]
+    _insert_rows(
+        session,
+        Update,
+        [
+            {
+                "action_id": change.existing.id if change.existing is not None else ids[i],
+                "rag": u.rag,
+                "text": u.text,
+                "source": "import",
+                "submitted_at": u.at,
+                "author_text": author,
+            }
+            for i, change in enumerate(planned.changes)
+            for u in change.updates
+        ],
+    )
+    session.expire(plan, ["actions"])  # the collection no longer holds every action: load it afresh
+
+
+def _write_plan(session: Session, name: str, planned: _Planned) -> Plan:
+    parsed, now = planned.parsed, planned.now
     plan = planned.plan
     if plan is None:
         plan = Plan(name=name, created_at=now)
         session.add(plan)
-    result.plan = plan
-    plan.title, plan.organisation, plan.source_filename = (
-        parsed.title,
-        parsed.organisation,
-        parsed.source_filename,
-    )
+    _number_new(session, (Plan, Person, LeadAlias))
+    planned.result.plan = plan
+    plan.title, plan.organisation = parsed.title, parsed.organisation
+    plan.source_filename = parsed.source_filename
     plan.reference_date = parsed.reference_date or plan.reference_date
     plan.start_date = parsed.start_date or plan.start_date
     plan.updated_at = now
     session.flush()  # the plan's id, for the rows that point at it
     if planned.scheme_changed:
         save_scheme(session, plan, parsed.scheme)
-    _write_sections(plan, planned)
-    author = f"import: {parsed.source_filename}"[:300]
-    for change in planned.changes:
-        action = change.existing
-        if action is None:
-            action = Action(plan=plan, created_at=now, updated_at=now)
-            session.add(action)  # SQLAlchemy 2 does not cascade along the backref from plan.actions
-        _write_action(action, change, now)
-        session.add_all(
-            Update(
-                action=action, rag=u.rag, text=u.text, source="import", submitted_at=u.at, author_text=author
-            )
-            for u in change.updates
-        )
-    # Actions the new version no longer lists are kept (or closed), after the listed ones.
-    for offset, action in enumerate(planned.dropped):
-        action.position = len(planned.changes) + offset
-    for action in planned.to_close:
-        action.closed_at = now
-        action.closed_reason = f"not in {parsed.source_filename} (import)"[:300]
-    _write_history(session, plan, parsed, now)
-    session.flush()
+    return plan
+
+
+def _insert_actions(session: Session, plan: Plan, planned: _Planned) -> dict[int, int]:
+    """Insert the new actions; returns position in ``planned.changes`` -> the new action's id."""
+    new = [(i, c) for i, c in enumerate(planned.changes) if c.existing is None]
+    rows = [
+        {
+            **change.values,
+            "plan_id": plan.id,
+            "section_id": change.section.id if change.section is not None else None,
+            "ref": change.ref,
+            "position": change.position,
+            "created_at": planned.now,
+            "updated_at": planned.now,
+        }
+        for _, change in new
+    ]
+    return dict(zip((i for i, _ in new), _insert_rows(session, Action, rows), strict=True))
+
+
+def _insert_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """One batched INSERT of plain rows; returns their ids in order (none for tables keyed otherwise)."""
+    if not rows:
+        return []
+    table = model.__table__  # Core: the ORM's bulk mode splits rows by which values are None
+    if "id" not in table.c:
+        session.execute(insert(table), rows)
+        return []
+    ids = _next_ids(session, model)
+    if session.get_bind().dialect.name == "sqlite":
+        numbered = [{**row, "id": next(ids)} for row in rows]
+        session.execute(insert(table), numbered)
+        return [row["id"] for row in numbered]
+    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+
+def _number_new(session: Session, models: tuple[type, ...]) -> None:
+    """Ids for the new rows of these tables, on SQLite, so each table is inserted in one batch."""
+    for model in models:
+        pending = [obj for obj in session.new if type(obj) is model and obj.id is None]
+        if pending:
+            ids = _next_ids(session, model)
+            for obj in pending:
+                obj.id = next(ids)
+
+
+def _next_ids(session: Session, model: type) -> Iterator[int | None]:
+    """On SQLite, the ids new rows will have, so they are inserted in batches; None elsewhere.
+
+    SQLite cannot hand back generated keys in the order of a batch, so SQLAlchemy would insert such rows
+    one at a time (thousands of statements for a big plan). SQLite has one writer at a time and this
+    transaction already holds the write lock (it has written the plan row), so the next ids are ours.
+    PostgreSQL returns ordered keys for a batch and keeps its own sequences.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return itertools.repeat(None)
+    with session.no_autoflush:
+        return itertools.count((session.scalar(select(func.max(model.id))) or 0) + 1)
 
 
 def _write_sections(plan: Plan, planned: _Planned) -> None:
@@ -505,7 +597,8 @@ def _write_sections(plan: Plan, planned: _Planned) -> None:
 
 def _write_action(action: Action, change: _ActionChange, now: dt.datetime) -> None:
     for key, value in change.values.items():
-        if getattr(action, key) != value:
+        # Every column of a new row is set, None included, so new rows share one INSERT shape (a batch).
+        if change.existing is None or getattr(action, key) != value:
             setattr(action, key, value)
     action.section = change.section
     action.position = change.position

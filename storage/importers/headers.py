@@ -79,7 +79,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# One pass that rules out most data cells before the rules are tried one by one.
+_ANY_ROLE = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _RULES))
 # Columns that name people but do not lead ("Supporting officers", "Partners involved").
+
 _NOT_LEAD = re.compile(r"support|partner|contribut|involved|consult|^other")
 _REVISED = re.compile(r"\b(revised|new|current|forecast|updated|latest|amended|re-?profiled)\b")
 _ORIGINAL = re.compile(r"\b(original|initial|baseline|previous|old)\b")
@@ -112,7 +115,7 @@ def looks_like_data(text: str) -> bool:
 
 def header_role(text: str) -> str | None:
     key = normalise_header(text)
-    if not key or looks_like_data(text):
+    if not key or looks_like_data(text) or not _ANY_ROLE.search(key):
         return None
     for role, pattern in _RULES:
         if pattern.search(key):
@@ -342,9 +345,14 @@ _ABBREVIATION = re.compile(r"^[A-Za-z&()./\- ]{2,14}$")
 
 def headerless_glossary(rows: list[list[Cell]]) -> dict[str, int] | None:
     """A table of abbreviations with no header row: "DCS | Director of Children's Services" on every row."""
-    filled = [[c for c in row if c.text] for row in rows]
-    filled = [r for r in filled if r]
-    if len(filled) < 3 or any(len(r) not in (2, 3) for r in filled):
+    filled: list[list[Cell]] = []
+    for row in rows:
+        cells = [c for c in row if c.text]
+        if cells and len(cells) not in (2, 3):
+            return None  # a glossary row names an abbreviation and what it stands for, little else
+        if cells:
+            filled.append(cells)
+    if len(filled) < 3:
         return None
 
     def abbreviation_row(cells: list[Cell]) -> bool:

@@ -37,6 +37,8 @@ class Cell:
     continued: bool = False  # merged with the cell above (vMerge): shows the text above, holds none
     # Readers never change a cell's paragraphs after building it, so its text is worked out once.
     text: str = field(init=False, repr=False, compare=False)
+    segments: list | None = field(default=None, init=False, repr=False, compare=False)  # see cell_segments
+
 
     def __post_init__(self) -> None:
         self.text = "\n".join(p.text for p in self.paras).strip()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from storage.importers.model import Cell
+from storage.importers.model import Cell, Para
+
 
 _GAP = re.compile(r" {2,}|\t+|\u00a0{2,}")
 _BULLET = re.compile(r"^[•·▪◦●○■□➢➤►\-–*]\s*")
@@ -42,25 +43,41 @@ class Segment:
 
 
 def cell_segments(cell: Cell) -> list[Segment]:
-    """Paragraphs, each split further at runs of 2+ spaces (collapsed paragraphs in exports)."""
-    segments: list[Segment] = []
-    for para in cell.paras:
-        chars: list[tuple[str, bool]] = [(ch, bold) for text, bold in para.runs for ch in text]
-        text = "".join(ch for ch, _ in chars)
-        for line_start, line in _lines(text):
-            start = 0
-            pieces = [*_GAP.finditer(line), None]
-            for gap in pieces:
-                end = gap.start() if gap else len(line)
-                piece = line[start:end]
-                offset = line_start + start + (len(piece) - len(piece.lstrip()))
-                piece = piece.strip()
-                if piece:
-                    flags = [b for (ch, b) in chars[offset : offset + len(piece)]]
-                    segments.append(_segment(piece, flags, para.listed))
-                if gap:
-                    start = gap.end()
-    return segments
+    """Paragraphs, each split further at runs of 2+ spaces (collapsed paragraphs in exports).
+
+    Worked out once per cell (the reader asks several times); cells never change once read.
+    """
+    if cell.segments is None:
+        cell.segments = [s for para in cell.paras for s in _para_segments(para)]
+    return cell.segments
+
+
+def _para_segments(para: Para) -> list[Segment]:
+    boldness = {bold for text, bold in para.runs if text.strip()}
+    if len(boldness) <= 1:  # one weight throughout (most cells): no need to follow it character by character
+        bold = boldness == {True}
+        return [
+            Segment(piece, piece if bold else "", bold, para.listed) for _, piece in _pieces(para.text)
+        ]
+    chars: list[tuple[str, bool]] = [(ch, bold) for text, bold in para.runs for ch in text]
+    return [
+        _segment(piece, [b for _, b in chars[offset : offset + len(piece)]], para.listed)
+        for offset, piece in _pieces("".join(ch for ch, _ in chars))
+    ]
+
+
+def _pieces(text: str):
+    """(offset, piece) for each line of ``text``, split again at runs of spaces, stripped, non-empty."""
+    for line_start, line in _lines(text):
+        start = 0
+        for gap in [*_GAP.finditer(line), None]:
+            end = gap.start() if gap else len(line)
+            piece = line[start:end]
+            offset = line_start + start + (len(piece) - len(piece.lstrip()))
+            if piece.strip():
+                yield offset, piece.strip()
+            if gap:
+                start = gap.end()
 
 
 def _lines(text: str):
