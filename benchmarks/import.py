@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -48,7 +47,9 @@ def word_plan(path: Path, actions: int = 300) -> Path:
     d.add_paragraph("Benchmark Borough Council")
     d.add_paragraph("Improvement Plan, January 2025")
     table = d.add_table(rows=1, cols=6)
-    for cell, text in zip(table.rows[0].cells, ["Ref", "Action", "Lead", "Timescale", "Progress", "RAG"], strict=True):
+    for cell, text in zip(
+        table.rows[0].cells, ["Ref", "Action", "Lead", "Timescale", "Progress", "RAG"], strict=True
+    ):
         cell.text = text
     for i in range(actions):
         section, number = divmod(i, 30)
@@ -125,7 +126,9 @@ def _xlsx(path: Path, sheet_rows, shared: list[str] | None = None) -> Path:
         )
         if shared is not None:
             with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
-                out.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+                out.write(
+                    b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                )
                 for chunks in shared:
                     out.write(b"<si><t>")
                     for chunk in chunks:
@@ -133,7 +136,9 @@ def _xlsx(path: Path, sheet_rows, shared: list[str] | None = None) -> Path:
                     out.write(b"</t></si>")
                 out.write(b"</sst>")
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
-            out.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            out.write(
+                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
             for chunk in sheet_rows():
                 out.write(chunk)
             out.write(b"</sheetData></worksheet>")
@@ -177,12 +182,17 @@ def zip_bomb_docx(path: Path, gigabytes: float = 1.0) -> Path:
     """A real .docx whose word/document.xml inflates to about a gigabyte of XML."""
     shutil.copy(STOCKTON, path)
     chunk = b"<w:p/>" * (1024 * 1024 // 6)
-    with zipfile.ZipFile(STOCKTON) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with (
+        zipfile.ZipFile(STOCKTON) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z,
+    ):
         for info in src.infolist():
             if info.filename != "word/document.xml":
                 z.writestr(info, src.read(info.filename))
         with z.open("word/document.xml", "w", force_zip64=True) as out:
-            out.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+            out.write(
+                b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            )
             for _ in range(int(gigabytes * 1024)):
                 out.write(chunk)
             out.write(b"</w:body></w:document>")
@@ -199,18 +209,32 @@ def oversize_file(path: Path, megabytes: int = 60) -> Path:
 # ---------------------------------------------------------------- measuring
 
 
+# Linux counts a child's peak memory from the moment it was forked, so a child of this (large) process
+# would report at least this process's size. A small wrapper starts progressbot instead and reports
+# the wall time and peak memory of that grandchild alone.
+_WRAPPER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stdout)
+"""
+
+
 def run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, exit code, first line of stderr) of one progressbot process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [*PROGRESSBOT, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *PROGRESSBOT, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
     )
-    stderr = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    lines = stderr.decode(errors="replace").strip().splitlines()
-    return seconds, usage.ru_maxrss / 1024, proc.returncode, lines[0] if lines else ""
+    seconds, peak_kb, code = done.stdout.decode().split()[-3:]
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    return float(seconds), int(peak_kb) / 1024, int(code), lines[0] if lines else ""
 
 
 def statements(path: Path, url: str) -> int:
@@ -245,10 +269,21 @@ def main() -> None:
     env.pop("DATABASE_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        plans = {"300-action Word plan": word_plan(folder / "plan-300.docx"), "5,000-row Excel plan": excel_plan(folder / "plan-5000.xlsx")}
+        plans = {
+            "300-action Word plan": word_plan(folder / "plan-300.docx"),
+            "5,000-row Excel plan": excel_plan(folder / "plan-5000.xlsx"),
+        }
         show_db = f"sqlite:///{folder / 'show.db'}"
-        subprocess.run([*PROGRESSBOT, "--database-url", show_db, "import", str(STOCKTON)], env=env, cwd=ROOT, check=True, capture_output=True)
-        timings: dict[str, list[tuple[float, float]]] = {name: [] for name in [*plans, "plan show (38 actions)"]}
+        subprocess.run(
+            [*PROGRESSBOT, "--database-url", show_db, "import", str(STOCKTON)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        timings: dict[str, list[tuple[float, float]]] = {
+            name: [] for name in [*plans, "plan show (38 actions)"]
+        }
         for round_number in range(options.rounds):
             order = list(plans.items())
             if round_number % 2:
@@ -288,7 +323,9 @@ def hostile(folder: Path, env: dict[str, str]) -> None:
     for name, build in builders:
         path = build()
         size = path.stat().st_size / 1024 / 1024
-        seconds, rss, code, err = run(["--database-url", f"sqlite:///{folder / 'hostile.db'}", "import", str(path)], env)
+        seconds, rss, code, err = run(
+            ["--database-url", f"sqlite:///{folder / 'hostile.db'}", "import", str(path)], env
+        )
         verdict = "ok" if code == 2 and seconds < 10 and rss < 500 else "FAILED"
         print(f"  {name:30} {size:7.1f} MB file  exit {code}  {seconds:5.2f} s  {rss:5.0f} MB  {verdict}")
         print(f"      {err}")

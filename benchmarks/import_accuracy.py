@@ -18,9 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage.db import open_database
+from storage.errors import ProgressbotError
+
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
+from tests.support import holdout_plans  # registers its plans in the same tables
 from tests.support.layout_plans import BUILDERS, EXPECTED
+
+assert holdout_plans
+
 
 FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
 NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
@@ -33,7 +39,7 @@ def _payload(name: str, folder: Path) -> dict | None:
         with factory.begin() as session:
             result = import_plan(session, read_plan(path), plan_name=name, now=NOW)
             return plan_payload(session, result.plan, warnings=result.warnings)
-    except Exception as exc:  # a refused plan scores nothing
+    except ProgressbotError as exc:  # a refused plan scores nothing
         print(f"  {name}: refused: {exc}")
         return None
     finally:

@@ -480,7 +480,13 @@ def _apply(session: Session, name: str, planned: _Planned) -> None:
         session,
         ActionLead,
         [
-            {"action_id": ids[i], "person_id": person.id, "position": n, "lead_text": text[:300], "kind": "lead"}
+            {
+                "action_id": ids[i],
+                "person_id": person.id,
+                "position": n,
+                "lead_text": text[:300],
+                "kind": "lead",
+            }
             for i, change in enumerate(planned.changes)
             if change.existing is None
             for n, (person, text) in enumerate(change.leads)
@@ -558,7 +564,6 @@ def _insert_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> l
         return [row["id"] for row in numbered]
     result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return list(result.scalars())
-
 
 
 def _number_new(session: Session, models: tuple[type, ...]) -> None:

@@ -9,7 +9,11 @@ import pytest
 
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
+from tests.support import holdout_plans
 from tests.support.layout_plans import BUILDERS, EXPECTED
+
+assert holdout_plans  # its plans register in BUILDERS and EXPECTED
+
 
 pytestmark = pytest.mark.storage
 

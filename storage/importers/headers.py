@@ -28,10 +28,13 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "progress_rag",
         re.compile(
-            r"(?=.*\b(rag|brag|r ?a ?g)\b)(?=.*(progress|update|commentary|position|comments?\b|narrative))"
+            r"(?=.*\b(rag|brag|r ?a ?g|r/a/g)\b)(?=.*(progress|update|commentary|position|comments?\b|narrative))"
         ),
     ),
-    ("rag", re.compile(r"\b(rag|r ?a ?g|brag)\b|^(rag |current |overall )?status$|^(rag )?rating$")),
+    (
+        "rag",
+        re.compile(r"\b(rag|r ?a ?g|r/a/g|brag|b/r/a/g)\b|^(rag |current |overall )?status$|^(rag )?rating$"),
+    ),
     (
         "progress",
         re.compile(
@@ -42,7 +45,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "lead",
         re.compile(
-            r"\blead(s|ers?)?\b|responsib|\bowners?\b|^who\b|accountable|^(lead )?officers?\b|^by whom"
+            r"\blead(s|ers?)?\b|responsib|\bowners?\b|^who\b|accountable|^(lead )?officers?\b|^by whom|"
+            r"^assigned( to)?$|^assignees?$"
         ),
     ),
     (
@@ -59,7 +63,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"^(key |improvement |specific |planned |agreed |required |proposed )?"
             r"(actions?|tasks?|activit(y|ies)|deliverables?|interventions?|steps)\b|^action/|"
             r"^what (we will|will we|are we going to|needs? to|we are going to)\b|^what\b|"
-            r"^how (will we|we will) (do|achieve|deliver)|^description( of (the )?action)?$"
+            r"^how (will we|we will) (do|achieve|deliver)|^description( of (the )?action)?$|"
+            r"^(task |action |item )?titles?$|^task names?$"
         ),
     ),
     (
@@ -82,7 +87,6 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
 # One pass that rules out most data cells before the rules are tried one by one.
 _ANY_ROLE = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _RULES))
 # Columns that name people but do not lead ("Supporting officers", "Partners involved").
-
 _NOT_LEAD = re.compile(r"support|partner|contribut|involved|consult|^other")
 _REVISED = re.compile(r"\b(revised|new|current|forecast|updated|latest|amended|re-?profiled)\b")
 _ORIGINAL = re.compile(r"\b(original|initial|baseline|previous|old)\b")

@@ -54,16 +54,14 @@ _GOVERNANCE = re.compile(
     re.I,
 )
 _TYPED = re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2}){0,2})[.)]?\s+(?=\S)")
-_LEAD = re.compile(
-    r"[(\[]?\s*\b(?:lead(?:\s+officers?)?|responsible(?:\s+officers?)?|owners?|led by)\s*[:\-–]\s*"
-    r"(?P<lead>[^()\[\]\n]+?)\s*[)\]]?\s*\.?\s*$",
+# "Lead: …", "(Lead officer – …)", "Timescale: …": a field the paragraph labels, up to the next label,
+# a closing bracket or the end.
+_FIELD = re.compile(
+    r"[(\[]?\s*\b(?P<label>lead(?:\s+officers?)?|responsible(?:\s+officers?)?|owners?|led by|"
+    r"timescales?|deadline|target date|by when|due(?: date)?|completion date|to be completed by)\s*[:\-–]\s*",
     re.I,
 )
-_TIME = re.compile(
-    r"[(\[]?\s*\b(?:timescales?|deadline|target date|by when|due(?: date)?|completion date|to be completed by)\s*[:\-–]\s*"
-    r"(?P<time>[^()\[\]\n]+?)\s*[)\]]?\s*\.?\s*$",
-    re.I,
-)
+_TIME_LABEL = re.compile(r"^(timescale|deadline|target|by when|due|completion|to be completed)", re.I)
 _END = re.compile(
     r"\b(glossary|abbreviations?|appendix|background papers|contact|next steps|sign[- ]?off|annex)\b", re.I
 )
@@ -233,8 +231,7 @@ class _Reader:
 
     def _action(self, current: _Section, block: BodyText, number: str, where: str) -> None:
         text = _TYPED.sub("", block.text, count=1) if not block.label else block.text
-        text, leads = _take(_LEAD, text, "lead")
-        text, timescale = _take(_TIME, text, "time")
+        text, leads, timescale = labelled_fields(text)
         position = len(current.actions) + 1
         ref = number if "." in number else f"{current.section.ref}.{position}"
         action = ParsedAction(
@@ -256,8 +253,7 @@ class _Reader:
 
     @staticmethod
     def _detail(action: ParsedAction, block: BodyText) -> None:
-        text, leads = _take(_LEAD, block.text, "lead")
-        text, timescale = _take(_TIME, text, "time")
+        text, leads, timescale = labelled_fields(block.text)
         if leads:
             action.leads.extend(p for p in _split_leads(leads) if p not in action.leads)
             action.lead_segments.append(leads)
@@ -296,14 +292,22 @@ def _listed(label: str, items: list[str]) -> str:
     return f"{label}:\n" + "\n".join(f"• {i}" for i in items) if items else ""
 
 
-def _take(pattern: re.Pattern[str], text: str, group: str) -> tuple[str, str]:
-    match = pattern.search(text)
-    if not match:
-        return text, ""
-    rest = text[: match.start()].rstrip(" ,;–-")
+def labelled_fields(text: str) -> tuple[str, str, str]:
+    """(the text before the first label, the lead, the timescale) of "… (Lead: X; Timescale: June 2025)"."""
+    matches = list(_FIELD.finditer(text))
+    if not matches:
+        return text, "", ""
+    found: dict[str, str] = {}
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        value = text[match.end() : following.start() if following else len(text)]
+        value = re.split(r"[)\]]", value, maxsplit=1)[0].strip(" ;,|.\t")
+        kind = "time" if _TIME_LABEL.match(match.group("label")) else "lead"
+        if value:
+            found.setdefault(kind, value)
+    rest = text[: matches[0].start()].rstrip(" ,;–-([")
     if rest and not rest.endswith((".", "!", "?")):
         rest += "."
-    return rest, match.group(group).strip().rstrip(".")
+    return rest, found.get("lead", ""), found.get("time", "")
 
 
 def _split_leads(text: str) -> list[str]:

@@ -39,7 +39,6 @@ class Cell:
     text: str = field(init=False, repr=False, compare=False)
     segments: list | None = field(default=None, init=False, repr=False, compare=False)  # see cell_segments
 
-
     def __post_init__(self) -> None:
         self.text = "\n".join(p.text for p in self.paras).strip()
 

@@ -56,9 +56,7 @@ def _para_segments(para: Para) -> list[Segment]:
     boldness = {bold for text, bold in para.runs if text.strip()}
     if len(boldness) <= 1:  # one weight throughout (most cells): no need to follow it character by character
         bold = boldness == {True}
-        return [
-            Segment(piece, piece if bold else "", bold, para.listed) for _, piece in _pieces(para.text)
-        ]
+        return [Segment(piece, piece if bold else "", bold, para.listed) for _, piece in _pieces(para.text)]
     chars: list[tuple[str, bool]] = [(ch, bold) for text, bold in para.runs for ch in text]
     return [
         _segment(piece, [b for _, b in chars[offset : offset + len(piece)]], para.listed)
