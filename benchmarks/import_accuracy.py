@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage.db import open_database
 from storage.errors import ProgressbotError
-
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
 from tests.support import holdout_plans  # registers its plans in the same tables

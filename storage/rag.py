@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-
 from sqlalchemy.orm import Session
 
 from storage.models import Plan, RagState

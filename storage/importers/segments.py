@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from storage.importers.model import Cell, Para
 
-
 _GAP = re.compile(r" {2,}|\t+|\u00a0{2,}")
 _BULLET = re.compile(r"^[•·▪◦●○■□➢➤►\-–*]\s*")
 _NUMBERED = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])\s+")
