@@ -172,6 +172,9 @@ class Grouper:
         }
         if self.lead_in[0].source in later or HEADING.match(self.lead_in[0].text):
             self.first_unit.items[:0] = self.lead_in
+            if not self.lead_in[0].source.startswith("body"):
+                self.account.record(self.lead_in[0].source, "heading")  # a table row above the header
+
 
     # -- tables
     def _table(self, block: Table) -> None:
