@@ -101,7 +101,9 @@ def test_the_account_line_and_counts():
     assert account.line() == (
         "read 5 rows: 2 action rows (3 actions), 1 heading, 1 header row, 1 skipped (listed below)"
     )
-    assert account.as_dict()["skipped_rows"] == [{"where": "r5", "text": "Issues to come to GABB by exception."}]
+    assert account.as_dict()["skipped_rows"] == [
+        {"where": "r5", "text": "Issues to come to GABB by exception."}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -165,4 +167,3 @@ def test_import_prints_the_account_and_lists_skipped_rows(database, tmp_path):
     assert as_json["plan"]["account"]["skipped"] == 2
     assert as_json["plan"]["account"]["rows"] == 9
     assert as_json["plan"]["account"]["line"].startswith("read 9 rows: 3 actions")
-

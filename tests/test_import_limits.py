@@ -15,13 +15,16 @@ from openpyxl import Workbook
 from progressbot.cli import main
 from storage.importers import Limits, TooLarge, read_plan
 from storage.importers.limits import MB
+from tests.support.plan_builders import minimal_xlsx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLAN_2019 = FIXTURES / "stockton-2019-ilacs-action-plan.docx"
 
 
 def _csv(path: Path, rows: int, cell: str = "Do the thing") -> Path:
-    lines = ["Ref,Action,Lead,Timescale"] + [f"{i},{cell},Head of Service,May 2025" for i in range(1, rows + 1)]
+    lines = ["Ref,Action,Lead,Timescale"] + [
+        f"{i},{cell},Head of Service,May 2025" for i in range(1, rows + 1)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -35,7 +38,9 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_opened(tmp_path):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "docx"])
 def test_more_rows_than_the_limit_are_refused_at_the_first_row_past_it(tmp_path, kind):
-    rows = [["Ref", "Action", "Lead", "Timescale"]] + [[str(i), "Do it", "Head of A", "May 2025"] for i in range(1, 8)]
+    rows = [["Ref", "Action", "Lead", "Timescale"]] + [
+        [str(i), "Do it", "Head of A", "May 2025"] for i in range(1, 8)
+    ]
     path = tmp_path / f"plan.{kind}"
     if kind == "csv":
         path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
@@ -64,16 +69,24 @@ def test_the_real_row_limit_is_20000(tmp_path):
 def test_a_cell_over_32767_characters_is_refused_in_every_format(tmp_path):
     long = "x" * 32_768
     with pytest.raises(TooLarge, match=r"plan.csv: csv row 2 holds more than 32,767 characters"):
-
         read_plan(_csv(tmp_path / "plan.csv", 3, cell=long))
     assert read_plan(_csv(tmp_path / "ok.csv", 1, cell="x" * 32_767)).actions[0].title == "x" * 300
 
-    wb = Workbook()
-    wb.active.append(["Action", "Lead", "RAG"])
-    wb.active.append([long, "Head of A", "Green"])
-    wb.save(tmp_path / "plan.xlsx")
-    with pytest.raises(TooLarge, match=r"holds more than 32,767 characters"):
-        read_plan(tmp_path / "plan.xlsx")
+    # openpyxl cuts a cell to 32,767 characters when it saves, so this workbook is written by hand.
+    for shared in (False, True):
+        path = minimal_xlsx(
+            tmp_path / f"plan-{shared}.xlsx",
+            [["Action", "Lead", "RAG"], [long, "Head of A", "Green"]],
+            shared=shared,
+        )
+        with pytest.raises(TooLarge, match=r"holds more than 32,767 characters"):
+            read_plan(path)
+    path = minimal_xlsx(
+        tmp_path / "ok.xlsx", [["Action", "Lead", "RAG"], ["x" * 32_767, "Head of A", "Green"]]
+    )
+    assert read_plan(path).actions[0].leads == [
+        "Head of A"
+    ]  # a lower-case action with its own lead is an action
 
     d = docx.Document()
     table = d.add_table(rows=2, cols=3)
@@ -104,7 +117,9 @@ def _inflate(src: Path, dest: Path, member: str, size: int) -> Path:
 def test_a_zip_bomb_is_refused_from_its_declared_sizes(tmp_path):
     bomb = _inflate(PLAN_2019, tmp_path / "bomb.docx", "word/document.xml", 12 * MB)
     assert bomb.stat().st_size < MB
-    with pytest.raises(TooLarge, match=r"bomb.docx: its content expands to more than 8.0 MB \(word/document.xml alone"):
+    with pytest.raises(
+        TooLarge, match=r"bomb.docx: its content expands to more than 8.0 MB \(word/document.xml alone"
+    ):
         read_plan(bomb, limits=Limits(max_bytes=MB))
 
 

@@ -166,16 +166,21 @@ def _replace(read: RowRead, **changes) -> RowRead:
 
 
 def _unref_action(read: RowRead, pieces: list[Piece], info: UnitInfo) -> list[Piece]:
-    """In a plan with a ref column, a row with an empty ref cell continues the action above, unless it
-    is plainly an action of its own: its own text, lead or timescale, and not at the top of a table
-    that continues the one before (that row is the rest of the action a page break cut)."""
-    if pieces or not info.has_ref_col or read.row_ref or read.item.top:
+    """A row whose text reads as the rest of the action above (no ref in a ref column, or a sentence
+    starting in lower case) continues it, unless the row is plainly an action of its own: its own text
+    and its own lead or timescale, and not at the top of a table that continues the one before (that
+    row is the rest of an action a page break cut)."""
+    if pieces or read.row_ref or read.item.top:
         return pieces
     parsed = read.parsed
-    if parsed is None or not parsed.loose or not parsed.loose[0][:1].isupper():
+    if parsed is None or not parsed.loose:
         return pieces
     if not ((read.leads and not read.lead_continued) or (read.times and not read.time_continued)):
         return pieces
+    if not (info.has_ref_col or info.inline_refs or parsed.loose[0][:1].islower()):
+        return pieces
+
+
     texts = [*parsed.loose]
     parsed.loose = []
     return [Piece(None, texts[0], texts[1:])]
