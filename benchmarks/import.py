@@ -28,7 +28,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+MB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]
+
 sys.path.insert(0, str(ROOT))
 PROGRESSBOT = [str(Path(sys.executable).with_name("progressbot"))]  # the installed command, as people run it
 STOCKTON = ROOT / "tests" / "fixtures" / "stockton-2023-improvement-plan-shaded.docx"
@@ -199,6 +201,79 @@ def zip_bomb_docx(path: Path, gigabytes: float = 1.0) -> Path:
     return path
 
 
+_LONG_ACTION = "Deliver the improvement step with partners and report on it. " * 10
+_LONG_PROGRESS = "Met and agreed the next stage. " * 10
+NEAR_ROWS = 19_990  # under the 20,000-row limit, about 19 M characters: under the 20 M limit too
+
+
+def near_limit_csv(path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Ref,Action,Lead,Timescale,Progress,RAG\n")
+        for i in range(NEAR_ROWS):
+            out.write(
+                f'{i // 100 + 1}.{i % 100 + 1},"{_LONG_ACTION}",Head of Early Help,March 2025,"{_LONG_PROGRESS}",Green\n'
+            )
+    return path
+
+
+def near_limit_xlsx(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Plan")
+    ws.append(["Ref", "Action", "Lead", "Timescale", "Progress", "RAG"])
+    for i in range(NEAR_ROWS):
+        ws.append(
+            [
+                f"{i // 100 + 1}.{i % 100 + 1}",
+                _LONG_ACTION,
+                "Head of Early Help",
+                "March 2025",
+                _LONG_PROGRESS,
+                "Green",
+            ]
+        )
+    wb.save(path)
+    return path
+
+
+def near_limit_docx(path: Path) -> Path:
+    """One table of NEAR_ROWS rows, written as XML (python-docx takes minutes to build a table this size)."""
+    from xml.sax.saxutils import escape
+
+    def cell(text: str) -> str:
+        return f"<w:tc><w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p></w:tc>"
+
+    def row(texts: list[str]) -> bytes:
+        return ("<w:tr>" + "".join(cell(t) for t in texts) + "</w:tr>").encode()
+
+    with zipfile.ZipFile(STOCKTON) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                z.writestr(info, src.read(info.filename))
+        with z.open("word/document.xml", "w", force_zip64=True) as out:
+            out.write(
+                b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                b"<w:body><w:p><w:r><w:t>Benchmark Council Plan, May 2025</w:t></w:r></w:p><w:tbl>"
+            )
+            out.write(row(["Ref", "Action", "Lead", "Timescale", "Progress", "RAG"]))
+            for i in range(NEAR_ROWS):
+                out.write(
+                    row(
+                        [
+                            f"{i // 100 + 1}.{i % 100 + 1}",
+                            _LONG_ACTION,
+                            "Head of Early Help",
+                            "March 2025",
+                            _LONG_PROGRESS,
+                            "Green",
+                        ]
+                    )
+                )
+            out.write(b"</w:tbl></w:body></w:document>")
+    return path
+
+
 def oversize_file(path: Path, megabytes: int = 60) -> Path:
     with path.open("wb") as out:
         out.write(b"PK")
@@ -319,10 +394,24 @@ def hostile(folder: Path, env: dict[str, str]) -> None:
         ("zip bomb .docx (1 GB inside)", lambda: zip_bomb_docx(folder / "bomb.docx")),
         ("file over the limit (60 MB)", lambda: oversize_file(folder / "big.docx")),
     ]
+    print("The largest plans the limits let in (19,990 rows, about 19 M characters), a dry run each:")
+    for name, build in (
+        ("CSV", lambda: near_limit_csv(folder / "near.csv")),
+        ("XLSX", lambda: near_limit_xlsx(folder / "near.xlsx")),
+        ("DOCX", lambda: near_limit_docx(folder / "near.docx")),
+    ):
+        path = build()
+        seconds, rss, code, err = run(
+            ["--database-url", f"sqlite:///{folder / 'near.db'}", "import", str(path), "--dry-run"], env
+        )
+        print(
+            f"  {name:30} {path.stat().st_size / MB:7.1f} MB file  exit {code}  {seconds:5.2f} s  {rss:5.0f} MB  {err}"
+        )
+        path.unlink()
     print("Hostile inputs (each must be refused with exit 2 within 10 s and 500 MB):")
     for name, build in builders:
         path = build()
-        size = path.stat().st_size / 1024 / 1024
+        size = path.stat().st_size / MB
         seconds, rss, code, err = run(
             ["--database-url", f"sqlite:///{folder / 'hostile.db'}", "import", str(path)], env
         )

@@ -27,7 +27,7 @@ def read_csv_blocks(path: Path, limits: Limits | None = None) -> list[Block]:
     csv.field_size_limit(limits.max_cell_chars + 1)
     rows: list[list[Cell]] = []
     try:
-        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for values in csv.reader(_lines(text), delimiter=delimiter):
             rows.append(_row(values, budget, f"csv row {len(rows) + 1}"))
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
@@ -41,7 +41,18 @@ def read_csv_blocks(path: Path, limits: Limits | None = None) -> list[Block]:
     return [Table(rows, name="csv")]
 
 
+def _lines(text: str):
+    """The text's lines with their endings, one at a time: io.StringIO would hold a second, wider copy."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _decode(path: Path) -> str:
+
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise ImportFailed(f"{path.name}: not a text CSV file (binary content)")

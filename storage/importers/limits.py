@@ -21,9 +21,11 @@ MB = 1024 * 1024
 DEFAULT_MAX_MB = 50.0
 MAX_ROWS = 20_000
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
-# Together with the row limit these bound memory: 20,000 rows of 25 filled cells, 60 M characters.
-MAX_FILLED_CELLS = 500_000
-MAX_TEXT_CHARS = 60_000_000
+# Together with the row limit these bound memory: 20,000 rows of 10 filled cells, 20 M characters of
+# text (a 300-action plan holds about 0.3 M).
+MAX_FILLED_CELLS = 200_000
+MAX_TEXT_CHARS = 20_000_000
+
 MAX_ZIP_ENTRIES = 5_000
 # The XML parts a reader parses may expand to this many times the file limit, and never past
 # MAX_UNZIPPED_CAP: real plans compress 3-10 times; zip bombs compress thousands of times.
