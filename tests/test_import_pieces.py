@@ -290,3 +290,16 @@ def test_the_fold_carries_a_frozen_context():
     reader.fold(after, read_row(continuation, info))
     assert reader.actions[0].text == "Audit plans and report them"
     assert reader.account.roles == {"t row 2": "action", "t row 3": "continuation"}
+
+
+def test_a_header_cell_spanning_a_number_and_a_text_column():
+    header_row = [Cell.of("Action", bold=True), Cell(span=0), Cell.of("Lead"), Cell.of("Timescale")]
+    header_row[0].span = 2
+    columns = action_header(header_row)
+    assert columns is not None and columns.roles == {"action": 0, "lead": 2, "timescale": 3}
+    rows = [
+        row("1.1", "Audit the plans", "Head of QA", "May 2025"),
+        row("1.2", "Train the staff", "PSW", "June 2025"),
+    ]
+    found = with_unnamed_columns(columns, rows, lambda c: False)
+    assert found.roles == {"action": 1, "ref": 0, "lead": 2, "timescale": 3}

@@ -144,6 +144,7 @@ class Columns:
     extra: dict[str, tuple[int, ...]] = field(default_factory=dict)
     header: tuple[str, ...] = ()
     rec_ref: int | None = None  # the unnamed column before "Recommendation" holding its number
+    spans: tuple[int, ...] = ()  # grid columns each header cell covers (0: covered by the one before)
 
     def get(self, role: str, default: int | None = None) -> int | None:
         return self.roles.get(role, default)
@@ -230,7 +231,7 @@ def action_header(row: list[Cell]) -> Columns | None:
         role: (min(cols) if role in ("action", "ref", "lead") else cols[0]) for role, cols in ordered.items()
     }
     extra = {role: cols for role, cols in ordered.items() if len(cols) > 1}
-    return Columns(roles, extra, tuple(c.text for c in row))
+    return Columns(roles, extra, tuple(c.text for c in row), spans=tuple(c.span for c in row))
 
 
 def _promote_action(found: dict[str, list[tuple[tuple[int, int], int]]]) -> None:
@@ -259,8 +260,12 @@ def is_ref_shaped(text: str) -> bool:
 
 def with_unnamed_columns(columns: Columns, rows: list[list[Cell]], is_rag: Callable[[Cell], bool]) -> Columns:
     """Give a role to columns whose header cell is empty, from the shape of the cells under them:
-    refs (A, B, 1.1, 2a) make a ref column; RAG words or fills make a RAG column."""
+    refs (A, B, 1.1, 2a) make a ref column; RAG words or fills make a RAG column. A header cell spanning
+    several columns ("Action" over a number column and a text column) names the one its cells fit."""
     roles = dict(columns.roles)
+    # Section rows (one filled cell across the table) say nothing about the column's shape.
+    data = [r for r in rows[:200] if sum(1 for c in r if c.text) > 1]
+    _spread(roles, columns.spans, data)
     rec = roles.get("recommendation")
     rec_ref = columns.rec_ref
     header = columns.header
@@ -270,15 +275,29 @@ def with_unnamed_columns(columns: Columns, rows: list[list[Cell]], is_rag: Calla
     for index, name in enumerate(header):
         if name.strip() or index in taken:
             continue
-        # Section rows (one filled cell across the table) say nothing about the column's shape.
-        data = [r for r in rows[:200] if sum(1 for c in r if c.text) > 1]
         values = [r[index] for r in data if index < len(r) and (r[index].text or r[index].fill)]
         texts = [c.text for c in values if c.text]
         if "ref" not in roles and len(texts) >= 2 and _share(texts, is_ref_shaped) >= 0.8:
             roles["ref"] = index
         elif "rag" not in roles and len(values) >= 2 and _share(values, is_rag) >= 0.8:
             roles["rag"] = index
-    return Columns(roles, columns.extra, header, rec_ref)
+    return Columns(roles, columns.extra, header, rec_ref, columns.spans)
+
+
+def _spread(roles: dict[str, int], spans: tuple[int, ...], data: list[list[Cell]]) -> None:
+    for role, index in list(roles.items()):
+        span = spans[index] if index < len(spans) else 1
+        if span <= 1:
+            continue
+        covered = [i for i in range(index, index + span) if i == index or i not in roles.values()]
+        texts = {i: [r[i].text for r in data if i < len(r) and r[i].text] for i in covered}
+        if role == "action" and "ref" not in roles:
+            refs = [i for i in covered if len(texts[i]) >= 2 and _share(texts[i], is_ref_shaped) >= 0.8]
+            if refs and len(covered) > 1:
+                roles["ref"] = refs[0]
+                covered.remove(refs[0])
+        # The covered column holding the most text is the one the header names.
+        roles[role] = max(covered, key=lambda i: (sum(len(t) for t in texts[i]), -i))
 
 
 def _share(items: list, test) -> float:
