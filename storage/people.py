@@ -112,14 +112,19 @@ def get_or_create_person(
         session.flush()
         log.debug("created person %s", display_name)
     else:
-        if name and not person.name:
-            person.name = name
-        if role_title and not person.role_title:
-            person.role_title = role_title
+        _fill_in(person, name, role_title)
     for text in (display_name, name, role_title):
         if text:
             add_alias(session, person, text)
     return person
+
+
+def _fill_in(person: Person, name: str | None, role_title: str | None) -> None:
+    """Details missing on an existing person are filled in; different ones are left alone."""
+    if name and not person.name:
+        person.name = name
+    if role_title and not person.role_title:
+        person.role_title = role_title
 
 
 def add_alias(session: Session, person: Person, text: str) -> LeadAlias:
@@ -434,10 +439,7 @@ class PeopleIndex:
                 self.session.add(person)
             self._by_display[key] = person
         elif self.write:
-            if name and not person.name:
-                person.name = name
-            if role_title and not person.role_title:
-                person.role_title = role_title
+            _fill_in(person, name, role_title)
         for text in (display_name, name, role_title):
             if text:
                 self.add_alias(person, text)

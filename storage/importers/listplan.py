@@ -22,6 +22,7 @@ from storage.importers.account import Account, quote
 from storage.importers.model import BodyText, ParsedAction, ParsedSection
 from storage.importers.sections import NUMBER_WORDS
 from storage.importers.segments import title_of
+from storage.timescales import MONTH_PATTERN, MONTHS
 
 _NUMBER = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _SECTION = re.compile(
@@ -66,15 +67,13 @@ _END = re.compile(
     r"\b(glossary|abbreviations?|appendix|background papers|contact|next steps|sign[- ]?off|annex)\b", re.I
 )
 _FULL_DATE = re.compile(
-    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|"
-    r"july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?P<y>20\d\d)\b"
+    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH_PATTERN})\s+(?P<y>20\d\d)\b"
     r"|\b(?P<d2>\d{1,2})[/.](?P<m2>\d{1,2})[/.](?P<y2>20\d\d)\b",
     re.I,
 )
 _DATE_WORDS = re.compile(
     r"sign|approv|issue|date|meeting|cabinet|publish|agreed|adopted|council|committee", re.I
 )
-_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
 @dataclass
@@ -332,7 +331,7 @@ def _dates(line: str) -> list[dt.date]:
         try:
             if m.group("d"):
                 found.append(
-                    dt.date(int(m.group("y")), _MONTHS.index(m.group("m")[:3].lower()) + 1, int(m.group("d")))
+                    dt.date(int(m.group("y")), MONTHS[m.group("m").rstrip(".").lower()], int(m.group("d")))
                 )
             else:
                 found.append(dt.date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2"))))

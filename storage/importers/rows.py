@@ -180,7 +180,6 @@ def _unref_action(read: RowRead, pieces: list[Piece], info: UnitInfo) -> list[Pi
     if not (info.has_ref_col or info.inline_refs or parsed.loose[0][:1].islower()):
         return pieces
 
-
     texts = [*parsed.loose]
     parsed.loose = []
     return [Piece(None, texts[0], texts[1:])]

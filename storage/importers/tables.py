@@ -175,7 +175,6 @@ class Grouper:
             if not self.lead_in[0].source.startswith("body"):
                 self.account.record(self.lead_in[0].source, "heading")  # a table row above the header
 
-
     # -- tables
     def _table(self, block: Table) -> None:
         if not self.started and not (block.rows and action_header(block.rows[0])):
