@@ -21,7 +21,9 @@ PLAN_SUFFIX = re.compile(r"(?:^|\s)plan\s+(\S.*)$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help | mine | action | update | summary | report | away | leads | link | grant | unknown
+    # help | mine | action | update | summary | report | away | leads | link | grant | edit | challenge |
+    # signoff | unknown
+    name: str
     args: dict[str, object] = field(default_factory=dict)
     raw: str = ""
 
@@ -36,6 +38,12 @@ def parse_command(text: str) -> Command:
     verb, rest = words[0].lower(), raw[len(words[0]) :].strip()
     if verb in ("mine", "my", "me") and not rest:
         return Command("mine", raw=raw)
+    if verb in ("edit", "challenge", "signoff", "sign-off"):
+        rest, plan = split_plan(rest)
+        if plan != "" and rest and len(rest.split()) == 1:
+            name = "signoff" if verb.startswith("sign") else verb
+            return Command(name, {"ref": rest, **({"plan": plan} if plan else {})}, raw)
+        return Command("unknown", raw=raw)
     if verb in ("action", "show", "update", "summary", "report"):
         rest, plan = split_plan(rest)
         if plan == "":

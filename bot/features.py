@@ -8,6 +8,7 @@ message claiming success.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -80,7 +81,7 @@ def _quick(services: Services, session: Session, uid: str, command: Command) -> 
     who = viewer(session, uid)
     if command.name in ("help", "unknown"):
         return messages.help_reply(
-            unknown=command.raw if command.name == "unknown" else None, admin=who.admin
+            unknown=command.raw if command.name == "unknown" else None, admin=who.admin, board=who.board
         )
     if not is_known(session, who):
         return messages.text_reply(OUTSIDER_TEXT)
@@ -138,8 +139,18 @@ def _show_action(services: Services, session: Session, who: Viewer, action: Acti
         can_update = True
     except Forbidden:
         can_update = False
+    from bot.governance import may_govern
+    from bot.queries import card_governance
+
+    tz = services.settings.tz
+    loaded = load_action(session, action.id)
+    shown = dataclasses.replace(card(loaded, tz), governance=card_governance(session, loaded, tz))
     return messages.action_reply(
-        card(load_action(session, action.id), services.settings.tz), can_update=can_update
+        shown,
+        can_update=can_update,
+        can_edit=who.admin,
+        can_govern=may_govern(session, who.slack_user_id, loaded),
+        viewer=who.slack_user_id,
     )
 
 
@@ -233,6 +244,23 @@ def open_update_modal_for_ref(
         view = _modal_for(services, session, uid, action, None)
     services.client.views_open(trigger_id=trigger_id, view=view)
     return None
+
+
+def open_governance_modal(
+    services: Services, uid: str, what: str, ref: str, trigger_id: str, plan: str | None = None
+) -> None:
+    """``/progress edit|challenge|signoff REF``: the same modal as the card's button."""
+    from bot import governance
+
+    with services.session_factory.begin() as session:
+        _known(session, uid)
+        action_id = find_action(session, ref, plan).id
+    build = {
+        "edit": lambda: governance.edit_form(services, uid, action_id),
+        "challenge": lambda: governance.challenge_modal(services, uid, action_id, None),
+        "signoff": lambda: governance.signoff_modal(services, uid, action_id),
+    }[what]
+    services.client.views_open(trigger_id=trigger_id, view=build())
 
 
 def _may_update(session: Session, who: Viewer, action: Action) -> bool:

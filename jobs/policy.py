@@ -46,6 +46,8 @@ class Policy:
     escalate_unanswered: int = 2
     # A lead on leave: "deputy" (the deputy gets it, else wait) or "wait" (always wait until back).
     on_leave: str = "deputy"
+    # A lead's "complete" counts as complete only once an admin or board member signs it off.
+    completion_needs_signoff: bool = True
 
     @property
     def window(self) -> SendingWindow:
@@ -94,6 +96,10 @@ DESCRIPTIONS = {
     ),
     "escalate_unanswered": "tell the board after this many unanswered reminders (0 = never)",
     "on_leave": "lead on leave: 'deputy' (send to the deputy, else wait) or 'wait'",
+    "completion_needs_signoff": (
+        "a lead's complete status shows as 'complete, awaiting sign-off' until an admin or board "
+        "member signs it off (true/false)"
+    ),
 }
 
 
@@ -118,7 +124,7 @@ def _int(key: str, raw: Any, *, minimum: int = 0, maximum: int = 366) -> int:
 def _coerce(key: str, raw: Any) -> Any:
     if key not in _FIELDS:
         raise InvalidInput(f"unknown policy key {key!r}; known keys: {', '.join(_FIELDS)}", "key")
-    if key in ("enabled", "on_due_day", "escalate_after_chase"):
+    if key in ("enabled", "on_due_day", "escalate_after_chase", "completion_needs_signoff"):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()

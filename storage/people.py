@@ -320,6 +320,27 @@ def has_role(session: Session, slack_user_id: str | None, role: str) -> bool:
     )
 
 
+def roles_with_people(session: Session) -> list[tuple[Role, Person | None]]:
+    """Every role grant with the lead the user is linked to (if any): admins first, then board."""
+    rows = session.execute(
+        select(Role, Person)
+        .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+        .order_by(Role.role, Role.slack_user_id)
+    )
+    return [(role, person) for role, person in rows]
+
+
+def governors(session: Session) -> list[str]:
+    """Slack user ids holding the admin or board role (each once)."""
+    return list(
+        dict.fromkeys(
+            session.scalars(
+                select(Role.slack_user_id).where(Role.role.in_(ROLES)).order_by(Role.slack_user_id)
+            )
+        )
+    )
+
+
 def users_with_role(session: Session, role: str) -> list[str]:
     role = _check_role(role)
     return list(
