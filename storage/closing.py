@@ -95,6 +95,7 @@ def _complete(
             author_text=actor.label,
             on_behalf_of=leads[0].person if leads else None,
             evidence_url=url,
+            evidence_note=reason,  # the admin's reason is the evidence they accepted
         ).update
         run_start = update_id = update.id
     signoff = SignOff(

@@ -191,23 +191,17 @@ def _load_proposals(session: Session, scoped, of, as_of: dt.datetime | None) -> 
 
 
 def _load_challenges(session: Session, scoped, of, as_of: dt.datetime | None) -> None:
-    challenges = list(
-        session.scalars(scoped(select(Challenge), Challenge).order_by(Challenge.at, Challenge.id))
-    )
-    if not challenges:
-        return
-    answers: dict[int, ChallengeAnswer] = {}
-    query = (
-        select(ChallengeAnswer)
-        .where(ChallengeAnswer.challenge_id.in_([c.id for c in challenges]))
-        .order_by(ChallengeAnswer.at, ChallengeAnswer.id)
-    )
+    """Challenges with their first answer (given by ``as_of``), in one query."""
+    answer_filter = ChallengeAnswer.challenge_id == Challenge.id
     if as_of is not None:
-        query = query.where(ChallengeAnswer.at <= as_of)
-    for row in session.scalars(query):
-        answers.setdefault(row.challenge_id, row)  # the first answer closes the challenge
-    for c in challenges:
-        a = answers.get(c.id)
+        answer_filter = answer_filter & (ChallengeAnswer.at <= as_of)
+    query = scoped(select(Challenge, ChallengeAnswer).outerjoin(ChallengeAnswer, answer_filter), Challenge)
+    seen: set[int] = set()
+    rows = session.execute(query.order_by(Challenge.at, Challenge.id, ChallengeAnswer.at, ChallengeAnswer.id))
+    for c, a in rows:
+        if c.id in seen:
+            continue  # the first answer closes the challenge
+        seen.add(c.id)
         of(c.action_id).challenges.append(
             ChallengeView(
                 c.id,

@@ -496,7 +496,7 @@ def done_view(title: str, message_mrkdwn: str) -> dict:
     }
 
 
-def challenge_picker(options: list[tuple[str, int, int | None]], *, block_id: str) -> dict | None:
+def challenge_select(options: list[tuple[str, int, int | None]]) -> dict | None:
     """A select of updates to challenge: (label, action id, update id); None when there are none."""
     if not options:
         return None
@@ -505,17 +505,16 @@ def challenge_picker(options: list[tuple[str, int, int | None]], *, block_id: st
         for label, aid, uid in options[:100]
     ]
     return {
-        "type": "actions",
-        "block_id": block_id,
-        "elements": [
-            {
-                "type": "static_select",
-                "action_id": CHALLENGE_PICK,
-                "placeholder": plain("Challenge an update…"),
-                "options": items,
-            }
-        ],
+        "type": "static_select",
+        "action_id": CHALLENGE_PICK,
+        "placeholder": plain("Challenge an update…"),
+        "options": items,
     }
+
+
+def challenge_picker(options: list[tuple[str, int, int | None]], *, block_id: str) -> dict | None:
+    element = challenge_select(options)
+    return None if element is None else {"type": "actions", "block_id": block_id, "elements": [element]}
 
 
 def request_menu(proposal_id: int, ref: str, proposed: dt.date) -> dict:

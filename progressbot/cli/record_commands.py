@@ -305,7 +305,10 @@ def history_command(ctx: CliContext, ref: str, plan_name: str | None, as_json: b
     for entry in events:
         _print_entry(entry, tz)
     others = len(events) - len(updates)
-    click.echo(f"{len(updates)} updates" + (f", {others} plan changes, decisions, challenges and sign-offs" if others else ""))
+    click.echo(
+        f"{len(updates)} updates"
+        + (f", {others} plan changes, decisions, challenges and sign-offs" if others else "")
+    )
 
 
 def _print_entry(entry, tz) -> None:

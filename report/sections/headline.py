@@ -3,7 +3,7 @@ and the same counts per section."""
 
 from __future__ import annotations
 
-from report.data import Breakdown, ReportData
+from report.data import AWAITING_LABEL, Breakdown, ReportData
 from report.docx_parts import BODY_PT, HEADER_FILL, LABEL_FILL, WordDoc, header_row, rag_cell, text_cell
 from report.headline import NO_RAG
 from report.html_parts import e, rag_td
@@ -30,11 +30,15 @@ def _count_entries(data: ReportData) -> list[tuple[str, int, float, bool]]:
     """(label, count, percent, is a key state) for each RAG state, best first, then "no RAG yet"."""
     o = data.headline.overall
     entries = [(c.label, c.count, c.percent, True) for c in reversed(o.counts)]
+    if o.awaiting_signoff:
+        entries.append((AWAITING_LABEL, o.awaiting_signoff, o.awaiting_signoff_percent, False))
     entries.append((NO_RAG, o.no_rag, o.no_rag_percent, False))
     return entries
 
 
 def _delta_text(deltas: dict[str, int], label: str) -> str:
+    if label == AWAITING_LABEL:
+        return "–"  # the published versions do not record sign-off
     delta = deltas.get(label, 0)
     return f"{delta:+d}" if delta else "no change"
 
@@ -52,6 +56,9 @@ def docx(out: WordDoc, data: ReportData, opts: RenderOptions) -> None:
     r = p.add_run(data.headline.sentence)
     r.bold = True
     r.font.size = Pt(11)
+    if data.headline.retimed_text:
+        p = doc.add_paragraph(data.headline.retimed_text + ".")
+        p.paragraph_format.keep_with_next = True
     out.add_table(_counts_table(data))
     sections = data.headline.sections
     if len(sections) > 1 or (sections and sections[0].section and data.actions):
@@ -130,6 +137,8 @@ def _count_cells(b: Breakdown, labels: list[str]) -> list[Cell]:
 
 def html(data: ReportData, opts: RenderOptions) -> list[str]:
     out = [f'<h2 id="headline">{HEADING}</h2><p class="sentence">{e(data.headline.sentence)}</p>']
+    if data.headline.retimed_text:
+        out.append(f'<p class="retimed">{e(data.headline.retimed_text)}.</p>')
     out += _counts_html(data)
     if data.headline.sections:
         out += _sections_html(data)
