@@ -492,7 +492,34 @@ def _board_panel(services: Services, session: Session, plan: Plan) -> home_views
         exceptions=summaries.red_only(data).items + summaries.overdue(data).items,
         changes=summaries.changes_since(data, since),
         plan_id=plan.id,
+        waiting=_waiting(session, plan, data),
+        challengeable=tuple(
+            (f"{u.ref} · {u.author or 'someone'} · {u.rag_given or 'no RAG'}", u.action_id, u.update_id)
+            for u in reversed(data.recent_updates)
+            if u.text and dt.datetime.fromisoformat(u.submitted_at) >= since
+        ),
     )
+
+
+def _waiting(session: Session, plan: Plan, data) -> tuple[home_views.WaitingItem, ...]:
+    """Date requests and completions awaiting sign-off, oldest request first."""
+    from storage.governance import load_governance
+
+    rows = {r.id: r for r in data.actions}
+    items = []
+    for action_id, gov in load_governance(session, plan.id).items():
+        p = gov.proposal
+        if p is None or action_id not in rows:
+            continue
+        row = rows[action_id]
+        old = row.due or "no date"
+        text = f"📅 {escape(p.by)} asks for {p.proposed_due:%-d %b %Y} (due {old}): {escape(p.reason)[:300]}"
+        items.append(home_views.WaitingItem(action_id, row.ref, row.title, text, p.id, p.proposed_due))
+    for row in data.actions:
+        if row.completion == "awaiting":
+            text = f"✔️ Marked complete{' with evidence' if row.evidence else ', no evidence given'}: awaiting sign-off"
+            items.append(home_views.WaitingItem(row.id, row.ref, row.title, text))
+    return tuple(items)
 
 
 def refresh_home(services: Services, uid: str) -> None:

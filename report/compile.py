@@ -379,6 +379,7 @@ def _action_row(
             author=progress_row.author_name or progress_row.author_text or "",
             on_behalf_of=progress_row.behalf_name or "",
             evidence_url=progress_row.evidence_url,
+            evidence_note=progress_row.evidence_note,
             source=progress_row.source,
         )
     is_complete = rag in scheme.complete
@@ -448,6 +449,7 @@ def _feed_entries(
                 rag_after=rag,
                 rag_given=u.rag,
                 text="" if _placeholder(u) else (u.text or ""),
+                update_id=u.id,
             )
             out.append(((u.submitted_at, action.position, action.id, u.id), entry))
     return out

@@ -71,6 +71,7 @@ class Progress:
     on_behalf_of: str
     evidence_url: str | None
     source: str  # import | slack | cli: an imported update's "author" is the file, not a person
+    evidence_note: str | None = None
 
     @property
     def byline(self) -> str:
@@ -272,6 +273,7 @@ class UpdateEntry:
     rag_after: str | None
     rag_given: str | None  # the RAG on this update itself (None for a text-only update)
     text: str
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,8 @@ def action_add(ctx, plan_name, ref, title, leads, new_leads, timescale, section,
             now=_now(),
         )
         due = action.due_date.strftime("%-d %b %Y") if action.due_date else "no date"
-        where = action.section.title if action.section else "no section"
+        where = (action.section.ref or action.section.title[:60]) if action.section else "no section"
+        where = f"section {where}" if action.section else where
         click.echo(f"added {plan.name} {action.ref} ({where}), due {due}")
     for warning in warnings:
         click.echo(f"  warning: {warning}")
@@ -251,7 +252,9 @@ def _decide(
         plan, action = _plan_and_action(session, plan_name, ref)
         proposal = open_proposal(session, action)
         if proposal is None:
-            raise InvalidInput(f"no revised date is waiting for a decision on {action.ref}")
+            raise InvalidInput(
+                f"no revised date is waiting for a decision on {action.ref}{_last_decision(session, action, tz)}"
+            )
         decided = decide(
             session, proposal, agree=agree, actor=cli_actor(session, by), reason=reason, now=_now(), tz=tz
         )
@@ -265,6 +268,29 @@ def _decide(
         click.echo(f"agreed: {plan.name} {ref} is now due {new} (was {old}); {told}")
     else:
         click.echo(f"declined: {plan.name} {ref} stays due {old} (asked for {new}); {told}")
+
+
+def _last_decision(session, action, tz) -> str:
+    """ "(the last request, 31 Mar 2027, was agreed by Pat Chair on 12 Mar 2026)", or ""."""
+    from sqlalchemy import select
+
+    from storage.models import DateDecision, DateProposal
+
+    row = session.execute(
+        select(DateProposal, DateDecision)
+        .join(DateDecision, DateDecision.proposal_id == DateProposal.id)
+        .where(DateProposal.action_id == action.id)
+        .order_by(DateDecision.at.desc(), DateDecision.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return ""
+    proposal, decision = row
+    when = decision.at.astimezone(tz)
+    return (
+        f" (the last request, {proposal.proposed_due:%-d %b %Y}, was {decision.decision} by {decision.by_text} "
+        f"on {when:%-d %b %Y})"
+    )
 
 
 @action_group.command("agree-date")

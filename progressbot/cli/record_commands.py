@@ -325,7 +325,8 @@ def _print_entry(entry, tz) -> None:
         if entry.details.get("proposed_due"):
             click.echo(f"    asks for a new due date: {entry.details['proposed_due']}")
         return
-    click.echo(f"{when}  {entry.summary}  by {entry.by} via {entry.source}")
+    via = "" if entry.by == entry.source else f" via {entry.source}"
+    click.echo(f"{when}  {entry.summary}  by {entry.by}{via}")
     label = {"challenge": "question", "answer": "answer", "signoff": "note"}.get(entry.kind, "why")
     if entry.text:
         click.echo(f"    {label}: {entry.text}")

@@ -159,6 +159,8 @@ def _progress_body(a: ActionRow) -> list[str]:
     progress.append(para(run(a.progress.byline, colour=MUTED, size=SMALL_PT)))
     if a.progress.evidence_url:
         progress.append(para(run(f"Evidence: {a.progress.evidence_url}", colour=MUTED, size=SMALL_PT)))
+    if a.progress.evidence_note:
+        progress.append(para(run(f"Evidence: {a.progress.evidence_note}", colour=MUTED, size=SMALL_PT)))
     return progress
 
 
@@ -229,6 +231,8 @@ def _progress_html(a: ActionRow) -> str:
         if p.evidence_url.lower().startswith(("http://", "https://")):
             link = f'<a href="{link}">{link}</a>'
         evidence = f'<div class="small muted">Evidence: {link}</div>'
+    if p.evidence_note:
+        evidence += f'<div class="small muted">Evidence: {e(p.evidence_note)}</div>'
     paragraphs = "".join(f'<p class="progress">{e(line)}</p>' for line in p.text.split("\n") if line.strip())
     return f'{paragraphs}<div class="small muted">{e(p.byline)}</div>{evidence}'
 
