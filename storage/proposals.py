@@ -119,11 +119,13 @@ def _decide(
     try:
         with session.begin_nested():
             session.add(row)
+            session.flush()
     except IntegrityError:  # decided at the same moment by someone else: theirs stands
         existing = session.scalar(select(DateDecision).where(DateDecision.proposal_id == proposal.id))
         if existing is None:
             raise
         raise AlreadyDecided(existing) from None
+    proposal.decision = row  # keep the loaded relationship in step (it may have been read as None)
     return row
 
 

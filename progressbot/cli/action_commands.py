@@ -23,6 +23,21 @@ PLAN_OPTION = click.option(
 BY_OPTION = click.option(
     "--by", "by", metavar="UID", help="Who is acting (a Slack user id); default: you, as an admin ('cli')."
 )
+AT_OPTION = click.option(
+    "--at",
+    "at",
+    metavar="ISO_DATETIME",
+    help="When it happened, e.g. at the board meeting (default now; naive = local time; not in the future).",
+)
+
+
+def _when(ctx: CliContext, at: str | None) -> dt.datetime:
+    from progressbot.cli.record_commands import _parse_at
+
+    when = _parse_at(at, ctx)
+    if when > _now() + dt.timedelta(minutes=5):
+        raise UserError(f"--at {at}: that is in the future; record what has happened")
+    return when
 
 
 def register(main: click.Group) -> None:
@@ -108,8 +123,9 @@ def _tell(ctx: CliContext, send) -> str:
 @click.option("--section", metavar="NAME", help="Move it to another section (by ref or title).")
 @click.option("--reason", required=True, help="Why: the audit trail records it.")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def action_set(ctx, ref, plan_name, leads, new_leads, timescale, due, title, section, reason, by) -> None:
+def action_set(ctx, ref, plan_name, leads, new_leads, timescale, due, title, section, reason, by, at) -> None:
     """Change an action: leads, timescale or due date, title, section."""
     from storage.authority import cli_actor
     from storage.changes import Edit, set_action
@@ -124,7 +140,9 @@ def action_set(ctx, ref, plan_name, leads, new_leads, timescale, due, title, sec
             title=title,
             section=section,
         )
-        result = set_action(session, action, edit, actor=cli_actor(session, by), reason=reason, now=_now())
+        result = set_action(
+            session, action, edit, actor=cli_actor(session, by), reason=reason, now=_when(ctx, at)
+        )
         lines = [_describe(c) for c in result.changes]
         warnings = list(result.warnings)
     click.echo(f"changed {plan.name} {ref}: " + "; ".join(lines))
@@ -150,8 +168,9 @@ def _describe(change) -> str:
 @click.option("--section", metavar="NAME", help="The section it belongs to (by ref or title).")
 @click.option("--reason", default="", help="Why it was added (e.g. 'agreed at the board, 12 March').")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def action_add(ctx, plan_name, ref, title, leads, new_leads, timescale, section, reason, by) -> None:
+def action_add(ctx, plan_name, ref, title, leads, new_leads, timescale, section, reason, by, at) -> None:
     """Add an action to a live plan."""
     from storage.authority import cli_actor
     from storage.changes import add_action
@@ -171,7 +190,7 @@ def action_add(ctx, plan_name, ref, title, leads, new_leads, timescale, section,
             section=section,
             reason=reason,
             actor=cli_actor(session, by),
-            now=_now(),
+            now=_when(ctx, at),
         )
         due = action.due_date.strftime("%-d %b %Y") if action.due_date else "no date"
         where = (action.section.ref or action.section.title[:60]) if action.section else "no section"
@@ -192,8 +211,9 @@ def action_add(ctx, plan_name, ref, title, leads, new_leads, timescale, section,
 @click.option("--reason", required=True, help="Why: the audit trail records it (for complete: the evidence).")
 @click.option("--evidence", metavar="URL", help="With --as complete: a link to the evidence.")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def action_close(ctx, ref, plan_name, as_, into, reason, evidence, by) -> None:
+def action_close(ctx, ref, plan_name, as_, into, reason, evidence, by, at) -> None:
     """Close an action as complete (signed off by you), withdrawn, or merged into another."""
     from storage.authority import cli_actor
     from storage.closing import close_action
@@ -209,7 +229,7 @@ def action_close(ctx, ref, plan_name, as_, into, reason, evidence, by) -> None:
             into=target,
             reason=reason,
             actor=cli_actor(session, by),
-            now=_now(),
+            now=_when(ctx, at),
             evidence_url=evidence,
         )
     what = {
@@ -225,15 +245,16 @@ def action_close(ctx, ref, plan_name, as_, into, reason, evidence, by) -> None:
 @PLAN_OPTION
 @click.option("--reason", required=True, help="Why it comes back into the plan.")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def action_reopen(ctx, ref, plan_name, reason, by) -> None:
+def action_reopen(ctx, ref, plan_name, reason, by, at) -> None:
     """Bring a withdrawn or merged action back into the plan."""
     from storage.authority import cli_actor
     from storage.changes import reopen
 
     with _stored(ctx) as session:
         plan, action = _plan_and_action(session, plan_name, ref)
-        reopen(session, action, reason=reason, actor=cli_actor(session, by), now=_now())
+        reopen(session, action, reason=reason, actor=cli_actor(session, by), now=_when(ctx, at))
     click.echo(f"{plan.name} {ref}: reopened")
 
 
@@ -241,7 +262,14 @@ def action_reopen(ctx, ref, plan_name, reason, by) -> None:
 
 
 def _decide(
-    ctx: CliContext, ref: str, plan_name: str | None, by: str | None, *, agree: bool, reason: str
+    ctx: CliContext,
+    ref: str,
+    plan_name: str | None,
+    by: str | None,
+    at: str | None,
+    *,
+    agree: bool,
+    reason: str,
 ) -> None:
     from storage.authority import cli_actor
     from storage.errors import InvalidInput
@@ -256,7 +284,13 @@ def _decide(
                 f"no revised date is waiting for a decision on {action.ref}{_last_decision(session, action, tz)}"
             )
         decided = decide(
-            session, proposal, agree=agree, actor=cli_actor(session, by), reason=reason, now=_now(), tz=tz
+            session,
+            proposal,
+            agree=agree,
+            actor=cli_actor(session, by),
+            reason=reason,
+            now=_when(ctx, at),
+            tz=tz,
         )
         proposal_id = decided.proposal.id
         new = decided.proposal.proposed_due.strftime("%-d %b %Y")
@@ -298,10 +332,11 @@ def _last_decision(session, action, tz) -> str:
 @PLAN_OPTION
 @click.option("--note", default="", help="Anything the board wants on record with the decision.")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def agree_date(ctx, ref, plan_name, note, by) -> None:
+def agree_date(ctx, ref, plan_name, note, by, at) -> None:
     """Agree the revised date a lead asked for: the due date moves, the original stays on record."""
-    _decide(ctx, ref, plan_name, by, agree=True, reason=note)
+    _decide(ctx, ref, plan_name, by, at, agree=True, reason=note)
 
 
 @action_group.command("decline-date")
@@ -309,10 +344,11 @@ def agree_date(ctx, ref, plan_name, note, by) -> None:
 @PLAN_OPTION
 @click.option("--reason", required=True, help="Why the date is declined (the lead is told).")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def decline_date(ctx, ref, plan_name, reason, by) -> None:
+def decline_date(ctx, ref, plan_name, reason, by, at) -> None:
     """Decline the revised date a lead asked for."""
-    _decide(ctx, ref, plan_name, by, agree=False, reason=reason)
+    _decide(ctx, ref, plan_name, by, at, agree=False, reason=reason)
 
 
 # --- challenge and sign-off ---------------------------------------------------------------------
@@ -323,15 +359,18 @@ def decline_date(ctx, ref, plan_name, reason, by) -> None:
 @PLAN_OPTION
 @click.option("--question", required=True, help="What the board wants to know (up to 3,000 characters).")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def challenge_command(ctx, ref, plan_name, question, by) -> None:
+def challenge_command(ctx, ref, plan_name, question, by, at) -> None:
     """Challenge an action's latest update: the lead is asked, and it stays open until they answer."""
     from storage.authority import cli_actor
     from storage.challenges import raise_challenge
 
     with _stored(ctx) as session:
         plan, action = _plan_and_action(session, plan_name, ref)
-        raised = raise_challenge(session, action, actor=cli_actor(session, by), question=question, now=_now())
+        raised = raise_challenge(
+            session, action, actor=cli_actor(session, by), question=question, now=_when(ctx, at)
+        )
         challenge_id = raised.challenge.id
     from bot.announce import announce_challenge
 
@@ -347,8 +386,9 @@ def challenge_command(ctx, ref, plan_name, question, by) -> None:
 )
 @click.option("--evidence", metavar="URL", help="A link to the evidence.")
 @BY_OPTION
+@AT_OPTION
 @pass_ctx
-def signoff_command(ctx, ref, plan_name, note, evidence, by) -> None:
+def signoff_command(ctx, ref, plan_name, note, evidence, by, at) -> None:
     """Sign off an action's completion: only then does it count as complete."""
     from storage.authority import cli_actor
     from storage.signoff import sign_off
@@ -359,7 +399,7 @@ def signoff_command(ctx, ref, plan_name, note, evidence, by) -> None:
             session,
             action,
             actor=cli_actor(session, by),
-            now=_now(),
+            now=_when(ctx, at),
             note=note,
             evidence_url=evidence,
             tz=ctx.settings.tz,
