@@ -243,6 +243,7 @@ def test_challenge_from_the_card_and_the_leads_answer_in_the_thread(slack_app):
 
     # Jo answers in the question's thread: stored once, confirmed there, the board member told.
     ts = question.response["ts"]
+    slack_app.settle()  # the app has recorded which challenge that DM asks
     for _ in range(2):  # a retried event
         slack_app.dm(
             JO, "Audit report is on the intranet", ts="1700000300.000001", thread_ts=ts, event_id="EvANS"
@@ -321,7 +322,7 @@ def test_a_lead_on_the_board_cannot_sign_off_their_own_action(slack_app):
 
 
 def test_admin_edits_an_action_in_a_modal(slack_app):
-    status, body = slack_app.command("edit 3.2", ADMIN)
+    status, _body = slack_app.command("edit 3.2", ADMIN)
     assert status == 200
     view = slack_app.fake.wait_for("views.open")[-1].response["view"]
     assert view["callback_id"] == gv.EDIT_CALLBACK
@@ -408,7 +409,7 @@ def test_home_tab_lists_what_waits_for_the_board(slack_app):
             selected_option=agree,
             container_type="view",
             view={"id": "VHOME", "type": "home"},
-        )  # fmt: skip
+        )
     )
     assert status == 200 and _due(slack_app, "3.2") == dt.date(2027, 1, 31)
     picker = next(b for b in home["blocks"] if b.get("block_id", "").startswith("challenge-pick"))
@@ -422,13 +423,13 @@ def test_home_tab_lists_what_waits_for_the_board(slack_app):
 
 @pytest.mark.parametrize("user", [BOARD])
 def test_the_digest_offers_a_challenge_for_this_weeks_updates(slack_app, user):
-    from jobs.digest import build_digests
     from bot.views.reminders import digest_message
+    from jobs.digest import build_digests
 
     slack_app.dm(JO, "Amber – forum designed", ts="1700000500.000001", thread_ts=R2)
     slack_app.fake.wait_for("chat.postMessage")
     with slack_app.database.session_factory() as session:
-        _text_, blocks = digest_message(build_digests(session, slack_app.now + dt.timedelta(hours=1)))
+        _summary, blocks = digest_message(build_digests(session, slack_app.now + dt.timedelta(hours=1)))
     select_ = next(
         e
         for b in blocks

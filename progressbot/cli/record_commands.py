@@ -114,14 +114,20 @@ def leads_link(ctx: CliContext, name_or_alias: str, slack_user: str | None, emai
 @click.command("grant")
 @click.argument("role", metavar="admin|board")
 @click.argument("uid")
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="Their name, for the audit trail and the report ('agreed by Cllr Pat Chair', not the user id).",
+)
 @pass_ctx
-def roles_grant(ctx: CliContext, role: str, uid: str) -> None:
+def roles_grant(ctx: CliContext, role: str, uid: str, name: str | None) -> None:
     """Give a Slack user the admin or board role."""
-    from storage.people import grant_role
+    from storage.people import grant_role, name_slack_user
 
     with _stored(ctx) as session:
         grant = grant_role(session, uid, role, by="cli", now=_now())
-        click.echo(f"{grant.slack_user_id} has the {grant.role} role")
+        named = f" ({name_slack_user(session, grant.slack_user_id, name).display_name})" if name else ""
+        click.echo(f"{grant.slack_user_id}{named} has the {grant.role} role")
 
 
 @click.command("revoke")
