@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import announce
 from bot.services import Services
+from bot.text import escape
 from bot.views import governance as views
 from storage import challenges, proposals
 from storage.authority import Actor, require_admin, require_governor, slack_actor
@@ -31,8 +32,6 @@ from storage.signoff import AWAITING, COMPLETE, completion, sign_off
 
 def followup_notes(stored) -> tuple[str, ...]:
     """Lines for the lead's confirmation: what their update set in motion (already escaped)."""
-    from bot.text import escape
-
     notes = []
     follow = stored.followups
     if follow is not None:
@@ -119,7 +118,7 @@ def after_decision(services: Services, outcome: Decided, uid: str) -> None:
         announce.announce_decision(services, outcome.proposal_id)
         return
     announce.announce_decision(services, outcome.proposal_id, tell_lead=False)
-    services.client.chat_postMessage(channel=uid, text=outcome.already)
+    services.client.chat_postMessage(channel=uid, text=escape(outcome.already))
 
 
 # --- challenges ---------------------------------------------------------------------------------
@@ -214,7 +213,7 @@ def answer_in_thread(
     action = session.get(Action, challenge.action_id)
     assert action is not None
     if not can_update(session, uid, action, today=now.date()):
-        return f"Only the leads of {action.ref} can answer this question."
+        return f"Only the leads of {escape(action.ref)} can answer this question."
     person = session.scalar(select(Person).where(Person.slack_user_id == uid))
     stamp = {
         "by_uid": uid,
@@ -374,8 +373,6 @@ def after_edit(services: Services, uid: str, action_id: int, lines: list[str]) -
         action = announce.load(session, action_id)
         subject = announce.subject_of(action)
         recipients = [u for u in announce.lead_uids(action) if u != uid]
-    from bot.text import escape
-
     text = f"{subject.heading} was changed by <@{uid}>: " + "; ".join(escape(line) for line in lines)
     for lead in recipients:
         services.client.chat_postMessage(channel=lead, text=text[:3000])

@@ -81,6 +81,19 @@ def register(app: App, services: Services) -> None:
     _register_edit(app, services)
 
 
+def _from_home(body: dict) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def _decided(services: Services, body: dict, outcome, uid: str) -> None:
+    """After the ack: tell everyone concerned; refresh the Home tab the decision was made on."""
+    governance.after_decision(services, outcome, uid)
+    if _from_home(body):
+        from bot import features
+
+        features.refresh_home(services, uid)
+
+
 def _register_dates(app: App, services: Services) -> None:
     @app.action(views.AGREE_DATE)
     def agree(ack: Ack, body: dict, action: dict) -> None:
@@ -90,7 +103,7 @@ def _register_dates(app: App, services: Services) -> None:
             return
         outcome = governance.agree_date(services, uid, proposal_id)  # stored before the ack
         ack()
-        services.after_ack(body, governance.after_decision, services, outcome, uid)
+        services.after_ack(body, _decided, services, body, outcome, uid)
 
     @app.action(views.DECLINE_DATE)
     def decline(ack: Ack, body: dict, action: dict) -> None:
@@ -111,7 +124,7 @@ def _register_dates(app: App, services: Services) -> None:
         if data.get("op") == "agree":
             outcome = governance.agree_date(services, uid, proposal_id)
             ack()
-            services.after_ack(body, governance.after_decision, services, outcome, uid)
+            services.after_ack(body, _decided, services, body, outcome, uid)
             return
         ack()
         services.after_ack(
