@@ -95,7 +95,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
-        self.messages: list[dict[str, Any]] = []  # everything posted (postMessage), in order
+        # Everything posted (postMessage, and files shared outside a thread), in order.
+        self.messages: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view, as last opened/updated
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
@@ -565,6 +566,21 @@ class FakeSlack:
             entry["channel"] = params.get("channel_id") or params.get("channels")
             entry["initial_comment"] = params.get("initial_comment")
             done.append({"id": item["id"], "title": entry["title"], "name": entry["filename"]})
+        channel = params.get("channel_id")
+        if channel and not params.get("thread_ts"):
+            # Slack shares the files in the channel as a message, which its history then shows (a share
+            # inside a thread is a reply, which conversations.history leaves out).
+            self.messages.append(
+                {
+                    "type": "message",
+                    "channel": channel,
+                    "ts": self._next_ts(),
+                    "text": params.get("initial_comment") or "",
+                    "files": done,
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                }
+            )
         return {"ok": True, "files": done}
 
     def _m_files_info(self, params: dict) -> dict:
