@@ -143,6 +143,7 @@ class MeetingRound:
     called_at: dt.datetime | None
     chased_at: dt.datetime | None
     published_version: str | None
+    order: dict[int, int] = field(default_factory=dict)  # action id -> its place in the plan
 
     @property
     def label(self) -> str:
@@ -219,6 +220,7 @@ def build_round(
         called_at=min(calls) if calls else None,
         chased_at=min(chases) if chases else None,
         published_version=version.version if version else None,
+        order={action.id: n for n, action in enumerate(actions)},
     )
 
 
@@ -379,12 +381,12 @@ def plan_board_round(
     result = BoardRound()
     for meeting in candidate_meetings(session, plan_ids, today):
         policy = policies[meeting.plan_id]
-        previous = previous_meeting(session, meeting)
-        schedule = schedule_for(meeting, policy, config.calendar, tz, previous)
-        # A day's margin: a lead ahead of the organisation (Kolkata) reaches the call day first.
-        if today < schedule.call_day - dt.timedelta(days=1) or (
-            meeting.status != "scheduled" and today > meeting.date
-        ):
+        # The call day does not depend on the previous meeting (only the window does): no query yet.
+        call_day = schedule_for(meeting, policy, config.calendar, tz, None).call_day
+        # A day's margin: a lead ahead of the organisation (Kolkata) reaches the call day first. A moved
+        # meeting may owe its leads a notice well before its new call day.
+        early = today < call_day - dt.timedelta(days=1) and meeting.moved_at is None
+        if early or (meeting.status != "scheduled" and today > meeting.date):
             continue
         rnd = build_round(session, meeting, now, config=config, policy=policy, done_labels=done_labels)
         result.rounds.append(rnd)

@@ -69,17 +69,14 @@ def queue_unreached_notes(
             continue
         text, blocks, names = _note(rnd, board)
         for uid in admins:
-            message = ReminderMessage(
-                slack_user_id=uid,
-                kind=UNREACHED_KIND,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                payload={"text": text, "blocks": blocks, "items": [], "names": names},
-            )
             try:
                 with session.begin_nested():
-                    session.add(message)
+                    message, new = _admin_message(session, uid, now)
+                    payload = dict(message.payload or {})
+                    payload["text"] = " ".join(x for x in (payload.get("text"), text) if x)[:3000]
+                    payload["blocks"] = [*payload.get("blocks", []), *blocks]
+                    payload["names"] = sorted({*payload.get("names", []), *names})
+                    message.payload = payload
                     session.flush()
                     session.add(
                         BoardPost(
@@ -94,8 +91,35 @@ def queue_unreached_notes(
                     session.flush()
             except IntegrityError:
                 continue  # this admin has had the note for this meeting
-            ids.append(message.id)
+            if new:
+                ids.append(message.id)
     return ids
+
+
+def _admin_message(session: Session, uid: str, now: dt.datetime) -> tuple[ReminderMessage, bool]:
+    """This pass's note to an admin: the weekly unlinked-leads notice or another meeting's note, if one
+    is already queued (an admin gets one DM per pass too), else a new message."""
+    queued = session.scalars(
+        select(ReminderMessage).where(
+            ReminderMessage.slack_user_id == uid,
+            ReminderMessage.kind.in_(("unlinked", UNREACHED_KIND)),
+            ReminderMessage.status == "pending",
+            ReminderMessage.created_at == now,
+        )
+    ).first()
+    if queued is not None:
+        return queued, False
+    message = ReminderMessage(
+        slack_user_id=uid,
+        kind=UNREACHED_KIND,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        payload={"items": []},
+    )
+    session.add(message)
+    session.flush()
+    return message, True
 
 
 @dataclass

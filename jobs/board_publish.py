@@ -69,12 +69,7 @@ def no_response_items(rnd: MeetingRound) -> tuple[ExceptionItem, ...]:
                 "; ".join(_how_asked(lead) for lead in leads),
             )
         )
-    return tuple(sorted(items, key=lambda i: _position(rnd, i.action_id)))
-
-
-def _position(rnd: MeetingRound, action_id: int) -> int:
-    order = {a.action_id: n for lead in rnd.leads for n, a in enumerate(lead.asked)}
-    return order.get(action_id, 0)
+    return tuple(sorted(items, key=lambda i: rnd.order.get(i.action_id, 0)))
 
 
 def _how_asked(lead: LeadRound) -> str:

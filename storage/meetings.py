@@ -135,6 +135,7 @@ def add_meeting(
 class RepeatResult:
     added: list[Meeting]
     existing: list[dt.date]  # dates the plan already had a meeting on: left as they were
+    too_late: list[dt.date]  # dates whose cut-off has already passed: nobody could be asked
 
 
 def repeat_meetings(
@@ -149,23 +150,26 @@ def repeat_meetings(
     rule: str | None = None,
     cutoff_working_days: int = DEFAULT_CUTOFF_WORKING_DAYS,
 ) -> RepeatResult:
-    """Add a meeting on each date (default cut-offs); dates that already have one are kept as they are."""
+    """Add a meeting on each date (default cut-offs). Dates that already have one are kept as they are,
+    and dates whose cut-off has passed are left out (``board add`` takes them, on purpose)."""
     if len(dates) > MAX_MEETINGS_PER_RULE:
         raise InvalidInput(
             f"that rule gives {len(dates)} meetings; at most {MAX_MEETINGS_PER_RULE} are added at once "
             "(use an earlier --until)",
             "until",
         )
-    added, existing = [], []
+    added, existing, too_late = [], [], []
     for day in dates:
+        cutoff = default_cutoff(day, calendar, cutoff_working_days)
         if _clash(session, plan, day) is not None:
             existing.append(day)
-            continue
-        cutoff = default_cutoff(day, calendar, cutoff_working_days)
-        added.append(
-            add_meeting(session, plan, day, cutoff=cutoff, today=today, now=now, name=name, rule=rule)
-        )
-    return RepeatResult(added, existing)
+        elif cutoff < today:
+            too_late.append(day)
+        else:
+            added.append(
+                add_meeting(session, plan, day, cutoff=cutoff, today=today, now=now, name=name, rule=rule)
+            )
+    return RepeatResult(added, existing, too_late)
 
 
 def round_started(session: Session, meeting: Meeting) -> bool:

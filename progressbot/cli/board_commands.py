@@ -216,11 +216,20 @@ def board_repeat(
             )
         for day in result.existing:
             click.echo(f"  {_fmt(day)}  already had a meeting: left as it was")
+        for day in result.too_late:
+            click.echo(
+                f"  {_fmt(day)}  left out: its cut-off has passed, so nobody could be asked "
+                "(`progressbot board add` takes it anyway)"
+            )
         click.echo(f"added {len(result.added)} meeting(s) to {plan.name}")
         if result.added:
             warning = _late_warning(session, result.added[0], ctx, now)
             if warning:
                 click.echo(warning)
+        if result.added and not plan.board_channel:
+            click.echo(
+                f"  note: no board channel is set: `progressbot board channel CHANNEL_ID --plan {plan.name}`"
+            )
 
 
 @board.command("list")
@@ -269,10 +278,14 @@ def board_list(ctx: CliContext, plan_name: str | None, as_json: bool, now_text: 
     click.echo(
         f"Board meetings of {plan.name} (board pack to {channel or 'no channel: set one with `board channel`'}):"
     )
+    width = max(len(r["label"]) for r in rows)
     for r in rows:
+        day, cutoff, call, chase = (
+            dt.date.fromisoformat(r[k]) for k in ("date", "cutoff", "call_day", "chase_day")
+        )
         click.echo(
-            f"  {_fmt(dt.date.fromisoformat(r['date']))}  {r['label']:<32} cut-off {_fmt(dt.date.fromisoformat(r['cutoff']))}  "
-            f"call {_fmt(dt.date.fromisoformat(r['call_day']))}  chase {_fmt(dt.date.fromisoformat(r['chase_day']))}  {r['status']}"
+            f"  {_fmt(day)}  {r['label']:<{width}}  cut-off {_fmt(cutoff)}  call {_fmt(call)}  "
+            f"chase {_fmt(chase)}  {r['status']}"
         )
 
 

@@ -32,7 +32,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -93,6 +93,7 @@ class FakeSlack:
         self._limits: dict[str, _RateLimit] = {}
         self._invalid_auth = False
         self._ts = itertools.count(1)
+        self.clock: Callable[[], float] | None = None
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
         # Everything posted (postMessage, and files shared outside a thread), in order.
@@ -387,7 +388,10 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ methods
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        # ``clock`` (seconds since the epoch) lets a test that simulates time get timestamps in its own
+        # time, so ``conversations.history(oldest=...)`` filters as Slack would.
+        base = int(self.clock()) if self.clock is not None else 1700000000
+        return f"{base}.{next(self._ts):06d}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
