@@ -322,7 +322,8 @@ def _read_every(words: list[str], i: int, r: _Reading, text: str) -> int:
         r.ambiguous_every_nth = True  # resolved (or refused) once we know whether a month is meant
         return j
     if word in WEEKDAYS:
-        raise _refuse(text, f'"every {count} {word}" is unclear; say "every {count} weeks on {word.title()}"')
+        day = _weekday_name(WEEKDAYS[word])
+        raise _refuse(text, f'"every {count} {word}" is unclear; say "every {count} weeks on {day}"')
     raise _refuse(text, 'after "every" I expected a number of weeks or months, or a day of the week')
 
 
