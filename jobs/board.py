@@ -179,6 +179,7 @@ def build_round(
     config: PlannerConfig,
     policy: Policy | None = None,
     done_labels: dict[int, set[str]] | None = None,
+    states_now: dict | None = None,
 ) -> MeetingRound:
     """Who is asked about what for ``meeting``, who has answered (by ``now`` or the cut-off, whichever
     is first), and what the ledger says went out. A handful of queries, whatever the plan's size."""
@@ -195,7 +196,12 @@ def build_round(
         .order_by(Action.position, Action.id)
     ).all()
     at_start = action_states(session, [plan.id], as_of=schedule.window_start)
-    current = action_states(session, [plan.id], as_of=upto)
+    # Before the cut-off the pass's own snapshot (states as of now) serves; after it, as of the cut-off.
+    current = (
+        states_now
+        if states_now is not None and upto == now
+        else action_states(session, [plan.id], as_of=upto)
+    )
     answers = _answers(session, plan.id, schedule.window_start, upto)
     sent = _sent_by_lead(session, meeting.id)
     asked_by_person: dict[int, tuple[Person, list[AskedAction]]] = {}
@@ -370,9 +376,10 @@ def plan_board_round(
     config = config or PlannerConfig()
     tz = zone(config.default_tz)
     today = local_today(now, tz)
+    states_now = None
     if snapshot is not None:
         policies, done_labels = snapshot.policies, snapshot.done_labels
-        plan_ids = snapshot.enabled_plan_ids
+        plan_ids, states_now = snapshot.enabled_plan_ids, snapshot.states
     else:
         plans = session.scalars(select(Plan)).all()
         policies = {p.id: Policy.for_plan(p) for p in plans}
@@ -388,7 +395,15 @@ def plan_board_round(
         early = today < call_day - dt.timedelta(days=1) and meeting.moved_at is None
         if early or (meeting.status != "scheduled" and today > meeting.date):
             continue
-        rnd = build_round(session, meeting, now, config=config, policy=policy, done_labels=done_labels)
+        rnd = build_round(
+            session,
+            meeting,
+            now,
+            config=config,
+            policy=policy,
+            done_labels=done_labels,
+            states_now=states_now,
+        )
         result.rounds.append(rnd)
         _plan_leads(rnd, now, config, result)
         if _publication_due(rnd, now, tz):

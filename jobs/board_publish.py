@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,8 @@ AUTHOR = "progressbot (board cycle)"
 
 def pack_filename(rnd_or_meeting: MeetingRound | Meeting) -> str:
     meeting = rnd_or_meeting.meeting if isinstance(rnd_or_meeting, MeetingRound) else rnd_or_meeting
-    return f"{meeting.plan.name}-board-pack-{meeting.date.isoformat()}.docx"
+    plan = re.sub(r"[^A-Za-z0-9._-]+", "-", meeting.plan.name).strip("-.") or "plan"
+    return f"{plan}-board-pack-{meeting.date.isoformat()}.docx"
 
 
 def no_response_items(rnd: MeetingRound) -> tuple[ExceptionItem, ...]:

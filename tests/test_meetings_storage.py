@@ -195,3 +195,26 @@ def test_the_migration_keeps_an_existing_databases_history(tmp_path):
         assert conn.execute(text("SELECT version, summary FROM report_versions")).all() == [("5.0", "s")]
         assert conn.execute(text("SELECT board_channel FROM plans")).scalar() is None
     engine.dispose()
+
+
+def test_a_meetings_round_takes_the_same_number_of_queries_whatever_the_plans_size(session):
+    from sqlalchemy import event
+
+    def count_for(n: int) -> int:
+        p = make_plan(session, f"plan-{n}")
+        for i in range(n):
+            lead = make_person(session, f"Lead {n}-{i}", uid=f"UR{n}X{i}")
+            action = make_action(session, p, f"{i}", leads=[lead], due=D(2027, 12, 31))
+            add_update(session, action, dt.datetime(2027, 3, 10, tzinfo=dt.UTC))
+        meeting = add_meeting(session, p, D(2027, 4, 6), cutoff=D(2027, 3, 30), today=TODAY, now=NOW)
+        statements: list[str] = []
+        conn = session.connection()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(conn, "before_cursor_execute", listener)
+        try:
+            build_round(session, meeting, dt.datetime(2027, 3, 19, 10, tzinfo=dt.UTC), config=PlannerConfig())
+        finally:
+            event.remove(conn, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count_for(3) == count_for(30)

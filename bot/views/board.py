@@ -185,7 +185,7 @@ def _ref_line(item: dict[str, Any]) -> str:
 
 
 def _text(info: dict[str, Any], kind: str, count: int) -> str:
-    label, cutoff = info["label"], short_date(info["cutoff"])
+    label, cutoff = escape(info["label"]), short_date(info["cutoff"])
     if kind == "board_cancelled":
         return f"{label} has been cancelled: no updates are needed for it."
     if kind == "board_moved":
@@ -200,7 +200,7 @@ def unreached_message(
 ) -> tuple[str, list]:
     """For admins: leads the call for a meeting could not reach in Slack, and why."""
     count = len(people)
-    text = f"{label}: the call for updates could not reach {count} lead{'s' if count != 1 else ''} in Slack."
+    text = f"{escape(label)}: the call for updates could not reach {count} lead{'s' if count != 1 else ''} in Slack."
     lines = [f"• {escape(name)}: {escape(why)}" for name, why in people]
     blocks = [
         {
