@@ -170,6 +170,15 @@ def test_a_meeting_cancelled_after_the_call_tells_those_still_to_update_once_and
     assert "cancelled" in status
 
 
+def test_a_pack_that_is_not_published_yet_cannot_be_written(world):
+    world.seed()
+    add_april(world)
+    refused = cli(world.db.url, "board", "pack")
+    assert refused.exit_code == 2 and "no board pack of improvement has been published yet" in refused.output
+    refused = cli(world.db.url, "board", "pack", "--meeting", "2027-04-06")
+    assert refused.exit_code == 2 and "has not been published yet" in refused.output
+
+
 def test_a_meeting_removed_before_its_call_is_deleted_and_nothing_is_sent(world):
     world.seed()
     add_april(world)
@@ -194,6 +203,14 @@ def test_a_meeting_added_with_its_cut_off_past_asks_nobody_and_publishes_on_the_
     comment = uploads[0].params["initial_comment"]
     assert "1 of 2 leads updated their actions for this meeting." in comment
     assert "No update from: Bob (1)." in comment
+    # The clerk can have the very file the board got.
+    out = world.db.url.replace("sqlite:///", "").replace("progressbot.db", "pack.docx")
+    assert "wrote the board pack for Board 6 April 2027 to" in ok(world.db.url, "board", "pack", "--out", out)
+    with open(out, "rb") as f:
+        written = f.read()
+    with world.db.session_factory() as s:
+        assert written == s.scalars(select(Meeting.pack_docx)).one()
+    assert [u["content"] for u in world.fake.uploads.values()] == [written, written]
 
 
 def test_a_meeting_added_after_its_call_day_calls_late_then_chases(world):

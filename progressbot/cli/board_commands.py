@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -374,6 +375,59 @@ def board_move(
             click.echo(
                 "  leads already asked who still have updates to give are told the new dates on the next pass"
             )
+        warning = _late_warning(session, meeting, ctx, now)
+        if warning:
+            click.echo(warning)
+
+
+@board.command("pack")
+@click.option("--plan", "plan_name", help=PLAN_HELP)
+@click.option(
+    "--meeting",
+    "meeting_text",
+    default=None,
+    metavar="DATE",
+    help="The meeting on DATE (default: the last published).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (default: the pack's name).",
+)
+@pass_ctx
+def board_pack(ctx: CliContext, plan_name: str | None, meeting_text: str | None, out: Path | None) -> None:
+    """Write the board pack exactly as it was published and sent (DOCX)."""
+    from sqlalchemy import select
+
+    from jobs.board_publish import pack_filename
+    from storage.meetings import find_meeting, meeting_label
+    from storage.models import Meeting
+    from storage.plans import get_plan
+
+    today = dt.datetime.now(ctx.settings.tz).date()
+    with _user_errors(), ctx.session_factory.begin() as session:
+        plan = get_plan(session, plan_name)
+        if meeting_text:
+            meeting = find_meeting(session, plan, _day(meeting_text, today=today, option="--meeting"))
+        else:
+            meeting = session.scalars(
+                select(Meeting)
+                .where(Meeting.plan_id == plan.id, Meeting.version_id.is_not(None))
+                .order_by(Meeting.date.desc())
+                .limit(1)
+            ).first()
+            if meeting is None:
+                raise UserError(f"no board pack of {plan.name} has been published yet")
+        if meeting.pack_docx is None:
+            raise UserError(f"the board pack for {meeting_label(meeting)} has not been published yet")
+        path = out or Path(pack_filename(meeting))
+        blob, label = meeting.pack_docx, meeting_label(meeting)
+    try:
+        path.write_bytes(blob)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"wrote the board pack for {label} to {path}")
 
 
 @board.command("channel")
