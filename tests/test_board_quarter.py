@@ -457,6 +457,11 @@ def test_the_packs_name_the_non_responders_and_may_compares_with_april(quarter):
     with quarter["factory"]() as s:
         packs = {m.date: m.pack_docx for m in s.scalars(select(Meeting))}
     april_text, april_tables = _docx_text(packs[APRIL])
+    assert (
+        "Board pack for Board 6 April 2027: progress as at 30 March 2027 (the cut-off for updates)"
+        in april_text
+    )
+    assert "latest Board 6 April 2027, issued 31 Mar 2027" in april_text  # the pack lists itself
     assert "No update for Board 6 April 2027 (3)" in april_text
     assert _no_response(april_tables) == {
         "C1": "Carol: no update (asked 19 Mar, chased 24 Mar)",
@@ -523,3 +528,23 @@ def test_replaying_any_pass_of_the_quarter_sends_nothing_more(quarter):
         result = run_reminder_pass(quarter["factory"], client, now, sender=quick_sender(client))
         assert result.sent == 0 and result.board.published == 0 and result.board.sent == 0, now
     assert (len(fake.calls("chat.postMessage")), len(fake.calls("files.completeUploadExternal"))) == before
+
+
+def test_the_pack_reads_the_same_in_every_format(quarter):
+    from jobs.board import build_round
+    from jobs.board_publish import pack_data
+    from jobs.planner import PlannerConfig
+    from report.render import render
+
+    with quarter["factory"]() as s:
+        meeting = s.scalars(select(Meeting).where(Meeting.date == MAY)).one()
+        rnd = build_round(s, meeting, dt.datetime(2027, 5, 31, tzinfo=UTC), config=PlannerConfig())
+        data = pack_data(s, rnd, dt.datetime(2027, 5, 31, tzinfo=UTC), LONDON)
+    html = render(data, "html").decode()
+    md = render(data, "md").decode()
+    payload = render(data, "json").decode()
+    assert "Board pack for Board 4 May 2027: progress as at 26 April 2027 (the cut-off for updates)" in html
+    assert '<h3 class="exc-no_response">No update for Board 4 May 2027 (4)</h3>' in html
+    assert "### No update for Board 4 May 2027 (4)" in md
+    assert "Change since Board 6 April 2027" in html
+    assert '"meeting": "Board 4 May 2027"' in payload and '"kind": "no_response"' in payload
