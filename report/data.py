@@ -279,6 +279,10 @@ class ReportData:
                 if not self.meeting:
                     continue  # only a board pack knows who was asked
                 title = f"No update for {self.meeting}"
+            if kind == EXC_STALE and self.meeting:
+                # A pack compares with the previous meeting's pack, so "no update since that version" is
+                # the list above again, less who was asked and chased: it would only repeat it.
+                continue
             if kind == "stale" and self.headline.baseline:
                 title = f"No update since {version_name(self.headline.baseline.version)}"
             groups.append((kind, title, self.exceptions_of(kind)))

@@ -463,6 +463,7 @@ def test_the_packs_name_the_non_responders_and_may_compares_with_april(quarter):
     )
     assert "latest Board 6 April 2027, issued 31 Mar 2027" in april_text  # the pack lists itself
     assert "No update for Board 6 April 2027 (3)" in april_text
+    assert "No update since" not in april_text  # the meeting's own list replaces it in a pack
     assert _no_response(april_tables) == {
         "C1": "Carol: no update (asked 19 Mar, chased 24 Mar)",
         "G1": "Gina: could not be asked in Slack",
