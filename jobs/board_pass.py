@@ -14,14 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.views.board import unreached_message
+from bot.views.board import undelivered_message, unreached_message
 from jobs.board import BoardRound, MeetingRound
 from jobs.board_publish import PACK, deliver_packs, pack_comment, pack_data, publish_due
 from jobs.calendar import local_today, may_send_now, zone
 from jobs.escalation import board_members
+from jobs.ledger import send_messages
 from jobs.planner import PlannerConfig
 from jobs.sender import Sender
-from storage.models import BoardPost, ReminderMessage, Role
+from storage.meetings import meeting_label
+from storage.models import BoardPost, Meeting, ReminderMessage, Role
+from storage.people import person_for_slack_user
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +141,58 @@ def run_publication(
     stats.published = len(publish_due(factory, board.publications, now, config=config))
     delivered = deliver_packs(factory, sender, now, config=config)
     stats.sent, stats.deferred, stats.failed = delivered.sent, delivered.deferred, delivered.failed
+    if delivered.failures:
+        with factory.begin() as session:
+            ids = _queue_undelivered(session, now, delivered.failures)
+        send_messages(factory, sender, ids, now)
     return stats
+
+
+def _queue_undelivered(session: Session, now: dt.datetime, failures: list[tuple[int, str, str]]) -> list[int]:
+    """Tell the admins, straight away, that a pack could not be delivered (a board without its paper)."""
+    by_meeting: dict[int, list[tuple[str, str]]] = {}
+    for meeting_id, target, error in failures:
+        person = person_for_slack_user(session, target) if target.startswith(("U", "W")) else None
+        who = f"board member {person.display_name}" if person else f"board member {target}"
+        by_meeting.setdefault(meeting_id, []).append(
+            (who if target.startswith(("U", "W")) else f"channel {target}", error)
+        )
+    ids: list[int] = []
+    admins = _admins(session)
+    if not admins:
+        log.error("board packs could not be delivered and no admin is set to be told: %s", failures)
+    for meeting_id, where in by_meeting.items():
+        meeting = session.get(Meeting, meeting_id)
+        assert meeting is not None
+        text, blocks = undelivered_message(meeting_label(meeting), meeting.date.isoformat(), where)
+        for uid in admins:
+            message = ReminderMessage(
+                slack_user_id=uid,
+                kind=UNREACHED_KIND,
+                status="pending",
+                attempts=0,
+                created_at=now,
+                payload={"text": text, "blocks": blocks, "items": []},
+            )
+            session.add(message)
+            session.flush()
+            ids.append(message.id)
+    return ids
+
+
+def admin_notes_to_retry(session: Session, now: dt.datetime) -> list[int]:
+    """Admins' notes a failed send left pending: the sync never lists them (they hold no ledger rows),
+    so each pass lists those whose backoff has passed."""
+    return list(
+        session.scalars(
+            select(ReminderMessage.id).where(
+                ReminderMessage.kind.in_(("unlinked", UNREACHED_KIND)),
+                ReminderMessage.status == "pending",
+                ReminderMessage.created_at < now,
+                (ReminderMessage.next_attempt_at.is_(None)) | (ReminderMessage.next_attempt_at <= now),
+            )
+        )
+    )
 
 
 def board_previews(

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -227,6 +227,7 @@ class DeliveryStats:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    failures: list[tuple[int, str, str]] = field(default_factory=list)  # (meeting id, target, error)
 
 
 def _recipient_zone(session: Session, target: str, default_tz: str) -> Any:
@@ -345,6 +346,7 @@ def _record(
             return
         post.status = "failed"
         stats.failed += 1
+        stats.failures.append((post.meeting_id, post.target, error.error or "unknown error"))
         log.error("board pack %s to %s failed for good: %s", post.meeting_id, post.target, error.error)
 
 

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import unlinked_message
 from jobs.board import plan_board_round
-from jobs.board_pass import PublicationStats, board_previews, queue_unreached_notes, run_publication
+from jobs.board_pass import (
+    PublicationStats,
+    admin_notes_to_retry,
+    board_previews,
+    queue_unreached_notes,
+    run_publication,
+)
 from jobs.calendar import local_today, may_send_now, zone
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
@@ -100,7 +106,9 @@ def run_reminder_pass(
             escalations = plan_escalations(session, now, config=config, snapshot=snapshot)
             esc = sync_ledger(session, escalations, now, kinds=("escalation",))
             unlinked_ids = _queue_unlinked_notice(session, now, config, snapshot)
-            unlinked_ids += queue_unreached_notes(session, now, board, config)
+            unlinked_ids += admin_notes_to_retry(session, now) + queue_unreached_notes(
+                session, now, board, config
+            )
         result.planned = len(planned) + len(escalations)
         result.new_entries = sync.new_entries + esc.new_entries
         result.skipped_entries = sync.skipped_entries + esc.skipped_entries

@@ -337,6 +337,25 @@ def test_a_pack_upload_that_fails_is_retried_with_backoff_and_a_permanent_error_
         posts = {p.target: (p.status, p.attempts, p.last_error) for p in s.scalars(select(BoardPost))}
     assert posts["C0BOARD"][0] == "sent" and posts["C0BOARD"][1] == 2  # retried after a minute
     assert posts["UBOARD"] == ("failed", 1, "user_not_found")
+    (alert,) = [p for p in world.posts("UADMIN") if "could not be delivered" in p["text"]]
+    assert (
+        alert["text"]
+        == "The board pack for Board 6 April 2027 could not be delivered to board member UBOARD (user_not_found)."
+    )
+    assert "`progressbot board pack --meeting 2027-04-06`" in str(alert["blocks"])
+
+
+def test_an_admins_note_that_slack_turned_away_is_sent_on_a_later_pass(world):
+    world.seed(actions={"G1": ["Gina"]})  # nobody to call: the admin's note is the pass's only message
+    world.roles()
+    add_april(world)
+    world.run(D(2027, 3, 15), D(2027, 3, 18))  # the weekly unlinked-leads note went on Monday
+    world.fake.fail_next("chat.postMessage", status=500, times=3)  # the client's retries included
+    world.run(D(2027, 3, 19), D(2027, 3, 19), times=[dt.time(9, 15)])
+    assert not [p for p in world.posts("UADMIN") if "could not reach" in p["text"]]
+    world.run(D(2027, 3, 19), D(2027, 3, 19), times=[dt.time(9, 30), dt.time(10, 30)])
+    notes = [p for p in world.posts("UADMIN") if "could not reach" in p["text"]]
+    assert len(notes) == 1 and "Gina" in str(notes[0]["blocks"])
 
 
 def test_the_dry_run_shows_the_call_and_the_pack_and_records_nothing(world):

@@ -87,8 +87,10 @@ def test_the_chase_moved_and_cancelled_messages():
 
 
 def test_a_deputy_is_told_whom_they_cover_for():
-    _, blocks = round_message([item(1, on_behalf_of="Eve <boss>")], reminder_message_id=1)
+    _, blocks = round_message([item(1, on_behalf_of="Eve <boss>"), item(2)], reminder_message_id=1)
     assert "You are covering for Eve &lt;boss&gt; while they are away." in blocks[0]["text"]["text"]
+    assert "· for Eve &lt;boss&gt;" in blocks[1]["text"]["text"]
+    assert "· for" not in blocks[2]["text"]["text"]  # the deputy's own action
 
 
 def test_a_meeting_name_with_markup_pings_nobody():

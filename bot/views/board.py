@@ -73,7 +73,8 @@ def _action_block(
     else:
         due = f"Timescale: {escape(item.get('timescale') or 'none given')}"
     rag = f" · last RAG: {escape(str(item['rag']))}" if item.get("rag") else ""
-    lines = [_action_heading(item), due + rag, *reminders[1:]]
+    cover = f" · for {escape(item['on_behalf_of'])}" if item.get("on_behalf_of") else ""  # a deputy's own too
+    lines = [_action_heading(item), due + rag + cover, *reminders[1:]]
     lines += [
         f"Also for {escape((extra.get('meeting') or {}).get('label', 'another meeting'))}"
         for extra in item.get("also", [])
@@ -294,3 +295,17 @@ def status_blocks(status: Any, tz: Any) -> list[dict[str, Any]]:
     if done:
         blocks.append(_list("*Updated*", [f"• {escape(lead.name)} ({lead.asked})" for lead in done]))
     return blocks
+
+
+def undelivered_message(label: str, meeting_day: str, failures: list[tuple[str, str]]) -> tuple[str, list]:
+    """For admins: the board pack could not be delivered to some recipients, and what to do."""
+    where = ", ".join(f"{escape(who)} ({escape(error)})" for who, error in failures)
+    text = f"The board pack for {escape(label)} could not be delivered to {where}."
+    hint = (
+        "Invite the bot to the board channel (`/invite @progressbot`) or check the board member's Slack "
+        f"account; meanwhile `progressbot board pack --meeting {meeting_day}` writes the pack as published."
+    )
+    return text, [
+        {"type": "section", "text": mrkdwn(f":warning: {text}")},
+        {"type": "context", "elements": [mrkdwn(hint)]},
+    ]
