@@ -139,6 +139,7 @@ def roles() -> None:
 def _register_features() -> None:
     from progressbot.cli import (
         action_commands,
+        board_commands,
         job_commands,
         plan_commands,
         record_commands,
@@ -152,6 +153,7 @@ def _register_features() -> None:
         report_commands,
         slack_commands,
         job_commands,
+        board_commands,
         action_commands,
     ):
         module.register(main)

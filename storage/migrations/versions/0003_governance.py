@@ -1,7 +1,7 @@
 """governance: plan changes, date proposals, challenges, sign-offs
 
-Revision ID: 0002_governance
-Revises: 0001
+Revision ID: 0003_governance
+Revises: 0002_board
 Create Date: 2026-11-30 05:12:47.690011
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision = '0002_governance'
-down_revision = '0001'
+revision = '0003_governance'
+down_revision = '0002_board'
 branch_labels = None
 depends_on = None
 
