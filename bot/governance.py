@@ -331,9 +331,14 @@ def _edit_from(session: Session, action: Action, form: views.EditSubmission) -> 
         edit.leads = [p for p in people if p is not None]
     if form.title != action.title:
         edit.title = form.title
-    if form.due is not None and form.due != action.due_date:
+    new_due = form.due is not None and form.due != action.due_date
+    # An emptied timescale box means "leave it", never "no timescale": that would drop the due date.
+    new_text = bool(form.timescale) and form.timescale != (action.timescale or "").strip()
+    if new_due and new_text:
+        raise InvalidInput("Change the timescale or pick a new due date, not both.", field="due")
+    if new_due:
         edit.due = form.due
-    elif form.timescale != (action.timescale or "").strip():
+    elif new_text:
         edit.timescale = form.timescale
     if form.section_id is not None and form.section_id != action.section_id:
         section = session.get(Section, form.section_id)

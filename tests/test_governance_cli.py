@@ -121,6 +121,8 @@ def test_close_withdrawn_merged_complete_and_reopen(live):
         live, "action", "close", "1.2", "--as", "merged", "--into", "1.1", "--reason", "Same forum"
     ).output.strip() == ("ilacs 1.2: merged into 1.1")
     assert action(live, "1.2").status == "merged"
+    row = next(line for line in run(live, "plan", "show").output.splitlines() if line.startswith("1.2 "))
+    assert row.rstrip().endswith("merged")
     again = run(live, "action", "close", "1.2", "--as", "withdrawn", "--reason", "x")
     assert again.exit_code == 2 and "already merged" in again.output
     assert run(live, "action", "reopen", "1.2", "--reason", "Split out again").exit_code == 0

@@ -340,6 +340,11 @@ def test_admin_edits_an_action_in_a_modal(slack_app):
     }
     missing = _submit_view(slack_app, view, values, ADMIN)
     assert missing["response_action"] == "errors" and "reason" in missing["errors"]
+    both = _submit_view(
+        slack_app, view, {**values, "timescale": _text("March 2027"), "reason": _text("r")}, ADMIN
+    )
+    assert both["response_action"] == "errors" and "not both" in both["errors"]["due"]
+    assert _count(slack_app, PlanChange) == 0
     done = _submit_view(slack_app, view, {**values, "reason": _text("Jo is on long-term leave")}, ADMIN)
     assert done["response_action"] == "update"
     shown = json.dumps(done["view"], ensure_ascii=False)

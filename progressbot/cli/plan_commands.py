@@ -143,7 +143,7 @@ def _print_preview(payload: dict) -> None:
                 ", ".join(a["leads"]),
                 a["timescale"].replace("\n", " "),
                 a["due"] or "-",
-                a["rag"] or "-",
+                (a["rag"] or "-") if a.get("status", "open") == "open" else a["status"],
             )
         )
     widths = (8, 46, 32, 16, 10, 10)
