@@ -181,7 +181,8 @@ def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[Ac
     actions = session.scalars(
         select(Action)
         .join(ActionLead, ActionLead.action_id == Action.id)
-        .where(ActionLead.person_id == person.id)
+        # Withdrawn and merged actions have left the plan: not on the lead's list.
+        .where(ActionLead.person_id == person.id, Action.status == "open")
         .options(*_LOAD)
         .order_by(Action.plan_id, Action.position)
     ).unique()

@@ -387,6 +387,9 @@ def test_withdrawing_from_the_edit_modal_and_who_may_edit(slack_app):
         assert session.scalar(select(Action.status).where(Action.ref == "3.3")) == "withdrawn"
     card = slack_app.ack_json("action 3.3", ADMIN)
     assert "*Withdrawn*: Covered by the new QA framework" in json.dumps(card)
+    assert gv.CHALLENGE not in json.dumps(card) and "open_update_modal" not in json.dumps(card)
+    mine = json.dumps(slack_app.ack_json("mine", JO))
+    assert "Action 3.2 title" in mine and "Action 3.3 title" not in mine  # it has left Jo's list
 
 
 # --- Home tab and digest ------------------------------------------------------------------------

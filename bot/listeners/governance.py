@@ -35,6 +35,15 @@ def _value(action: dict) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _meta(view: dict) -> dict:
+    """The modal's private_metadata (ours, echoed by Slack); {} when it is not what we wrote."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _int(data: dict, key: str) -> int | None:
     value = data.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -134,7 +143,7 @@ def _register_dates(app: App, services: Services) -> None:
     @app.view(views.DECLINE_CALLBACK)
     def declined(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
-        proposal_id = _int(json.loads(view.get("private_metadata") or "{}"), "proposal_id")
+        proposal_id = _int(_meta(view), "proposal_id")
         reason = views.text_of(view["state"]["values"], "reason")
         if not reason or proposal_id is None:
             ack(
@@ -174,7 +183,7 @@ def _register_challenges(app: App, services: Services) -> None:
     @app.view(views.CHALLENGE_CALLBACK)
     def challenged(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = _meta(view)
         action_id, update_id = _int(meta, "action_id"), _int(meta, "update_id")
         question = views.text_of(view["state"]["values"], "question")
         if not question or action_id is None:
@@ -211,7 +220,7 @@ def _register_signoff(app: App, services: Services) -> None:
     @app.view(views.SIGNOFF_CALLBACK)
     def signed(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
-        action_id = _int(json.loads(view.get("private_metadata") or "{}"), "action_id")
+        action_id = _int(_meta(view), "action_id")
         values = view["state"]["values"]
         note = views.text_of(values, "note")
         link = views.text_of(values, "evidence") or None
@@ -247,7 +256,7 @@ def _register_edit(app: App, services: Services) -> None:
     @app.view(views.EDIT_CALLBACK)
     def edited(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
-        action_id = _int(json.loads(view.get("private_metadata") or "{}"), "action_id")
+        action_id = _int(_meta(view), "action_id")
         form, errors = views.read_edit(view["state"]["values"])
         if errors or action_id is None:
             ack(response_action="errors", errors=errors or {"reason": "Open the form again."})
