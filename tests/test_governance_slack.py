@@ -460,3 +460,43 @@ def test_the_digest_offers_a_challenge_for_this_weeks_updates(slack_app, user):
         )
     )
     assert "forum designed" in json.dumps(slack_app.opened_view()["blocks"])
+
+
+def test_challenge_and_signoff_commands_open_their_modals_for_the_board_only(slack_app):
+    before = len(slack_app.fake.calls("views.open"))
+    status, _body = slack_app.command("challenge 3.2", BOARD)
+    assert status == 200
+    assert (
+        slack_app.fake.wait_for("views.open", before + 1)[-1].response["view"]["callback_id"]
+        == gv.CHALLENGE_CALLBACK
+    )
+    slack_app.command("signoff 3.2", BOARD)
+    [refusal] = slack_app.fake.wait_for("response_url")
+    assert "3.2 is not marked complete" in refusal.params["text"]
+    slack_app.command("challenge 3.2", JO)
+    refusals = slack_app.fake.wait_for("response_url", 2)
+    assert "Only board members and admins" in refusals[-1].params["text"]
+    assert len(slack_app.fake.calls("views.open")) == before + 1
+    help_text = json.dumps(slack_app.ack_json("help", BOARD))
+    assert "/progress challenge 3.2" in help_text and "/progress edit 3.2" not in help_text
+    assert "/progress edit 3.2" in json.dumps(slack_app.ack_json("help", ADMIN))
+
+
+def test_decline_is_refused_to_people_who_may_not_decide(slack_app):
+    _propose(slack_app)
+    dm, _channel, _ts = _request_for(slack_app, BOARD)
+    value = _button(dm.params["blocks"], gv.DECLINE_DATE)["value"]
+    slack_app.click(SAM, gv.DECLINE_DATE, value, response_url=slack_app.fake.response_url)
+    [refusal] = slack_app.fake.wait_for("response_url")
+    assert "Only board members and admins" in refusal.params["text"]
+    assert len(slack_app.fake.calls("views.open")) == 1  # only Jo's update modal was ever opened
+    menu_decline = {
+        "text": {"type": "plain_text", "text": "Decline…"},
+        "value": json.dumps({"op": "decline", **json.loads(value)}),
+    }
+    view = _pick_for_view(
+        slack_app,
+        signing.block_actions(user_id=ADMIN, action_id=gv.REQUEST_MENU, selected_option=menu_decline),
+    )
+    assert view["callback_id"] == gv.DECLINE_CALLBACK
+    assert _count(slack_app, DateDecision) == 0
