@@ -285,3 +285,19 @@ def announce_signoff(services: Services, action_id: int) -> str:
         _replace(services, f"signoff:{update_id}", reply)
     sent = sum(_post(services, uid, reply, None) for uid in recipients)
     return _count(sent, "lead", "leads") if sent else ""
+
+
+def announce_closure(services: Services, action_id: int) -> str:
+    """After an action is closed: replace the buttons of requests it closed, and of a sign-off it made."""
+    with services.session_factory() as session:
+        closed = list(
+            session.scalars(
+                select(DateProposal.id)
+                .join(DateDecision, DateDecision.proposal_id == DateProposal.id)
+                .where(DateProposal.action_id == action_id, DateDecision.decision == "superseded")
+            )
+        )
+        signed = session.scalar(select(SignOff.id).where(SignOff.action_id == action_id).limit(1)) is not None
+    for proposal_id in closed:
+        announce_decision(services, proposal_id, tell_lead=False)
+    return announce_signoff(services, action_id) if signed else ""

@@ -381,6 +381,8 @@ def after_edit(services: Services, uid: str, action_id: int, lines: list[str]) -
     text = f"{subject.heading} was changed by <@{uid}>: " + "; ".join(escape(line) for line in lines)
     for lead in recipients:
         services.client.chat_postMessage(channel=lead, text=text[:3000])
+    if any(line.startswith(("closed as complete", "withdrawn", "merged into")) for line in lines):
+        announce.announce_closure(services, action_id)
 
 
 # --- what a card shows --------------------------------------------------------------------------

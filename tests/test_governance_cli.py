@@ -117,9 +117,11 @@ def test_new_lead_and_action_add(live):
 
 
 def test_close_withdrawn_merged_complete_and_reopen(live):
-    assert run(
-        live, "action", "close", "1.2", "--as", "merged", "--into", "1.1", "--reason", "Same forum"
-    ).output.strip() == ("ilacs 1.2: merged into 1.1")
+    merged = run(live, "action", "close", "1.2", "--as", "merged", "--into", "1.1", "--reason", "Same forum")
+    assert (
+        merged.output.strip()
+        == "ilacs 1.2: merged into 1.1; nobody was told in Slack (SLACK_BOT_TOKEN is not set)"
+    )
     assert action(live, "1.2").status == "merged"
     row = next(line for line in run(live, "plan", "show").output.splitlines() if line.startswith("1.2 "))
     assert row.rstrip().endswith("merged")
@@ -289,3 +291,40 @@ def test_with_a_token_the_board_and_the_lead_hear_in_slack(live, fake_slack, set
     assert all("gov_agree_date" not in json.dumps(c.params["blocks"]) for c in updates)  # no second decision
     told = fake_slack.calls("chat.postMessage")[-1]
     assert told.params["channel"] == SAM and "agreed your new date" in json.dumps(told.params["blocks"])
+
+
+def test_closing_an_action_replaces_the_buttons_of_its_waiting_request(live, fake_slack):
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake_slack.url}
+    run(
+        live,
+        "update",
+        "2.1",
+        "--rag",
+        "Amber",
+        "--text",
+        "Late",
+        "--propose-due",
+        "2027-06-30",
+        "--by",
+        SAM,
+        env=env,
+    )
+    assert len(fake_slack.calls("chat.postMessage")) == 4
+    closed = run(
+        live,
+        "action",
+        "close",
+        "2.1",
+        "--as",
+        "withdrawn",
+        "--reason",
+        "Folded into 1.1",
+        "--by",
+        ADA,
+        env=env,
+    )
+    assert closed.exit_code == 0, closed.output
+    edits = fake_slack.calls("chat.update")
+    assert len(edits) == 4
+    assert all("2.1 was withdrawn" in json.dumps(c.params["blocks"]) for c in edits)
+    assert all("gov_agree_date" not in json.dumps(c.params["blocks"]) for c in edits)

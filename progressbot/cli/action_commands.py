@@ -232,12 +232,16 @@ def action_close(ctx, ref, plan_name, as_, into, reason, evidence, by, at) -> No
             now=_when(ctx, at),
             evidence_url=evidence,
         )
+        action_id = action.id
+    from bot.announce import announce_closure
+
+    told = _tell(ctx, lambda services: announce_closure(services, action_id))
     what = {
         "complete": "closed as complete and signed off",
         "withdrawn": "withdrawn",
         "merged": f"merged into {into}",
     }
-    click.echo(f"{plan.name} {ref}: {what[as_]}")
+    click.echo(f"{plan.name} {ref}: {what[as_]}; {told}")
 
 
 @action_group.command("reopen")
