@@ -35,6 +35,19 @@ def _by_key(session: Session, model, key: str | None):
     return session.scalar(select(model).where(model.idempotency_key == key)) if key else None
 
 
+def _insert_once(session: Session, row, key: str | None):
+    """(row, True) once stored; (the row already stored under ``key``, False) when a retry raced it."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = _by_key(session, type(row), key)
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
 @dataclass(frozen=True)
 class Raised:
     challenge: Challenge
@@ -80,15 +93,8 @@ def raise_challenge(
         at=now,
         **actor.stamp(),
     )
-    try:
-        with session.begin_nested():
-            session.add(challenge)
-    except IntegrityError:
-        existing = _by_key(session, Challenge, key)
-        if existing is None:
-            raise
-        return Raised(existing, created=False)
-    return Raised(challenge, created=True)
+    stored, created = _insert_once(session, challenge, key)
+    return Raised(stored, created)
 
 
 def get_challenge(session: Session, challenge_id: int) -> Challenge:
@@ -136,15 +142,7 @@ def answer(
         at=now,
         **stamp,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        existing = _by_key(session, ChallengeAnswer, key)
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+    return _insert_once(session, row, key)
 
 
 def answer_with_update(

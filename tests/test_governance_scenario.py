@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,9 @@ from click.testing import CliRunner
 
 from bot.app import create_app
 from bot.views import governance as gv
-from bot.wsgi import make_server, make_wsgi_app
 from progressbot.cli import main
 from tests.support import slack_signing as signing
-from tests.support.bot_harness import ADMIN, BOARD, SECRET, Bot, seed, track_after_ack
+from tests.support.bot_harness import ADMIN, BOARD, SECRET, Bot, running, seed
 
 PLAN_FILE = Path(__file__).parent / "fixtures" / "stockton-2019-ilacs-action-plan.docx"
 QUALITY = "Service Manager Quality, Practice and Review"
@@ -170,25 +168,11 @@ def scenario(fake_slack, database, settings, now):
     cli(database.url, "leads", "link", QUALITY, "--slack-user", QUAL)
     clock = Clock(now)
     app = create_app(settings, database.session_factory, clock=clock)
-    track_after_ack(app)
-    server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with running(app) as url:
         bot = Bot(
-            fake=fake_slack,
-            url=f"http://127.0.0.1:{server.server_port}/slack/events",
-            database=database,
-            now=now,
-            ids=ids,
-            services=app.progressbot_services,
+            fake=fake_slack, url=url, database=database, now=now, ids=ids, services=app.progressbot_services
         )
         yield bot, clock
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        app.progressbot_shutdown()
 
 
 def _view_after(bot, before):

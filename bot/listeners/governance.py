@@ -207,15 +207,19 @@ def _register_challenges(app: App, services: Services) -> None:
             services.after_ack(body, governance.after_challenge, services, uid, challenge_id)
 
 
-def _register_signoff(app: App, services: Services) -> None:
-    @app.action(views.SIGN_OFF)
-    def open_signoff(ack: Ack, body: dict, action: dict) -> None:
+def _opens_modal(app: App, services: Services, action_id: str, build: Callable[[Services, str, int], dict]):
+    """A button whose value names an action and which opens ``build``'s modal for it."""
+
+    @app.action(action_id)
+    def opened(ack: Ack, body: dict, action: dict) -> None:
         ack()
-        uid, action_id = body["user"]["id"], _int(_value(action), "action_id")
-        if action_id is not None:
-            services.after_ack(
-                body, _open, services, body, lambda: governance.signoff_modal(services, uid, action_id)
-            )
+        uid, target = body["user"]["id"], _int(_value(action), "action_id")
+        if target is not None:
+            services.after_ack(body, _open, services, body, lambda: build(services, uid, target))
+
+
+def _register_signoff(app: App, services: Services) -> None:
+    _opens_modal(app, services, views.SIGN_OFF, governance.signoff_modal)
 
     @app.view(views.SIGNOFF_CALLBACK)
     def signed(ack: Ack, body: dict, view: dict) -> None:
@@ -244,14 +248,7 @@ def _register_signoff(app: App, services: Services) -> None:
 
 
 def _register_edit(app: App, services: Services) -> None:
-    @app.action(views.EDIT)
-    def open_edit(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        uid, action_id = body["user"]["id"], _int(_value(action), "action_id")
-        if action_id is not None:
-            services.after_ack(
-                body, _open, services, body, lambda: governance.edit_form(services, uid, action_id)
-            )
+    _opens_modal(app, services, views.EDIT, governance.edit_form)
 
     @app.view(views.EDIT_CALLBACK)
     def edited(ack: Ack, body: dict, view: dict) -> None:

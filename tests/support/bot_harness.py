@@ -10,6 +10,7 @@ member, U0OUT an outsider. Reminder 1 (ts R1 in DU0JO) lists 3.2 and 3.3; remind
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -279,19 +280,21 @@ def slack_app(fake_slack: FakeSlack, database, settings, now):
     for ts in (R1, R2):
         fake_slack.add_message("D" + JO, ts, text="Progress reminder")
     app = create_app(settings, database.session_factory, clock=lambda: now)
+    with running(app) as url:
+        yield Bot(
+            fake=fake_slack, url=url, database=database, now=now, ids=ids, services=app.progressbot_services
+        )
+
+
+@contextlib.contextmanager
+def running(app):
+    """The app's WSGI server on an ephemeral port (yields its events URL); after-ack work is waitable."""
     track_after_ack(app)
     server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield Bot(
-            fake=fake_slack,
-            url=f"http://127.0.0.1:{server.server_port}/slack/events",
-            database=database,
-            now=now,
-            ids=ids,
-            services=app.progressbot_services,
-        )
+        yield f"http://127.0.0.1:{server.server_port}/slack/events"
     finally:
         server.shutdown()
         server.server_close()
