@@ -8,7 +8,9 @@ the planning: nothing is added to the session and the preview is built from the 
 
 Re-importing merges by ref: new actions are added, changed fields updated, a changed progress text or
 RAG becomes a new update (source ``import``); actions the file no longer has are listed and kept, or
-closed with ``close_missing``. A closed action that comes back in a later file is reopened.
+withdrawn with ``close_missing`` (status ``withdrawn``, recorded as a plan change made by the import). An
+action the import withdrew that comes back in a later file is reopened; one withdrawn or merged on
+purpose stays so, and changes made on purpose (``storage.import_guard``) are kept over the file.
 """
 
 from __future__ import annotations
@@ -24,11 +26,24 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from storage.changes import LEFT_THE_PLAN, OPEN, WITHDRAWN, Revision, record
 from storage.errors import InvalidInput
+from storage.import_guard import ImportGuard
 from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
-from storage.models import Action, ActionLead, LeadAlias, Person, Plan, ReportVersion, Section, Update
+from storage.models import (
+    Action,
+    ActionLead,
+    LeadAlias,
+    Person,
+    Plan,
+    PlanChange,
+    ReportVersion,
+    Section,
+    Update,
+)
 from storage.people import PeopleIndex
 from storage.plans import MAX_UPDATE_TEXT, RAG_ONLY_TEXT
+from storage.proposals import supersede_open
 from storage.rag import save_scheme, scheme_for_plan
 from storage.timescales import Timescale, parse_timescale
 
@@ -50,8 +65,10 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # stored actions the file no longer has
-    closed: list[str] = field(default_factory=list)  # of those, closed by this import
-    reopened: list[str] = field(default_factory=list)  # closed actions the file has again
+    closed: list[str] = field(default_factory=list)  # of those, withdrawn by this import
+    reopened: list[str] = field(default_factory=list)  # actions an import withdrew that the file has again
+    # Changes made on purpose (action set, an agreed date, a withdrawal) that this import kept.
+    kept: list[str] = field(default_factory=list)
     preview: dict[str, Any] | None = None  # a dry run's payload (the same shape as plan_payload)
 
     def changes(self) -> dict[str, Any]:
@@ -64,6 +81,7 @@ class ImportResult:
             "missing": self.missing,
             "closed": self.closed,
             "reopened": self.reopened,
+            "kept": self.kept,
         }
 
 
@@ -140,6 +158,8 @@ class _ActionChange:
     leads: list[tuple[Person, str]] = field(default_factory=list)
     updates: list[_NewUpdate] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # fields a re-import changes on a stored action
+    before: dict[str, Any] | None = None  # the stored action's governed fields, for the change events
+    reopen: bool = False  # withdrawn by an earlier import's --close-missing, and back in this file
 
 
 @dataclass
@@ -163,6 +183,7 @@ class _Planned:
     changes: list[_ActionChange]
     dropped: list[Action]
     to_close: list[Action]
+    guard: ImportGuard
 
 
 class _Planner:
@@ -182,6 +203,9 @@ class _Planner:
         self.start = parsed.start_date or (plan.start_date if plan else None)
         self.submitted_at = noon(parsed.document_date) if parsed.document_date else now
         self.lead_cache: dict[str, Person | None] = {}
+        self.guard = ImportGuard(
+            session, plan, filename=parsed.source_filename, now=now, enabled=plan is not None
+        )
 
     def work_out(self, *, close_missing: bool) -> _Planned:
         scheme_changed = self.plan is None or _scheme_key(scheme_for_plan(self.plan)) != _scheme_key(
@@ -205,9 +229,10 @@ class _Planner:
             (a for a in self.by_ref.values() if a.id is not None and a.id not in self.matched),
             key=lambda a: a.position,
         )
-        self.result.missing = [a.ref for a in dropped if a.closed_at is None]
-        to_close = [a for a in dropped if a.closed_at is None] if close_missing else []
+        self.result.missing = [a.ref for a in dropped if a.status == OPEN]
+        to_close = [a for a in dropped if a.status == OPEN] if close_missing else []
         self.result.closed = [a.ref for a in to_close]
+        self.result.kept = self.guard.kept
         return _Planned(
             self.result,
             self.plan,
@@ -219,6 +244,7 @@ class _Planner:
             changes,
             dropped,
             to_close,
+            self.guard,
         )
 
     # -- sections
@@ -265,9 +291,29 @@ class _Planner:
         self.taken.add(ref)
         change = _ActionChange(item, position, ref, values, section, ts, existing)
         change.leads = self._leads(item)
+        if existing is not None:
+            self._guard(change, existing)
         change.updates = self._updates(item, existing)
         self._record(change)
         return change
+
+    def _guard(self, change: _ActionChange, action: Action) -> None:
+        """Keep what someone changed on purpose over what the file says (``storage.import_guard``)."""
+        guard = self.guard
+        change.before = guard.snapshot(action)
+        section_id = change.section.id if change.section is not None else None
+        kept = guard.filter_values(action, {**change.values, "section_id": section_id})
+        if kept["section_id"] != section_id:
+            change.section = action.section
+        change.values = {k: v for k, v in kept.items() if k != "section_id"}
+        if guard.keeps_leads(action, [p.display_name for p, _ in change.leads]):
+            change.leads = [(lead.person, lead.lead_text) for lead in action.leads]
+        # Withdrawn by an import's --close-missing and back in the file: reopened. Withdrawn or merged on
+        # purpose (a person's change): kept, and said so.
+        if action.status in LEFT_THE_PLAN and (action.id, "status") not in guard.governed:
+            change.reopen = True
+        else:
+            guard.note_closed(action)
 
     def _find(self, item: ParsedAction) -> Action | None:
         match = None
@@ -304,8 +350,8 @@ class _Planner:
             (p, t[:300]) for p, t in change.leads
         ]:
             changed.append("leads")
-        if action.closed_at is not None:
-            changed.append("closed_at")
+        if change.reopen:
+            changed.append("status")
             result.reopened.append(change.ref)
         change.changed = changed
         if changed:
@@ -461,17 +507,23 @@ def _apply(session: Session, name: str, planned: _Planned) -> None:
     plan = _write_plan(session, name, planned)
     _write_sections(plan, planned)
     _write_history(session, plan, planned.parsed, planned.now)
+    _number_new(session, (Section, ReportVersion, LeadAlias))
+    session.flush()  # section ids, for the actions below
+    filename = planned.parsed.source_filename
     with session.no_autoflush:
         for change in planned.changes:
             if change.existing is not None:
                 _write_action(change.existing, change, planned.now)
-    # Actions the new version no longer lists are kept (or closed), after the listed ones.
+                if change.reopen:
+                    _set_status(session, planned, change.existing, OPEN, f"back in {filename} (re-import)")
+                planned.guard.record(change.existing, change.before or {})
+    # Actions the new version no longer lists are kept (or withdrawn), after the listed ones.
     for offset, action in enumerate(planned.dropped):
         action.position = len(planned.changes) + offset
     for action in planned.to_close:
-        action.closed_at = planned.now
-        action.closed_reason = f"not in {planned.parsed.source_filename} (import)"[:300]
-    _number_new(session, (Section, ReportVersion, LeadAlias))
+        _set_status(
+            session, planned, action, WITHDRAWN, f"not in {filename} (re-import with --close-missing)"
+        )
     session.flush()
     # New actions, their leads and every new update go in as plain rows, a batch per table: the unit of
     # work costs far more per object than the INSERT does.
@@ -509,7 +561,63 @@ def _apply(session: Session, name: str, planned: _Planned) -> None:
             for u in change.updates
         ],
     )
+    if planned.guard.enabled:  # a re-import records the actions it adds, as `action add` would
+        _insert_rows(
+            session,
+            PlanChange,
+            [
+                _added(planned, change, ids[i])
+                for i, change in enumerate(planned.changes)
+                if change.existing is None
+            ],
+        )
     session.expire(plan, ["actions"])  # the collection no longer holds every action: load it afresh
+
+
+def _import_stamp(filename: str) -> dict[str, Any]:
+    return {"by_uid": None, "by_person_id": None, "by_text": f"import: {filename}"[:300], "source": "import"}
+
+
+def _set_status(session: Session, planned: _Planned, action: Action, status: str, reason: str) -> None:
+    """Withdraw an action the file no longer has, or reopen one an import withdrew: a plan change each."""
+    stamp = _import_stamp(planned.parsed.source_filename)
+    old = action.status
+    action.status, action.merged_into_id, action.updated_at = status, None, planned.now
+    record(
+        session,
+        action,
+        kind="reopen" if status == OPEN else "withdraw",
+        field_name="status",
+        old=old if status == WITHDRAWN else {"status": old, "into": None},
+        new={"status": status, "into": None},
+        reason=reason,
+        stamp=stamp,
+        at=planned.now,
+    )
+    if status == WITHDRAWN:
+        supersede_open(session, action, stamp=stamp, reason=f"{action.ref} was withdrawn", now=planned.now)
+
+
+def _added(planned: _Planned, change: _ActionChange, action_id: int) -> dict[str, Any]:
+    """The "add" plan change of an action a re-import adds (the shape ``ImportGuard.snapshot`` writes)."""
+    section = change.section
+    return {
+        "plan_id": planned.result.plan.id,
+        "action_id": action_id,
+        "kind": "add",
+        "field": None,
+        "old_value": None,
+        "new_value": {
+            "title": change.values["title"],
+            "section": {"id": section.id, "title": section.title, "ref": section.ref} if section else None,
+            "timescale": change.values["timescale"],
+            "due": change.values["due_date"].isoformat() if change.values["due_date"] else None,
+            "leads": [{"id": person.id, "name": person.display_name} for person, _ in change.leads],
+        },
+        "reason": f"re-import of {planned.parsed.source_filename}",
+        "at": planned.now,
+        **_import_stamp(planned.parsed.source_filename),
+    }
 
 
 def _write_plan(session: Session, name: str, planned: _Planned) -> Plan:
@@ -605,11 +713,11 @@ def _write_action(action: Action, change: _ActionChange, now: dt.datetime) -> No
         # Every column of a new row is set, None included, so new rows share one INSERT shape (a batch).
         if change.existing is None or getattr(action, key) != value:
             setattr(action, key, value)
+    # By id as well: the guard reads the section by id before the relationship catches up.
     action.section = change.section
+    action.section_id = change.section.id if change.section is not None else None
     action.position = change.position
     action.ref = change.ref
-    if action.closed_at is not None:
-        action.closed_at, action.closed_reason = None, None  # back in the plan: reopened
     if change.changed:
         action.updated_at = now
     _sync_leads(action, change.leads)
@@ -658,15 +766,31 @@ def _write_history(session: Session, plan: Plan, parsed: ParsedPlan, now: dt.dat
 
 def _preview(session: Session, name: str, planned: _Planned) -> dict[str, Any]:
     """What ``plan_payload`` will show once this import is stored, built without storing it."""
-    from storage.plans import action_payload, plan_header
+    from storage.plans import action_payload, governance_fields, plan_header
     from storage.updates import latest_updates
 
     plan, parsed = planned.plan, planned.parsed
     rated = latest_updates(session, plan.id) if plan is not None else {}
     newest = latest_updates(session, plan.id, with_rag=False) if plan is not None else {}
-    actions = [_preview_action(change, rated, newest) for change in planned.changes]
+    stand_ins = [_stand_in(i, change) for i, change in enumerate(planned.changes)]
+    to_update = {
+        a.id: [_Row(None, u.rag, "import") for u in c.updates]
+        for a, c in zip(stand_ins, planned.changes, strict=True)
+    }
+    # A new plan is a transient object, never added to the session.
+    governance = governance_fields(
+        session, plan or Plan(name=name, policy={}), scheme=parsed.scheme, planned=to_update
+    )
+    actions = [
+        _preview_action(change, rated, newest, _with_revision(governance(stand_in), change, planned))
+        for stand_in, change in zip(stand_ins, planned.changes, strict=True)
+    ]
+    closing = {a.id for a in planned.to_close}
     for action in planned.dropped:
-        actions.append(action_payload(action, rated.get(action.id), newest.get(action.id)))
+        fields = governance(action)
+        if action.id in closing:
+            fields = {**fields, "status": WITHDRAWN}
+        actions.append(action_payload(action, rated.get(action.id), newest.get(action.id), fields))
     sections = [planned.sections[id(s)] for s in parsed.sections]
     header = plan_header(
         name=name,
@@ -683,7 +807,61 @@ def _preview(session: Session, name: str, planned: _Planned) -> dict[str, Any]:
     return {"plan": header, "actions": actions, "warnings": list(planned.result.warnings)}
 
 
-def _preview_action(change: _ActionChange, rated: dict, newest: dict) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Row:
+    """An update as the governance fields read it (a planned one has no id yet)."""
+
+    id: int | None
+    rag: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class _StandIn:
+    """An action as it will be stored, for the governance fields of the preview."""
+
+    id: int
+    due_date: dt.date | None
+    status: str
+    merged_into_id: int | None
+
+
+def _stand_in(index: int, change: _ActionChange) -> _StandIn:
+    action = change.existing
+    if action is None:
+        return _StandIn(-(index + 1), change.values["due_date"], OPEN, None)  # ids no stored action has
+    reopened = change.reopen
+    return _StandIn(
+        action.id,
+        change.values["due_date"],
+        OPEN if reopened else action.status,
+        None if reopened else action.merged_into_id,
+    )
+
+
+def _with_revision(fields: dict[str, Any], change: _ActionChange, planned: _Planned) -> dict[str, Any]:
+    """A re-import that moves the due date records that move (a "set" change, by the import)."""
+    before = change.before
+    due = change.values["due_date"]
+    if before is None or before.get("due") == (due.isoformat() if due else None):
+        return fields
+    revision = Revision(
+        from_due=dt.date.fromisoformat(before["due"]) if before.get("due") else None,
+        to_due=due,
+        agreed_by=f"import: {planned.parsed.source_filename}"[:300],
+        agreed_at=planned.now,
+        reason=f"re-import of {planned.parsed.source_filename}",
+        kind="set",
+        source="import",
+    )
+    revisions = [*fields["revisions"], revision.to_dict(dt.UTC)]
+    first = revisions[0]["from"]
+    return {**fields, "revisions": revisions, "original_due": first}
+
+
+def _preview_action(
+    change: _ActionChange, rated: dict, newest: dict, governance: dict[str, Any]
+) -> dict[str, Any]:
     from storage.plans import progress_text
 
     action = change.existing
@@ -713,7 +891,7 @@ def _preview_action(change: _ActionChange, rated: dict, newest: dict) -> dict[st
         "section": change.section.title if change.section else None,
         "outcome": values["outcome"] or None,
         "description": values["description"],
-        "closed": None,
+        **governance,
     }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFound
-from storage.models import Action, ActionLead, Plan
+from storage.models import Action, ActionLead, Plan, Update
 from storage.rag import RagScheme, scheme_for_plan
 
 if TYPE_CHECKING:
@@ -81,8 +81,9 @@ def progress_text(text: str | None, rag: str | None, source: str) -> str | None:
     return text
 
 
-def action_payload(action: Action, rated, newest) -> dict[str, Any]:
-    """One stored action as JSON: ``rated`` is its latest update with a RAG, ``newest`` its latest update."""
+def action_payload(action: Action, rated, newest, governance: dict[str, Any]) -> dict[str, Any]:
+    """One stored action as JSON: ``rated`` is its latest update with a RAG, ``newest`` its latest update,
+    ``governance`` its status, revisions and the like (``governance_fields``)."""
     return {
         "ref": action.ref,
         "ref_generated": action.ref_generated,
@@ -99,7 +100,7 @@ def action_payload(action: Action, rated, newest) -> dict[str, Any]:
         "section": action.section.title if action.section else None,
         "outcome": action.outcome or None,
         "description": action.description,
-        "closed": action.closed_at.isoformat() if action.closed_at else None,
+        **governance,
     }
 
 
@@ -165,7 +166,8 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
     )
     rated = latest_updates(session, plan.id)  # the current RAG, even when a text-only update came later
     newest = latest_updates(session, plan.id, with_rag=False)
-    actions = [action_payload(a, rated.get(a.id), newest.get(a.id)) for a in plan.actions]
+    governance = governance_fields(session, plan)
+    actions = [action_payload(a, rated.get(a.id), newest.get(a.id), governance(a)) for a in plan.actions]
     header = plan_header(
         name=plan.name,
         title=plan.title,
@@ -188,3 +190,59 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
         action_count=len(actions),
     )
     return {"plan": header, "actions": actions, "warnings": list(warnings or [])}
+
+
+def governance_fields(
+    session: Session, plan: Plan, *, scheme: RagScheme | None = None, planned: dict[int, list] | None = None
+):
+    """action -> its governance fields for ``plan show --json`` (loaded once for the plan).
+
+    ``planned``: updates an import is about to record, by action id, and ``scheme`` the scheme it is about
+    to save (a dry run's preview), counted as if they were stored.
+    """
+    from storage.governance import ActionGovernance, load_governance
+    from storage.signoff import completion_run, completion_state, needs_signoff
+
+    loaded = load_governance(session, plan.id) if plan.id is not None else {}
+    complete = {s.label for s in (scheme or scheme_for_plan(plan)).states if s.is_complete}
+    needs = needs_signoff(plan)
+    updates: dict[int | None, list] = {}
+    if plan.id is not None:
+        for row in session.execute(
+            select(Update.id, Update.action_id, Update.rag, Update.source)
+            .join(Action, Action.id == Update.action_id)
+            .where(Action.plan_id == plan.id)
+            .order_by(Update.action_id, Update.submitted_at, Update.id)
+        ):
+            updates.setdefault(row.action_id, []).append(row)
+    refs = {a.id: a.ref for a in plan.actions} if plan.id is not None else {}
+
+    def fields(action: Action) -> dict[str, Any]:
+        gov = loaded.get(action.id) or ActionGovernance()
+        run = completion_run([*updates.get(action.id, []), *(planned or {}).get(action.id, [])], complete)
+        request = gov.proposal
+        return {
+            "original_due": _iso(gov.original_due(action.due_date)),
+            "revisions": [r.to_dict(dt.UTC) for r in gov.revisions],
+            "status": action.status,
+            "merged_into": refs.get(action.merged_into_id) if action.merged_into_id else None,
+            "completion": completion_state(run, gov.signed_update_ids, needs=needs),
+            "date_request": {
+                "proposed_due": request.proposed_due.isoformat(),
+                "from": _iso(request.from_due),
+                "by": request.by,
+                "at": request.at.isoformat(),
+                "reason": request.reason,
+            }
+            if request
+            else None,
+            "open_challenges": [
+                {"by": c.by, "at": c.at.isoformat(), "question": c.question} for c in gov.open_challenges
+            ],
+        }
+
+    return fields
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None

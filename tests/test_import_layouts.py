@@ -75,14 +75,15 @@ def test_older_dated_updates_become_earlier_updates(session, tmp_path):
 
     from storage.models import Action, Update
 
-    _, payload = _import(session, tmp_path, "dated-updates-xlsx")
+    _import(session, tmp_path, "dated-updates-xlsx")
     rows = session.execute(
         select(Action.ref, Update.submitted_at, Update.text)
         .join(Update, Update.action_id == Action.id)
         .where(Action.ref == "1.1")
         .order_by(Update.submitted_at)
     ).all()
-    assert [(ref, at.date().isoformat(), text) for ref, at, text in rows][0] == (
+    ref, at, text = rows[0]
+    assert (ref, at.date().isoformat(), text) == (
         "1.1",
         "2024-01-31",
         "Draft written",

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from lxml import etree
 
-from storage.importers.actions import ActionReader, Context, Warnings
 from storage.importers.account import Account
+from storage.importers.actions import ActionReader, Context, Warnings
 from storage.importers.headers import (
     Columns,
     action_header,
@@ -22,7 +22,7 @@ from storage.importers.headers import (
 )
 from storage.importers.leads import hard_parts, is_post, split_people
 from storage.importers.listplan import labelled_fields, plan_date
-from storage.importers.model import Cell, Para
+from storage.importers.model import Cell
 from storage.importers.numbering import Numbering, format_number
 from storage.importers.pairing import join_text, paired
 from storage.importers.ragcells import split_progress_rag
@@ -233,7 +233,7 @@ def test_word_list_numbers_restart_continue_and_nest():
         numbering.label(n, i)
         for n, i in [("5", 0), ("5", 1), ("5", 1), ("5", 2), ("5", 0), ("5", 1), ("6", 0), ("5", 0), ("7", 0)]
     ]
-    assert [(l.text, l.bullet) for l in labels] == [
+    assert [(label.text, label.bullet) for label in labels] == [
         ("1.", False),
         ("1.1", False),
         ("1.2", False),

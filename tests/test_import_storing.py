@@ -1,6 +1,6 @@
 """Storing an import: in bulk (a fixed number of statements, whatever the plan's size), a dry run that
-writes nothing, and a re-import that names the actions the new file no longer has and closes them only
-when asked (closed actions leave reminders, the digest and the report's counts)."""
+writes nothing, and a re-import that names the actions the new file no longer has and withdraws them
+only when asked (withdrawn actions leave reminders and the report's counts)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ class _Statements:
 
 def _csv_plan(path: Path, n: int) -> Path:
     rows = [",".join(HEADER)] + [
-        f"1.{i},Deliver step {i},Head of Service {i % 3},December 2026,Progress on {i},Amber" for i in range(1, n + 1)
+        f"1.{i},Deliver step {i},Head of Service {i % 3},December 2026,Progress on {i},Amber"
+        for i in range(1, n + 1)
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
@@ -85,7 +86,6 @@ def test_storing_costs_the_same_few_statements_for_5_or_500_actions(session, tmp
     assert session.scalar(select(func.count()).select_from(Update)) == 508
 
 
-
 def test_a_dry_run_reads_only_and_previews_what_the_import_stores(session, tmp_path):
     path = _plan(tmp_path / "p.docx", ["1.1", "1.2", "1.3"])
     first = import_plan(session, read_plan(path), plan_name="p", now=NOW)
@@ -103,33 +103,64 @@ def test_a_dry_run_reads_only_and_previews_what_the_import_stores(session, tmp_p
 
 
 def test_reimport_lists_missing_actions_and_closes_them_only_when_asked(session, tmp_path):
+    from storage.models import PlanChange
+
     import_plan(
-        session, read_plan(_plan(tmp_path / "v1.docx", ["1.1", "1.2", "2.1", "2.2"])), plan_name="p", now=NOW
+        session,
+        read_plan(_plan(tmp_path / "v1.docx", ["1.1", "1.2", "2.1", "2.2"])),
+        plan_name="p",
+        now=NOW,
     )
     later = NOW + dt.timedelta(days=7)
     v2 = read_plan(_plan(tmp_path / "v2.docx", ["1.1", "2.2"]))
     kept = import_plan(session, v2, plan_name="p", now=later)
     assert kept.missing == ["1.2", "2.1"] and kept.closed == []
     plan = kept.plan
-    assert get_action(session, plan, "1.2").closed_at is None  # kept, untouched
+    assert get_action(session, plan, "1.2").status == "open"  # kept, untouched
     closed = import_plan(session, v2, plan_name="p", now=later, close_missing=True)
     assert closed.missing == ["1.2", "2.1"] and closed.closed == ["1.2", "2.1"]
     a12 = get_action(session, plan, "1.2")
-    assert a12.closed_at == later and a12.closed_reason == "not in v2.docx (import)"
+    assert a12.status == "withdrawn"
+    event = session.scalars(
+        select(PlanChange).where(PlanChange.action_id == a12.id, PlanChange.field == "status")
+    ).one()
+    assert (event.kind, event.source, event.by_text, event.reason, event.at) == (
+        "withdraw",
+        "import",
+        "import: v2.docx",
+        "not in v2.docx (re-import with --close-missing)",
+        later,
+    )
     again = import_plan(session, v2, plan_name="p", now=later, close_missing=True)
-    assert again.missing == [] and again.closed == []  # closed actions are no longer "missing"
+    assert again.missing == [] and again.closed == []  # withdrawn actions are no longer "missing"
     payload = plan_payload(session, plan)
-    assert [(a["ref"], a["closed"]) for a in payload["actions"]] == [
-        ("1.1", None),
-        ("2.2", None),
-        ("1.2", later.isoformat()),
-        ("2.1", later.isoformat()),
+    assert [(a["ref"], a["status"]) for a in payload["actions"]] == [
+        ("1.1", "open"),
+        ("2.2", "open"),
+        ("1.2", "withdrawn"),
+        ("2.1", "withdrawn"),
     ]
     back = import_plan(
         session, read_plan(_plan(tmp_path / "v3.docx", ["1.1", "1.2", "2.2"])), plan_name="p", now=later
     )
-    assert back.reopened == ["1.2"] and "closed_at" in back.updated["1.2"]
-    assert get_action(session, plan, "1.2").closed_at is None
+    assert back.reopened == ["1.2"] and "status" in back.updated["1.2"]
+    assert get_action(session, plan, "1.2").status == "open"
+
+
+def test_an_action_withdrawn_on_purpose_stays_withdrawn(session, tmp_path):
+    from storage.authority import Actor
+    from storage.changes import withdraw_or_merge
+
+    path = _plan(tmp_path / "v1.docx", ["1.1", "1.2"])
+    plan = import_plan(session, read_plan(path), plan_name="p", now=NOW).plan
+    admin = Actor(uid="UADMIN1", person=None, admin=True, board=False, source="cli")
+    a12 = get_action(session, plan, "1.2")
+    withdraw_or_merge(
+        session, a12, status="withdrawn", into=None, reason="Done elsewhere", actor=admin, now=NOW
+    )
+    again = import_plan(session, read_plan(path), plan_name="p", now=NOW + dt.timedelta(days=1))
+    assert again.reopened == [] and again.kept == ["1.2: kept withdrawn (the file still lists it)"]
+    assert get_action(session, plan, "1.2").status == "withdrawn"
 
 
 def test_closed_actions_leave_reminders_and_the_report(session, tmp_path):
@@ -166,9 +197,10 @@ def test_the_cli_names_missing_actions_and_closes_them(database, tmp_path):
         in kept.stdout
     )
     dry = run("import", v2, "--plan", "p", "--close-missing", "--dry-run")
-    assert "  2 action(s) not in this file: 1.2, 2.1; would be closed (--close-missing)" in dry.stdout
+    assert "  2 action(s) not in this file: 1.2, 2.1; would be withdrawn (--close-missing)" in dry.stdout
     closed = run("import", v2, "--plan", "p", "--close-missing", "--json")
     changes = json.loads(closed.stdout)["plan"]["changes"]
     assert changes["missing"] == ["1.2", "2.1"] and changes["closed"] == ["1.2", "2.1"]
     shown = run("plan", "show", "--plan", "p")
-    assert "Deliver step 1.1" in shown.stdout and "Deliver step 1.2" not in shown.stdout
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("1.2 "))
+    assert line.endswith("withdrawn")

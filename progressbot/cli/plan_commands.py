@@ -100,6 +100,13 @@ def _print_changes(payload: dict, *, dry_run: bool) -> None:
                 click.echo(_wrapped(f"{label}: {', '.join(refs)}"))
         for ref, fields in changes["updated"].items():
             click.echo(f"  changed {ref}: {', '.join(fields)}")
+    for note in changes.get("kept") or []:
+        click.echo(textwrap.fill(note, 110, initial_indent="  kept ", subsequent_indent="    "))
+    if changes.get("kept"):
+        click.echo(
+            "  (changes made with progressbot are kept over the file; to take the file's value, "
+            "use progressbot action set)"
+        )
     _print_missing(changes, dry_run=dry_run)
 
 
@@ -111,7 +118,7 @@ def _print_missing(changes: dict, *, dry_run: bool) -> None:
         return
     refs = ", ".join(missing)
     if closed:
-        verb = "would be closed" if dry_run else "closed"
+        verb = "would be withdrawn" if dry_run else "withdrawn"
         click.echo(_wrapped(f"{len(missing)} action(s) not in this file: {refs}; {verb} (--close-missing)"))
     else:
         click.echo(
@@ -159,8 +166,6 @@ def _print_preview(payload: dict, *, hide: list[str] | None = None) -> None:
     section = object()
     lines = []
     for a in payload["actions"]:
-        if a.get("closed"):
-            continue  # closed actions have left the plan
         if a["section"] != section:
             section = a["section"]
             lines.append(("", f"== {section or '(no section)'}", "", "", "", ""))
@@ -171,7 +176,7 @@ def _print_preview(payload: dict, *, hide: list[str] | None = None) -> None:
                 ", ".join(a["leads"]),
                 a["timescale"].replace("\n", " "),
                 a["due"] or "-",
-                a["rag"] or "-",
+                (a["rag"] or "-") if a.get("status", "open") == "open" else a["status"],
             )
         )
     widths = (8, 46, 32, 16, 10, 10)
