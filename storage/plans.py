@@ -147,8 +147,13 @@ def plan_header(
     }
 
 
-def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = None) -> dict[str, Any]:
-    """The stored plan as one JSON-ready object: {"plan": ..., "actions": [...], "warnings": [...]}."""
+def plan_payload(
+    session: Session, plan: Plan, *, warnings: list[str] | None = None, governance: bool = True
+) -> dict[str, Any]:
+    """The stored plan as one JSON-ready object: {"plan": ..., "actions": [...], "warnings": [...]}.
+
+    ``governance=False`` leaves out the governance fields but an action's ``status`` (the readable table
+    needs no more, and is quicker to show without them)."""
     from storage.updates import latest_updates
 
     session.flush()
@@ -166,8 +171,8 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
     )
     rated = latest_updates(session, plan.id)  # the current RAG, even when a text-only update came later
     newest = latest_updates(session, plan.id, with_rag=False)
-    governance = governance_fields(session, plan)
-    actions = [action_payload(a, rated.get(a.id), newest.get(a.id), governance(a)) for a in plan.actions]
+    fields = governance_fields(session, plan) if governance else lambda a: {"status": a.status}
+    actions = [action_payload(a, rated.get(a.id), newest.get(a.id), fields(a)) for a in plan.actions]
     header = plan_header(
         name=plan.name,
         title=plan.title,

@@ -97,3 +97,20 @@ def test_task_states_are_not_rags_and_say_so(session, tmp_path):
         "csv row 2: unknown RAG 'In progress' (the plan's scheme is Red, Amber, Green, Blue); left empty",
         "csv row 3: unknown RAG 'Not started' (the plan's scheme is Red, Amber, Green, Blue); left empty",
     ]
+
+
+def test_hidden_word_text_is_left_out_with_a_count(tmp_path):
+    import docx
+
+    from tests.support.plan_builders import add_table
+
+    d = docx.Document()
+    table = add_table(
+        d, [["Ref", "Action", "Lead", "Timescale"], ["1", "Audit the plans", "Head of QA", "May 2025"]]
+    )
+    hidden = table.cell(1, 1).paragraphs[0].add_run(" and the old draft nobody should see")
+    hidden.font.hidden = True
+    d.save(str(tmp_path / "p.docx"))
+    parsed = read_plan(tmp_path / "p.docx", reference_date=dt.date(2025, 1, 1))
+    assert parsed.actions[0].title == "Audit the plans"
+    assert parsed.warnings == ["1 piece(s) of hidden text were left out"]

@@ -63,7 +63,7 @@ def import_command(
             if dry_run:
                 payload = result.preview or {}
             else:
-                payload = plan_payload(session, result.plan, warnings=result.warnings)
+                payload = plan_payload(session, result.plan, warnings=result.warnings, governance=as_json)
                 session.commit()
     except ProgressbotError as exc:
         raise UserError(f"{path.name}: {exc}") from None
@@ -142,7 +142,7 @@ def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
 
     try:
         with ctx.session_factory.begin() as session:
-            payload = plan_payload(session, get_plan(session, plan_name))
+            payload = plan_payload(session, get_plan(session, plan_name), governance=as_json)
     except ProgressbotError as exc:
         raise UserError(str(exc)) from None
     if as_json:

@@ -1,7 +1,9 @@
 """Read a plan file (Word, Excel or CSV) into a ``ParsedPlan``; nothing here touches the database.
 
 ``read_plan`` raises ``ImportFailed`` with the file name and the reason for every file it cannot
-use: missing, empty, an unknown extension, a damaged document, or no action table in it.
+use: missing, empty, an unknown extension, a damaged document, or no action table in it; and
+``TooLarge`` (an ``ImportFailed``) for a file past the import limits (``limits.py``), before it is
+read in full.
 """
 
 from __future__ import annotations

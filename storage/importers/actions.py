@@ -46,6 +46,7 @@ class Context:
     prev_leads: tuple[str, ...] = ()  # what a vertically merged Lead cell repeats
     prev_times: tuple[str, ...] = ()
     awaiting_strapline: bool = False
+    parent_ref: str = ""  # the number of the recommendation row over lettered actions ("1" over "a")
 
 
 @dataclass
@@ -95,6 +96,8 @@ class ActionReader:
             self.found.unknown_rags.setdefault(read.rag.unknown, []).append(read.where)
         if read.role == "heading":
             self.account.record(read.where, "heading")
+            if read.row_ref:  # a numbered recommendation row over its lettered actions
+                return self._heading(ctx, read.text, ref=read.row_ref, kind="recommendation")
             return self._heading(ctx, read.text)
         if read.strapline and ctx.awaiting_strapline and ctx.heading is not None:
             # The line under a heading that an export turned into a row of its own.
@@ -120,12 +123,12 @@ class ActionReader:
         return ctx
 
     # -- sections
-    def _heading(self, ctx: Context, title: str) -> Context:
-        if ctx.awaiting_strapline and ctx.heading is not None and not HEADING.match(title):
+    def _heading(self, ctx: Context, title: str, *, ref: str = "", kind: str = "") -> Context:
+        if not ref and ctx.awaiting_strapline and ctx.heading is not None and not HEADING.match(title):
             ctx.heading.description = title  # a second heading line right under the first describes it
             return replace(ctx, awaiting_strapline=False)
-        number = section_number(title, len([s for s in self.found.sections if s.parent is None]) + 1)
-        heading = ParsedSection(kind_of(title), title, ref=number)
+        number = ref or section_number(title, len([s for s in self.found.sections if s.parent is None]) + 1)
+        heading = ParsedSection(kind or kind_of(title), title, ref=number)
         self.found.sections.append(heading)
         return replace(
             ctx,
@@ -135,7 +138,8 @@ class ActionReader:
             objective="",
             outcome_group=(),
             objective_group=(),
-            awaiting_strapline=True,
+            awaiting_strapline=not ref,
+            parent_ref=ref,
         )
 
     def _recommendation(self, ctx: Context, read: RowRead) -> Context:
@@ -176,8 +180,10 @@ class ActionReader:
         pieces = _collapse(list(read.pieces), len(leads), len(times), numbered=read.refs_in_use)
         own_leads = tuple(leads)
         lead_cell = read.cells("lead")
-        inherit = bool(ctx.outcome_group) and not (
-            leads or lead_cell.text or lead_cell.continued or read.cells("outcome").text
+        inherit = (
+            "outcome" in read.cells.columns
+            and bool(ctx.outcome_group)
+            and not (leads or lead_cell.text or lead_cell.continued or read.cells("outcome").text)
         )
         if inherit:
             # Plans leave the Lead cell empty under an outcome whose officer leads the rows below.
@@ -218,7 +224,7 @@ class ActionReader:
         for i, piece in enumerate(pieces):
             piece_leads = [leads[i]] if n > 1 and len(leads) == n else leads
             action = ParsedAction(
-                ref=piece.ref,
+                ref=_under(ctx.parent_ref, piece.ref),
                 title=title_of(piece.text) or title_of(piece.full_text),
                 text=piece.full_text if n > 1 else _whole_text(read, piece),
                 section=ctx.section,
@@ -295,6 +301,13 @@ class ActionReader:
                 action.rag, action.rag_raw = rag, read.rag.raw
             elif action.rag != rag:
                 self.found.rag_conflicts.append((read.where, action, rag))
+
+
+def _under(parent: str, ref: str | None) -> str | None:
+    """ "a" under recommendation 1 is action "1a"; refs that already say their parent stay as they are."""
+    if not (parent and ref) or ref.startswith(parent):
+        return ref
+    return f"{parent}{ref.strip('()')}"
 
 
 def _progress_role(read: RowRead) -> str:

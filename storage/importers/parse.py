@@ -1,7 +1,9 @@
-"""From blocks to a parsed plan: find the tables, join the ones split at page breaks, read the actions.
+"""From blocks to a parsed plan: the stages after the readers, in order.
 
-Pass 1 groups rows into logical tables (action, glossary, history, RAG key), carrying section
-headings that sit between tables. Pass 2 (``actions.py``) reads the action rows.
+``tables.py`` groups rows into logical tables (action, glossary, history, RAG key) and carries the
+section headings between them; ``rows.py`` gives each action-table row its role and ``actions.py``
+folds the roles into sections and actions; ``finish.py`` numbers and tidies them. A document with no
+action table is tried as a list plan (``listplan.py``). The account of every row travels with the plan.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ reads into sections and actions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from storage.importers.headers import Columns, header_date, normalise_header, with_unnamed_columns
@@ -42,6 +43,9 @@ class UnitInfo:
     has_ref_col: bool
     inline_refs: bool
     labelled: bool
+    parents: frozenset[str] = (
+        frozenset()
+    )  # rows that head the lettered actions under them ("1" over "a", "b")
 
     @classmethod
     def of(cls, unit: Unit, scheme: RagScheme) -> UnitInfo:
@@ -57,7 +61,35 @@ class UnitInfo:
         inline = not has_ref_col and (
             any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
         )
-        return cls(columns, scheme, has_ref_col, inline, any(has_action_label(c) for c in cells))
+        parents = _parent_rows(unit, columns) if has_ref_col else frozenset()
+        return cls(columns, scheme, has_ref_col, inline, any(has_action_label(c) for c in cells), parents)
+
+
+_SUB_REF = re.compile(r"^\(?([a-z]|[ivx]{1,4})[.)]?$")
+
+
+def is_sub_ref(ref: str, parent: str) -> bool:
+    """ "a", "(b)", "iv", "1.2", "1a" under "1": the ref of an action under a numbered recommendation."""
+    ref = ref.strip()
+    return bool(_SUB_REF.match(ref)) or (
+        ref.startswith(parent) and len(ref) > len(parent) and not ref[len(parent)].isdigit()
+    )
+
+
+def _parent_rows(unit: Unit, columns: Columns) -> frozenset[str]:
+    """Rows whose ref is a plain number or letter and which say nothing but their text, when the row after
+    them has a sub-ref ("1" above "a", "b"): a recommendation heading its actions, not an action."""
+    items = [i for i in unit.items if isinstance(i, RowItem)]
+    cells = [Cells(i.row, columns) for i in items]
+    parents = set()
+    for index, (item, row) in enumerate(zip(items, cells, strict=True)):
+        ref = row("ref").text.strip().rstrip(".")
+        if not re.fullmatch(r"\d{1,2}|[A-Z]|[IVX]{1,4}", ref) or index + 1 >= len(items):
+            continue
+        said = any(row(role).text for role in ("lead", "timescale", "progress", "progress_rag", "rag"))
+        if not said and row("action").text and is_sub_ref(cells[index + 1]("ref").text.rstrip("."), ref):
+            parents.add(item.where)
+    return frozenset(parents)
 
 
 def _is_rag_cell(cell: Cell, scheme: RagScheme) -> bool:
@@ -120,7 +152,11 @@ class RowRead:
 def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     cells = Cells(item.row, info.columns)
     filled = [(i, c) for i, c in enumerate(item.row) if c.text]
-    if len(filled) == 1 and _is_heading_cell(*filled[0], info):
+    if item.where in info.parents:
+        return RowRead(
+            item, "heading", cells, text=cells("action").text, row_ref=cells("ref").text.strip().rstrip(".")
+        )
+    if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
     parsed = parse_action_cell(
         cells("action"), refs_in_use=info.inline_refs or info.has_ref_col, labelled=info.labelled
@@ -209,10 +245,12 @@ def looks_like_ref(text: str) -> bool:
     return len(words) <= 2 and (any(ch.isdigit() for ch in text) or len(text.strip(" .)")) <= 2)
 
 
-def _is_heading_cell(index: int, c: Cell, info: UnitInfo) -> bool:
+def _is_heading_cell(index: int, c: Cell, info: UnitInfo, *, top: bool = False) -> bool:
     cols = info.columns
     if HEADING.match(c.text):
         return True
+    if info.has_ref_col and index == cols["action"] and not top and _title_like(c.text):
+        return True  # "LEADERSHIP", "Early Help and Front Door" alone in the action column: a section
     if index == cols.get("ref") and not looks_like_ref(c.text):
         return True  # "Early Help and Front Door" alone in the ref column: a section, not a ref
     before_action = index < cols["action"] and index not in (cols.get("outcome"), cols.get("objective"))
@@ -226,6 +264,20 @@ def _is_heading_cell(index: int, c: Cell, info: UnitInfo) -> bool:
     ):
         return True  # a bold line alone in the action column of a plan with a ref column: a heading
     return (c.bold or c.span > 1) and (before_action or index == 0) and len(c.text) < 400
+
+
+_SMALL_WORDS = {"of", "and", "the", "for", "to", "in", "on", "at", "with", "a", "an", "&", "-", "–"}
+
+
+def _title_like(text: str) -> bool:
+    """A short line in capitals or title case, not a sentence: how plans write a section's name."""
+    words = text.split()
+    if not words or len(words) > 8 or "\n" in text or text.rstrip().endswith((".", ":", ";", ",")):
+        return False
+    if text.isupper():
+        return True
+    significant = [w for w in words if w.casefold() not in _SMALL_WORDS]
+    return bool(significant) and all(w[:1].isupper() or not w[:1].isalpha() for w in significant)
 
 
 def lead_segments(cell: Cell, where: str) -> tuple[list[str], list[str]]:

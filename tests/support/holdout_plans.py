@@ -473,3 +473,136 @@ def semicolon_progress_rag_csv(path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+# ---------------------------------------------------------------- a second round, found by probing
+
+
+_OVERSIGHT = "Improve management oversight of plans"
+_TIMELINESS = "Improve the timeliness of assessments"
+
+
+@layout(
+    "lettered-sub-actions-xlsx",
+    [
+        (
+            "1a",
+            "Introduce monthly audits",
+            ["Head of Quality Assurance"],
+            "2025-05-31",
+            "once",
+            "Amber",
+            "Started",
+            _OVERSIGHT,
+        ),
+        (
+            "1b",
+            "Review the supervision policy",
+            ["Principal Social Worker"],
+            "2025-06-30",
+            "once",
+            "Green",
+            None,
+            _OVERSIGHT,
+        ),
+        (
+            "2a",
+            "Recruit two social workers",
+            ["Head of Service"],
+            "2025-07-31",
+            "once",
+            "Red",
+            "Advert out",
+            _TIMELINESS,
+        ),
+    ],
+)
+def lettered_sub_actions_xlsx(path: Path) -> Path:
+    """Excel: each recommendation is a numbered row with only its text; its actions are lettered a, b under it."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ashby Council improvement plan, April 2025"])
+    ws.append(["No.", "Recommendation / Action", "Lead", "Timescale", "Progress", "RAG"])
+    ws.append(["1", _OVERSIGHT])
+    ws.append(["a", "Introduce monthly audits", "Head of Quality Assurance", "May 2025", "Started", "Amber"])
+    ws.append(["b", "Review the supervision policy", "Principal Social Worker", "June 2025", None, "Green"])
+    ws.append(["2", _TIMELINESS])
+    ws.append(["a", "Recruit two social workers", "Head of Service", "July 2025", "Advert out", "Red"])
+    wb.save(path)
+    return path
+
+
+@layout(
+    "capital-sections-csv",
+    [
+        (
+            "1.1",
+            "Audit the plans of children in need",
+            ["Head of Quality Assurance"],
+            "2025-05-31",
+            "once",
+            "Green",
+            None,
+            "LEADERSHIP",
+        ),
+        (
+            "1.2",
+            "Report audit findings to the board",
+            ["Head of Quality Assurance"],
+            None,
+            "recurring",
+            "Green",
+            None,
+            "LEADERSHIP",
+        ),
+        (
+            "2.1",
+            "Train staff in direct work",
+            ["Principal Social Worker"],
+            "2025-06-30",
+            "once",
+            "Amber",
+            None,
+            "Early Help and Front Door",
+        ),
+    ],
+)
+def capital_sections_csv(path: Path) -> Path:
+    """CSV: section names alone in the Action column (one in capitals, one in title case) and blank lines."""
+    path.write_text(
+        "Ref,Action,Lead,Timescale,RAG\n"
+        ",LEADERSHIP,,,\n"
+        "1.1,Audit the plans of children in need,Head of Quality Assurance,May 2025,Green\n"
+        "1.2,Report audit findings to the board,Head of Quality Assurance,Quarterly,Green\n"
+        "\n"
+        ",Early Help and Front Door,,,\n"
+        "2.1,Train staff in direct work,Principal Social Worker,June 2025,Amber\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@layout(
+    "spanned-action-header-docx",
+    [
+        ("1.1", "Audit the plans", ["Head of Quality Assurance"], "2025-05-31", "once", "Green", None, None),
+        ("1.2", "Train the staff", ["Principal Social Worker"], "2025-06-30", "once", "Amber", None, None),
+    ],
+)
+def spanned_action_header_docx(path: Path) -> Path:
+    """Word: the "Action" header cell spans the number column and the text column."""
+    d = docx.Document()
+    d.add_paragraph("Brook Council Improvement Plan, May 2025")
+    t = add_table(
+        d,
+        [
+            ["Action", "", "Lead", "Timescale", "RAG"],
+            ["1.1", "Audit the plans", "Head of Quality Assurance", "May 2025", "Green"],
+            ["1.2", "Train the staff", "Principal Social Worker", "June 2025", "Amber"],
+        ],
+    )
+    t.cell(0, 0).merge(t.cell(0, 1))
+    d.save(str(path))
+    return path
