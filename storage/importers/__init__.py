@@ -54,6 +54,7 @@ def read_plan(
     if not parsed.actions:
         raise ImportFailed(
             f"{path.name}: no action table found (looked for a header row with an Action column and a "
-            f"Lead, Timescale, Progress or RAG column)"
+            f"Lead, Timescale, Progress or RAG column, and for recommendation headings over numbered actions)"
+
         )
     return parsed
