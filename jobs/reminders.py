@@ -2,6 +2,9 @@
 
 ``run_reminder_pass(session_factory, client, now)`` is what the worker's job, ``progressbot remind`` and
 the tests call. It is idempotent: run it twice at the same ``now`` and the second run sends nothing.
+``now`` is the business moment the pass plans for; which pass may send is decided by the lease, on
+the database's clock (``jobs.lease``), and each message is claimed before it is posted
+(``jobs.delivery``), so overlapping passes never send a reminder twice.
 """
 
 from __future__ import annotations
@@ -19,16 +22,9 @@ from bot.views.reminders import unlinked_message
 from jobs.calendar import local_today, may_send_now, zone
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
+from jobs.delivery import PassStopped, SendStats, deliver, resolve_in_doubt
 from jobs.lease import single_runner
-from jobs.ledger import (
-    SendStats,
-    group_items,
-    render,
-    resolve_in_doubt,
-    send_messages,
-    sync_ledger,
-    unique_items,
-)
+from jobs.ledger import group_items, render, sync_ledger, unique_items
 from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
@@ -38,6 +34,7 @@ from storage.models import DigestPost, ReminderMessage, Role, Update
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "progressbot-sender"
+PASS_KINDS = ("reminder", "escalation", "unlinked")  # the ledger messages a reminder pass sends
 
 
 @dataclass
@@ -50,15 +47,26 @@ class PassResult:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    left: int = 0  # not sent because the pass stopped early; still pending
+    stopped: str | None = None  # why the pass stopped early (Slack's error, or "lease_lost")
+    hint: str | None = None  # what to do about it, in one line
+    needs_fixing: bool = False  # a token or permission problem: nothing is sent until someone fixes it
     previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
 
     def summary(self) -> str:
         if not self.ran:
-            return "skipped: another worker is running a pass"
-        return (
+            return "skipped: another pass holds the lease and is sending"
+        line = (
             f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
             f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}"
         )
+        if self.stopped:
+            line += f" stopped={self.stopped} left={self.left}"
+        return line
+
+    def take(self, stats: SendStats) -> None:
+        self.sent, self.deferred, self.failed, self.left = stats.sent, stats.deferred, stats.failed, stats.left
+        self.stopped, self.hint, self.needs_fixing = stats.stopped, stats.hint, stats.needs_fixing
 
 
 def run_reminder_pass(
@@ -77,10 +85,16 @@ def run_reminder_pass(
         return preview(session_factory, now, config=config)
     sender = sender or Sender(client, pacer=Pacer(rate))
     result = PassResult()
-    with single_runner(session_factory, LOCK_NAME, now) as lease:
+    with single_runner(session_factory, LOCK_NAME) as lease:
         if lease is None:
+            log.info("reminder pass at %s: %s", now.isoformat(), PassResult(ran=False).summary())
             return PassResult(ran=False)
-        resolve_in_doubt(session_factory, sender.client, now)
+        try:
+            resolve_in_doubt(session_factory, sender.client, now, kinds=PASS_KINDS)
+        except PassStopped as stop:
+            result.stopped, result.hint, result.needs_fixing = stop.reason, stop.hint, stop.needs_fixing
+            log.error("reminder pass at %s stopped: %s", now.isoformat(), stop.hint)
+            return result
         with session_factory.begin() as session:
             # The ledger writes in between touch neither plans nor updates, so one snapshot serves all three.
             snapshot = load_snapshot(session, now)
@@ -94,14 +108,11 @@ def run_reminder_pass(
         result.skipped_entries = sync.skipped_entries + esc.skipped_entries
         ids = sync.message_ids + esc.message_ids + unlinked_ids
         result.messages = len(ids)
-
-        def renew(done: int) -> None:
-            if done % 100 == 0:
-                lease.renew()
-
-        stats: SendStats = send_messages(session_factory, sender, ids, now, on_progress=renew)
-        result.sent, result.deferred, result.failed = stats.sent, stats.deferred, stats.failed
-    log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
+        result.take(deliver(session_factory, sender, lease, ids, now))
+    if result.stopped:
+        log.error("reminder pass at %s: %s (%s)", now.isoformat(), result.summary(), result.hint)
+    else:
+        log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
     return result
 
 
@@ -150,16 +161,27 @@ def _unlinked_due(session: Session, now: dt.datetime, config: PlannerConfig) -> 
 def _queue_unlinked_notice(
     session: Session, now: dt.datetime, config: PlannerConfig, snapshot: PassSnapshot | None = None
 ) -> list[int]:
-    """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week."""
+    """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week.
+
+    A notice that failed to send earlier is sent again here once its backoff has passed."""
     if not _unlinked_due(session, now, config):
         return []
+    retries = list(
+        session.scalars(
+            select(ReminderMessage.id).where(
+                ReminderMessage.kind == "unlinked",
+                ReminderMessage.status == "pending",
+                (ReminderMessage.next_attempt_at.is_(None)) | (ReminderMessage.next_attempt_at <= now),
+            )
+        )
+    )
     people = unlinked_leads(session, now, config=config, snapshot=snapshot)
     if not people:
-        return []
+        return retries
     admins = _admins(session)
     if not admins:
         log.warning("%s leads are not linked to Slack and no admin is set to be told", len(people))
-        return []
+        return retries
     week = iso_week(local_today(now, zone(config.default_tz)))
     text, blocks = unlinked_message([p.display_name for p in people])
     ids = []
@@ -188,7 +210,7 @@ def _queue_unlinked_notice(
         session.add(message)
         session.flush()
         ids.append(message.id)
-    return ids
+    return retries + ids
 
 
 def refresh_reminder_message(session: Session, client: Any, reminder_message_id: int) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 def utcnow() -> dt.datetime:
@@ -67,6 +67,9 @@ class Plan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name case-folded: names are matched in any case, so two plans may not differ only in case.
+    # Set from ``name`` (below); NULL only for a clash left over from before the rule (see 0002).
+    name_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
     source_filename: Mapped[str | None] = mapped_column(String(500))
@@ -91,6 +94,16 @@ class Plan(Base):
     versions: Mapped[list[ReportVersion]] = relationship(
         back_populates="plan", order_by="ReportVersion.published_at", cascade="all, delete-orphan"
     )
+
+    @validates("name")
+    def _set_name_key(self, _key: str, name: str) -> str:
+        self.name_key = plan_name_key(name)
+        return name
+
+
+def plan_name_key(name: str) -> str:
+    """How plan names are compared: case and surrounding spaces ignored."""
+    return (name or "").strip().casefold()
 
 
 class RagState(Base):
@@ -293,14 +306,19 @@ class ReminderMessage(Base):
     slack_user_id: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(32))  # the DM channel, known after sending
     ts: Mapped[str | None] = mapped_column(String(32), index=True)  # Slack message ts, once sent
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | unlinked
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | unlinked | digest
+    # pending | sending (claimed by a pass, or in doubt) | sent | failed | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the blocks and text to send
+    # The pass (its lease holder) that claimed it for sending, and when by the database's clock. A
+    # "sending" row whose holder no longer holds a lease is in doubt: looked for in Slack, never re-sent blind.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime | None]
 
     entries: Mapped[list[ReminderEntry]] = relationship(back_populates="message")
 
@@ -343,10 +361,12 @@ class DigestPost(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[dt.datetime | None]
+    # The ledger message the digest is posted through (claims, retries and in-doubt checks as reminders).
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
 
 
 class SchedulerLease(Base):
-    """A lease row: the single-runner guard on SQLite (PostgreSQL uses an advisory lock)."""
+    """The single-runner guard: who runs a pass now, until when by the database's clock (jobs/lease.py)."""
 
     __tablename__ = "scheduler_leases"
 

@@ -1,0 +1,362 @@
+"""Sending a pass's ledger messages exactly once.
+
+- **Claims are conditional and tied to the pass.** A batch is claimed with ``UPDATE … SET
+  status='sending', claimed_by=<this pass's lease holder>, claimed_at=<database clock> WHERE id IN (…)
+  AND status='pending'``; only the rows that came back claimed by this pass are posted. Another pass can
+  never post a message this one claimed, nor the other way round.
+- **The lease is checked right before every post** (``Sender.guard``): a pass that stalled past its lease
+  and was taken over stops before posting again, and gives back the claims it had not posted.
+- **Retries within the pass.** A retryable failure (5xx, a timeout, a dropped connection) is retried
+  after the other messages were sent, ``Sender.retries`` rounds, so a blip at the start of a pass does
+  not leave a lead for the next pass. A failure that may have reached Slack is looked for in Slack before
+  it is posted again. What still fails waits for a later pass with backoff (1, 2, 4 … minutes, up to an
+  hour, 12 passes at most).
+- **The pass stops** on a token or permission error, when Slack keeps rate limiting, or when several
+  sends in a row fail (Slack is down): everything not sent stays pending with no attempt counted.
+- **In-doubt recovery** (``resolve_in_doubt``) settles messages left "sending" by a pass that is dead
+  (its lease expired or was released): found in Slack means sent, else pending again. A live pass's
+  claims are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobs.lease import Lease, LeaseLost, database_now, live_holders
+from jobs.sender import Sender, SendResult, classify
+from storage.models import ReminderMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BACKOFF_CAP = dt.timedelta(hours=1)
+IN_FLIGHT_BATCH = 20
+OUTAGE_AFTER = 8  # retryable failures in a row with no success: Slack is down, stop the pass
+METADATA_TYPE = "progressbot_reminder"
+# How far around a claim to look for a message in Slack (Slack's clock against the database's).
+HISTORY_MARGIN = dt.timedelta(minutes=10)
+HISTORY_WINDOW = dt.timedelta(minutes=30)
+
+
+class PassStopped(Exception):
+    """Nothing more can be sent in this pass; ``reason`` is Slack's error or ``lease_lost``."""
+
+    def __init__(self, reason: str, hint: str, *, needs_fixing: bool) -> None:
+        super().__init__(hint)
+        self.reason, self.hint, self.needs_fixing = reason, hint, needs_fixing
+
+
+@dataclass
+class SendStats:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0  # failed retryably in every round: a later pass tries again
+    retried: int = 0  # sent on a retry round of this pass
+    left: int = 0  # not sent because the pass stopped; still pending
+    stopped: str | None = None  # why the pass stopped early
+    hint: str | None = None  # what to do about it
+    needs_fixing: bool = False  # a person must fix something (token, scopes) before reminders resume
+    sent_ids: list[int] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, ... minutes, capped at an hour."""
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def mark_sent(session: Session, message: ReminderMessage, ts: str | None, channel: str | None, now: dt.datetime) -> None:
+    message.status, message.ts, message.channel = "sent", ts, channel
+    message.sent_at, message.last_error, message.next_attempt_at = now, None, None
+    message.attempts += 1
+    for entry in message.entries:
+        if entry.status == "pending":
+            entry.status, entry.sent_at = "sent", now
+
+
+def _mine(message_id: int, holder: str | None):
+    claimed = ReminderMessage.claimed_by == holder if holder else ReminderMessage.claimed_by.is_(None)
+    return (ReminderMessage.id == message_id) & (ReminderMessage.status == "sending") & claimed
+
+
+@dataclass
+class _Retry:
+    message_id: int
+    in_doubt: bool
+    error: str | None
+
+
+class Delivery:
+    """One pass's sending: claim, post, record; retry rounds; stop cleanly."""
+
+    def __init__(self, factory: sessionmaker[Session], sender: Sender, lease: Lease, now: dt.datetime):
+        self.factory, self.sender, self.lease, self.now = factory, sender, lease, now
+        self.stats = SendStats()
+        self._unposted: list[int] = []  # claimed by this pass, not posted yet
+        self._failed: dict[int, _Retry] = {}  # failed retryably this pass and not sent since
+        self._failures_in_a_row = 0
+
+    def run(self, message_ids: list[int]) -> SendStats:
+        ids = list(dict.fromkeys(message_ids))
+        self.sender.guard = self.lease.ensure_held
+        try:
+            self._round(ids)
+            for round_number in range(self.sender.retries):
+                if not self._failed:
+                    break
+                self.sender.wait_before_retry(round_number)
+                sent_before = self.stats.sent
+                self._round(self._settle(list(self._failed.values())))
+                self.stats.retried += self.stats.sent - sent_before
+            self._defer(may_fail=True)
+        except (PassStopped, LeaseLost) as exc:
+            self._stop(exc)
+            self.stats.left = max(len(ids) - self.stats.sent - self.stats.failed - self.stats.deferred, 0)
+        finally:
+            self.sender.guard = None
+        return self.stats
+
+    # ------------------------------------------------------------------ one round
+    def _round(self, ids: list[int]) -> None:
+        for start in range(0, len(ids), IN_FLIGHT_BATCH):
+            claimed = self._claim(ids[start : start + IN_FLIGHT_BATCH])
+            self._unposted = list(claimed)
+            for message_id, (target, payload) in claimed.items():
+                result = self.sender.post(
+                    target,
+                    payload.get("text", ""),
+                    payload.get("blocks", []),
+                    metadata={"event_type": METADATA_TYPE, "event_payload": {"reminder_message_id": message_id}},
+                )
+                self._unposted.remove(message_id)
+                self._record(message_id, target, result)
+
+    def _claim(self, batch: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+        holder = self.lease.holder
+        with self.factory.begin() as session:
+            claimed_at = database_now(session)
+            session.execute(
+                update(ReminderMessage)
+                .where(ReminderMessage.id.in_(batch), ReminderMessage.status == "pending")
+                .values(status="sending", claimed_by=holder, claimed_at=claimed_at)
+            )
+            rows = session.execute(
+                select(ReminderMessage.id, ReminderMessage.slack_user_id, ReminderMessage.payload).where(
+                    ReminderMessage.id.in_(batch),
+                    ReminderMessage.status == "sending",
+                    ReminderMessage.claimed_by == holder,
+                )
+            ).all()
+        found = {row.id: (row.slack_user_id, dict(row.payload or {})) for row in rows}
+        return {i: found[i] for i in batch if i in found}  # batch order; rows others hold are left alone
+
+    def _record(self, message_id: int, target: str, result: SendResult) -> None:
+        if result.ok:
+            self._sent(message_id, result.ts, result.channel)
+            return
+        if result.stop:
+            self._release([message_id])  # Slack refused it outright: it was not delivered
+            raise PassStopped(
+                result.error or "stopped", result.hint or "", needs_fixing=result.error != "ratelimited"
+            )
+        if result.retryable:
+            self._retry_later(message_id, target, result)
+            return
+        with self.factory.begin() as session:
+            message = session.get(ReminderMessage, message_id)
+            assert message is not None
+            _fail(message, result.error)
+        self._failed.pop(message_id, None)
+        self.stats.failed += 1
+        log.error("message %s to %s failed for good: %s", message_id, target, result.error)
+
+    def _sent(self, message_id: int, ts: str | None, channel: str | None) -> None:
+        with self.factory.begin() as session:
+            message = session.get(ReminderMessage, message_id)
+            assert message is not None
+            mark_sent(session, message, ts, channel, self.now)
+        self.stats.sent += 1
+        self.stats.sent_ids.append(message_id)
+        self._failed.pop(message_id, None)
+        self._failures_in_a_row = 0
+
+    def _retry_later(self, message_id: int, target: str, result: SendResult) -> None:
+        with self.factory.begin() as session:
+            values: dict[str, Any] = {"last_error": result.error}
+            if not result.in_doubt:
+                values.update(status="pending", claimed_by=None)  # it never reached Slack
+            session.execute(update(ReminderMessage).where(_mine(message_id, self.lease.holder)).values(**values))
+        self._failed[message_id] = _Retry(message_id, result.in_doubt, result.error)
+        log.warning("message %s to %s failed (%s); retrying after the others", message_id, target, result.error)
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row >= OUTAGE_AFTER:
+            raise PassStopped(
+                result.error or "unavailable",
+                f"Slack failed {self._failures_in_a_row} sends in a row ({result.error}); "
+                "the rest is left pending for the next pass",
+                needs_fixing=False,
+            )
+
+    # ------------------------------------------------------------------ between rounds, and after
+    def _settle(self, failed: list[_Retry]) -> list[int]:
+        """Before posting again: a send that may have reached Slack is looked for there first."""
+        again = []
+        for item in failed:
+            if not item.in_doubt:
+                again.append(item.message_id)
+                continue
+            found = _look_up(self.factory, self.sender.client, item.message_id)
+            if found is not None:
+                self._sent(item.message_id, *found)
+                continue
+            with self.factory.begin() as session:
+                session.execute(
+                    update(ReminderMessage)
+                    .where(_mine(item.message_id, self.lease.holder))
+                    .values(status="pending", claimed_by=None)
+                )
+            item.in_doubt = False
+            again.append(item.message_id)
+        return again
+
+    def _defer(self, *, may_fail: bool) -> None:
+        """Leave what still failed for a later pass, with backoff; one in doubt is looked for first there."""
+        for item in self._failed.values():
+            with self.factory.begin() as session:
+                message = session.get(ReminderMessage, item.message_id)
+                mine = message is not None and message.claimed_by in (None, self.lease.holder)
+                if message is None or not mine or message.status not in ("pending", "sending"):
+                    continue
+                message.attempts += 1
+                message.last_error = item.error
+                message.claimed_by = None  # still "sending" if in doubt: no live claim, so the next pass checks
+                if may_fail and message.attempts >= MAX_ATTEMPTS:
+                    _fail(message, item.error)
+                    self.stats.failed += 1
+                    continue
+                message.next_attempt_at = self.now + backoff(message.attempts)
+            self.stats.deferred += 1
+        self._failed.clear()
+
+    def _release(self, ids: list[int]) -> None:
+        """Give back claims this pass never posted: pending again, no attempt counted."""
+        if not ids:
+            return
+        with self.factory.begin() as session:
+            session.execute(
+                update(ReminderMessage)
+                .where(
+                    ReminderMessage.id.in_(ids),
+                    ReminderMessage.status == "sending",
+                    ReminderMessage.claimed_by == self.lease.holder,
+                )
+                .values(status="pending", claimed_by=None)
+            )
+
+    def _stop(self, exc: PassStopped | LeaseLost) -> None:
+        self._release(self._unposted)
+        self._unposted = []
+        self._defer(may_fail=False)  # a stop never fails a message for good
+        if isinstance(exc, LeaseLost):
+            self.stats.stopped, self.stats.hint = "lease_lost", str(exc)
+        else:
+            self.stats.stopped, self.stats.hint = exc.reason, exc.hint
+            self.stats.needs_fixing = exc.needs_fixing
+        log.error("pass stopped (%s): %s", self.stats.stopped, self.stats.hint)
+
+
+def _fail(message: ReminderMessage, error: str | None) -> None:
+    message.status, message.last_error, message.claimed_by = "failed", error, None
+    for entry in message.entries:
+        if entry.status == "pending":
+            entry.status = "failed"
+
+
+def deliver(factory: sessionmaker[Session], sender: Sender, lease: Lease, message_ids: list[int], now: dt.datetime) -> SendStats:
+    """Post each message once, under ``lease``; see the module docstring."""
+    return Delivery(factory, sender, lease, now).run(message_ids)
+
+
+# ---------------------------------------------------------------------- in-doubt recovery
+
+
+def resolve_in_doubt(
+    factory: sessionmaker[Session], client: Any, now: dt.datetime, *, kinds: tuple[str, ...]
+) -> tuple[int, int]:
+    """Settle messages of ``kinds`` a dead pass left "sending": (found in Slack and marked sent, pending again).
+
+    A message claimed by a live pass (its holder's lease is current by the database's clock) is left
+    alone. If Slack can't be asked, the message goes back to pending: a rare repeat beats a loss. A token
+    error stops this (``PassStopped``) and leaves the messages in doubt for the next pass to check.
+    """
+    with factory() as session:
+        live = live_holders(session)
+        doubtful = [
+            (m.id, m.claimed_by)
+            for m in session.scalars(
+                select(ReminderMessage).where(ReminderMessage.status == "sending", ReminderMessage.kind.in_(kinds))
+            )
+            if m.claimed_by is None or m.claimed_by not in live
+        ]
+    confirmed = requeued = 0
+    for message_id, holder in doubtful:
+        found = _look_up(factory, client, message_id)
+        with factory.begin() as session:
+            message = session.scalars(select(ReminderMessage).where(_mine(message_id, holder))).first()
+            if message is None:
+                continue  # settled meanwhile
+            if found is not None:
+                mark_sent(session, message, found[0], found[1], now)
+                confirmed += 1
+            else:
+                message.status, message.claimed_by = "pending", None
+                requeued += 1
+    if doubtful:
+        log.warning("in-doubt messages: %s already delivered, %s pending again", confirmed, requeued)
+    return confirmed, requeued
+
+
+def _look_up(factory: sessionmaker[Session], client: Any, message_id: int) -> tuple[str, str] | None:
+    with factory() as session:
+        message = session.get(ReminderMessage, message_id)
+        assert message is not None
+        target, kind, claimed_at = message.slack_user_id, message.kind, message.claimed_at
+    return find_delivered(client, target, message_id, claimed_at, is_channel=kind == "digest")
+
+
+def find_delivered(
+    client: Any, target: str, message_id: int, claimed_at: dt.datetime | None, *, is_channel: bool = False
+) -> tuple[str, str] | None:
+    """(ts, channel) of the message carrying ``message_id`` in its metadata, or None if not found (or
+    Slack can't say). Looks around the claim time only, so a busy channel's history is no obstacle."""
+    window: dict[str, Any] = {}
+    if claimed_at is not None:
+        window = {
+            "oldest": f"{(claimed_at - HISTORY_MARGIN).timestamp():.6f}",
+            "latest": f"{(claimed_at + HISTORY_WINDOW).timestamp():.6f}",
+            "inclusive": True,
+        }
+    try:
+        channel = target if is_channel else client.conversations_open(users=target)["channel"]["id"]
+        history = client.conversations_history(channel=channel, limit=200, include_all_metadata=True, **window)
+    except SlackApiError as exc:
+        result = classify(exc)
+        if result.stop and result.error != "ratelimited" and result.error not in ("missing_scope",):
+            raise PassStopped(result.error or "stopped", result.hint or "", needs_fixing=True) from None
+        log.warning("cannot check whether message %s reached %s: %s", message_id, target, result.error)
+        return None
+    except (SlackClientError, OSError, KeyError) as exc:
+        log.warning("cannot check whether message %s reached %s: %s", message_id, target, exc)
+        return None
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_TYPE and payload.get("reminder_message_id") == message_id:
+            return message["ts"], channel
+    return None
