@@ -71,7 +71,9 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def mark_sent(session: Session, message: ReminderMessage, ts: str | None, channel: str | None, now: dt.datetime) -> None:
+def mark_sent(
+    session: Session, message: ReminderMessage, ts: str | None, channel: str | None, now: dt.datetime
+) -> None:
     message.status, message.ts, message.channel = "sent", ts, channel
     message.sent_at, message.last_error, message.next_attempt_at = now, None, None
     message.attempts += 1
@@ -132,7 +134,10 @@ class Delivery:
                     target,
                     payload.get("text", ""),
                     payload.get("blocks", []),
-                    metadata={"event_type": METADATA_TYPE, "event_payload": {"reminder_message_id": message_id}},
+                    metadata={
+                        "event_type": METADATA_TYPE,
+                        "event_payload": {"reminder_message_id": message_id},
+                    },
                 )
                 self._unposted.remove(message_id)
                 self._record(message_id, target, result)
@@ -191,9 +196,13 @@ class Delivery:
             values: dict[str, Any] = {"last_error": result.error}
             if not result.in_doubt:
                 values.update(status="pending", claimed_by=None)  # it never reached Slack
-            session.execute(update(ReminderMessage).where(_mine(message_id, self.lease.holder)).values(**values))
+            session.execute(
+                update(ReminderMessage).where(_mine(message_id, self.lease.holder)).values(**values)
+            )
         self._failed[message_id] = _Retry(message_id, result.in_doubt, result.error)
-        log.warning("message %s to %s failed (%s); retrying after the others", message_id, target, result.error)
+        log.warning(
+            "message %s to %s failed (%s); retrying after the others", message_id, target, result.error
+        )
         self._failures_in_a_row += 1
         if self._failures_in_a_row >= OUTAGE_AFTER:
             raise PassStopped(
@@ -235,7 +244,9 @@ class Delivery:
                     continue
                 message.attempts += 1
                 message.last_error = item.error
-                message.claimed_by = None  # still "sending" if in doubt: no live claim, so the next pass checks
+                message.claimed_by = (
+                    None  # still "sending" if in doubt: no live claim, so the next pass checks
+                )
                 if may_fail and message.attempts >= MAX_ATTEMPTS:
                     _fail(message, item.error)
                     self.stats.failed += 1
@@ -278,7 +289,9 @@ def _fail(message: ReminderMessage, error: str | None) -> None:
             entry.status = "failed"
 
 
-def deliver(factory: sessionmaker[Session], sender: Sender, lease: Lease, message_ids: list[int], now: dt.datetime) -> SendStats:
+def deliver(
+    factory: sessionmaker[Session], sender: Sender, lease: Lease, message_ids: list[int], now: dt.datetime
+) -> SendStats:
     """Post each message once, under ``lease``; see the module docstring."""
     return Delivery(factory, sender, lease, now).run(message_ids)
 
@@ -300,7 +313,9 @@ def resolve_in_doubt(
         doubtful = [
             (m.id, m.claimed_by)
             for m in session.scalars(
-                select(ReminderMessage).where(ReminderMessage.status == "sending", ReminderMessage.kind.in_(kinds))
+                select(ReminderMessage).where(
+                    ReminderMessage.status == "sending", ReminderMessage.kind.in_(kinds)
+                )
             )
             if m.claimed_by is None or m.claimed_by not in live
         ]
@@ -344,7 +359,9 @@ def find_delivered(
         }
     try:
         channel = target if is_channel else client.conversations_open(users=target)["channel"]["id"]
-        history = client.conversations_history(channel=channel, limit=200, include_all_metadata=True, **window)
+        history = client.conversations_history(
+            channel=channel, limit=200, include_all_metadata=True, **window
+        )
     except SlackApiError as exc:
         result = classify(exc)
         if result.stop and result.error != "ratelimited" and result.error not in ("missing_scope",):

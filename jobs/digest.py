@@ -239,7 +239,9 @@ def _queue(
         return None  # another run's claim, still live: it is posting this very digest
     result.text, result.blocks = digest_message(build_digests(session, now, tz_name=tz_name))
     if message is None:
-        message = ReminderMessage(slack_user_id=channel, kind="digest", attempts=0, created_at=now, payload={})
+        message = ReminderMessage(
+            slack_user_id=channel, kind="digest", attempts=0, created_at=now, payload={}
+        )
         session.add(message)
         session.flush()
         post.message_id = message.id

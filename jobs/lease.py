@@ -84,11 +84,15 @@ class Lease:
         with self._factory.begin() as session:
             if self.renew(session):
                 return
-        log.error("%s: lease lost (this pass stalled past its expiry); stopping before the next send", self.name)
+        log.error(
+            "%s: lease lost (this pass stalled past its expiry); stopping before the next send", self.name
+        )
         raise LeaseLost(f"{self.name}: another pass took over the lease")
 
 
-def take_lease(factory: sessionmaker[Session], name: str, holder: str, ttl: dt.timedelta = DEFAULT_TTL) -> bool:
+def take_lease(
+    factory: sessionmaker[Session], name: str, holder: str, ttl: dt.timedelta = DEFAULT_TTL
+) -> bool:
     """Take ``name`` for ``holder`` if it is free, expired (by the database's clock) or already ours."""
     with factory.begin() as session:
         now = database_now(session)

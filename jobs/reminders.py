@@ -65,7 +65,12 @@ class PassResult:
         return line
 
     def take(self, stats: SendStats) -> None:
-        self.sent, self.deferred, self.failed, self.left = stats.sent, stats.deferred, stats.failed, stats.left
+        self.sent, self.deferred, self.failed, self.left = (
+            stats.sent,
+            stats.deferred,
+            stats.failed,
+            stats.left,
+        )
         self.stopped, self.hint, self.needs_fixing = stats.stopped, stats.hint, stats.needs_fixing
 
 

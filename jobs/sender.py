@@ -193,7 +193,9 @@ class Sender:
         self.client = paced_client(
             self.client,
             [
-                PassRateLimitHandler(self.pacer, max_retry_count=self.rate_limit_retries, on_pause=self._guard),
+                PassRateLimitHandler(
+                    self.pacer, max_retry_count=self.rate_limit_retries, on_pause=self._guard
+                ),
                 ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES, error_types=[URLError]),
             ],
         )

@@ -137,7 +137,9 @@ def test_a_failed_post_is_retried_by_the_next_run(plan_with_history, fake_slack)
     # A channel the bot is not in is refused; once invited, the next run posts it.
     next_week = MON + dt.timedelta(days=7)
     fake_slack.fail_next("chat.postMessage", error="not_in_channel")
-    refused = run_digest(plan_with_history.session_factory, client, next_week, channel="C0DIGEST", chart=False)
+    refused = run_digest(
+        plan_with_history.session_factory, client, next_week, channel="C0DIGEST", chart=False
+    )
     assert refused.error == "not_in_channel" and "/invite @progressbot" in (refused.hint or "")
     again = run_digest(plan_with_history.session_factory, client, next_week, channel="C0DIGEST", chart=False)
     assert again.posted and len(fake_slack.messages) == 2
@@ -173,8 +175,16 @@ def test_a_run_killed_after_slack_accepted_the_digest_does_not_post_it_again(pla
             raise Killed  # ... and the process dies before hearing back
 
     with pytest.raises(Killed):
-        run_digest(plan_with_history.session_factory, DiesAfterPosting(), MON, channel="C0DIGEST", chart=False)
-    again = run_digest(plan_with_history.session_factory, client, MON + dt.timedelta(hours=1), channel="C0DIGEST", chart=False)
+        run_digest(
+            plan_with_history.session_factory, DiesAfterPosting(), MON, channel="C0DIGEST", chart=False
+        )
+    again = run_digest(
+        plan_with_history.session_factory,
+        client,
+        MON + dt.timedelta(hours=1),
+        channel="C0DIGEST",
+        chart=False,
+    )
     assert again.already and not again.posted
     assert [m["channel"] for m in fake_slack.messages] == ["C0DIGEST"]
     with plan_with_history.session_factory() as s:

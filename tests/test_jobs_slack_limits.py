@@ -58,7 +58,9 @@ def test_5xx_at_the_start_of_a_pass_is_retried_in_the_same_pass_after_the_others
     with database.session_factory.begin() as s:
         plan = make_plan(s)
         for name in ("Ann", "Ben", "Cat", "Dan", "Eve"):
-            make_action(s, plan, f"{name}.1", leads=[make_person(s, name, uid=f"U{name.upper()}")], due=MON.date())
+            make_action(
+                s, plan, f"{name}.1", leads=[make_person(s, name, uid=f"U{name.upper()}")], due=MON.date()
+            )
     fake_slack.fail_next("chat.postMessage", status=503, times=3)
     client = client_for(fake_slack)
     waits: list[float] = []
@@ -82,10 +84,17 @@ def test_5xx_at_the_start_of_a_pass_is_retried_in_the_same_pass_after_the_others
     assert fake_slack.call_count("conversations.history") == 3
     assert sorted(m["channel"] for m in fake_slack.messages) == ["DUANN", "DUBEN", "DUCAT", "DUDAN", "DUEVE"]
     assert {s for _, s in statuses(database)} == {"sent"}
-    assert run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender).sent == 0
+    assert (
+        run_reminder_pass(
+            database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender
+        ).sent
+        == 0
+    )
 
 
-def test_a_500_after_slack_accepted_the_message_is_found_in_the_dm_not_posted_again(database, three_leads, fake_slack):
+def test_a_500_after_slack_accepted_the_message_is_found_in_the_dm_not_posted_again(
+    database, three_leads, fake_slack
+):
     fake_slack.fail_next("chat.postMessage", status=500, accepted=True)  # Ann's is posted; the answer is lost
     client = client_for(fake_slack)
     sender = Sender(client, pacer=Pacer(0), retries=2, backoff=0.5, sleep=lambda _s: None)
@@ -113,7 +122,9 @@ def test_a_5xx_that_outlasts_the_passs_retries_waits_for_the_next_pass(database,
         # It may have reached Slack before the 500: no live claim, so the next pass looks for it first.
         assert (message.status, message.claimed_by, message.attempts) == ("sending", None, 1)
         assert message.next_attempt_at == MON + dt.timedelta(minutes=1)
-    second = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender)
+    second = run_reminder_pass(
+        database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender
+    )
     assert second.sent == 1
     assert [m["channel"] for m in fake_slack.messages] == ["DUANN"]
     assert statuses(database) == [("UANN", "sent")]

@@ -1,7 +1,11 @@
 """The ``progressbot`` command. Thin: parse arguments, call plain functions, print.
 
 Each feature keeps its commands in its own module here and attaches them in ``register``.
-Expected failures raise ``UserError``: one line on stderr, exit code 2, no traceback.
+Expected failures are one line on stderr and no traceback:
+
+- ``UserError``, exit code 2: something a person must fix (an argument, a setting, the Slack token);
+- ``TryAgainLater``, exit code 3: Slack could not be reached or kept rate limiting; the work is kept
+  and the next run (or the worker's next pass) does it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"progressbot: error: {self.message}", err=True)
+
+
+class TryAgainLater(click.ClickException):
+    """Slack could not take the work now; it is kept for the next run: one line, exit 3."""
+
+    exit_code = 3
+
+    def show(self, file=None) -> None:
+        click.echo(f"progressbot: {self.message}", err=True)
 
 
 @dataclass
