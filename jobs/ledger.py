@@ -80,6 +80,37 @@ def sync_ledger(
     """Bring the ledger in line with ``planned`` (reminders of ``kinds``); return messages to send."""
     result = SyncResult()
     current = {p.key: p for p in planned}
+    # Messages a pass has claimed are in flight: their rows are left exactly as they are.
+    in_flight = set(session.scalars(select(ReminderMessage.id).where(ReminderMessage.status == "sending")))
+    entries = _write_entries(session, planned, now, result)
+    for entry in session.scalars(
+        select(ReminderEntry).where(ReminderEntry.status == "pending", ReminderEntry.kind.in_(kinds))
+    ):
+        if _key(entry) not in current and entry.message_id not in in_flight:
+            entry.status, entry.message_id = "skipped", None
+            result.skipped_entries += 1
+    session.flush()
+    sendable: list[PlannedReminder] = []
+    for key, p in current.items():
+        entry = entries[key]
+        if entry.message_id is not None and entry.message_id in in_flight:
+            continue  # being posted by the pass that claimed it: never regroup it into a second message
+        if entry.status == "skipped":
+            entry.status = "pending"  # current again (e.g. the lead is back from leave): never sent yet
+        if entry.status != "pending":
+            continue
+        if p.sendable:
+            sendable.append(p)
+        else:
+            entry.message_id = None  # waits for the recipient's window; don't ride along with others
+    _write_messages(session, group_items(sendable), entries, now, kinds, result)
+    return result
+
+
+def _write_entries(
+    session: Session, planned: list[PlannedReminder], now: dt.datetime, result: SyncResult
+) -> dict[tuple, ReminderEntry]:
+    """The ledger row of every planned reminder: new ones written pending, the others loaded."""
     entries: dict[tuple, ReminderEntry] = {}
     for p in planned:
         if p.status is None:
@@ -98,15 +129,18 @@ def sync_ledger(
     existing_keys = [p.key for p in planned if p.status is not None]
     for entry in _entries_for(session, existing_keys):
         entries[_key(entry)] = entry
-    in_flight = set(session.scalars(select(ReminderMessage.id).where(ReminderMessage.status == "sending")))
-    for entry in session.scalars(
-        select(ReminderEntry).where(ReminderEntry.status == "pending", ReminderEntry.kind.in_(kinds))
-    ):
-        if _key(entry) not in current and entry.message_id not in in_flight:
-            entry.status, entry.message_id = "skipped", None
-            result.skipped_entries += 1
-    session.flush()
+    return entries
 
+
+def _write_messages(
+    session: Session,
+    groups: dict[tuple[str, str], list[PlannedReminder]],
+    entries: dict[tuple, ReminderEntry],
+    now: dt.datetime,
+    kinds: tuple[str, ...],
+    result: SyncResult,
+) -> None:
+    """One pending message per recipient and kind, rendered now; stale pending messages cancelled."""
     pending_messages: dict[tuple[str, str], ReminderMessage] = {}
     message_kinds = sorted({message_kind(k) for k in kinds})
     for message in session.scalars(
@@ -115,22 +149,6 @@ def sync_ledger(
         )
     ):
         pending_messages[(message.slack_user_id, message.kind)] = message
-
-    sendable: list[PlannedReminder] = []
-    for key, p in current.items():
-        entry = entries[key]
-        if entry.message_id is not None and entry.message_id in in_flight:
-            continue  # being posted by a pass that holds it: never regroup it into a second message
-        if entry.status == "skipped":
-            entry.status = "pending"  # current again (e.g. the lead is back from leave): never sent yet
-        if entry.status != "pending":
-            continue
-        if p.sendable:
-            sendable.append(p)
-        else:
-            entry.message_id = None  # waits for the recipient's window; don't ride along with others
-    groups = group_items(sendable)
-
     for (uid, kind), message in pending_messages.items():
         if (uid, kind) not in groups:
             message.status = "cancelled"  # nothing current left in it (answered, superseded, window shut)
@@ -158,7 +176,6 @@ def sync_ledger(
         if message.next_attempt_at is None or message.next_attempt_at <= now:
             result.message_ids.append(message.id)
     session.flush()
-    return result
 
 
 def _key(entry: ReminderEntry) -> tuple:

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import unlinked_message
 from jobs.calendar import local_today, may_send_now, zone
+from jobs.delivery import PassStopped, SendStats, deliver, resolve_in_doubt
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
-from jobs.delivery import PassStopped, SendStats, deliver, resolve_in_doubt
 from jobs.lease import single_runner
 from jobs.ledger import group_items, render, sync_ledger, unique_items
 from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
