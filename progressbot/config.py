@@ -6,17 +6,40 @@ Nothing reads os.environ anywhere else: tests build Settings directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TIMEZONE = "Europe/London"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def database_url(value: str, *, name: str = "DATABASE_URL") -> str:
+    """A database URL, or a plain (relative) path to a SQLite file, which becomes ``sqlite:///ABS``."""
+    value = value.strip()
+    if not value:
+        raise ConfigError(f"{name} is empty")
+    if "://" in value or value.startswith("sqlite:"):
+        return value
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", value):
+        raise ConfigError(
+            f"{name} {value!r} is neither a database URL (sqlite:///file.db, postgresql://user@host/db) "
+            "nor a path to a SQLite file"
+        )
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"{name} {value!r} is a folder: give a file, e.g. {path / 'progressbot.db'}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"{name} {value!r}: the folder {path.parent} does not exist")
+    return f"sqlite:///{path.resolve()}"
 
 
 def _secret() -> str:
@@ -73,6 +96,8 @@ class Settings:
                     values[attr] = int(raw)
                 except ValueError:
                     raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
+            elif attr == "database_url":
+                values[attr] = database_url(raw, name=var)
             elif attr == "send_rate":
                 try:
                     values[attr] = float(raw)
@@ -91,8 +116,36 @@ class Settings:
             raise ConfigError(f"PROGRESSBOT_TIMEZONE is not a known time zone: {self.timezone!r}") from None
         if not self.send_rate > 0:
             raise ConfigError(f"PROGRESSBOT_SEND_RATE must be above 0, got {self.send_rate!r}")
+        level = self.log_level.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(
+                f"PROGRESSBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}"
+            )
+        object.__setattr__(self, "log_level", level)
+        self._check_holidays()
         if not self.slack_api_url.endswith("/"):
             object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
+
+    def _check_holidays(self) -> None:
+        """The bank holiday calendar must exist: a typo would silently send reminders on holidays."""
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        country = self.holiday_country.upper()
+        if country not in supported:
+            raise ConfigError(
+                f"PROGRESSBOT_HOLIDAY_COUNTRY {self.holiday_country!r} is not a country the holidays "
+                "package knows (an ISO code such as GB, IE, US)"
+            )
+        object.__setattr__(self, "holiday_country", country)
+        try:
+            holidays.country_holidays(country, subdiv=self.holiday_subdivision or None)
+        except NotImplementedError:
+            known = ", ".join(supported[country]) or "none: leave it empty"
+            raise ConfigError(
+                f"PROGRESSBOT_HOLIDAY_SUBDIVISION {self.holiday_subdivision!r} is not a subdivision of {country}: "
+                f"one of {known}"
+            ) from None
 
     def require_slack(self, *, socket_mode: bool = False) -> None:
         """Fail with one clear message listing every missing Slack credential."""

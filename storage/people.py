@@ -320,6 +320,26 @@ def has_role(session: Session, slack_user_id: str | None, role: str) -> bool:
     )
 
 
+def find_author(session: Session, who: str) -> Person | None:
+    """Who an update is entered by: a linked Slack user, a user with a role (None: no Person row, the
+    id is the author), or a lead's name. Anyone else is refused: an audit trail names real people."""
+    who = who.strip()
+    if _SLACK_USER_RE.match(who):
+        person = person_for_slack_user(session, who)
+        if person is not None or session.scalar(select(Role.id).where(Role.slack_user_id == who)):
+            return person
+        raise NotFound(
+            f"{who} is not a Slack user progressbot knows: link them to a lead (progressbot leads link) "
+            "or grant them a role (progressbot roles grant) first"
+        )
+    try:
+        return find_person(session, who)
+    except NotFound as exc:
+        raise NotFound(
+            f"{exc} (give a lead's name, see progressbot leads list, or a linked Slack user id)"
+        ) from None
+
+
 def users_with_role(session: Session, role: str) -> list[str]:
     role = _check_role(role)
     return list(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import InvalidInput, NotFound
 from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
-from storage.models import Action, ActionLead, Person, Plan, ReportVersion, Section, Update
+from storage.models import Action, ActionLead, Person, Plan, ReportVersion, Section, Update, plan_name_key
 from storage.rag import save_scheme, scheme_for_plan
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,20 @@ def list_plans(session: Session) -> list[Plan]:
     return list(session.scalars(select(Plan).order_by(Plan.name)))
 
 
+def plan_by_name(session: Session, name: str, *options: Any) -> Plan | None:
+    """The plan called ``name`` in any case (the exact spelling first, for plans that predate the
+    rule that names may not differ only in case)."""
+    wanted = name.strip()
+    plan = session.scalar(select(Plan).where(Plan.name == wanted).options(*options))
+    if plan is not None:
+        return plan
+    return session.scalar(select(Plan).where(Plan.name_key == plan_name_key(wanted)).options(*options))
+
+
 def get_plan(session: Session, name: str | None) -> Plan:
-    """The named plan; with no name, the only plan (NotFound listing the plans otherwise)."""
+    """The named plan, in any case; with no name, the only plan (NotFound listing the plans otherwise)."""
     if name:
-        plan = session.scalar(select(Plan).where(Plan.name == name))
+        plan = plan_by_name(session, name)
         if plan is not None:
             return plan
         names = [p.name for p in list_plans(session)]
@@ -103,7 +113,8 @@ def import_plan(
     name = (plan_name or "").strip() or slugify(parsed.source_filename.rsplit(".", 1)[0])
     if len(name) > 200:
         raise InvalidInput(f"a plan name has at most 200 characters (got {len(name)})", field="plan")
-    plan = session.scalar(select(Plan).where(Plan.name == name).options(selectinload(Plan.actions)))
+    # The same name in another case is the same plan: importing "ILACS" merges into "ilacs".
+    plan = plan_by_name(session, name, selectinload(Plan.actions))
     created = plan is None
     if plan is None:
         plan = Plan(name=name, created_at=now)

@@ -151,17 +151,25 @@ def _parse_at(value: str | None, ctx: CliContext) -> dt.datetime:
     if at.tzinfo is None:
         # A time typed at the keyboard is local time, in the organisation's zone.
         at = at.replace(tzinfo=ctx.settings.tz)
+    now = _now()
+    if at > now:
+        # An update records progress already given; a future one would hide every later update.
+        local = now.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+        raise UserError(f"--at {value.strip()} is in the future (it is now {local}): nothing was recorded")
     return at
 
 
 def _author(session, by: str | None):
-    """(person, author_text) for --by: a linked Slack user or a lead's name; kept as typed otherwise."""
-    from storage.people import person_for_slack_user, resolve_lead
+    """(person, author_text) for --by: a linked Slack user, a user with a role, or a lead's name."""
+    from storage.people import find_author
 
     if not by or not by.strip():
         return None, "cli"
     by = by.strip()
-    return person_for_slack_user(session, by) or resolve_lead(session, by).person, by
+    try:
+        return find_author(session, by), by
+    except ProgressbotError as exc:
+        raise UserError(f"--by: {exc}") from None
 
 
 @click.command("update")
