@@ -4,7 +4,6 @@ not exist, Slack out of reach. Always one line on stderr and a non-zero exit, ne
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 from pathlib import Path
 
