@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.lease import Lease, LeaseLost, database_now, live_holders
 from jobs.sender import Sender, SendResult, classify
-from storage.models import ReminderMessage
+from storage.models import ReminderEntry, ReminderMessage
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class SendStats:
     stopped: str | None = None  # why the pass stopped early
     hint: str | None = None  # what to do about it
     needs_fixing: bool = False  # a person must fix something (token, scopes) before reminders resume
+    paused: int = 0  # 429s: each paused the whole pass for its Retry-After
+    paused_seconds: float = 0.0
     sent_ids: list[int] = field(default_factory=list)
 
 
@@ -72,14 +74,27 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def mark_sent(
-    session: Session, message: ReminderMessage, ts: str | None, channel: str | None, now: dt.datetime
+    session: Session, message_id: int, ts: str | None, channel: str | None, now: dt.datetime
 ) -> None:
-    message.status, message.ts, message.channel = "sent", ts, channel
-    message.sent_at, message.last_error, message.next_attempt_at = now, None, None
-    message.attempts += 1
-    for entry in message.entries:
-        if entry.status == "pending":
-            entry.status, entry.sent_at = "sent", now
+    """The message and its pending ledger rows are sent (two statements: this runs once per message)."""
+    session.execute(
+        update(ReminderMessage)
+        .where(ReminderMessage.id == message_id)
+        .values(
+            status="sent",
+            ts=ts,
+            channel=channel,
+            sent_at=now,
+            last_error=None,
+            next_attempt_at=None,
+            attempts=ReminderMessage.attempts + 1,
+        )
+    )
+    session.execute(
+        update(ReminderEntry)
+        .where(ReminderEntry.message_id == message_id, ReminderEntry.status == "pending")
+        .values(status="sent", sent_at=now)
+    )
 
 
 def _mine(message_id: int, holder: str | None):
@@ -106,7 +121,9 @@ class Delivery:
 
     def run(self, message_ids: list[int]) -> SendStats:
         ids = list(dict.fromkeys(message_ids))
+        self.lease.clock = self.sender.pacer.clock  # one monotonic clock for the pass
         self.sender.guard = self.lease.ensure_held
+        holds, held = self.sender.pacer.holds, self.sender.pacer.held_seconds
         try:
             self._round(ids)
             for round_number in range(self.sender.retries):
@@ -122,6 +139,8 @@ class Delivery:
             self.stats.left = max(len(ids) - self.stats.sent - self.stats.failed - self.stats.deferred, 0)
         finally:
             self.sender.guard = None
+            self.stats.paused = self.sender.pacer.holds - holds
+            self.stats.paused_seconds = self.sender.pacer.held_seconds - held
         return self.stats
 
     # ------------------------------------------------------------------ one round
@@ -183,9 +202,7 @@ class Delivery:
 
     def _sent(self, message_id: int, ts: str | None, channel: str | None) -> None:
         with self.factory.begin() as session:
-            message = session.get(ReminderMessage, message_id)
-            assert message is not None
-            mark_sent(session, message, ts, channel, self.now)
+            mark_sent(session, message_id, ts, channel, self.now)
         self.stats.sent += 1
         self.stats.sent_ids.append(message_id)
         self._failed.pop(message_id, None)
@@ -327,7 +344,7 @@ def resolve_in_doubt(
             if message is None:
                 continue  # settled meanwhile
             if found is not None:
-                mark_sent(session, message, found[0], found[1], now)
+                mark_sent(session, message_id, found[0], found[1], now)
                 confirmed += 1
             else:
                 message.status, message.claimed_by = "pending", None

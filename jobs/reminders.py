@@ -48,6 +48,8 @@ class PassResult:
     deferred: int = 0
     failed: int = 0
     left: int = 0  # not sent because the pass stopped early; still pending
+    paused: int = 0  # Slack's 429s; each paused the whole pass for its Retry-After
+    paused_seconds: float = 0.0
     stopped: str | None = None  # why the pass stopped early (Slack's error, or "lease_lost")
     hint: str | None = None  # what to do about it, in one line
     needs_fixing: bool = False  # a token or permission problem: nothing is sent until someone fixes it
@@ -60,6 +62,8 @@ class PassResult:
             f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
             f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}"
         )
+        if self.paused:
+            line += f" rate_limited={self.paused} ({self.paused_seconds:.0f} s paused)"
         if self.stopped:
             line += f" stopped={self.stopped} left={self.left}"
         return line
@@ -72,6 +76,7 @@ class PassResult:
             stats.left,
         )
         self.stopped, self.hint, self.needs_fixing = stats.stopped, stats.hint, stats.needs_fixing
+        self.paused, self.paused_seconds = stats.paused, stats.paused_seconds
 
 
 def run_reminder_pass(

@@ -95,6 +95,8 @@ class Pacer:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _next: float | None = field(default=None, repr=False)
+    holds: int = 0  # how many times, and for how long, the pass was paused (for its summary line)
+    held_seconds: float = 0.0
 
     def wait(self) -> None:
         if self.rate <= 0:
@@ -109,6 +111,8 @@ class Pacer:
     def hold(self, seconds: float) -> None:
         """Pause the pass for ``seconds``; the call that waited goes first, the next one a slot later."""
         resume = self.clock() + max(seconds, 0.0)
+        self.holds += 1
+        self.held_seconds += max(seconds, 0.0)
         if seconds > 0:
             self.sleep(seconds)
         if self.rate > 0:
@@ -147,7 +151,7 @@ class PassRateLimitHandler(RateLimitErrorRetryHandler):
     def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
         state.next_attempt_requested = True
         seconds = retry_after(response)
-        log.warning("Slack answered 429: the pass pauses for %.0f s", seconds)
+        log.info("Slack answered 429: the pass pauses for %.0f s", seconds)
         self.pacer.hold(seconds)
         if self.on_pause is not None:
             self.on_pause()  # renews the pass's lease after a long pause

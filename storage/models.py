@@ -341,7 +341,9 @@ class ReminderEntry(Base):
     kind: Mapped[str] = mapped_column(String(20))
     step: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | skipped
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder_messages.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
 

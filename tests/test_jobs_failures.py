@@ -150,3 +150,19 @@ def test_a_permanent_error_for_one_lead_fails_that_message_only_and_exits_0(ten_
     fake_slack.fail_next("chat.postMessage", error="user_not_found")
     result = remind(ten_leads, fake_slack, "--now", "2026-11-23T10:00")
     assert result.exit_code == 0 and "sent=11" in result.stdout and "failed=1" in result.stdout
+
+
+def test_an_unlinked_leads_notice_that_failed_is_sent_by_a_later_pass(database, fake_slack):
+    """It used to be queued once a week and, if Slack failed it, never picked up again."""
+    with database.session_factory.begin() as s:
+        make_action(s, make_plan(s), "1.1", leads=[make_person(s, "Nobody Linked")], due=dt.date(2026, 12, 7))
+        grant(s, "UADMIN", "admin")
+    fake_slack.fail_next("chat.postMessage", status=503, times=3)  # the first try and both retry rounds
+    client = make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.url))
+    sender = Sender(client, pacer=Pacer(0), sleep=lambda _s: None)
+    first = run_reminder_pass(database.session_factory, client, MON, sender=sender)
+    assert (first.sent, first.deferred) == (0, 1) and fake_slack.messages == []
+    later = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=15), sender=sender)
+    assert later.sent == 1 and [m["channel"] for m in fake_slack.messages] == ["DUADMIN"]
+    again = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(hours=2), sender=sender)
+    assert again.sent == 0 and len(fake_slack.messages) == 1

@@ -91,15 +91,15 @@ def a_pass_stalls_past_its_lease(url: str, uids: list[str]):
     a_stalled, b_done = threading.Event(), threading.Event()
     shared: list[dict] = []  # one Slack workspace for both passes
     client_a, client_b = RecordingClient(history=shared), RecordingClient(history=shared)
-    stalls = []
+    clock = [0.0]  # pass A's monotonic clock
 
     def stall(_seconds: float) -> None:
-        if not stalls:
-            stalls.append(1)
+        if not a_stalled.is_set():
+            clock[0] += 11 * 60  # eleven minutes go by: longer than the lease
             a_stalled.set()
             b_done.wait(timeout=30)
 
-    frozen = Pacer(1000.0, clock=lambda: 0.0, sleep=stall)  # every wait after the first one sleeps
+    frozen = Pacer(1000.0, clock=lambda: clock[0], sleep=stall)  # every wait after the first one sleeps
     engine_a, engine_b = create_db_engine(url), create_db_engine(url)
     results: dict[str, object] = {}
 

@@ -150,7 +150,8 @@ def test_two_workers_on_postgresql_never_both_send():
 def test_a_pass_renews_its_lease_by_the_database_clock_and_notices_a_takeover(database):
     factory, ttl = database.session_factory, dt.timedelta(minutes=10)
     assert take_lease(factory, "z", "me", ttl)
-    lease = Lease(factory, "z", "me", ttl)
+    ticks = [0.0]  # the pass's monotonic clock
+    lease = Lease(factory, "z", "me", ttl, clock=lambda: ticks[0])
 
     def expire() -> None:
         with factory.begin() as s:
@@ -162,5 +163,6 @@ def test_a_pass_renews_its_lease_by_the_database_clock_and_notices_a_takeover(da
         assert other is None  # renewed to the database's now + ttl
     expire()
     assert take_lease(factory, "z", "another-pass", ttl)
+    ticks[0] += 11 * 60  # the pass stalled for eleven minutes
     with pytest.raises(LeaseLost):
-        lease.ensure_held()  # the stalled pass finds out before it posts again
+        lease.ensure_held()  # and finds out before it posts again

@@ -25,6 +25,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("claimed_at", storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_reminder_messages_status"), ["status"], unique=False)
 
+    with op.batch_alter_table("reminder_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reminder_entries_message_id"), ["message_id"], unique=False)
+
     with op.batch_alter_table("digest_posts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("message_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -60,6 +63,8 @@ def downgrade() -> None:
     with op.batch_alter_table("digest_posts", schema=None) as batch_op:
         batch_op.drop_constraint("fk_digest_posts_message_id", type_="foreignkey")
         batch_op.drop_column("message_id")
+    with op.batch_alter_table("reminder_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminder_entries_message_id"))
     with op.batch_alter_table("reminder_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminder_messages_status"))
         batch_op.drop_column("claimed_at")
