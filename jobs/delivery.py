@@ -381,7 +381,14 @@ def find_delivered(
         )
     except SlackApiError as exc:
         result = classify(exc)
-        if result.stop and result.error != "ratelimited" and result.error not in ("missing_scope",):
+        if result.error == "missing_scope":
+            # Without im:history the check can't be made; re-sending beats losing the reminder.
+            needed = (getattr(exc.response, "data", None) or {}).get("needed") or "im:history"
+            log.warning(
+                "cannot check whether message %s reached %s: add the %s scope", message_id, target, needed
+            )
+            return None
+        if result.stop and result.error != "ratelimited":
             raise PassStopped(result.error or "stopped", result.hint or "", needs_fixing=True) from None
         log.warning("cannot check whether message %s reached %s: %s", message_id, target, result.error)
         return None

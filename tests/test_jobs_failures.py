@@ -166,3 +166,40 @@ def test_an_unlinked_leads_notice_that_failed_is_sent_by_a_later_pass(database, 
     assert later.sent == 1 and [m["channel"] for m in fake_slack.messages] == ["DUADMIN"]
     again = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(hours=2), sender=sender)
     assert again.sent == 0 and len(fake_slack.messages) == 1
+
+
+def _in_doubt(database, client) -> int:
+    """A reminder a dead pass left "sending" after Slack accepted it (so it is in Ann's DM)."""
+    with database.session_factory.begin() as s:
+        make_action(s, make_plan(s), "1.1", leads=[make_person(s, "Ann", uid="UANN")], due=MON.date())
+    run_reminder_pass(database.session_factory, client, MON, sender=Sender(client, pacer=Pacer(0)))
+    with database.session_factory.begin() as s:
+        message = s.scalars(select(ReminderMessage)).one()
+        message.status, message.ts, message.claimed_by = "sending", None, None
+        for entry in message.entries:  # killed before anything was marked
+            entry.status, entry.sent_at = "pending", None
+        return message.id
+
+
+def test_a_token_error_while_checking_an_in_doubt_message_leaves_it_in_doubt(database, fake_slack):
+    client = make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.url))
+    message_id = _in_doubt(database, client)
+    fake_slack.invalid_auth(True)
+    stopped = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=15))
+    assert (stopped.stopped, stopped.needs_fixing) == ("invalid_auth", True)
+    with database.session_factory() as s:
+        assert s.get(ReminderMessage, message_id).status == "sending"  # not guessed at: still in doubt
+    fake_slack.invalid_auth(False)
+    fixed = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=30))
+    assert fixed.stopped is None and len(fake_slack.messages) == 1  # found in the DM: not sent again
+    with database.session_factory() as s:
+        assert s.get(ReminderMessage, message_id).ts == fake_slack.messages[0]["ts"]
+
+
+def test_without_im_history_an_in_doubt_message_is_sent_again_rather_than_lost(database, fake_slack, caplog):
+    client = make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.url))
+    _in_doubt(database, client)
+    fake_slack.fail_next("conversations.history", error="missing_scope")
+    result = run_reminder_pass(database.session_factory, client, MON + dt.timedelta(minutes=15))
+    assert result.sent == 1 and len(fake_slack.messages) == 2
+    assert "add the im:history scope" in caplog.text
