@@ -326,16 +326,13 @@ def resolve_in_doubt(
     error stops this (``PassStopped``) and leaves the messages in doubt for the next pass to check.
     """
     with factory() as session:
-        live = live_holders(session)
-        doubtful = [
-            (m.id, m.claimed_by)
-            for m in session.scalars(
-                select(ReminderMessage).where(
-                    ReminderMessage.status == "sending", ReminderMessage.kind.in_(kinds)
-                )
+        sending = session.execute(
+            select(ReminderMessage.id, ReminderMessage.claimed_by).where(
+                ReminderMessage.status == "sending", ReminderMessage.kind.in_(kinds)
             )
-            if m.claimed_by is None or m.claimed_by not in live
-        ]
+        ).all()
+        live = live_holders(session) if sending else set()
+        doubtful = [(i, holder) for i, holder in sending if holder is None or holder not in live]
     confirmed = requeued = 0
     for message_id, holder in doubtful:
         found = _look_up(factory, client, message_id)
