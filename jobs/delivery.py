@@ -40,9 +40,11 @@ BACKOFF_CAP = dt.timedelta(hours=1)
 IN_FLIGHT_BATCH = 20
 OUTAGE_AFTER = 8  # retryable failures in a row with no success: Slack is down, stop the pass
 METADATA_TYPE = "progressbot_reminder"
-# How far around a claim to look for a message in Slack (Slack's clock against the database's).
+# Where to look for a message in Slack: from a little before the earlier of its claim (the database's
+# clock) and its creation (the pass's `now`, which a replay or a test may move), newest first, at most
+# HISTORY_PAGES pages of 200, so a busy channel is searched back to the claim.
 HISTORY_MARGIN = dt.timedelta(minutes=10)
-HISTORY_WINDOW = dt.timedelta(minutes=30)
+HISTORY_PAGES = 5
 
 
 class PassStopped(Exception):
@@ -351,31 +353,43 @@ def resolve_in_doubt(
     return confirmed, requeued
 
 
+def history_since(
+    client: Any, channel: str, *times: dt.datetime | None, metadata: bool = False
+) -> list[dict]:
+    """The channel's messages since a little before the earliest of ``times``, newest first."""
+    known = [t for t in times if t is not None]
+    kwargs: dict[str, Any] = {"channel": channel, "limit": 200}
+    if known:
+        kwargs["oldest"] = f"{(min(known) - HISTORY_MARGIN).timestamp():.6f}"
+    if metadata:
+        kwargs["include_all_metadata"] = True
+    messages: list[dict] = []
+    for _ in range(HISTORY_PAGES):
+        page = client.conversations_history(**kwargs)
+        messages.extend(page.get("messages") or [])
+        cursor = ((page.get("response_metadata") or {}).get("next_cursor")) if page.get("has_more") else None
+        if not cursor:
+            break
+        kwargs["cursor"] = cursor
+    return messages
+
+
 def _look_up(factory: sessionmaker[Session], client: Any, message_id: int) -> tuple[str, str] | None:
     with factory() as session:
         message = session.get(ReminderMessage, message_id)
         assert message is not None
-        target, kind, claimed_at = message.slack_user_id, message.kind, message.claimed_at
-    return find_delivered(client, target, message_id, claimed_at, is_channel=kind == "digest")
+        target, kind, times = message.slack_user_id, message.kind, (message.claimed_at, message.created_at)
+    return find_delivered(client, target, message_id, *times, is_channel=kind == "digest")
 
 
 def find_delivered(
-    client: Any, target: str, message_id: int, claimed_at: dt.datetime | None, *, is_channel: bool = False
+    client: Any, target: str, message_id: int, *times: dt.datetime | None, is_channel: bool = False
 ) -> tuple[str, str] | None:
     """(ts, channel) of the message carrying ``message_id`` in its metadata, or None if not found (or
-    Slack can't say). Looks around the claim time only, so a busy channel's history is no obstacle."""
-    window: dict[str, Any] = {}
-    if claimed_at is not None:
-        window = {
-            "oldest": f"{(claimed_at - HISTORY_MARGIN).timestamp():.6f}",
-            "latest": f"{(claimed_at + HISTORY_WINDOW).timestamp():.6f}",
-            "inclusive": True,
-        }
+    Slack can't say)."""
     try:
         channel = target if is_channel else client.conversations_open(users=target)["channel"]["id"]
-        history = client.conversations_history(
-            channel=channel, limit=200, include_all_metadata=True, **window
-        )
+        history = history_since(client, channel, *times, metadata=True)
     except SlackApiError as exc:
         result = classify(exc)
         if result.error == "missing_scope":
@@ -392,7 +406,7 @@ def find_delivered(
     except (SlackClientError, OSError, KeyError) as exc:
         log.warning("cannot check whether message %s reached %s: %s", message_id, target, exc)
         return None
-    for message in history.get("messages") or []:
+    for message in history:
         metadata = message.get("metadata") or {}
         payload = metadata.get("event_payload") or {}
         if metadata.get("event_type") == METADATA_TYPE and payload.get("reminder_message_id") == message_id:

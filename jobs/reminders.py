@@ -19,22 +19,33 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import unlinked_message
+from jobs.board import plan_board_round
+from jobs.board_pass import (
+    UNREACHED_KIND,
+    PublicationStats,
+    admin_notes_to_retry,
+    board_previews,
+    queue_unreached_notes,
+    run_publication,
+)
 from jobs.calendar import local_today, may_send_now, zone
 from jobs.delivery import PassStopped, SendStats, deliver, resolve_in_doubt
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
-from jobs.lease import single_runner
+from jobs.lease import LeaseLost, single_runner
 from jobs.ledger import group_items, render, sync_ledger, unique_items
 from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
+from storage.meetings import BOARD_KINDS
 from storage.models import DigestPost, ReminderMessage, Role, Update
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "progressbot-sender"
-PASS_KINDS = ("reminder", "escalation", "unlinked")  # the ledger messages a reminder pass sends
+# The ledger messages a reminder pass sends (the digest has its own pass and lease).
+PASS_KINDS = ("reminder", "escalation", "unlinked", UNREACHED_KIND)
 
 
 @dataclass
@@ -54,13 +65,19 @@ class PassResult:
     hint: str | None = None  # what to do about it, in one line
     needs_fixing: bool = False  # a token or permission problem: nothing is sent until someone fixes it
     previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
+    board: PublicationStats = field(default_factory=PublicationStats)  # board packs (jobs.board_pass)
 
     def summary(self) -> str:
         if not self.ran:
             return "skipped: another pass holds the lease and is sending"
+        packs = (
+            f" packs_published={self.board.published} packs_sent={self.board.sent}"
+            if self.board.published or self.board.sent or self.board.deferred or self.board.failed
+            else ""
+        )
         line = (
             f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
-            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}"
+            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}{packs}"
         )
         if self.paused:
             line += f" rate_limited={self.paused} ({self.paused_seconds:.0f} s paused)"
@@ -77,6 +94,12 @@ class PassResult:
         )
         self.stopped, self.hint, self.needs_fixing = stats.stopped, stats.hint, stats.needs_fixing
         self.paused, self.paused_seconds = stats.paused, stats.paused_seconds
+
+    def stop_with(self, stop: PassStopped | LeaseLost) -> None:
+        if isinstance(stop, LeaseLost):
+            self.stopped, self.hint = "lease_lost", str(stop)
+        else:
+            self.stopped, self.hint, self.needs_fixing = stop.reason, stop.hint, stop.needs_fixing
 
 
 def run_reminder_pass(
@@ -102,23 +125,33 @@ def run_reminder_pass(
         try:
             resolve_in_doubt(session_factory, sender.client, now, kinds=PASS_KINDS)
         except PassStopped as stop:
-            result.stopped, result.hint, result.needs_fixing = stop.reason, stop.hint, stop.needs_fixing
+            result.stop_with(stop)
             log.error("reminder pass at %s stopped: %s", now.isoformat(), stop.hint)
             return result
         with session_factory.begin() as session:
             # The ledger writes in between touch neither plans nor updates, so one snapshot serves all three.
             snapshot = load_snapshot(session, now)
-            planned = plan_reminders(session, now, config=config, snapshot=snapshot)
-            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS)
+            # The board round's calls and chases first: a lead's due-date reminders merge into them.
+            board = plan_board_round(session, now, config=config, snapshot=snapshot)
+            planned = board.planned + plan_reminders(session, now, config=config, snapshot=snapshot)
+            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS + BOARD_KINDS)
             escalations = plan_escalations(session, now, config=config, snapshot=snapshot)
             esc = sync_ledger(session, escalations, now, kinds=("escalation",))
             unlinked_ids = _queue_unlinked_notice(session, now, config, snapshot)
+            unlinked_ids += admin_notes_to_retry(session, now) + queue_unreached_notes(
+                session, now, board, config
+            )
         result.planned = len(planned) + len(escalations)
         result.new_entries = sync.new_entries + esc.new_entries
         result.skipped_entries = sync.skipped_entries + esc.skipped_entries
         ids = sync.message_ids + esc.message_ids + unlinked_ids
         result.messages = len(ids)
         result.take(deliver(session_factory, sender, lease, ids, now))
+        if not result.stopped:
+            try:
+                result.board = run_publication(session_factory, sender, lease, now, board, config)
+            except (PassStopped, LeaseLost) as stop:
+                result.stop_with(stop)
     if result.stopped:
         log.error("reminder pass at %s: %s (%s)", now.isoformat(), result.summary(), result.hint)
     else:
@@ -134,8 +167,11 @@ def preview(
     result = PassResult()
     with session_factory() as session:
         snapshot = load_snapshot(session, now)
-        planned = plan_reminders(session, now, config=config, snapshot=snapshot) + plan_escalations(
-            session, now, config=config, snapshot=snapshot
+        board = plan_board_round(session, now, config=config, snapshot=snapshot)
+        planned = (
+            board.planned
+            + plan_reminders(session, now, config=config, snapshot=snapshot)
+            + plan_escalations(session, now, config=config, snapshot=snapshot)
         )
         due = [p for p in planned if p.sendable and p.status in (None, "pending", "skipped")]
         result.planned = len(planned)
@@ -143,6 +179,7 @@ def preview(
             items = unique_items(rows)
             text, blocks = render(kind, items, None)
             result.previews.append({"to": uid, "kind": kind, "text": text, "blocks": blocks, "items": items})
+        result.previews += board_previews(session, now, board, config)
         people = unlinked_leads(session, now, config=config, snapshot=snapshot)
         if people and _unlinked_due(session, now, config):
             text, blocks = unlinked_message([p.display_name for p in people])
@@ -173,25 +210,16 @@ def _queue_unlinked_notice(
 ) -> list[int]:
     """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week.
 
-    A notice that failed to send earlier is sent again here once its backoff has passed."""
+    (A notice that failed to send is listed again by ``jobs.board_pass.admin_notes_to_retry``.)"""
     if not _unlinked_due(session, now, config):
         return []
-    retries = list(
-        session.scalars(
-            select(ReminderMessage.id).where(
-                ReminderMessage.kind == "unlinked",
-                ReminderMessage.status == "pending",
-                (ReminderMessage.next_attempt_at.is_(None)) | (ReminderMessage.next_attempt_at <= now),
-            )
-        )
-    )
     people = unlinked_leads(session, now, config=config, snapshot=snapshot)
     if not people:
-        return retries
+        return []
     admins = _admins(session)
     if not admins:
         log.warning("%s leads are not linked to Slack and no admin is set to be told", len(people))
-        return retries
+        return []
     week = iso_week(local_today(now, zone(config.default_tz)))
     text, blocks = unlinked_message([p.display_name for p in people])
     ids = []
@@ -220,7 +248,7 @@ def _queue_unlinked_notice(
         session.add(message)
         session.flush()
         ids.append(message.id)
-    return retries + ids
+    return ids
 
 
 def refresh_reminder_message(session: Session, client: Any, reminder_message_id: int) -> None:

@@ -208,6 +208,11 @@ class Sender:
         if self.guard is not None:
             self.guard()
 
+    def before_request(self) -> None:
+        """Every request of the pass: its pacing slot, then the lease check."""
+        self.pacer.wait()
+        self._guard()
+
     def wait_before_retry(self, round_number: int) -> None:
         self.sleep(self.backoff * 2**round_number)
 
@@ -217,8 +222,7 @@ class Sender:
         kwargs: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks}
         if metadata:
             kwargs["metadata"] = metadata
-        self.pacer.wait()
-        self._guard()
+        self.before_request()
         try:
             response = self.client.chat_postMessage(**kwargs)
         except SlackApiError as exc:

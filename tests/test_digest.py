@@ -178,6 +178,8 @@ def test_a_run_killed_after_slack_accepted_the_digest_does_not_post_it_again(pla
         run_digest(
             plan_with_history.session_factory, DiesAfterPosting(), MON, channel="C0DIGEST", chart=False
         )
+    for n in range(250):  # a busy channel: by now the digest is on the second page of its history
+        client.chat_postMessage(channel="C0DIGEST", text=f"chatter {n}")
     again = run_digest(
         plan_with_history.session_factory,
         client,
@@ -186,7 +188,8 @@ def test_a_run_killed_after_slack_accepted_the_digest_does_not_post_it_again(pla
         chart=False,
     )
     assert again.already and not again.posted
-    assert [m["channel"] for m in fake_slack.messages] == ["C0DIGEST"]
+    assert fake_slack.call_count("chat.postMessage") == 251  # the digest once, and the chatter
+    assert fake_slack.call_count("conversations.history") == 2
     with plan_with_history.session_factory() as s:
         post = s.scalars(select(DigestPost)).one()
         assert (post.status, post.ts) == ("sent", fake_slack.messages[0]["ts"])

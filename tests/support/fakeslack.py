@@ -34,7 +34,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -96,9 +96,11 @@ class FakeSlack:
         self._limits: dict[str, _RateLimit] = {}
         self._invalid_auth = False
         self._last_ts = 0.0
+        self.clock: Callable[[], float] | None = None
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
-        self.messages: list[dict[str, Any]] = []  # everything posted (postMessage), in order
+        # Everything posted (postMessage, and files shared outside a thread), in order.
+        self.messages: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view, as last opened/updated
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
@@ -397,9 +399,12 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ methods
     def _next_ts(self) -> str:
-        """Like Slack's: the current time in microseconds, strictly increasing."""
+        """Like Slack's: the time in microseconds, strictly increasing. ``clock`` (seconds since the
+        epoch) lets a test that simulates time get timestamps in its own time, so
+        ``conversations.history(oldest=...)`` filters as Slack would; else the real clock."""
         with self._lock:
-            self._last_ts = max(time.time(), self._last_ts + 1e-6)
+            now = self.clock() if self.clock is not None else time.time()
+            self._last_ts = max(now, self._last_ts + 1e-6)
             return f"{self._last_ts:.6f}"
 
     def _next_id(self, prefix: str) -> str:
@@ -579,6 +584,21 @@ class FakeSlack:
             entry["channel"] = params.get("channel_id") or params.get("channels")
             entry["initial_comment"] = params.get("initial_comment")
             done.append({"id": item["id"], "title": entry["title"], "name": entry["filename"]})
+        channel = params.get("channel_id")
+        if channel and not params.get("thread_ts"):
+            # Slack shares the files in the channel as a message, which its history then shows (a share
+            # inside a thread is a reply, which conversations.history leaves out).
+            self.messages.append(
+                {
+                    "type": "message",
+                    "channel": channel,
+                    "ts": self._next_ts(),
+                    "text": params.get("initial_comment") or "",
+                    "files": done,
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                }
+            )
         return {"ok": True, "files": done}
 
     def _m_files_info(self, params: dict) -> dict:
@@ -598,10 +618,18 @@ class FakeSlack:
         found = [m for m in self.messages if m["channel"] == channel and oldest <= float(m["ts"]) <= latest]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, like Slack
         include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        start = int(params.get("cursor") or 0)
+        more = len(found) > start + limit
         page = [
-            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]
+            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[start : start + limit]
         ]
-        return {"ok": True, "messages": page, "has_more": len(found) > limit}
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_reactions_add(self, params: dict) -> dict:
         if not params.get("name") or not params.get("timestamp"):

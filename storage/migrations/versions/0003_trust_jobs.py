@@ -1,7 +1,7 @@
-"""reminder claims tied to a pass, the digest through the ledger, plan names unique in any case
+"""reminder and board-pack claims tied to a pass, the digest through the ledger, plan names unique in any case
 
-Revision ID: 0002_trust_jobs
-Revises: 0001
+Revision ID: 0003_trust_jobs
+Revises: 0002_board
 """
 
 import logging
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.models
 
-revision = "0002_trust_jobs"
-down_revision = "0001"
+revision = "0003_trust_jobs"
+down_revision = "0002_board"
 branch_labels = None
 depends_on = None
 
@@ -24,6 +24,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("claimed_at", storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_reminder_messages_status"), ["status"], unique=False)
+
+    with op.batch_alter_table("board_posts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_by", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("claimed_at", storage.models.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table("reminder_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_reminder_entries_message_id"), ["message_id"], unique=False)
@@ -63,6 +67,9 @@ def downgrade() -> None:
     with op.batch_alter_table("digest_posts", schema=None) as batch_op:
         batch_op.drop_constraint("fk_digest_posts_message_id", type_="foreignkey")
         batch_op.drop_column("message_id")
+    with op.batch_alter_table("board_posts", schema=None) as batch_op:
+        batch_op.drop_column("claimed_at")
+        batch_op.drop_column("claimed_by")
     with op.batch_alter_table("reminder_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminder_entries_message_id"))
     with op.batch_alter_table("reminder_messages", schema=None) as batch_op:
