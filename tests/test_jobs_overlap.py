@@ -146,38 +146,40 @@ def test_a_pass_that_stalls_past_its_lease_stops_before_posting_again_on_sqlite(
         assert {m.status for m in s.scalars(select(ReminderMessage))} == {"sent"}
 
 
-@pytest.mark.storage
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
-def test_two_passes_31_minutes_apart_send_each_lead_one_dm_on_postgresql():
+@pytest.fixture
+def postgresql_leads():
+    """Leads seeded in the TEST_DATABASE_URL database (committed, as two processes need), removed after."""
     engine = create_db_engine(PG_URL)
     upgrade(engine)
     factory = make_session_factory(engine)
     tag = uuid.uuid4().hex[:6].upper()
-    uids = seed(factory, tag, 120)
-    try:
-        results, per_lead = two_passes_31_minutes_apart(PG_URL, uids)
-        assert per_lead == Counter({uid: 1 for uid in uids})
-        assert results["a"].sent == 120 and not results["b"].ran
-    finally:
-        cleanup(factory, tag, uids)
-        engine.dispose()
+    seeded: list[str] = []
+
+    def make(count: int) -> list[str]:
+        seeded.extend(seed(factory, tag, count))
+        return seeded
+
+    yield make
+    cleanup(factory, tag, seeded)
+    engine.dispose()
 
 
 @pytest.mark.storage
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
-def test_a_pass_that_stalls_past_its_lease_stops_before_posting_again_on_postgresql():
-    engine = create_db_engine(PG_URL)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    tag = uuid.uuid4().hex[:6].upper()
-    uids = seed(factory, tag, 30)
-    try:
-        results, per_lead = a_pass_stalls_past_its_lease(PG_URL, uids)
-        assert per_lead == Counter({uid: 1 for uid in uids})
-        assert (results["a"].sent, results["a"].stopped, results["b"].sent) == (1, "lease_lost", 29)
-    finally:
-        cleanup(factory, tag, uids)
-        engine.dispose()
+def test_two_passes_31_minutes_apart_send_each_lead_one_dm_on_postgresql(postgresql_leads):
+    uids = postgresql_leads(120)
+    results, per_lead = two_passes_31_minutes_apart(PG_URL, uids)
+    assert per_lead == Counter({uid: 1 for uid in uids})
+    assert results["a"].sent == 120 and not results["b"].ran
+
+
+@pytest.mark.storage
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_a_pass_that_stalls_past_its_lease_stops_before_posting_again_on_postgresql(postgresql_leads):
+    uids = postgresql_leads(30)
+    results, per_lead = a_pass_stalls_past_its_lease(PG_URL, uids)
+    assert per_lead == Counter({uid: 1 for uid in uids})
+    assert (results["a"].sent, results["a"].stopped, results["b"].sent) == (1, "lease_lost", 29)
 
 
 # ---------------------------------------------------------------------- claims and in-doubt recovery

@@ -124,7 +124,7 @@ def test_a_live_lease_blocks_a_pass_whatever_now_it_plans_for(database):
 
 
 @pytest.mark.storage
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL advisory-lock test)")
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL lease test)")
 def test_two_workers_on_postgresql_never_both_send():
     engine = create_db_engine(PG_URL)
     upgrade(engine)
