@@ -167,11 +167,17 @@ class Delivery:
         holder = self.lease.holder
         with self.factory.begin() as session:
             claimed_at = database_now(session)
-            session.execute(
+            count = session.execute(
                 update(ReminderMessage)
                 .where(ReminderMessage.id.in_(batch), ReminderMessage.status == "pending")
                 .values(status="sending", claimed_by=holder, claimed_at=claimed_at)
-            )
+            ).rowcount
+            if count < len(batch):
+                log.info(
+                    "%s of %s messages were no longer pending: left to whoever holds them",
+                    len(batch) - count,
+                    len(batch),
+                )
             rows = session.execute(
                 select(ReminderMessage.id, ReminderMessage.slack_user_id, ReminderMessage.payload).where(
                     ReminderMessage.id.in_(batch),
@@ -179,8 +185,12 @@ class Delivery:
                     ReminderMessage.claimed_by == holder,
                 )
             ).all()
+        # Read back by holder: exactly the rows this UPDATE claimed (this pass's earlier claims in the
+        # batch were all settled before the next round), in batch order.
+        if len(rows) != count:
+            log.error("claimed %s messages but hold %s: posting only those this pass holds", count, len(rows))
         found = {row.id: (row.slack_user_id, dict(row.payload or {})) for row in rows}
-        return {i: found[i] for i in batch if i in found}  # batch order; rows others hold are left alone
+        return {i: found[i] for i in batch if i in found}
 
     def _record(self, message_id: int, target: str, result: SendResult) -> None:
         if result.ok:
