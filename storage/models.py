@@ -178,6 +178,9 @@ class Person(Base):
     away_until: Mapped[dt.date | None] = mapped_column(Date)
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the mail server refused the address for good (5xx); cleared when the address changes.
+    email_undeliverable_at: Mapped[dt.datetime | None]
+    email_error: Mapped[str | None] = mapped_column(Text)
 
     aliases: Mapped[list[LeadAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
     deputy: Mapped[Person | None] = relationship(remote_side="Person.id")
@@ -246,7 +249,7 @@ class Update(Base):
     evidence_url: Mapped[str | None] = mapped_column(String(2000))
     # A new timescale the lead asks the board for: recorded, never applied automatically.
     proposed_due: Mapped[dt.date | None] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli
+    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli | email
     submitted_at: Mapped[dt.datetime]
     # Dedup key from the channel it came in on (Slack view hash, event id, message ts...).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -284,16 +287,22 @@ class ReportVersion(Base):
 
 
 class ReminderMessage(Base):
-    """One Slack message sent (or to be sent) to one person, grouping several ledger entries."""
+    """One message sent (or to be sent) to one person, grouping several ledger entries.
+
+    ``via`` is the channel: a Slack DM (``slack_user_id``) or an email to the person's address on record
+    (``slack_user_id`` is then empty; the address is read when the email is sent, never stored here).
+    """
 
     __tablename__ = "reminder_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(10), default="slack", server_default="slack")  # slack | email
     channel: Mapped[str | None] = mapped_column(String(32))  # the DM channel, known after sending
     ts: Mapped[str | None] = mapped_column(String(32), index=True)  # Slack message ts, once sent
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | unlinked
+    # reminder | escalation | unlinked; by email also confirmation | new_link
+    kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None]

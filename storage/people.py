@@ -214,6 +214,8 @@ def link_person(
         if other is not None and other.id != person.id:
             raise InvalidInput(f"{email} is already linked to {other.display_name}", field="email")
         person.email = email
+        # An admin giving the address again (or a new one) is the signal to try it again.
+        person.email_undeliverable_at, person.email_error = None, None
     session.flush()
     return person
 
