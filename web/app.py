@@ -92,6 +92,11 @@ class FormApp:
         max_body: int | None = None,
         read_timeout: float | None = None,
     ) -> None:
+        from bot.logs import install_redaction
+
+        install_redaction(
+            settings
+        )  # the links are credentials: no log line, access lines included, shows one
         self.settings = settings
         self.factory = session_factory
         self.clock = clock
