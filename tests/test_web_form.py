@@ -70,7 +70,7 @@ def test_the_page_lists_the_leads_open_actions_in_the_plan_with_due_date_rag_and
 
 def test_two_actions_filled_are_stored_as_updates_by_the_lead_and_confirmed_by_email(form_site):
     ids = form_site.ids
-    body, fields = open_form(form_site, path_of(form_site.link()))
+    _, fields = open_form(form_site, path_of(form_site.link()))
     fields |= {
         f"rag-{ids['1.1']}": "Green",
         f"text-{ids['1.1']}": "Protocol agreed by the police and the council",
