@@ -33,6 +33,7 @@ pytest_plugins = [
     "tests.support.bot_harness",
     "tests.support.smtpserver",
     "tests.support.form_harness",
+    "tests.support.browser",
 ]
 
 

@@ -64,7 +64,7 @@ def test_the_page_lists_the_leads_open_actions_in_the_plan_with_due_date_rag_and
             assert f'<label for="{name}-{aid}">' in body and f'id="{name}-{aid}"' in body
     assert "<script" not in body.lower() and "<link" not in body.lower() and " src=" not in body
     headers = page.headers
-    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "same-origin"
     assert "default-src 'none'" in headers["content-security-policy"]
 
 

@@ -38,9 +38,9 @@ a:focus,input:focus,textarea:focus,button:focus{outline:3px solid #ffbf47;outlin
 .field>label,.choices>legend{display:block;font-weight:bold;margin:0 0 4px}
 .hint{display:block;color:#383f43;font-size:.9rem;margin:0 0 6px}
 .choices{border:0;margin:0 0 16px;padding:0;min-width:0}
-.choice{display:flex;align-items:flex-start;gap:10px;padding:8px 4px;border-radius:4px}
-.choice input{width:22px;height:22px;margin:2px 0 0;flex:none;accent-color:#0b3d6b}
-.choice .why{display:block;color:#383f43;font-size:.9rem}
+.choices .choice{display:flex;align-items:flex-start;gap:10px;padding:8px 4px;border-radius:4px}
+.choices .choice input{width:22px;height:22px;margin:2px 0 0;flex:none;accent-color:#0b3d6b}
+.choices .choice .why{display:block;color:#383f43;font-size:.9rem}
 textarea,input[type=url],input[type=date],input[type=text]{display:block;width:100%;font:inherit;color:#0b0c0c;
  background:#ffffff;border:2px solid #0b0c0c;border-radius:0;padding:8px}
 textarea{min-height:8em;resize:vertical}
@@ -70,7 +70,7 @@ def page(title: str, body: str, *, heading_bar: str = "Action plan progress upda
     return (
         '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex,nofollow">'
+        '<meta name="referrer" content="same-origin"><meta name="robots" content="noindex,nofollow">'
         f"<title>{e(title)}</title><style>{CSS}</style></head>"
         f"<body><header><p>{e(heading_bar)}</p></header><main>{body}</main></body></html>"
     )

@@ -194,3 +194,12 @@ def form_site(fake_slack, database, settings, smtp_server, now):
         thread.join(timeout=5)
         forms.shutdown()
         app.progressbot_shutdown()
+
+
+def reminder_link(site: FormSite, html: str) -> str:
+    """The form link as the email's button carries it (the HTML part's first /u/ link)."""
+    import re
+
+    match = re.search(r'href="(http://[^"]+/u/[^"]+)"', html)
+    assert match, "no form link in the email"
+    return match.group(1).replace("&amp;", "&")
