@@ -122,7 +122,7 @@ def _rag_choices(view: FormView, card: ActionCard, value: str, errors: dict[tupl
         f'value=""{" checked" if not value else ""}{aria}><span><strong>No change</strong>'
         f'<span class="why">Keep the current RAG ({e(card.rag or "none yet")})</span></span></label>'
     ]
-    for n, state in enumerate(sorted(view.scheme.states, key=lambda s: -s.rank)):
+    for n, state in enumerate(sorted(view.scheme.states, key=lambda s: s.rank)):
         checked = " checked" if value == state.label else ""
         why = f'<span class="why">{e(state.meaning)}</span>' if state.meaning else ""
         rows.append(
@@ -130,7 +130,8 @@ def _rag_choices(view: FormView, card: ActionCard, value: str, errors: dict[tupl
             f'name="rag-{aid}" value="{e(state.label)}"{checked}{aria}>'
             f"<span>{rag_badge(state.label, state.colour)}{why}</span></label>"
         )
-    return f'<fieldset class="choices {cls}"><legend>RAG status</legend>{err}{"".join(rows)}</fieldset>'
+    invalid = " invalid" if "invalid" in cls else ""
+    return f'<fieldset class="choices{invalid}"><legend>RAG status</legend>{err}{"".join(rows)}</fieldset>'
 
 
 def _action_fields(view: FormView, card: ActionCard, state: FormState, today: dt.date) -> str:
