@@ -36,10 +36,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 BACKOFF_CAP = dt.timedelta(hours=1)
 MESSAGE_KIND = {"escalation": "escalation"}  # every other entry kind goes in a "reminder" message
+EMAIL_KIND = "email"  # by email, everything due for a lead goes in one email per pass
 
 
-def message_kind(entry_kind: str) -> str:
-    return MESSAGE_KIND.get(entry_kind, "reminder")
+def message_kind(entry_kind: str, via: str = "slack") -> str:
+    return EMAIL_KIND if via == "email" else MESSAGE_KIND.get(entry_kind, "reminder")
+
+
+def recipient_key(message: ReminderMessage) -> str:
+    """As ``PlannedReminder.recipient_key``: the Slack user id, or ``email:<person id>``."""
+    return f"email:{message.person_id}" if message.via == "email" else message.slack_user_id
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -56,10 +62,10 @@ def render(
 
 
 def group_items(planned: list[PlannedReminder]) -> dict[tuple[str, str], list[PlannedReminder]]:
-    """(recipient uid, message kind) -> reminders; one Slack message each."""
+    """(recipient key, message kind) -> reminders; one Slack message (or one email) each."""
     groups: dict[tuple[str, str], list[PlannedReminder]] = {}
     for p in planned:
-        groups.setdefault((p.recipient_uid, message_kind(p.kind)), []).append(p)
+        groups.setdefault((p.recipient_key, message_kind(p.kind, p.via)), []).append(p)
     return groups
 
 
@@ -119,13 +125,16 @@ def sync_ledger(
     session.flush()
 
     pending_messages: dict[tuple[str, str], ReminderMessage] = {}
-    message_kinds = sorted({message_kind(k) for k in kinds})
+    # Escalations go to board members in Slack; every other kind may also go by email.
+    message_kinds = sorted(
+        {message_kind(k) for k in kinds} | {EMAIL_KIND for k in kinds if k not in MESSAGE_KIND}
+    )
     for message in session.scalars(
         select(ReminderMessage).where(
             ReminderMessage.status == "pending", ReminderMessage.kind.in_(message_kinds)
         )
     ):
-        pending_messages[(message.slack_user_id, message.kind)] = message
+        pending_messages[(recipient_key(message), message.kind)] = message
 
     sendable: list[PlannedReminder] = []
     for key, p in current.items():
@@ -148,7 +157,8 @@ def sync_ledger(
         if (uid, kind) not in pending_messages:
             created[(uid, kind)] = ReminderMessage(
                 person_id=rows[0].recipient_person_id,
-                slack_user_id=uid,
+                slack_user_id=rows[0].recipient_uid if rows[0].via == "slack" else "",
+                via=rows[0].via,
                 kind=kind,
                 status="pending",
                 attempts=0,
@@ -162,8 +172,11 @@ def sync_ledger(
         for p in rows:
             entries[p.key].message_id = message.id
         items = unique_items(rows)
-        text, blocks = render(kind, items, message.id)
-        message.payload = {"text": text, "blocks": blocks, "items": items, "tz": rows[0].recipient_tz}
+        if kind == EMAIL_KIND:  # rendered as it is sent, with a fresh link (mail.outbox)
+            message.payload = {"items": items, "tz": rows[0].recipient_tz}
+        else:
+            text, blocks = render(kind, items, message.id)
+            message.payload = {"text": text, "blocks": blocks, "items": items, "tz": rows[0].recipient_tz}
         if message.next_attempt_at is None or message.next_attempt_at <= now:
             result.message_ids.append(message.id)
     session.flush()
@@ -236,6 +249,7 @@ def send_messages(
                 select(ReminderMessage).where(
                     ReminderMessage.id.in_(message_ids[start : start + 500]),
                     ReminderMessage.status == "pending",
+                    ReminderMessage.via == "slack",
                 )
             ):
                 outbox[message.id] = (message.slack_user_id, dict(message.payload or {}))
@@ -303,7 +317,11 @@ def resolve_in_doubt(factory: sessionmaker[Session], client: Any, now: dt.dateti
     with factory() as session:
         doubtful = [
             (m.id, m.slack_user_id, m.created_at)
-            for m in session.scalars(select(ReminderMessage).where(ReminderMessage.status == "sending"))
+            for m in session.scalars(
+                select(ReminderMessage).where(
+                    ReminderMessage.status == "sending", ReminderMessage.via == "slack"
+                )
+            )
         ]
     confirmed = requeued = 0
     for message_id, uid, created_at in doubtful:

@@ -33,6 +33,7 @@ from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
+from mail.outbox import EmailChannel, due_email_ids, requeue_dead_claims
 from storage.models import DigestPost, ReminderMessage, Role, Update
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,15 @@ class PassResult:
     failed: int = 0
     previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
 
+    emails: int = 0  # of ``sent``, how many went by email
+
     def summary(self) -> str:
         if not self.ran:
             return "skipped: another worker is running a pass"
         return (
             f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
-            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}"
+            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed} "
+            f"emails={self.emails}"
         )
 
 
@@ -70,8 +74,12 @@ def run_reminder_pass(
     config: PlannerConfig | None = None,
     rate: float = 1.0,
     sender: Sender | None = None,
+    email: EmailChannel | None = None,
 ) -> PassResult:
-    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once."""
+    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once.
+
+    With ``email`` (and ``config.email``), leads outside Slack get the same reminders by email, and
+    emails the web process could not send (form confirmations, new links) are sent too."""
     config = config or PlannerConfig()
     if dry_run:
         return preview(session_factory, now, config=config)
@@ -101,8 +109,34 @@ def run_reminder_pass(
 
         stats: SendStats = send_messages(session_factory, sender, ids, now, on_progress=renew)
         result.sent, result.deferred, result.failed = stats.sent, stats.deferred, stats.failed
+        if email is not None:
+            _send_email(session_factory, email, now, result, renew)
     log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
     return result
+
+
+def _send_email(
+    factory: sessionmaker[Session], email: EmailChannel, now: dt.datetime, result: PassResult, renew
+) -> None:
+    """Every email due now: this pass's reminders and anything the web process left pending."""
+    requeue_dead_claims(factory, now)
+    with factory() as session:
+        ids = due_email_ids(session, now)
+    for done, message_id in enumerate(ids, start=1):
+        outcome = email.deliver(factory, message_id, now)
+        renew(done)
+        if outcome is None:
+            continue  # the web process is sending it
+        if outcome.ok:
+            result.sent += 1
+            result.emails += 1
+        elif outcome.outcome == "config":
+            log.error("email stopped for this pass: %s", outcome.error)
+            return  # every other email would fail the same way; they stay pending
+        elif outcome.outcome == "retry":
+            result.deferred += 1
+        else:
+            result.failed += 1
 
 
 def preview(
@@ -124,7 +158,7 @@ def preview(
             result.previews.append({"to": uid, "kind": kind, "text": text, "blocks": blocks, "items": items})
         people = unlinked_leads(session, now, config=config, snapshot=snapshot)
         if people and _unlinked_due(session, now, config):
-            text, blocks = unlinked_message([p.display_name for p in people])
+            text, blocks = unlinked_message(*_unreachable(people))
             week = iso_week(local_today(now, zone(config.default_tz)))
             told = set(session.scalars(select(DigestPost.channel).where(DigestPost.week == week)))
             for uid in _admins(session):
@@ -136,6 +170,13 @@ def preview(
         session.rollback()
     result.messages = len(result.previews)
     return result
+
+
+def _unreachable(people: list) -> tuple[list[str], list[str]]:
+    """(not linked, email undeliverable with the server's answer) for the admins' weekly notice."""
+    bounced = [p for p in people if p.email_undeliverable_at is not None and not p.slack_user_id]
+    others = [p.display_name for p in people if p not in bounced]
+    return others, [f"{p.display_name} ({(p.email_error or 'refused')[:120]})" for p in bounced]
 
 
 def _admins(session: Session) -> list[str]:
@@ -161,7 +202,7 @@ def _queue_unlinked_notice(
         log.warning("%s leads are not linked to Slack and no admin is set to be told", len(people))
         return []
     week = iso_week(local_today(now, zone(config.default_tz)))
-    text, blocks = unlinked_message([p.display_name for p in people])
+    text, blocks = unlinked_message(*_unreachable(people))
     ids = []
     for uid in admins:
         try:

@@ -133,6 +133,11 @@ class EmailChannel:
         return result
 
 
+def email_channel(settings: Any) -> EmailChannel | None:
+    """The email channel when every email setting is there; else None (leads outside Slack wait)."""
+    return EmailChannel.from_settings(settings) if settings.email_enabled else None
+
+
 def _plan(session: Session, plan_id: Any) -> Plan:
     plan = session.get(Plan, int(plan_id)) if plan_id is not None else None
     if plan is None:

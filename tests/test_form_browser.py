@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from jobs.reminders import run_reminder_pass
-from storage.models import Update
+from storage.models import ReminderMessage, Update
 from tests.support.browser import screenshot
 from tests.support.form_harness import PAT_EMAIL, reminder_link
 
@@ -32,12 +32,21 @@ def stored(site) -> list[Update]:
 
 def link_from_a_real_reminder(site) -> str:
     """Run the reminder pass, as the worker does, and take the link out of the email it sends."""
+    from bot.slack_client import make_client
     from jobs.planner import PlannerConfig
+    from jobs.sender import Pacer, Sender
 
     config = PlannerConfig.from_settings(site.settings)
-    run_reminder_pass(
-        site.database.session_factory, None, site.clock.now, config=config, settings=site.settings
+    sender = Sender(make_client(site.settings), pacer=Pacer(rate=0))
+    result = run_reminder_pass(
+        site.database.session_factory,
+        None,
+        site.clock.now,
+        config=config,
+        sender=sender,
+        email=site.forms.channel,
     )
+    assert result.emails == 1
     [mail] = site.inbox.wait_for(1)
     assert mail.recipients == [PAT_EMAIL]
     return reminder_link(site, mail.html)
@@ -55,8 +64,14 @@ def fill(
         driver.find_element(By.ID, f"text-{aid}").send_keys(text)
     if evidence:
         driver.find_element(By.ID, f"evidence-{aid}").send_keys(evidence)
-    if date:
-        driver.find_element(By.ID, f"date-{aid}").send_keys(date)
+    if date:  # "2027-02-28", typed into the date field in the order the browser's locale shows it
+        year, month, day = date.split("-")
+        order = driver.execute_script(
+            "return new Intl.DateTimeFormat().formatToParts(new Date(2027, 1, 28))"
+            ".filter(p => ['day', 'month', 'year'].includes(p.type)).map(p => p.type)"
+        )
+        parts = {"year": year, "month": month, "day": day}
+        driver.find_element(By.ID, f"date-{aid}").send_keys("".join(parts[p] for p in order))
 
 
 def submit(driver) -> None:
@@ -83,9 +98,11 @@ def test_a_partner_updates_two_actions_from_a_phone_via_the_emailed_link(form_si
         text="Protocol signed by both chiefs",
         evidence="https://intranet.example.org/p.pdf",
     )
-    fill(browser, ids["1.2"], rag="Red", text="December rota has gaps", date="28022027")
+    fill(browser, ids["1.2"], rag="Red", text="December rota has gaps", date="2027-02-28")
     submit(browser)
-    assert "Saved. Thank you." in browser.find_element(By.TAG_NAME, "h1").text
+    assert "Saved. Thank you." in browser.find_element(By.TAG_NAME, "h1").text, browser.find_element(
+        By.TAG_NAME, "main"
+    ).text[:600]
     screenshot(browser, tmp_path / "saved-360.png", 360)
 
     updates = stored(form_site)
@@ -96,18 +113,23 @@ def test_a_partner_updates_two_actions_from_a_phone_via_the_emailed_link(form_si
     assert updates[0].evidence_url == "https://intranet.example.org/p.pdf"
     assert updates[1].proposed_due == dt.date(2027, 2, 28)
     assert all(u.author_id == ids["pat"] and u.source == "email" for u in updates)
-    reminder, confirmation = form_site.inbox.wait_for(2)
+    _reminder, confirmation = form_site.inbox.wait_for(2)
     assert confirmation.message["Subject"] == "Saved: your update to 2 actions"
     assert (
         "Protocol signed by both chiefs" in confirmation.text
         and "December rota has gaps" in confirmation.text
     )
 
-    # A double submit (back, and send the same form again) stores nothing more.
+    # Sending the same form again ("back", then the button again) stores nothing more.
     browser.back()
     submit(browser)
     assert "Already saved" in browser.find_element(By.TAG_NAME, "h1").text
     assert len(stored(form_site)) == 2
+    with form_site.database.session_factory() as session:
+        kinds = session.scalars(
+            select(ReminderMessage.kind).where(ReminderMessage.via == "email").order_by(ReminderMessage.id)
+        ).all()
+    assert kinds == ["email", "confirmation"]  # the reminder, and one confirmation however often it was sent
 
 
 def test_mistakes_come_back_beside_their_fields_with_everything_typed_kept(form_site, browser, tmp_path):

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mail.outbox import EmailChannel
+from mail.outbox import EmailChannel, email_channel
 from storage.rag import scheme_for_plan
 from web import pages
 from web.body import BodyRefused, read_form_body
@@ -102,7 +102,7 @@ class FormApp:
         self.clock = clock
         self.links = Links(settings.secret_key, days=settings.link_days)
         self.origin = _origin(settings.public_url)
-        self.channel = channel if channel is not None else _channel(settings)
+        self.channel = channel if channel is not None else email_channel(settings)
         self.body_options = {
             k: v for k, v in (("limit", max_body), ("timeout", read_timeout)) if v is not None
         }
@@ -260,7 +260,7 @@ class FormApp:
             parsed = parse_form(fields, [c.id for c in view.cards], view.scheme.labels, self._today(now))
             if not parsed.ok:
                 return view, parsed, None
-            return view, parsed, save_form(session, view, parsed.updates, nonce=fields["nonce"], now=now)
+            return view, parsed, save_form(session, view, parsed.updates, now=now, tz=self.settings.tz)
 
         view, parsed, saved = self._transaction(store)
         if saved is None:
@@ -322,10 +322,6 @@ class FormApp:
 
     def shutdown(self, wait: bool = True) -> None:
         self.executor.shutdown(wait=wait)
-
-
-def _channel(settings: Any) -> EmailChannel | None:
-    return EmailChannel.from_settings(settings) if settings.email_enabled else None
 
 
 def _origin(url: str) -> str:

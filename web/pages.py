@@ -154,7 +154,7 @@ def _action_fields(view: FormView, card: ActionCard, state: FormState, today: dt
         f"{e(typed.text)}</textarea></div>"
         f'<div class="{u_cls}"><label for="evidence-{aid}">Evidence link (optional)</label>'
         f'<span class="hint">A web address, starting https://</span>{u_err}'
-        f'<input type="url" inputmode="url" autocomplete="off" id="evidence-{aid}" name="evidence-{aid}" '
+        f'<input type="url" inputmode="url" id="evidence-{aid}" name="evidence-{aid}" '
         f'value="{e(typed.evidence)}"{u_aria}></div>'
         f'<div class="{d_cls}"><label for="date-{aid}">Proposed new date (optional)</label>'
         f'<span class="hint">Only if the timescale needs to change. The board decides.</span>{d_err}'

@@ -103,10 +103,17 @@ class Saved:
     confirmation_id: int | None
 
 
+def _key(person: Person, item: CleanUpdate, now: dt.datetime, tz: dt.tzinfo) -> str:
+    """The same update of the same action by the same lead on the same day is one update, whichever
+    copy of the form sent it: a double click, a resend after "back", a second tab."""
+    day = now.astimezone(tz).date().isoformat()
+    return f"email-form:{person.id}:{item.action_id}:{day}:{item.fingerprint()}"
+
+
 def save_form(
-    session: Session, view: FormView, updates: list[CleanUpdate], *, nonce: str, now: dt.datetime
+    session: Session, view: FormView, updates: list[CleanUpdate], *, now: dt.datetime, tz: dt.tzinfo
 ) -> Saved:
-    """Store each update (once per form and values) and queue the confirmation email, in the caller's
+    """Store each update (once, see ``_key``) and queue the confirmation email, in the caller's
     transaction: nothing is acknowledged, and nothing is emailed, unless all of it commits."""
     person = session.get(Person, view.person_id)
     assert person is not None
@@ -130,7 +137,7 @@ def save_form(
             on_behalf_of=rights.on_behalf_of,
             evidence_url=item.evidence_url,
             proposed_due=item.proposed_due,
-            idempotency_key=f"email-form:{nonce}:{item.action_id}:{item.fingerprint()}",
+            idempotency_key=_key(person, item, now, tz),
         )
         ids.append(result.update.id)
         created += int(result.created)
