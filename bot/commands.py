@@ -21,7 +21,8 @@ PLAN_SUFFIX = re.compile(r"(?:^|\s)plan\s+(\S.*)$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help | mine | action | update | summary | report | away | leads | link | grant | unknown
+    # help | mine | action | update | summary | report | away | board | leads | link | grant | unknown
+    name: str
     args: dict[str, object] = field(default_factory=dict)
     raw: str = ""
 
@@ -53,8 +54,17 @@ def parse_command(text: str) -> Command:
             fmt = (rest or "docx").lower().lstrip(".")
             if fmt in REPORT_FORMATS:
                 return Command("report", {"format": fmt, **extra}, raw)
+    return _other(verb, rest, raw)
+
+
+def _other(verb: str, rest: str, raw: str) -> Command:
+    """away, board, and the admins' leads, link and grant."""
     if verb == "away" and rest:
         return _away(rest, raw)
+    if verb == "board":
+        rest, plan = split_plan(rest)
+        if not rest and plan != "":
+            return Command("board", {"plan": plan} if plan else {}, raw)
     if verb == "leads" and not rest:
         return Command("leads", raw=raw)
     if verb == "link":

@@ -88,6 +88,7 @@ def _quick(services: Services, session: Session, uid: str, command: Command) -> 
         "mine": _mine,
         "action": _action,
         "away": _away,
+        "board": _board,
         "leads": _leads,
         "link": _link,
         "grant": _grant,
@@ -171,6 +172,14 @@ def _away(services: Services, session: Session, who: Viewer, command: Command) -
         else "Reminders wait until you are back."
     )
     return messages.text_reply(f"You're away until {until:%A %-d %B %Y}. {cover}")
+
+
+def _board(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    """``/progress board``: the next meeting of each plan (or the one named) and who has updated."""
+    from bot.board import board_reply
+
+    permissions.require_reader(who)
+    return board_reply(session, all_plans(session, _plan_arg(command)), services.now(), services.settings)
 
 
 def _leads(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
@@ -459,11 +468,14 @@ def _board_panel(services: Services, session: Session, plan: Plan) -> home_views
     since = services.now().astimezone(services.settings.tz) - dt.timedelta(days=14)
     if data.updates_since is None or dt.datetime.fromisoformat(data.updates_since) > since:
         data = _report_data(services, session, plan, since)
+    from bot.board import meeting_lines
+
     return home_views.BoardPanel(
         overall=summaries.overall(data),
         exceptions=summaries.red_only(data).items + summaries.overdue(data).items,
         changes=summaries.changes_since(data, since),
         plan_id=plan.id,
+        meeting=meeting_lines(session, plan, services.now(), services.settings),
     )
 
 

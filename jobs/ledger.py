@@ -78,7 +78,7 @@ def unique_items(rows: list[PlannedReminder]) -> list[dict[str, Any]]:
         if item is None:
             seen[p.action_id] = dict(p.item)
             continue
-        reason = {k: p.item.get(k) for k in ("kind", "due", "days", "family", "recurrence")}
+        reason = {k: p.item.get(k) for k in ("kind", "due", "days", "family", "recurrence", "meeting")}
         first = {k: item.get(k) for k in reason}
         if reason != first and reason not in item.setdefault("also", []):
             item["also"].append(reason)

@@ -16,6 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import unlinked_message
+from jobs.board import plan_board_round
+from jobs.board_pass import (
+    PublicationStats,
+    admin_notes_to_retry,
+    board_previews,
+    queue_unreached_notes,
+    run_publication,
+)
 from jobs.calendar import local_today, may_send_now, zone
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
@@ -34,6 +42,7 @@ from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
 from mail.outbox import EmailChannel, due_email_ids, requeue_dead_claims
+from storage.meetings import BOARD_KINDS
 from storage.models import DigestPost, ReminderMessage, Role, Update
 
 log = logging.getLogger(__name__)
@@ -52,16 +61,21 @@ class PassResult:
     deferred: int = 0
     failed: int = 0
     previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
-
+    board: PublicationStats = field(default_factory=PublicationStats)  # board packs (jobs.board_pass)
     emails: int = 0  # of ``sent``, how many went by email
 
     def summary(self) -> str:
         if not self.ran:
             return "skipped: another worker is running a pass"
+        packs = (
+            f" packs_published={self.board.published} packs_sent={self.board.sent}"
+            if self.board.published or self.board.sent or self.board.deferred or self.board.failed
+            else ""
+        )
         return (
             f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
             f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed} "
-            f"emails={self.emails}"
+            f"emails={self.emails}{packs}"
         )
 
 
@@ -92,11 +106,16 @@ def run_reminder_pass(
         with session_factory.begin() as session:
             # The ledger writes in between touch neither plans nor updates, so one snapshot serves all three.
             snapshot = load_snapshot(session, now)
-            planned = plan_reminders(session, now, config=config, snapshot=snapshot)
-            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS)
+            # The board round's calls and chases first: a lead's due-date reminders merge into them.
+            board = plan_board_round(session, now, config=config, snapshot=snapshot)
+            planned = board.planned + plan_reminders(session, now, config=config, snapshot=snapshot)
+            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS + BOARD_KINDS)
             escalations = plan_escalations(session, now, config=config, snapshot=snapshot)
             esc = sync_ledger(session, escalations, now, kinds=("escalation",))
             unlinked_ids = _queue_unlinked_notice(session, now, config, snapshot)
+            unlinked_ids += admin_notes_to_retry(session, now) + queue_unreached_notes(
+                session, now, board, config
+            )
         result.planned = len(planned) + len(escalations)
         result.new_entries = sync.new_entries + esc.new_entries
         result.skipped_entries = sync.skipped_entries + esc.skipped_entries
@@ -111,6 +130,7 @@ def run_reminder_pass(
         result.sent, result.deferred, result.failed = stats.sent, stats.deferred, stats.failed
         if email is not None:
             _send_email(session_factory, email, now, result, renew)
+        result.board = run_publication(session_factory, sender, now, board, config)
     log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
     return result
 
@@ -147,8 +167,11 @@ def preview(
     result = PassResult()
     with session_factory() as session:
         snapshot = load_snapshot(session, now)
-        planned = plan_reminders(session, now, config=config, snapshot=snapshot) + plan_escalations(
-            session, now, config=config, snapshot=snapshot
+        board = plan_board_round(session, now, config=config, snapshot=snapshot)
+        planned = (
+            board.planned
+            + plan_reminders(session, now, config=config, snapshot=snapshot)
+            + plan_escalations(session, now, config=config, snapshot=snapshot)
         )
         due = [p for p in planned if p.sendable and p.status in (None, "pending", "skipped")]
         result.planned = len(planned)
@@ -156,6 +179,7 @@ def preview(
             items = unique_items(rows)
             text, blocks = render(kind, items, None)
             result.previews.append({"to": uid, "kind": kind, "text": text, "blocks": blocks, "items": items})
+        result.previews += board_previews(session, now, board, config)
         people = unlinked_leads(session, now, config=config, snapshot=snapshot)
         if people and _unlinked_due(session, now, config):
             text, blocks = unlinked_message(*_unreachable(people))

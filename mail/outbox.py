@@ -103,13 +103,14 @@ class EmailChannel:
         if message.kind == "new_link":
             plan = _plan(session, payload.get("plan_id"))
             return person.email, new_link_email(sender, to, self._section(person, plan, now, []), now)
+        items = payload.get("items") or []
         sections = [
-            self._section(person, plan, now, actions)
-            for plan, actions in _due_actions(session, payload.get("items") or [])
+            self._section(person, plan, now, actions) for plan, actions in _due_actions(session, items)
         ]
-        if not sections:
+        notices = board_notices(items)
+        if not sections and not notices:
             raise NotSendable("none of the actions in this reminder exist any more")
-        return person.email, reminder_email(sender, to, sections, now)
+        return person.email, reminder_email(sender, to, sections, now, notices=notices)
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -174,10 +175,59 @@ def _saved_actions(session: Session, update_ids: list[int]) -> list[EmailAction]
     return out
 
 
-def _due_actions(session: Session, items: list[dict[str, Any]]) -> list[tuple[Plan, list[EmailAction]]]:
-    """The reminder's items grouped by plan, in the order they were planned."""
+def _is_board(item: dict[str, Any]) -> bool:
+    return str(item.get("kind") or "").startswith("board_")
+
+
+def _why(item: dict[str, Any]) -> str:
+    """Why the action is listed, in plain words (a board round's stage, or the reminder's step)."""
+    from bot.views.board import long_date
     from bot.views.reminders import describe_item
 
+    reasons = []
+    for part in [item, *item.get("also", [])]:
+        if _is_board(part):
+            info = part.get("meeting") or {}
+            if info.get("cutoff"):
+                reasons.append(f"For {info.get('label', 'the board')}: update by {long_date(info['cutoff'])}")
+        else:
+            reasons.append(describe_item(part))
+    return "; ".join(dict.fromkeys(reasons))
+
+
+def board_notices(items: list[dict[str, Any]]) -> list[str]:
+    """One line per board meeting whose call, chase, move or cancellation this email carries."""
+    from bot.views.board import long_date
+
+    notices: dict[int, str] = {}
+    for item in items:
+        if not _is_board(item):
+            continue
+        info, kind = item.get("meeting") or {}, item.get("kind")
+        label = f"{info.get('label', 'The board')} ({info.get('plan_title', '')})".replace(" ()", "")
+        if kind == "board_cancelled":
+            text = f"{label} has been cancelled, so no updates are needed for it."
+        elif kind == "board_moved":
+            text = f"{label} has moved to {long_date(info['date'])}. Updates are now due by {long_date(info['cutoff'])}."
+        elif kind == "board_chase":
+            text = f"A reminder: updates for {label} are due by the end of {long_date(info['cutoff'])}."
+        else:
+            text = (
+                f"{label} meets on {long_date(info['date'])}. Please update your actions by the end of "
+                f"{long_date(info['cutoff'])}, so the board pack includes them."
+            )
+        notices.setdefault(int(info.get("id") or 0), text)
+    return list(notices.values())
+
+
+def _listed(item: dict[str, Any]) -> bool:
+    """Board items already answered, or of a cancelled meeting, are not asked for again."""
+    return not (_is_board(item) and (item.get("answered") or item.get("kind") == "board_cancelled"))
+
+
+def _due_actions(session: Session, items: list[dict[str, Any]]) -> list[tuple[Plan, list[EmailAction]]]:
+    """The reminder's items grouped by plan, in the order they were planned."""
+    items = [i for i in items if _listed(i)]
     ids = [int(i["action_id"]) for i in items if i.get("action_id") is not None]
     actions = {a.id: a for a in session.scalars(select(Action).where(Action.id.in_(ids)))}
     grouped: dict[int, tuple[Plan, list[EmailAction]]] = {}
@@ -185,7 +235,7 @@ def _due_actions(session: Session, items: list[dict[str, Any]]) -> list[tuple[Pl
         action = actions.get(int(item.get("action_id") or 0))
         if action is None:
             continue
-        why = "; ".join([describe_item(item), *(describe_item(x) for x in item.get("also", []))])
+        why = _why(item)
         plan = action.plan
         grouped.setdefault(plan.id, (plan, []))[1].append(
             EmailAction(

@@ -120,17 +120,32 @@ def _action_html(action: EmailAction) -> str:
 
 
 def reminder_email(
-    sender: Address, to: Recipient, sections: list[PlanSection], now: dt.datetime
+    sender: Address,
+    to: Recipient,
+    sections: list[PlanSection],
+    now: dt.datetime,
+    *,
+    notices: list[str] | None = None,
 ) -> EmailMessage:
-    """One email listing every action due for the lead, with one form link per plan."""
+    """One email listing every action due for the lead, with one form link per plan.
+
+    ``notices``: a line per board meeting (its call, chase, move or cancellation) at the top."""
+    notices = notices or []
     count = sum(len(s.actions) for s in sections)
     overdue = sum(1 for s in sections for a in s.actions if a.why.startswith("Overdue"))
     subject = f"Progress update needed: {_plural(count, 'action')}"
     if overdue:
         subject += f" ({overdue} overdue)"
+    if notices and not count:
+        subject = notices[0]
+    elif notices:
+        subject = f"Board update needed: {_plural(count, 'action')}"
     verb = "needs" if count == 1 else "need"
-    text = [f"Dear {to.name},", "", f"{_plural(count, 'action')} you lead {verb} a progress update.", ""]
-    html = [f"<p>Dear {e(to.name)},</p><p>{_plural(count, 'action')} you lead {verb} a progress update.</p>"]
+    asked = f"{_plural(count, 'action')} you lead {verb} a progress update." if count else ""
+    text = [f"Dear {to.name},", "", *notices, *([""] if notices else []), asked, ""]
+    html = [f"<p>Dear {e(to.name)},</p>", *(f"<p><strong>{e(n)}</strong></p>" for n in notices)]
+    if asked:
+        html.append(f"<p>{e(asked)}</p>")
     for section in sections:
         text += [section.title, "-" * min(len(section.title), 70)]
         for action in section.actions:

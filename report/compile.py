@@ -97,7 +97,7 @@ def _version_order(v: ReportVersion) -> tuple:
 
 
 def has_snapshot(v: ReportVersion) -> bool:
-    return v.source == "publish" or bool(v.snapshot)
+    return v.source in ("publish", "board") or bool(v.snapshot)
 
 
 @dataclass
@@ -166,8 +166,13 @@ def compile_report(
     as_of: dt.datetime,
     now: dt.datetime,
     since: dt.datetime | Literal["baseline"] | None = None,
+    baseline_version_id: int | None = None,
 ) -> ReportData:
     """The plan as it stood at ``as_of`` (aware), counting only updates submitted by then.
+
+    ``baseline_version_id`` picks the version to compare with (a board pack compares with the pack of
+    the previous meeting, even when someone published by hand in between); it must have a snapshot and
+    be published before ``as_of``, else the usual baseline is used.
 
     ``since`` asks for the "what changed" feed (``recent_updates``): the updates at or after that
     instant, or with "baseline" those after the baseline's as-of. Without it the feed is empty, which
@@ -196,6 +201,9 @@ def compile_report(
     )
     snapshots = [v for v in versions if has_snapshot(v)]
     base_version = next((v for v in reversed(snapshots) if v.published_at < as_of), None)
+    if baseline_version_id is not None:
+        chosen = [v for v in snapshots if v.id == baseline_version_id and v.published_at < as_of]
+        base_version = chosen[0] if chosen else base_version
     baseline = (
         Baseline(
             version=base_version.version,

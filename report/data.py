@@ -23,9 +23,11 @@ EXC_RED = "red"
 EXC_OVERDUE = "overdue"
 EXC_STALE = "stale"
 EXC_CONTRADICTION = "contradiction"
+EXC_NO_RESPONSE = "no_response"  # board packs only: the lead gave no update for this meeting
 EXCEPTION_TITLES = {
     EXC_RED: "Red",
     EXC_OVERDUE: "Overdue (past due and not complete)",
+    EXC_NO_RESPONSE: "No update for this meeting",
     EXC_STALE: "No update since the last published version",
     EXC_CONTRADICTION: "Contradictions",
 }
@@ -242,6 +244,8 @@ class ReportData:
     monthly: tuple[TrendPoint, ...]  # month ends from the first update (at most 12), then "Now"
     updates_since: str | None  # where the ``recent_updates`` feed starts; None when none was asked for
     recent_updates: tuple[UpdateEntry, ...] = field(default=())
+    # The board meeting this is the pack for ("Board 16 March 2027"); None for any other report.
+    meeting: str | None = None
 
     def key_entry(self, label: str | None) -> RagKeyEntry | None:
         return next((k for k in self.rag_key if k.label == label), None)
@@ -268,9 +272,19 @@ class ReportData:
     def exception_groups(self) -> list[tuple[str, str, tuple[ExceptionItem, ...]]]:
         """(kind, heading, items) in report order; every renderer lists exceptions from this."""
         groups = []
+        from report.headline import version_name
+
         for kind, title in EXCEPTION_TITLES.items():
+            if kind == EXC_NO_RESPONSE:
+                if not self.meeting:
+                    continue  # only a board pack knows who was asked
+                title = f"No update for {self.meeting}"
+            if kind == EXC_STALE and self.meeting:
+                # A pack compares with the previous meeting's pack, so "no update since that version" is
+                # the list above again, less who was asked and chased: it would only repeat it.
+                continue
             if kind == "stale" and self.headline.baseline:
-                title = f"No update since version {self.headline.baseline.version}"
+                title = f"No update since {version_name(self.headline.baseline.version)}"
             groups.append((kind, title, self.exceptions_of(kind)))
         return groups
 

@@ -4,6 +4,7 @@ chair reads out, and the lists of actions the board should look at."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -36,6 +37,14 @@ def human_date(iso: str | None) -> str:
         return ""
     d = dt.date.fromisoformat(iso[:10])
     return f"{d.day} {d:%b %Y}"
+
+
+def version_name(label: str) -> str:
+    """ "version 6.0" for a numbered version; a board pack's version is its meeting ("Board 16 March 2027")."""
+    text = (label or "").strip()
+    if re.match(r"(?i)v?\d", text):
+        return f"version {text}"
+    return text  # "Version 3.1" already says so; a meeting's name stands on its own
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -85,7 +94,7 @@ def headline_sentence(
     sentence = f"Of {n} {_plural(n, 'action', 'actions')}, {_join(parts)}"
     overdue_clause = f"{overdue} {_plural(overdue, 'is', 'are')} overdue" if overdue else "none is overdue"
     if baseline is not None and change is not None:
-        since = f"since version {baseline.version} ({human_date(baseline.date)})"
+        since = f"since {version_name(baseline.version)} ({human_date(baseline.date)})"
         moves = []
         if change.worse:
             moves.append(f"{change.worse} {_plural(change.worse, 'has', 'have')} worsened")
@@ -107,7 +116,7 @@ def introduction(as_of_date: str, baseline: Baseline | None) -> str:
     if baseline is None:
         return text + " No earlier version has been published, so no direction of travel is shown yet."
     return text + (
-        f" The direction of travel compares each action's RAG status with version {baseline.version}, "
+        f" The direction of travel compares each action's RAG status with {version_name(baseline.version)}, "
         f"issued on {human_date(baseline.date)}."
     )
 
@@ -168,7 +177,7 @@ def build_exceptions(
             if r.last_update is None:
                 detail = "No update yet"
             else:
-                since = f"; nothing since version {baseline.version}" if baseline else ""
+                since = f"; nothing since {version_name(baseline.version)}" if baseline else ""
                 detail = f"Last update {human_date(r.last_update)}{since}"
             add(EXC_STALE, r, detail)
     for r in rows:

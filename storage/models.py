@@ -20,10 +20,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -76,6 +78,8 @@ class Plan(Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     # Reminder policy overrides (jobs.policy reads them over its defaults).
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Where the board cycle posts the board pack (a channel id); board members also get it by DM.
+    board_channel: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -275,12 +279,13 @@ class ReportVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    version: Mapped[str] = mapped_column(String(20))
+    # "6.0", or the board meeting it was published for ("Board 16 March 2027").
+    version: Mapped[str] = mapped_column(String(120))
     published_at: Mapped[dt.datetime]
     as_of: Mapped[dt.datetime]
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(300), default="")
-    source: Mapped[str] = mapped_column(String(20), default="publish")  # publish | import
+    source: Mapped[str] = mapped_column(String(20), default="publish")  # publish | import | board
     snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     plan: Mapped[Plan] = relationship(back_populates="versions")
@@ -391,3 +396,76 @@ class PendingReply(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
+
+
+class Meeting(Base):
+    """A board meeting of a plan: the clock of the board cycle (``jobs.board``).
+
+    The call, the chase and the notices to leads are ledger rows (``reminder_entries`` of kind
+    ``board_*`` whose step is this meeting's id); the board pack's deliveries are ``board_posts``. A
+    meeting whose round has begun is cancelled, never deleted, so the ledger keeps its meaning. At most
+    one scheduled meeting per plan and date (a partial unique index: cancelled ones may share it).
+    """
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index(
+            "uq_meetings_plan_date_scheduled",
+            "plan_id",
+            "date",
+            unique=True,
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)  # in the organisation's time zone
+    name: Mapped[str] = mapped_column(String(80), default="Board")
+    cutoff: Mapped[dt.date] = mapped_column(Date)  # updates count until the end of this day
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
+    rule: Mapped[str | None] = mapped_column(String(200))  # the ``board repeat`` rule that added it
+    moved_from: Mapped[dt.date | None] = mapped_column(Date)
+    moved_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+    # Set once, by the pass that publishes the board pack (a conditional UPDATE claims it first).
+    published_at: Mapped[dt.datetime | None]
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("report_versions.id", ondelete="SET NULL"))
+    # The pack exactly as published, so every delivery and every retry sends the same bytes.
+    pack_docx: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pack_summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    version: Mapped[ReportVersion | None] = relationship()
+
+
+class BoardPost(Base):
+    """Meeting-keyed deliveries that are not about one action, each at most once.
+
+    ``kind`` "pack": the board pack to the board channel or a board member (``target``), uploaded by
+    ``jobs.board_publish`` with its own pending/sending/sent states. ``kind`` "unreached": the admins'
+    note of leads the call could not reach; the row is the once-only claim and the message goes through
+    the reminder sender (``message_id``).
+    """
+
+    __tablename__ = "board_posts"
+    __table_args__ = (UniqueConstraint("meeting_id", "kind", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # pack | unreached
+    target: Mapped[str] = mapped_column(String(32))  # a channel id or a Slack user id
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))  # where it landed (the DM's id for a person)
+    file_id: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+    meeting: Mapped[Meeting] = relationship()

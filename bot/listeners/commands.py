@@ -21,7 +21,7 @@ from bot.views.messages import Reply
 
 log = logging.getLogger(__name__)
 
-QUICK = {"help", "unknown", "mine", "action", "away", "leads", "link", "grant"}
+QUICK = {"help", "unknown", "mine", "action", "away", "board", "leads", "link", "grant"}
 
 
 def register(app: App, services: Services) -> None:

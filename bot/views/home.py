@@ -23,6 +23,7 @@ class BoardPanel:
     changes: ChangesSummary | None
     note: str = ""
     plan_id: int | None = None
+    meeting: str | None = None  # the next board meeting and who has updated for it (mrkdwn, escaped)
 
 
 def outsider_home() -> dict:
@@ -56,6 +57,8 @@ def board_blocks(panel: BoardPanel, *, title: str = "The plan") -> list[dict]:
             ],
         }
     )
+    if panel.meeting:
+        blocks.append(section(panel.meeting))
     seen: set[int] = set()
     exceptions = [i for i in panel.exceptions if not (i.id in seen or seen.add(i.id))]
     blocks.append(section(f"*Exceptions* ({len(exceptions)})"))

@@ -34,6 +34,7 @@ HELP_LINES = (
     "*`/progress summary`*: RAG counts and exceptions; add `section NAME`, `lead NAME`, `red`, `overdue` "
     "or `changes [SINCE]`",
     "*`/progress report [docx|html|pdf]`*: the board report, sent to you as a file",
+    "*`/progress board`*: board members and admins: the next board meeting and who has updated for it",
     "With several plans, add `plan NAME` to pick one, e.g. `/progress summary red plan ilacs`, "
     "`/progress report docx plan ilacs`, `/progress action 3.2 plan ilacs`",
     "*`/progress away 2026-12-24 [@deputy]`*: leave cover while you are away; `/progress away off` when back",

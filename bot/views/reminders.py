@@ -65,6 +65,35 @@ def _action_heading(item: dict[str, Any]) -> str:
     return f"*{escape(str(item.get('ref') or ''))}* {title}"
 
 
+def is_board_item(item: dict[str, Any]) -> bool:
+    return str(item.get("kind") or "").startswith("board_")
+
+
+def reminder_item_block(
+    item: dict[str, Any], reminder_message_id: int | None, answered: dict[int, str]
+) -> dict[str, Any]:
+    """One due action: why it is listed, its last RAG, and an Update button (or "Updated: Amber")."""
+    line = "\n".join(
+        [
+            _action_heading(item),
+            describe_item(item),
+            *(describe_item(extra) for extra in item.get("also", []) if not is_board_item(extra)),
+        ]
+    )
+    if item.get("rag"):
+        line += f" · last RAG: {escape(str(item['rag']))}"
+    block: dict[str, Any] = {
+        "type": "section",
+        "block_id": f"action-{item['action_id']}",
+        "text": mrkdwn(line),
+    }
+    if item["action_id"] in answered:
+        block["text"] = mrkdwn(f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}")
+    else:
+        block["accessory"] = update_button(item["action_id"], reminder_message_id)
+    return block
+
+
 def reminder_message(
     items: list[dict[str, Any]], *, reminder_message_id: int | None, answered: dict[int, str] | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -73,6 +102,11 @@ def reminder_message(
     ``answered`` maps action id -> RAG for actions updated since the message went out: they show
     "Updated: <RAG>" instead of a button.
     """
+    if any(is_board_item(i) for i in items):
+        # A board call or chase (jobs.board), with any reminders due the same pass: still one DM.
+        from bot.views.board import round_message
+
+        return round_message(items, reminder_message_id=reminder_message_id, answered=answered)
     answered = answered or {}
     behalf = sorted({str(i["on_behalf_of"]) for i in items if i.get("on_behalf_of")})
     count = len(items)
@@ -88,28 +122,7 @@ def reminder_message(
         {"type": "section", "text": mrkdwn(f":wave: {intro}. Reply in this thread, or press *Update*.")},
     ]
     shown = items[:MAX_ITEM_BLOCKS]
-    for item in shown:
-        line = "\n".join(
-            [
-                _action_heading(item),
-                describe_item(item),
-                *(describe_item(extra) for extra in item.get("also", [])),
-            ]
-        )
-        if item.get("rag"):
-            line += f" · last RAG: {escape(str(item['rag']))}"
-        block: dict[str, Any] = {
-            "type": "section",
-            "block_id": f"action-{item['action_id']}",
-            "text": mrkdwn(line),
-        }
-        if item["action_id"] in answered:
-            block["text"] = mrkdwn(
-                f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}"
-            )
-        else:
-            block["accessory"] = update_button(item["action_id"], reminder_message_id)
-        blocks.append(block)
+    blocks.extend(reminder_item_block(item, reminder_message_id, answered) for item in shown)
     if count > len(shown):
         blocks.append(
             {

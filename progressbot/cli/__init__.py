@@ -137,9 +137,23 @@ def roles() -> None:
 
 
 def _register_features() -> None:
-    from progressbot.cli import job_commands, plan_commands, record_commands, report_commands, slack_commands
+    from progressbot.cli import (
+        board_commands,
+        job_commands,
+        plan_commands,
+        record_commands,
+        report_commands,
+        slack_commands,
+    )
 
-    for module in (plan_commands, record_commands, report_commands, slack_commands, job_commands):
+    for module in (
+        plan_commands,
+        record_commands,
+        report_commands,
+        slack_commands,
+        job_commands,
+        board_commands,
+    ):
         module.register(main)
 
 

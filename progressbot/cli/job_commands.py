@@ -176,7 +176,7 @@ def policy_show(ctx: CliContext, plan_name: str | None) -> None:
             raise UserError(str(exc)) from None
         click.echo(f"Reminder policy for {plan.name}:")
         for key, value, source in describe(plan):
-            click.echo(f"  {key:<22} {value:<12} {source:<8} {DESCRIPTIONS[key]}")
+            click.echo(f"  {key:<25} {value:<12} {source:<8} {DESCRIPTIONS[key]}")
 
 
 @policy.command("set")

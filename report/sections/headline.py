@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from report.data import Breakdown, ReportData
 from report.docx_parts import BODY_PT, HEADER_FILL, LABEL_FILL, WordDoc, header_row, rag_cell, text_cell
-from report.headline import NO_RAG
+from report.headline import NO_RAG, version_name
 from report.html_parts import e, rag_td
 from report.sections.base import RenderOptions, ReportSection
 from report.summaries import overall
@@ -64,7 +64,7 @@ def _counts_table(data: ReportData) -> str:
     change = dict(h.change.deltas) if h.change else None
     names = ["RAG status", "Actions", "% of actions"]
     if change is not None and h.baseline:
-        names.append(f"Change since version {h.baseline.version}")
+        names.append(f"Change since {version_name(h.baseline.version)}")
     widths = [twips(w) for w in (4.0, 2.4, 2.6, 8.0)][: len(names)]
     rows = [header_row(names, widths)]
     for label, count, pct, keyed in _count_entries(data):
@@ -140,7 +140,9 @@ def _counts_html(data: ReportData) -> list[str]:
     h = data.headline
     deltas = dict(h.change.deltas) if h.change else None
     change_head = (
-        f"<th>Change since version {e(h.baseline.version)}</th>" if deltas is not None and h.baseline else ""
+        f"<th>Change since {e(version_name(h.baseline.version))}</th>"
+        if deltas is not None and h.baseline
+        else ""
     )
     out = [
         f'<table class="counts"><thead><tr><th>RAG status</th><th>Actions</th><th>% of actions</th>'

@@ -32,7 +32,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -93,9 +93,11 @@ class FakeSlack:
         self._limits: dict[str, _RateLimit] = {}
         self._invalid_auth = False
         self._ts = itertools.count(1)
+        self.clock: Callable[[], float] | None = None
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
-        self.messages: list[dict[str, Any]] = []  # everything posted (postMessage), in order
+        # Everything posted (postMessage, and files shared outside a thread), in order.
+        self.messages: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view, as last opened/updated
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
@@ -386,7 +388,10 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ methods
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        # ``clock`` (seconds since the epoch) lets a test that simulates time get timestamps in its own
+        # time, so ``conversations.history(oldest=...)`` filters as Slack would.
+        base = int(self.clock()) if self.clock is not None else 1700000000
+        return f"{base}.{next(self._ts):06d}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
@@ -565,6 +570,21 @@ class FakeSlack:
             entry["channel"] = params.get("channel_id") or params.get("channels")
             entry["initial_comment"] = params.get("initial_comment")
             done.append({"id": item["id"], "title": entry["title"], "name": entry["filename"]})
+        channel = params.get("channel_id")
+        if channel and not params.get("thread_ts"):
+            # Slack shares the files in the channel as a message, which its history then shows (a share
+            # inside a thread is a reply, which conversations.history leaves out).
+            self.messages.append(
+                {
+                    "type": "message",
+                    "channel": channel,
+                    "ts": self._next_ts(),
+                    "text": params.get("initial_comment") or "",
+                    "files": done,
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                }
+            )
         return {"ok": True, "files": done}
 
     def _m_files_info(self, params: dict) -> dict:
