@@ -439,7 +439,7 @@ def _plan_leads(rnd: MeetingRound, now: dt.datetime, config: PlannerConfig, resu
             continue
         delivery = _delivery(rnd, lead, stage, recipient, reason, now, lead_tz, config)
         result.deliveries.append(delivery)
-        if delivery.channel == "slack":
+        if delivery.channel is not None:
             result.planned.extend(_planned(rnd, lead, delivery))
     if unreached:
         result.unreached[rnd.meeting.id] = unreached

@@ -196,3 +196,39 @@ def test_an_away_slack_lead_is_covered_by_a_deputy_reached_by_email(database, ma
     [email] = inbox.wait_for(1)
     assert email.recipients == ["dee@health.example.org"] and result.emails == 1
     assert client.posts == []
+
+
+def test_the_board_rounds_call_and_chase_reach_an_email_lead_exactly_once(database, mail):
+    from click.testing import CliRunner
+
+    from progressbot.cli import main
+
+    channel, inbox = mail
+    with database.session_factory.begin() as s:
+        plan = make_plan(s, "improvement")
+        gina = make_person(s, "Gina Partner")
+        gina.email = "gina@health.example.org"
+        make_action(s, plan, "A1", leads=[gina], due=D(2027, 12, 31), title="Health visiting audit")
+    added = CliRunner().invoke(
+        main, ["--database-url", database.url, "board", "add", "2027-04-06", "--now", "2027-03-01T09:00"]
+    )
+    assert added.exit_code == 0, added.output
+    call_day = dt.datetime(2027, 3, 19, 9, 15, tzinfo=UTC)
+    first, _ = run(database, channel, call_day)
+    assert first.emails == 1
+    run(database, channel, call_day + dt.timedelta(hours=4))  # a later pass the same day: nothing more
+    [call] = inbox.wait_for(1)
+    assert call.recipients == ["gina@health.example.org"]
+    assert "meets on Tuesday 6 April. Please update your actions by the end of Tuesday 30 March" in call.text
+    assert "A1  Health visiting audit" in call.text and "update by Tuesday 30 March" in call.text
+    chase_day = dt.datetime(2027, 3, 24, 9, 15, tzinfo=UTC)
+    run(database, channel, chase_day)
+    _, chase = inbox.wait_for(2)
+    assert "A reminder: updates for Board 6 April 2027" in chase.text
+    with database.session_factory() as s:
+        rows = s.execute(
+            select(ReminderEntry.kind, ReminderEntry.status, ReminderMessage.via)
+            .join(ReminderMessage, ReminderMessage.id == ReminderEntry.message_id)
+            .where(ReminderEntry.kind.like("board_%"))
+        ).all()
+    assert sorted(rows) == [("board_call", "sent", "email"), ("board_chase", "sent", "email")]
