@@ -238,6 +238,8 @@ class PersonSummary:
             "aliases": self.aliases,
             "slack_user_id": p.slack_user_id,
             "email": p.email,
+            "email_undeliverable": p.email_undeliverable_at.isoformat() if p.email_undeliverable_at else None,
+            "email_error": p.email_error,
             "timezone": p.timezone,
             "away_until": p.away_until.isoformat() if p.away_until else None,
             "deputy": p.deputy.display_name if p.deputy else None,

@@ -232,3 +232,29 @@ def test_the_board_rounds_call_and_chase_reach_an_email_lead_exactly_once(databa
             .where(ReminderEntry.kind.like("board_%"))
         ).all()
     assert sorted(rows) == [("board_call", "sent", "email"), ("board_chase", "sent", "email")]
+
+
+def test_leads_link_email_makes_a_lead_email_only_and_giving_it_again_clears_a_bounce(database):
+    from click.testing import CliRunner
+
+    from progressbot.cli import main
+
+    with database.session_factory.begin() as s:
+        make_person(s, "Pat Partner")
+
+    def cli(*args):
+        result = CliRunner().invoke(
+            main, ["--database-url", database.url, *args], env={"PROGRESSBOT_SMTP_URL": ""}
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = cli("leads", "link", "Pat Partner", "--email", "Pat@Police.example.org")
+    assert "linked Pat Partner to pat@police.example.org" in out
+    assert "reached by email" in out and "email is off until PROGRESSBOT_SMTP_URL" in out
+    with database.session_factory.begin() as s:
+        pat = s.scalars(select(Person)).one()
+        pat.email_undeliverable_at, pat.email_error = MON, "recipient refused: 550 no such user"
+    assert "email undeliverable since 2026-11-23: recipient refused: 550 no such user" in cli("leads", "list")
+    cli("leads", "link", "Pat Partner", "--email", "pat@police.example.org")
+    assert "undeliverable" not in cli("leads", "list")
