@@ -98,21 +98,8 @@ def sync_ledger(
     """Bring the ledger in line with ``planned`` (reminders of ``kinds``); return messages to send."""
     result = SyncResult()
     current = {p.key: p for p in planned}
-    entries: dict[tuple, ReminderEntry] = {}
-    for p in planned:
-        if p.status is None:
-            entry = ReminderEntry(
-                action_id=p.action_id,
-                person_id=p.person_id,
-                due_date=p.due_date,
-                kind=p.kind,
-                step=p.step,
-                status="pending",
-                created_at=now,
-            )
-            session.add(entry)
-            entries[p.key] = entry
-            result.new_entries += 1
+    entries = _new_entries(session, planned, now)
+    result.new_entries = len(entries)
     existing_keys = [p.key for p in planned if p.status is not None]
     for entry in _entries_for(session, existing_keys):
         entries[_key(entry)] = entry
@@ -124,17 +111,7 @@ def sync_ledger(
             result.skipped_entries += 1
     session.flush()
 
-    pending_messages: dict[tuple[str, str], ReminderMessage] = {}
-    # Escalations go to board members in Slack; every other kind may also go by email.
-    message_kinds = sorted(
-        {message_kind(k) for k in kinds} | {EMAIL_KIND for k in kinds if k not in MESSAGE_KIND}
-    )
-    for message in session.scalars(
-        select(ReminderMessage).where(
-            ReminderMessage.status == "pending", ReminderMessage.kind.in_(message_kinds)
-        )
-    ):
-        pending_messages[(recipient_key(message), message.kind)] = message
+    pending_messages = _pending_messages(session, kinds)
 
     sendable: list[PlannedReminder] = []
     for key, p in current.items():
@@ -155,32 +132,71 @@ def sync_ledger(
     created: dict[tuple[str, str], ReminderMessage] = {}
     for (uid, kind), rows in groups.items():
         if (uid, kind) not in pending_messages:
-            created[(uid, kind)] = ReminderMessage(
-                person_id=rows[0].recipient_person_id,
-                slack_user_id=rows[0].recipient_uid if rows[0].via == "slack" else "",
-                via=rows[0].via,
-                kind=kind,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                payload={},
-            )
+            created[(uid, kind)] = _new_message(rows[0], kind, now)
     session.add_all(created.values())
     session.flush()  # one flush for every new message: their ids go into the Update buttons
     for (uid, kind), rows in groups.items():
         message = pending_messages.get((uid, kind)) or created[(uid, kind)]
         for p in rows:
             entries[p.key].message_id = message.id
-        items = unique_items(rows)
-        if kind == EMAIL_KIND:  # rendered as it is sent, with a fresh link (mail.outbox)
-            message.payload = {"items": items, "tz": rows[0].recipient_tz}
-        else:
-            text, blocks = render(kind, items, message.id)
-            message.payload = {"text": text, "blocks": blocks, "items": items, "tz": rows[0].recipient_tz}
+        message.payload = _payload(kind, unique_items(rows), message.id, rows[0].recipient_tz)
         if message.next_attempt_at is None or message.next_attempt_at <= now:
             result.message_ids.append(message.id)
     session.flush()
     return result
+
+
+def _new_entries(
+    session: Session, planned: list[PlannedReminder], now: dt.datetime
+) -> dict[tuple, ReminderEntry]:
+    """A pending ledger row for every planned reminder not written yet."""
+    entries = {
+        p.key: ReminderEntry(
+            action_id=p.action_id,
+            person_id=p.person_id,
+            due_date=p.due_date,
+            kind=p.kind,
+            step=p.step,
+            status="pending",
+            created_at=now,
+        )
+        for p in planned
+        if p.status is None
+    }
+    session.add_all(entries.values())
+    return entries
+
+
+def _pending_messages(session: Session, kinds: tuple[str, ...]) -> dict[tuple[str, str], ReminderMessage]:
+    """(recipient key, message kind) -> the pending message, for the message kinds ``kinds`` go in."""
+    # Escalations go to board members in Slack; every other kind may also go by email.
+    message_kinds = {message_kind(k) for k in kinds} | {EMAIL_KIND for k in kinds if k not in MESSAGE_KIND}
+    rows = session.scalars(
+        select(ReminderMessage).where(
+            ReminderMessage.status == "pending", ReminderMessage.kind.in_(sorted(message_kinds))
+        )
+    )
+    return {(recipient_key(m), m.kind): m for m in rows}
+
+
+def _new_message(first: PlannedReminder, kind: str, now: dt.datetime) -> ReminderMessage:
+    return ReminderMessage(
+        person_id=first.recipient_person_id,
+        slack_user_id=first.recipient_uid if first.via == "slack" else "",
+        via=first.via,
+        kind=kind,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        payload={},
+    )
+
+
+def _payload(kind: str, items: list[dict[str, Any]], message_id: int, tz: str) -> dict[str, Any]:
+    if kind == EMAIL_KIND:  # rendered as it is sent, with a fresh link (mail.outbox)
+        return {"items": items, "tz": tz}
+    text, blocks = render(kind, items, message_id)
+    return {"text": text, "blocks": blocks, "items": items, "tz": tz}
 
 
 def _key(entry: ReminderEntry) -> tuple:
