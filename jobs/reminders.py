@@ -48,6 +48,7 @@ from storage.models import DigestPost, ReminderMessage, Role, Update
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "progressbot-sender"
+EMAIL_OUTAGE_AFTER = 3  # emails in a row the SMTP server would not take: stop emailing for this pass
 
 
 @dataclass
@@ -138,25 +139,30 @@ def run_reminder_pass(
 def _send_email(
     factory: sessionmaker[Session], email: EmailChannel, now: dt.datetime, result: PassResult, renew
 ) -> None:
-    """Every email due now: this pass's reminders and anything the web process left pending."""
+    """Every email due now: this pass's reminders and anything the web process left pending.
+
+    Emailing stops for the pass on a fault in our settings, or after ``EMAIL_OUTAGE_AFTER`` messages in a
+    row could not get through (the server is down): the rest stay pending, with no attempt counted."""
     requeue_dead_claims(factory, now)
     with factory() as session:
         ids = due_email_ids(session, now)
+    in_a_row = 0
     for done, message_id in enumerate(ids, start=1):
         outcome = email.deliver(factory, message_id, now)
         renew(done)
         if outcome is None:
             continue  # the web process is sending it
+        in_a_row = in_a_row + 1 if outcome.outcome == "retry" else 0
         if outcome.ok:
             result.sent += 1
             result.emails += 1
-        elif outcome.outcome == "config":
-            log.error("email stopped for this pass: %s", outcome.error)
-            return  # every other email would fail the same way; they stay pending
         elif outcome.outcome == "retry":
             result.deferred += 1
-        else:
+        elif outcome.outcome != "config":
             result.failed += 1
+        if outcome.outcome == "config" or in_a_row >= EMAIL_OUTAGE_AFTER:
+            log.error("email stopped for this pass, %s left pending: %s", len(ids) - done, outcome.error)
+            return
 
 
 def preview(

@@ -258,3 +258,21 @@ def test_leads_link_email_makes_a_lead_email_only_and_giving_it_again_clears_a_b
     assert "email undeliverable since 2026-11-23: recipient refused: 550 no such user" in cli("leads", "list")
     cli("leads", "link", "Pat Partner", "--email", "pat@police.example.org")
     assert "undeliverable" not in cli("leads", "list")
+
+
+def test_a_mail_server_that_keeps_refusing_stops_the_emailing_not_the_pass(database, mail):
+    channel, inbox = mail
+    with database.session_factory.begin() as s:
+        plan = make_plan(s, "p")
+        for n in range(5):
+            person = make_person(s, f"Partner {n}")
+            person.email = f"partner{n}@example.org"
+            make_action(s, plan, f"{n}.1", leads=[person], due=D(2026, 11, 23))
+    inbox.script("RCPT", *["421 4.3.2 Service shutting down"] * 9)
+    result, _ = run(database, channel)
+    assert (result.emails, result.deferred) == (0, 3)  # three tried (each three times), two left untouched
+    with database.session_factory() as s:
+        attempts = sorted(s.scalars(select(ReminderMessage.attempts).where(ReminderMessage.via == "email")))
+    assert attempts == [0, 0, 1, 1, 1]
+    later, _ = run(database, channel, MON + dt.timedelta(minutes=15))  # the server is back: all five go
+    assert later.emails == 5 and len(inbox.wait_for(5)) == 5
