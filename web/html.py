@@ -5,6 +5,8 @@ from __future__ import annotations
 from report.html_parts import e
 
 __all__ = ["contrast_ratio", "e", "rag_badge", "text_on"]
+# Inline, so the badge looks the same in an email (where no stylesheet is) as on the page.
+BADGE = "display:inline-block;padding:1px 8px;border-radius:3px;font-weight:bold;"
 
 
 def _luminance(colour: str) -> float | None:
@@ -36,9 +38,9 @@ def text_on(fill: str) -> str:
 def rag_badge(label: str | None, colour: str | None) -> str:
     """The RAG as a word on its colour, so it reads without colour too; "No RAG yet" when there is none."""
     if not label:
-        return '<span class="rag" style="background:#ffffff;color:#333333;border:1px solid #767676">No RAG yet</span>'
+        return f'<span class="rag" style="{BADGE}background:#ffffff;color:#333333;border:1px solid #767676">No RAG yet</span>'
     fill = colour if colour and _luminance(colour) is not None else "#ffffff"
     return (
-        f'<span class="rag" style="background:{e(fill)};color:{text_on(fill)};border:1px solid #333333">'
+        f'<span class="rag" style="{BADGE}background:{e(fill)};color:{text_on(fill)};border:1px solid #333333">'
         f"{e(label)}</span>"
     )
