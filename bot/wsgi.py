@@ -104,20 +104,43 @@ def build_from_env() -> WSGIApp:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     _engine, session_factory = open_database(settings.database_url)
+    app = create_app(settings, session_factory)
     return make_wsgi_app(
-        create_app(settings, session_factory),
-        health=database_health(session_factory),
-        forms=form_app(settings, session_factory),
+        app, health=database_health(session_factory), forms=form_app(settings, session_factory, app)
     )
 
 
-def form_app(settings, session_factory) -> WSGIApp | None:
-    """The update form for leads outside Slack, when its settings are there (else ``/u/`` is 404)."""
+def form_app(settings, session_factory, app: App | None = None) -> WSGIApp | None:
+    """The update form for leads outside Slack, when its settings are there (else ``/u/`` is 404).
+
+    With the Slack ``app``, what a form's updates set in motion (a date request, a completion to sign
+    off, an answered challenge) is announced in Slack, as for an update made there."""
     if not settings.forms_enabled:
         return None
     from web.app import FormApp
 
-    return FormApp(settings, session_factory)
+    services = getattr(app, "progressbot_services", None)
+    return FormApp(settings, session_factory, on_saved=announcer(services) if services else None)
+
+
+def announcer(services) -> Callable[[list], None]:
+    def announce(followups: list) -> None:
+        from types import SimpleNamespace
+
+        from bot.governance import announce_followups
+
+        def run() -> None:
+            for follow, action_id, update_id in followups:
+                try:
+                    announce_followups(
+                        services, SimpleNamespace(followups=follow, action_id=action_id, update_id=update_id)
+                    )
+                except Exception:  # the updates are stored and confirmed; the board hears on its Home tab
+                    log.exception("announcing what a form update set in motion failed")
+
+        services.executor.submit(run)
+
+    return announce
 
 
 class _LazyApplication:

@@ -245,8 +245,8 @@ def _asked(
 ) -> AskedAction | None:
     """The action as the round asks about it, or None when it is not asked (done, or complete before
     the window and not touched since)."""
-    if action.schedule == "done" or not action.leads:
-        return None
+    if action.schedule == "done" or not action.leads or action.status != "open":
+        return None  # done, nobody to ask, or withdrawn/merged (out of the plan)
     answered_at = answers.get(action.id)
     start_state, now_state = at_start.get(action.id), current.get(action.id)
     open_at_start = not is_complete(plan, done_labels, start_state.rag if start_state else None)

@@ -193,7 +193,8 @@ def plan_reminders(
     done_labels, states = snapshot.done_labels, snapshot.states
     actions = session.scalars(
         select(Action)
-        .where(Action.plan_id.in_(snapshot.enabled_plan_ids))
+        # Withdrawn and merged actions have left the plan: no reminders.
+        .where(Action.plan_id.in_(snapshot.enabled_plan_ids), Action.status == "open")
         .options(selectinload(Action.leads).selectinload(ActionLead.person).selectinload(Person.deputy))
         .order_by(Action.plan_id, Action.position)
     ).all()
@@ -309,7 +310,7 @@ def unlinked_leads(
         select(Action, Person)
         .join(ActionLead, ActionLead.action_id == Action.id)
         .join(Person, Person.id == ActionLead.person_id)
-        .where(Person.slack_user_id.is_(None))
+        .where(Person.slack_user_id.is_(None), Action.status == "open")
         .options(selectinload(Action.plan))
     ).all()
     people: dict[int, Person] = {}

@@ -324,6 +324,44 @@ def has_role(session: Session, slack_user_id: str | None, role: str) -> bool:
     )
 
 
+def name_slack_user(session: Session, slack_user_id: str, name: str) -> Person:
+    """The person a Slack user is (linked to them if not yet), so the audit trail shows a name."""
+    uid = validate_slack_user_id(slack_user_id)
+    linked = person_for_slack_user(session, uid)
+    if linked is not None:
+        return linked
+    found = resolve_lead(session, name)
+    if found.ambiguous:
+        raise InvalidInput(f"{name!r} could mean several people; use a full name", field="name")
+    person = found.person or get_or_create_person(session, name)
+    if person.slack_user_id and person.slack_user_id != uid:
+        raise InvalidInput(f"{person.display_name} is already linked to {person.slack_user_id}", field="name")
+    person.slack_user_id = uid
+    session.flush()
+    return person
+
+
+def roles_with_people(session: Session) -> list[tuple[Role, Person | None]]:
+    """Every role grant with the lead the user is linked to (if any): admins first, then board."""
+    rows = session.execute(
+        select(Role, Person)
+        .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+        .order_by(Role.role, Role.slack_user_id)
+    )
+    return [(role, person) for role, person in rows]
+
+
+def governors(session: Session) -> list[str]:
+    """Slack user ids holding the admin or board role (each once)."""
+    return list(
+        dict.fromkeys(
+            session.scalars(
+                select(Role.slack_user_id).where(Role.role.in_(ROLES)).order_by(Role.slack_user_id)
+            )
+        )
+    )
+
+
 def users_with_role(session: Session, role: str) -> list[str]:
     role = _check_role(role)
     return list(

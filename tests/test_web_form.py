@@ -317,3 +317,27 @@ def test_slack_requests_keep_their_own_verification_beside_the_form(form_site):
     assert form_site.get(path_of(form_site.link()) + "/other").status == 404
     with form_site.database.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Update)) == 2  # only the seeded ones
+
+
+def test_a_proposed_date_goes_to_the_board_as_a_request_like_one_made_in_slack(form_site, fake_slack):
+    from storage.models import DateProposal
+
+    aid = form_site.ids["1.2"]
+    _, fields = open_form(form_site, path_of(form_site.link()))
+    fields |= {f"text-{aid}": "Rota needs the new year", f"date-{aid}": "2027-01-29"}
+    assert form_site.post(path_of(form_site.link()), fields).status == 200
+    with form_site.database.session_factory() as session:
+        proposal = session.scalars(select(DateProposal)).one()
+        assert (proposal.action_id, proposal.proposed_due) == (aid, dt.date(2027, 1, 29))
+    posts = fake_slack.wait_for("chat.postMessage")
+    assert any(c.params.get("channel") == "U0ADMIN" and "1.2" in str(c.params) for c in posts)
+
+
+def test_a_proposed_date_governance_refuses_comes_back_beside_the_date_field(form_site):
+    aid = form_site.ids["1.1"]  # due 15 Dec 2026
+    _, fields = open_form(form_site, path_of(form_site.link()))
+    fields |= {f"text-{aid}": "On track", f"date-{aid}": "15/12/2026"}
+    response = form_site.post(path_of(form_site.link()), fields)
+    assert response.status == 422
+    assert f'id="date-{aid}-error">Error: 15 Dec 2026 is already the due date of 1.1' in response.body
+    assert updates(form_site) == []

@@ -28,7 +28,7 @@ from web import pages
 from web.body import BodyRefused, read_form_body
 from web.forms import parse_form, read_inputs
 from web.links import BadLink, LinkClaims, Links
-from web.service import LinkRevoked, ask_new_link, load_form, save_form, saved_updates
+from web.service import LinkRevoked, ask_new_link, date_problems, load_form, save_form, saved_updates
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class FormApp:
         channel: EmailChannel | None = None,
         max_body: int | None = None,
         read_timeout: float | None = None,
+        on_saved: Callable[[list], None] | None = None,
     ) -> None:
         from bot.logs import install_redaction
 
@@ -99,6 +100,7 @@ class FormApp:
         )  # the links are credentials: no log line, access lines included, shows one
         self.settings = settings
         self.factory = session_factory
+        self.on_saved = on_saved
         self.clock = clock
         self.links = Links(settings.secret_key, days=settings.link_days)
         self.origin = _origin(settings.public_url)
@@ -258,6 +260,8 @@ class FormApp:
         def store(session: Session):
             view = load_form(session, claims, self.settings.tz)
             parsed = parse_form(fields, [c.id for c in view.cards], view.scheme.labels, self._today(now))
+            if parsed.ok:
+                parsed.errors.update(date_problems(session, parsed.updates, self._today(now)))
             if not parsed.ok:
                 return view, parsed, None
             return view, parsed, save_form(session, view, parsed.updates, now=now, tz=self.settings.tz)
@@ -268,6 +272,8 @@ class FormApp:
             return 422, self._form(environ, token, view, state, now, claims)
         if saved.confirmation_id is not None:
             self._send_soon(saved.confirmation_id)
+        if saved.followups and self.on_saved is not None:
+            self.on_saved(saved.followups)  # e.g. the board hears of a date request in Slack
         with self.factory() as session:
             lines = [_line(u) for u in saved_updates(session, saved.update_ids)]
         html = pages.confirmation_page(

@@ -9,7 +9,7 @@ app lets them update (``bot.permissions.update_rights``). Updates are stored wit
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session
 from bot.permissions import Viewer, update_rights
 from bot.queries import cards_for_actions, load_action
 from bot.views.common import ActionCard
+from storage.changes import OPEN
+from storage.errors import InvalidInput
+from storage.followups import FollowUps, record_lead_update
 from storage.models import Action, ActionLead, Person, Plan, ReminderMessage, Update
+from storage.proposals import check_proposed_due
 from storage.rag import RagScheme, scheme_for_plan
-from storage.updates import record_update
 from web.forms import CleanUpdate
 from web.links import LinkClaims, address_tag
 
@@ -64,6 +67,7 @@ def _action_ids(session: Session, person: Person, plan_id: int) -> tuple[list[in
         .join(Action, Action.id == ActionLead.action_id)
         .where(
             Action.plan_id == plan_id,
+            Action.status == OPEN,  # withdrawn, merged and closed actions have no update to give
             or_(ActionLead.person_id == person.id, ActionLead.person_id.in_(covered)),
         )
         .order_by(Action.position, Action.id)
@@ -101,6 +105,25 @@ class Saved:
     update_ids: list[int]
     created: int  # 0 when every update was already stored (a double submit)
     confirmation_id: int | None
+    # (follow-ups, action id, update id) of each new update: date requests, answered challenges, a
+    # completion to sign off, for the board to hear about in Slack after the commit.
+    followups: list[tuple[FollowUps, int, int]] = field(default_factory=list)
+
+
+def date_problems(session: Session, updates: list[CleanUpdate], today: dt.date) -> dict[tuple[int, str], str]:
+    """The governance checks on each proposed date (not the due date already, action still open...),
+    as form errors beside the date field, before anything is written."""
+    problems: dict[tuple[int, str], str] = {}
+    for item in updates:
+        if item.proposed_due is None:
+            continue
+        try:
+            check_proposed_due(
+                load_action(session, item.action_id, with_updates=False), item.proposed_due, today
+            )
+        except InvalidInput as exc:
+            problems[(item.action_id, "date")] = str(exc)[:1].upper() + str(exc)[1:]
+    return problems
 
 
 def _key(person: Person, item: CleanUpdate, now: dt.datetime, tz: dt.tzinfo) -> str:
@@ -121,14 +144,18 @@ def save_form(
     offered = {c.id for c in view.cards}
     ids: list[int] = []
     created = 0
+    followups: list[tuple[FollowUps, int, int]] = []
     for item in updates:
         if item.action_id not in offered:
             continue  # never reached through parse_form; kept as a guard
         action = load_action(session, item.action_id, with_updates=False)
         rights = update_rights(session, who, action)
-        result = record_update(
+        # The one way a person's update is recorded (as from Slack): a proposed date becomes a request for
+        # the board, open challenges are answered, a first "complete" goes for sign-off.
+        recorded = record_lead_update(
             session,
             action,
+            today=now.astimezone(tz).date(),
             rag=item.rag,
             text=item.text,
             source=SOURCE,
@@ -139,14 +166,16 @@ def save_form(
             proposed_due=item.proposed_due,
             idempotency_key=_key(person, item, now, tz),
         )
-        ids.append(result.update.id)
-        created += int(result.created)
+        ids.append(recorded.update.id)
+        created += int(recorded.result.created)
+        if recorded.result.created:
+            followups.append((recorded.followups, action.id, recorded.update.id))
     confirmation = None
     if created:
         confirmation = queue_email(
             session, person, "confirmation", {"plan_id": view.plan_id, "update_ids": ids}, now
         ).id
-    return Saved(update_ids=ids, created=created, confirmation_id=confirmation)
+    return Saved(update_ids=ids, created=created, confirmation_id=confirmation, followups=followups)
 
 
 def saved_updates(session: Session, update_ids: list[int]) -> list[Update]:

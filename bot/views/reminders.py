@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
+from bot.views.governance import challenge_select
 
 UPDATE_ACTION_ID = "open_update_modal"
 GET_REPORT_ACTION_ID = "get_report"
@@ -281,19 +282,25 @@ def _digest_part(d: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     ]
     since = f"since the last report ({_date(d['last_report'])})" if d.get("last_report") else "yet"
     blocks.append(_list_section(f"No update {since} ({len(stale)})", stale))
-    blocks.append(
+    elements: list[dict[str, Any]] = [
         {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": GET_REPORT_ACTION_ID,
-                    "text": plain("Get report"),
-                    "value": "docx",  # the Slack app's get_report handler reads the format
-                }
-            ],
+            "type": "button",
+            "action_id": GET_REPORT_ACTION_ID,
+            "text": plain("Get report"),
+            "value": "docx",  # the Slack app's get_report handler reads the format
         }
+    ]
+    # Board members and admins can challenge any of this week's updates (others are refused politely).
+    picker = challenge_select(
+        [
+            (f"{u['ref']} · {u['who']} · {u['rag'] or 'no RAG'}", u["action_id"], u["update_id"])
+            for u in d["updates"]
+            if u.get("action_id") is not None
+        ]
     )
+    if picker is not None:
+        elements.append(picker)
+    blocks.append({"type": "actions", "elements": elements})
     blocks.append({"type": "divider"})
     return blocks, summary
 

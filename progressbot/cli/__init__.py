@@ -138,6 +138,7 @@ def roles() -> None:
 
 def _register_features() -> None:
     from progressbot.cli import (
+        action_commands,
         board_commands,
         job_commands,
         plan_commands,
@@ -153,6 +154,7 @@ def _register_features() -> None:
         slack_commands,
         job_commands,
         board_commands,
+        action_commands,
     ):
         module.register(main)
 

@@ -35,7 +35,7 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
     _require(ctx, socket_mode=False)
     factory = ctx.session_factory
     app = create_app(ctx.settings, factory)
-    forms = form_app(ctx.settings, factory)
+    forms = form_app(ctx.settings, factory, app)
     wsgi = make_wsgi_app(app, health=database_health(factory), forms=forms)
     server = make_server(wsgi, host, port or ctx.settings.port)
     click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)

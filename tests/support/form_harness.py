@@ -23,8 +23,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from bot.app import create_app
-from bot.wsgi import make_server, make_wsgi_app
-from storage.models import Action, ActionLead, Person, Plan, RagState, Update
+from bot.wsgi import announcer, make_server, make_wsgi_app
+from storage.models import Action, ActionLead, Person, Plan, RagState, Role, Update
 from web.app import FormApp
 from web.links import Links
 
@@ -124,7 +124,7 @@ def seed(session) -> dict[str, int]:
     session.add(plan)
     pat = Person(display_name="Pat Partner", name="Pat Partner", email=PAT_EMAIL)
     sam = Person(display_name="Sam Slack", name="Sam Slack", slack_user_id="U0SAM")
-    session.add_all([pat, sam])
+    session.add_all([pat, sam, Role(slack_user_id="U0ADMIN", role="admin")])
     session.flush()
     a11 = _action(
         session, plan, "1.1", 1, pat, dt.date(2026, 12, 15), "Joint missing-children protocol agreed"
@@ -173,7 +173,9 @@ def form_site(fake_slack, database, settings, smtp_server, now):
         public_url=base,
     )
     app = create_app(settings, database.session_factory, clock=clock)
-    forms = FormApp(settings, database.session_factory, clock=clock)
+    forms = FormApp(
+        settings, database.session_factory, clock=clock, on_saved=announcer(app.progressbot_services)
+    )
     forms.channel.mailer.sleep = lambda seconds: None  # retries within a send: no real waiting in tests
     server.set_app(make_wsgi_app(app, forms=forms))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)

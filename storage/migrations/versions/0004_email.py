@@ -1,7 +1,7 @@
 """email: leads outside Slack (undeliverable addresses, messages by email)
 
-Revision ID: 0003_email
-Revises: 0002_board
+Revision ID: 0004_email
+Revises: 0003_governance
 Create Date: 2026-11-30 06:00:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision = '0003_email'
-down_revision = '0002_board'
+revision = '0004_email'
+down_revision = '0003_governance'
 branch_labels = None
 depends_on = None
 
