@@ -25,9 +25,9 @@ from bot.text import PROGRESS_TEXT_LIMIT, too_long_message
 from bot.views.common import OPEN_UPDATE_MODAL, ActionCard
 from bot.views.update_modal import ModalMetadata, Submission
 from storage.errors import Forbidden, InvalidInput, NotFound
+from storage.followups import FollowUps, record_lead_update
 from storage.models import Action, PendingReply, ProcessedEvent, ReminderEntry, ReminderMessage
 from storage.rag import RagScheme, scheme_for_plan
-from storage.updates import record_update
 
 SOURCE = "slack"
 _SEPARATORS = " \t\r\n-–—:;,"
@@ -43,6 +43,12 @@ class Stored:
     rights: UpdateRights
     reminder_message_id: int | None
     proposed_due: dt.date | None = None
+    # What the update set in motion (a date request, answers to challenges, a completion to sign off).
+    followups: FollowUps | None = None
+    action_id: int | None = None
+    update_id: int | None = None
+    # A thread reply that introduced a new date we could not read as one day: what it said.
+    unread_date: str | None = None
 
     @property
     def on_behalf_of(self) -> str:
@@ -69,13 +75,27 @@ def _store(
     key: str,
     reminder_message_id: int | None,
     evidence_url: str | None = None,
+    evidence_note: str | None = None,
     proposed_due: dt.date | None = None,
+    date_in_text: bool = False,
 ) -> Stored:
     who = viewer(session, uid)
     rights = update_rights(session, who, action)
-    result = record_update(
+    today = now.date()
+    unread = None
+    if date_in_text and proposed_due is None:
+        from bot.date_phrases import find_proposed_date
+
+        found = find_proposed_date(text, today=today)
+        if found is not None and found.day is None:
+            unread = found.phrase
+        elif found is not None:
+            proposed_due = found.day
+    recorded = record_lead_update(
         session,
         action,
+        today=today,
+        proposed_due=proposed_due,
         rag=rag,
         text=text,
         source=SOURCE,
@@ -84,11 +104,11 @@ def _store(
         author_text="" if rights.author else f"Slack user {uid}",
         on_behalf_of=rights.on_behalf_of,
         evidence_url=evidence_url,
-        proposed_due=proposed_due,
+        evidence_note=evidence_note,
         idempotency_key=key,
         reminder_message_id=reminder_message_id,
     )
-    stored = result.update
+    result, stored = recorded.result, recorded.update
     return Stored(
         card=card(action, now.tzinfo or dt.UTC, brief=True),
         rag=stored.rag,
@@ -98,6 +118,10 @@ def _store(
         rights=rights,
         reminder_message_id=reminder_message_id,
         proposed_due=stored.proposed_due,
+        followups=recorded.followups if result.created else None,
+        action_id=action.id,
+        update_id=stored.id,
+        unread_date=unread,
     )
 
 
@@ -133,6 +157,7 @@ def submit_modal(
         key=f"slack-view:{view_id}:{fingerprint}",
         reminder_message_id=metadata.reminder_message_id,
         evidence_url=submission.evidence_url,
+        evidence_note=submission.evidence_note,
         proposed_due=submission.proposed_due,
     )
 
@@ -298,6 +323,7 @@ def handle_thread_reply(
                 now=now,
                 key=_message_key(channel, ts),
                 reminder_message_id=reminder.id,
+                date_in_text=True,
             )
     pending = _pending(
         session,
@@ -408,6 +434,7 @@ def _resolve(
         now=now,
         key=_message_key(pending.channel, pending.message_ts),
         reminder_message_id=pending.reminder_message_id,
+        date_in_text=True,
     )
     if pending.resolved_at is None:
         pending.resolved_at = now

@@ -169,7 +169,11 @@ class Delivery:
             claimed_at = database_now(session)
             count = session.execute(
                 update(ReminderMessage)
-                .where(ReminderMessage.id.in_(batch), ReminderMessage.status == "pending")
+                .where(
+                    ReminderMessage.id.in_(batch),
+                    ReminderMessage.status == "pending",
+                    ReminderMessage.via == "slack",  # email has its own sender (mail.outbox)
+                )
                 .values(status="sending", claimed_by=holder, claimed_at=claimed_at)
             ).rowcount
             if count < len(batch):
@@ -340,7 +344,9 @@ def resolve_in_doubt(
     with factory() as session:
         sending = session.execute(
             select(ReminderMessage.id, ReminderMessage.claimed_by).where(
-                ReminderMessage.status == "sending", ReminderMessage.kind.in_(kinds)
+                ReminderMessage.status == "sending",
+                ReminderMessage.kind.in_(kinds),
+                ReminderMessage.via == "slack",
             )
         ).all()
         live = live_holders(session) if sending else set()

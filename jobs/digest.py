@@ -67,6 +67,7 @@ def build_digests(
     before = action_states(session, as_of=week_ago)
     actions = session.scalars(
         select(Action)
+        .where(Action.status == "open")  # withdrawn and merged actions have left the plan
         .options(selectinload(Action.leads).selectinload(ActionLead.person))
         .order_by(Action.plan_id, Action.position)
     ).all()
@@ -140,12 +141,14 @@ def build_digests(
                 "updates": [
                     {
                         "ref": u.action.ref,
+                        "action_id": u.action_id,
+                        "update_id": u.id,
                         "who": (u.author.display_name if u.author else u.author_text) or "someone",
                         "rag": u.rag,
                         "text": u.text,
                     }
                     for u in recent
-                    if u.action.plan_id == plan.id
+                    if u.action.plan_id == plan.id and u.action.status == "open"
                 ],
                 "overdue": [row(a) for a in overdue],
                 "due_soon": [row(a) for a in soon],

@@ -23,10 +23,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import database_now
 from storage.models import SchedulerLease
 
 log = logging.getLogger(__name__)
@@ -47,21 +48,6 @@ class LeaseLost(RuntimeError):
 def default_holder() -> str:
     """Unique per pass, so two threads of one process are two holders too."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
-def database_now(session: Session) -> dt.datetime:
-    """The database server's clock (UTC). For SQLite, an embedded database, that is the host's clock."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        value = session.execute(text("SELECT clock_timestamp()")).scalar_one()
-    elif dialect == "sqlite":
-        raw = session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-        value = dt.datetime.fromisoformat(raw)
-    else:
-        value = session.execute(text("SELECT CURRENT_TIMESTAMP")).scalar_one()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
 
 
 def live_holders(session: Session) -> set[str]:

@@ -52,6 +52,8 @@ class Policy:
     board_call_working_days: int = 5
     board_chase_working_days: int = 2
     board_publish: bool = True
+    # A lead's "complete" counts as complete only once an admin or board member signs it off.
+    completion_needs_signoff: bool = True
 
     @property
     def window(self) -> SendingWindow:
@@ -103,8 +105,12 @@ DESCRIPTIONS = {
     "board_call_working_days": "ask every lead for an update this many working days before a meeting's cut-off",
     "board_chase_working_days": "chase the leads still to update this many working days before the cut-off",
     "board_publish": "publish the board pack after the cut-off and send it to the board (true/false)",
+    "completion_needs_signoff": (
+        "a lead's complete status shows as 'complete, awaiting sign-off' until an admin or board "
+        "member signs it off (true/false)"
+    ),
 }
-BOOLEAN_KEYS = ("enabled", "on_due_day", "escalate_after_chase", "board_publish")
+BOOLEAN_KEYS = ("enabled", "on_due_day", "escalate_after_chase", "board_publish", "completion_needs_signoff")
 
 
 def _parse_time(text: str) -> dt.time:

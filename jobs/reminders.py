@@ -38,14 +38,16 @@ from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
+from mail.outbox import EmailChannel, due_email_ids, requeue_dead_claims
 from storage.meetings import BOARD_KINDS
 from storage.models import DigestPost, ReminderMessage, Role, Update
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "progressbot-sender"
-# The ledger messages a reminder pass sends (the digest has its own pass and lease).
+# The Slack messages a reminder pass sends (the digest has its own pass and lease).
 PASS_KINDS = ("reminder", "escalation", "unlinked", UNREACHED_KIND)
+EMAIL_OUTAGE_AFTER = 3  # emails in a row the SMTP server would not take: stop emailing for this pass
 
 
 @dataclass
@@ -66,6 +68,7 @@ class PassResult:
     needs_fixing: bool = False  # a token or permission problem: nothing is sent until someone fixes it
     previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     board: PublicationStats = field(default_factory=PublicationStats)  # board packs (jobs.board_pass)
+    emails: int = 0  # of ``sent``, how many went by email
 
     def summary(self) -> str:
         if not self.ran:
@@ -77,7 +80,8 @@ class PassResult:
         )
         line = (
             f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
-            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}{packs}"
+            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed} "
+            f"emails={self.emails}{packs}"
         )
         if self.paused:
             line += f" rate_limited={self.paused} ({self.paused_seconds:.0f} s paused)"
@@ -111,8 +115,12 @@ def run_reminder_pass(
     config: PlannerConfig | None = None,
     rate: float = 1.0,
     sender: Sender | None = None,
+    email: EmailChannel | None = None,
 ) -> PassResult:
-    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once."""
+    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once.
+
+    With ``email`` (and ``config.email``), leads outside Slack get the same reminders by email, and
+    emails the web process could not send (form confirmations, new links) are sent too."""
     config = config or PlannerConfig()
     if dry_run:
         return preview(session_factory, now, config=config)
@@ -147,16 +155,48 @@ def run_reminder_pass(
         ids = sync.message_ids + esc.message_ids + unlinked_ids
         result.messages = len(ids)
         result.take(deliver(session_factory, sender, lease, ids, now))
-        if not result.stopped:
-            try:
+        try:
+            if email is not None and result.stopped != "lease_lost":
+                # Email needs nothing from Slack: leads outside Slack are emailed whatever Slack said.
+                _send_email(session_factory, email, lease, now, result)
+            if not result.stopped:
                 result.board = run_publication(session_factory, sender, lease, now, board, config)
-            except (PassStopped, LeaseLost) as stop:
-                result.stop_with(stop)
+        except (PassStopped, LeaseLost) as stop:
+            result.stop_with(stop)
     if result.stopped:
         log.error("reminder pass at %s: %s (%s)", now.isoformat(), result.summary(), result.hint)
     else:
         log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
     return result
+
+
+def _send_email(
+    factory: sessionmaker[Session], email: EmailChannel, lease: Any, now: dt.datetime, result: PassResult
+) -> None:
+    """Every email due now: this pass's reminders and anything the web process left pending.
+
+    Emailing stops for the pass on a fault in our settings, or after ``EMAIL_OUTAGE_AFTER`` messages in a
+    row could not get through (the server is down): the rest stay pending, with no attempt counted."""
+    requeue_dead_claims(factory, now)
+    with factory() as session:
+        ids = due_email_ids(session, now)
+    in_a_row = 0
+    for done, message_id in enumerate(ids, start=1):
+        lease.ensure_held()  # a pass that lost its lease stops before it sends again
+        outcome = email.deliver(factory, message_id, now)
+        if outcome is None:
+            continue  # the web process is sending it
+        in_a_row = in_a_row + 1 if outcome.outcome == "retry" else 0
+        if outcome.ok:
+            result.sent += 1
+            result.emails += 1
+        elif outcome.outcome == "retry":
+            result.deferred += 1
+        elif outcome.outcome != "config":
+            result.failed += 1
+        if outcome.outcome == "config" or in_a_row >= EMAIL_OUTAGE_AFTER:
+            log.error("email stopped for this pass, %s left pending: %s", len(ids) - done, outcome.error)
+            return
 
 
 def preview(
@@ -182,7 +222,7 @@ def preview(
         result.previews += board_previews(session, now, board, config)
         people = unlinked_leads(session, now, config=config, snapshot=snapshot)
         if people and _unlinked_due(session, now, config):
-            text, blocks = unlinked_message([p.display_name for p in people])
+            text, blocks = unlinked_message(*_unreachable(people))
             week = iso_week(local_today(now, zone(config.default_tz)))
             told = set(session.scalars(select(DigestPost.channel).where(DigestPost.week == week)))
             for uid in _admins(session):
@@ -194,6 +234,13 @@ def preview(
         session.rollback()
     result.messages = len(result.previews)
     return result
+
+
+def _unreachable(people: list) -> tuple[list[str], list[str]]:
+    """(not linked, email undeliverable with the server's answer) for the admins' weekly notice."""
+    bounced = [p for p in people if p.email_undeliverable_at is not None and not p.slack_user_id]
+    others = [p.display_name for p in people if p not in bounced]
+    return others, [f"{p.display_name} ({(p.email_error or 'refused')[:120]})" for p in bounced]
 
 
 def _admins(session: Session) -> list[str]:
@@ -221,7 +268,7 @@ def _queue_unlinked_notice(
         log.warning("%s leads are not linked to Slack and no admin is set to be told", len(people))
         return []
     week = iso_week(local_today(now, zone(config.default_tz)))
-    text, blocks = unlinked_message([p.display_name for p in people])
+    text, blocks = unlinked_message(*_unreachable(people))
     ids = []
     for uid in admins:
         try:

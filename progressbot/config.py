@@ -63,6 +63,12 @@ class Settings:
     log_level: str = "INFO"
     # Messages per second the reminder sender allows itself (a little under Slack's limit).
     send_rate: float = 1.0
+    # Leads outside Slack (see README, "Leads outside Slack"): SMTP, the sender, the form links.
+    smtp_url: str = _secret()
+    mail_from: str = ""
+    secret_key: str = _secret()
+    public_url: str = ""
+    link_days: int = 14
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,13 +91,18 @@ class Settings:
             "holiday_subdivision": "PROGRESSBOT_HOLIDAY_SUBDIVISION",
             "log_level": "PROGRESSBOT_LOG_LEVEL",
             "send_rate": "PROGRESSBOT_SEND_RATE",
+            "smtp_url": "PROGRESSBOT_SMTP_URL",
+            "mail_from": "PROGRESSBOT_MAIL_FROM",
+            "secret_key": "PROGRESSBOT_SECRET_KEY",
+            "public_url": "PROGRESSBOT_PUBLIC_URL",
+            "link_days": "PROGRESSBOT_LINK_DAYS",
         }
         values: dict[str, object] = {}
         for attr, var in names.items():
             raw = env.get(var)
             if raw is None or raw == "":
                 continue
-            if attr == "port":
+            if attr in ("port", "link_days"):
                 try:
                     values[attr] = int(raw)
                 except ValueError:
@@ -125,6 +136,41 @@ class Settings:
         self._check_holidays()
         if not self.slack_api_url.endswith("/"):
             object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
+        self._validate_email_settings()
+
+    def _validate_email_settings(self) -> None:
+        """Each email setting is checked when given; ``email_enabled`` says whether all are."""
+        from mail.settings import check_link_days, check_mail_from, check_public_url, check_secret_key
+        from mail.smtp import SmtpConfig
+
+        if self.smtp_url:
+            SmtpConfig.parse(self.smtp_url)  # raises ConfigError naming the variable, never the password
+        if self.mail_from:
+            check_mail_from(self.mail_from)
+        if self.secret_key:
+            check_secret_key(self.secret_key)
+        if self.public_url:
+            object.__setattr__(self, "public_url", check_public_url(self.public_url))
+        check_link_days(self.link_days)
+
+    @property
+    def forms_enabled(self) -> bool:
+        """The update form needs a key to sign its links and the address they point at."""
+        return bool(self.secret_key and self.public_url)
+
+    @property
+    def email_enabled(self) -> bool:
+        """Email reminders need the form, an SMTP server and a sender address."""
+        return self.forms_enabled and bool(self.smtp_url and self.mail_from)
+
+    def missing_email_settings(self) -> list[str]:
+        pairs = [
+            ("PROGRESSBOT_SMTP_URL", self.smtp_url),
+            ("PROGRESSBOT_MAIL_FROM", self.mail_from),
+            ("PROGRESSBOT_SECRET_KEY", self.secret_key),
+            ("PROGRESSBOT_PUBLIC_URL", self.public_url),
+        ]
+        return [name for name, value in pairs if not value]
 
     def _check_holidays(self) -> None:
         """The bank holiday calendar must exist: a typo would silently send reminders on holidays."""

@@ -9,9 +9,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from report.data import (
+    AWAITING_LABEL,
+    AWAITING_SIGNOFF,
+    EXC_CHALLENGE,
     EXC_CONTRADICTION,
     EXC_OVERDUE,
     EXC_RED,
+    EXC_SIGNOFF,
     EXC_STALE,
     IMPROVED,
     NEW,
@@ -57,12 +61,19 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def counted_rag(row: ActionRow) -> str | None:
+    """What the counts see: a completion still waiting for sign-off is not counted as complete."""
+    return AWAITING_LABEL if row.completion == AWAITING_SIGNOFF else row.rag
+
+
 def breakdown(labels: Sequence[str], values: Iterable[str | None]) -> Breakdown:
-    """Counts and percentages by label (worst → best); unknown labels count as no RAG."""
+    """Counts and percentages by label (worst → best); unknown labels count as no RAG, and
+    ``AWAITING_LABEL`` as complete awaiting sign-off."""
     values = list(values)
     total = len(values)
     counter = Counter(values)
     known = set(labels)
+    awaiting = counter.pop(AWAITING_LABEL, 0)
     no_rag = sum(n for label, n in counter.items() if label not in known)
 
     def pct(n: int) -> float:
@@ -73,6 +84,8 @@ def breakdown(labels: Sequence[str], values: Iterable[str | None]) -> Breakdown:
         counts=tuple(RagCount(label, counter.get(label, 0), pct(counter.get(label, 0))) for label in labels),
         no_rag=no_rag,
         no_rag_percent=pct(no_rag),
+        awaiting_signoff=awaiting,
+        awaiting_signoff_percent=pct(awaiting),
     )
 
 
@@ -89,6 +102,8 @@ def headline_sentence(
         if c.count:
             verb = _plural(c.count, "is", "are") + " " if not parts else ""
             parts.append(f"{c.count} {verb}{c.label}")
+    if overall.awaiting_signoff:
+        parts.append(f"{overall.awaiting_signoff} complete awaiting sign-off")
     if overall.no_rag:
         parts.append(f"{overall.no_rag} {_plural(overall.no_rag, 'has', 'have')} no RAG yet")
     sentence = f"Of {n} {_plural(n, 'action', 'actions')}, {_join(parts)}"
@@ -122,13 +137,18 @@ def introduction(as_of_date: str, baseline: Baseline | None) -> str:
 
 
 def build_headline(
-    rows: Sequence[ActionRow], labels: Sequence[str], baseline: Baseline | None, base_snapshot: dict | None
+    rows: Sequence[ActionRow],
+    labels: Sequence[str],
+    baseline: Baseline | None,
+    base_snapshot: dict | None,
+    *,
+    retimed: int = 0,
 ) -> Headline:
     """Counts overall and per top-level section, the change since the baseline, and the sentence."""
-    overall = breakdown(labels, (r.rag for r in rows))
+    overall = breakdown(labels, (counted_rag(r) for r in rows))
     groups: dict[str, list[str | None]] = {}
     for r in rows:
-        groups.setdefault(r.section_path[0] if r.section_path else NO_SECTION, []).append(r.rag)
+        groups.setdefault(r.section_path[0] if r.section_path else NO_SECTION, []).append(counted_rag(r))
     sections = tuple(SectionBreakdown(name, breakdown(labels, rags)) for name, rags in groups.items())
     change = None
     if base_snapshot is not None:
@@ -154,6 +174,9 @@ def build_headline(
         stale=sum(r.stale for r in rows),
         contradictions=sum(len(r.contradictions) for r in rows),
         sentence=headline_sentence(overall, baseline, change, overdue),
+        retimed=retimed,
+        open_challenges=sum(len(r.challenges) for r in rows),
+        awaiting_signoff=overall.awaiting_signoff,
     )
 
 
@@ -183,6 +206,13 @@ def build_exceptions(
     for r in rows:
         for text in r.contradictions:
             add(EXC_CONTRADICTION, r, text)
+    for r in rows:
+        for c in r.challenges:
+            add(EXC_CHALLENGE, r, f"Asked by {c.by} on {human_date(c.date)}: {_excerpt(c.question, 300)}")
+    for r in rows:
+        if r.completion == AWAITING_SIGNOFF:
+            when = f"Marked complete on {human_date(r.rag_date)}" if r.rag_date else "Marked complete"
+            add(EXC_SIGNOFF, r, f"{when}; {'evidence given' if r.evidence else 'no evidence given'}")
     return tuple(items)
 
 

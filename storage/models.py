@@ -167,6 +167,11 @@ class Action(Base):
     milestones: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates
     # For recurring actions: "monthly", "quarterly", ...
     recurrence: Mapped[str | None] = mapped_column(String(20))
+    # open | complete | withdrawn | merged: set only through plan changes (storage.changes), which
+    # record who, when and why in ``plan_changes``. Withdrawn and merged actions leave reminders,
+    # counts and percentages; the report lists them in a band of their own.
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -195,6 +200,9 @@ class Person(Base):
     away_until: Mapped[dt.date | None] = mapped_column(Date)
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the mail server refused the address for good (5xx); cleared when the address changes.
+    email_undeliverable_at: Mapped[dt.datetime | None]
+    email_error: Mapped[str | None] = mapped_column(Text)
 
     aliases: Mapped[list[LeadAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
     deputy: Mapped[Person | None] = relationship(remote_side="Person.id")
@@ -261,9 +269,11 @@ class Update(Base):
     rag: Mapped[str | None] = mapped_column(String(40))  # a label of the plan's scheme
     text: Mapped[str] = mapped_column(Text, default="")
     evidence_url: Mapped[str | None] = mapped_column(String(2000))
+    # Evidence that is not a link ("Audit report, CSMG papers 12 March").
+    evidence_note: Mapped[str | None] = mapped_column(Text)
     # A new timescale the lead asks the board for: recorded, never applied automatically.
     proposed_due: Mapped[dt.date | None] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli
+    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli | email
     submitted_at: Mapped[dt.datetime]
     # Dedup key from the channel it came in on (Slack view hash, event id, message ts...).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -302,16 +312,22 @@ class ReportVersion(Base):
 
 
 class ReminderMessage(Base):
-    """One Slack message sent (or to be sent) to one person, grouping several ledger entries."""
+    """One message sent (or to be sent) to one person, grouping several ledger entries.
+
+    ``via`` is the channel: a Slack DM (``slack_user_id``) or an email to the person's address on record
+    (``slack_user_id`` is then empty; the address is read when the email is sent, never stored here).
+    """
 
     __tablename__ = "reminder_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(10), default="slack", server_default="slack")  # slack | email
     channel: Mapped[str | None] = mapped_column(String(32))  # the DM channel, known after sending
     ts: Mapped[str | None] = mapped_column(String(32), index=True)  # Slack message ts, once sent
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | unlinked | digest
+    # reminder | escalation | unlinked | digest | board_unreached; by email also confirmation | new_link
+    kind: Mapped[str] = mapped_column(String(20))
     # pending | sending (claimed by a pass, or in doubt) | sent | failed | cancelled
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -486,3 +502,130 @@ class BoardPost(Base):
     claimed_at: Mapped[dt.datetime | None]
 
     meeting: Mapped[Meeting] = relationship()
+
+
+# --- plan governance: append-only events --------------------------------------------------------
+
+
+class _ByWhom:
+    """Who did it, when, and through which door. ``by_text`` is what the audit trail shows."""
+
+    by_uid: Mapped[str | None] = mapped_column(String(32))  # Slack user id, when known
+    by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    by_text: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(20))  # cli | slack | import
+    at: Mapped[dt.datetime]
+
+
+class PlanChange(_ByWhom, Base):
+    """One change to the plan itself (not progress): append-only, never edited.
+
+    ``kind``: add | set | close | reopen | retime. ``field``: leads | due | timescale | title | section |
+    status. ``old_value``/``new_value`` are JSON. The action's columns are the current plan these
+    events add up to; every command changes both in one transaction.
+    """
+
+    __tablename__ = "plan_changes"
+    __table_args__ = (Index("ix_plan_changes_action_at", "action_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(20))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The date proposal this change carries out (an agreed revised timescale).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("date_proposals.id", ondelete="SET NULL"))
+
+
+class DateProposal(_ByWhom, Base):
+    """A lead asks the board for a new due date; decided once (``DateDecision``)."""
+
+    __tablename__ = "date_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("updates.id", ondelete="SET NULL"))
+    from_due: Mapped[dt.date | None] = mapped_column(Date)
+    proposed_due: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    decision: Mapped[DateDecision | None] = relationship(back_populates="proposal", uselist=False)
+
+
+class DateDecision(_ByWhom, Base):
+    """agreed | declined | superseded. Unique per proposal: two board members cannot both decide."""
+
+    __tablename__ = "date_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("date_proposals.id", ondelete="CASCADE"), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    proposal: Mapped[DateProposal] = relationship(back_populates="decision")
+
+
+class Challenge(_ByWhom, Base):
+    """A board member's or admin's question about an update; open until the lead answers."""
+
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("updates.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    answers: Mapped[list[ChallengeAnswer]] = relationship(
+        back_populates="challenge", order_by="ChallengeAnswer.at"
+    )
+
+
+class ChallengeAnswer(_ByWhom, Base):
+    """The lead's answer: a reply in the question's thread, or a new update (``update_id``)."""
+
+    __tablename__ = "challenge_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("updates.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="answers")
+
+
+class SignOff(_ByWhom, Base):
+    """An admin or board member accepts a completion. Unique per completing update: signed once."""
+
+    __tablename__ = "sign_offs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("updates.id", ondelete="CASCADE"), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str | None] = mapped_column(String(2000))
+
+
+class GovernanceNotice(Base):
+    """A DM the bot sent about a governance subject ("proposal:12", "challenge:5", "signoff:33").
+
+    Kept so the other recipients' buttons can be replaced once someone decides, and so a reply in a
+    challenge's thread finds its challenge.
+    """
+
+    __tablename__ = "governance_notices"
+    __table_args__ = (
+        UniqueConstraint("subject", "slack_user_id"),
+        Index("ix_governance_notices_channel_ts", "channel", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

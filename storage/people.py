@@ -214,6 +214,8 @@ def link_person(
         if other is not None and other.id != person.id:
             raise InvalidInput(f"{email} is already linked to {other.display_name}", field="email")
         person.email = email
+        # An admin giving the address again (or a new one) is the signal to try it again.
+        person.email_undeliverable_at, person.email_error = None, None
     session.flush()
     return person
 
@@ -236,6 +238,8 @@ class PersonSummary:
             "aliases": self.aliases,
             "slack_user_id": p.slack_user_id,
             "email": p.email,
+            "email_undeliverable": p.email_undeliverable_at.isoformat() if p.email_undeliverable_at else None,
+            "email_error": p.email_error,
             "timezone": p.timezone,
             "away_until": p.away_until.isoformat() if p.away_until else None,
             "deputy": p.deputy.display_name if p.deputy else None,
@@ -338,6 +342,44 @@ def find_author(session: Session, who: str) -> Person | None:
         raise NotFound(
             f"{exc} (give a lead's name, see progressbot leads list, or a linked Slack user id)"
         ) from None
+
+
+def name_slack_user(session: Session, slack_user_id: str, name: str) -> Person:
+    """The person a Slack user is (linked to them if not yet), so the audit trail shows a name."""
+    uid = validate_slack_user_id(slack_user_id)
+    linked = person_for_slack_user(session, uid)
+    if linked is not None:
+        return linked
+    found = resolve_lead(session, name)
+    if found.ambiguous:
+        raise InvalidInput(f"{name!r} could mean several people; use a full name", field="name")
+    person = found.person or get_or_create_person(session, name)
+    if person.slack_user_id and person.slack_user_id != uid:
+        raise InvalidInput(f"{person.display_name} is already linked to {person.slack_user_id}", field="name")
+    person.slack_user_id = uid
+    session.flush()
+    return person
+
+
+def roles_with_people(session: Session) -> list[tuple[Role, Person | None]]:
+    """Every role grant with the lead the user is linked to (if any): admins first, then board."""
+    rows = session.execute(
+        select(Role, Person)
+        .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+        .order_by(Role.role, Role.slack_user_id)
+    )
+    return [(role, person) for role, person in rows]
+
+
+def governors(session: Session) -> list[str]:
+    """Slack user ids holding the admin or board role (each once)."""
+    return list(
+        dict.fromkeys(
+            session.scalars(
+                select(Role.slack_user_id).where(Role.role.in_(ROLES)).order_by(Role.slack_user_id)
+            )
+        )
+    )
 
 
 def users_with_role(session: Session, role: str) -> list[str]:

@@ -42,6 +42,8 @@ class ImportResult:
     new_updates: list[str] = field(default_factory=list)  # refs given a new progress/RAG update
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Changes made on purpose (action set, an agreed date, a withdrawal) that this import kept.
+    kept: list[str] = field(default_factory=list)
 
     def changes(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class ImportResult:
             "updated": self.updated,
             "new_updates": self.new_updates,
             "unchanged": len(self.unchanged),
+            "kept": self.kept,
         }
 
 
@@ -133,9 +136,13 @@ def import_plan(
         save_scheme(session, plan, parsed.scheme)
     _import_glossary(session, parsed)
     sections = _import_sections(session, plan, parsed.sections)
-    importer = _ActionImporter(session, plan, parsed, result, now)
+    from storage.import_guard import ImportGuard
+
+    guard = ImportGuard(session, plan, filename=parsed.source_filename, now=now, enabled=not created)
+    importer = _ActionImporter(session, plan, parsed, result, now, guard)
     for position, item in enumerate(parsed.actions):
         importer.upsert(item, position, sections.get(id(item.section)) if item.section else None)
+    result.kept = guard.kept
     # Actions the new version no longer lists are kept (nothing is deleted), after the listed ones.
     dropped = sorted(
         (a for a in importer.by_ref.values() if a.id not in importer.matched), key=lambda a: a.position
@@ -248,9 +255,10 @@ def _noon(day: dt.date) -> dt.datetime:
 
 class _ActionImporter:
     def __init__(
-        self, session: Session, plan: Plan, parsed: ParsedPlan, result: ImportResult, now: dt.datetime
+        self, session: Session, plan: Plan, parsed: ParsedPlan, result: ImportResult, now: dt.datetime, guard
     ) -> None:
         self.session, self.plan, self.parsed, self.result, self.now = session, plan, parsed, result, now
+        self.guard = guard
         existing = list(session.scalars(select(Action).where(Action.plan_id == plan.id)))
         self.by_ref = {a.ref: a for a in existing}
         self.generated_by_title = {_norm_title(a.title): a for a in existing if a.ref_generated}
@@ -307,8 +315,12 @@ class _ActionImporter:
             self.matched.add(action.id)
             self.result.added.append(action.ref)
             changed: list[str] = []
+            before = None
         else:
             self.matched.add(action.id)
+            before = self.guard.snapshot(action)
+            values = self.guard.filter_values(action, values)
+            self.guard.note_closed(action)
             changed = [k for k, v in values.items() if getattr(action, k) != v]
             for k in changed:
                 setattr(action, k, values[k])
@@ -320,6 +332,10 @@ class _ActionImporter:
                 action.updated_at = self.now
         if self._set_leads(action, item):
             changed.append("leads")
+        if before is None:
+            self.guard.added(action)
+        else:
+            self.guard.record(action, before)
         if changed and action.ref not in self.result.added:
             self.result.updated[action.ref] = changed
         if self._record_progress(action, item):
@@ -378,6 +394,8 @@ class _ActionImporter:
         current = [(lead.person_id, lead.lead_text) for lead in action.leads]
         if current == [(p.id, t) for p, t in wanted]:
             return False
+        if self.guard.keeps_leads(action, [p.display_name for p, _ in wanted]):
+            return False
         action.leads.clear()
         self.session.flush()
         for position, (person, text) in enumerate(wanted):
@@ -427,6 +445,56 @@ class _ActionImporter:
 # ---------------------------------------------------------------- output
 
 
+def _governance_payload(session: Session, plan: Plan):
+    """action -> its governance fields for ``plan show --json`` (loaded once for the plan)."""
+    from storage.governance import ActionGovernance, load_governance
+    from storage.signoff import completion_run, completion_state, needs_signoff
+
+    loaded = load_governance(session, plan.id)
+    complete = {s.label for s in scheme_for_plan(plan).states if s.is_complete}
+    needs = needs_signoff(plan)
+    rows = session.execute(
+        select(Update.id, Update.action_id, Update.rag, Update.source)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan.id)
+        .order_by(Update.action_id, Update.submitted_at, Update.id)
+    ).all()
+    updates: dict[int, list] = {}
+    for row in rows:
+        updates.setdefault(row.action_id, []).append(row)
+    refs = {a.id: a.ref for a in plan.actions}
+
+    def fields(action: Action) -> dict[str, Any]:
+        gov = loaded.get(action.id) or ActionGovernance()
+        run = completion_run(updates.get(action.id, []), complete)
+        request = gov.proposal
+        return {
+            "original_due": _iso(gov.original_due(action.due_date)),
+            "revisions": [r.to_dict(dt.UTC) for r in gov.revisions],
+            "status": action.status,
+            "merged_into": refs.get(action.merged_into_id) if action.merged_into_id else None,
+            "completion": completion_state(run, gov.signed_update_ids, needs=needs),
+            "date_request": {
+                "proposed_due": request.proposed_due.isoformat(),
+                "from": _iso(request.from_due),
+                "by": request.by,
+                "at": request.at.isoformat(),
+                "reason": request.reason,
+            }
+            if request
+            else None,
+            "open_challenges": [
+                {"by": c.by, "at": c.at.isoformat(), "question": c.question} for c in gov.open_challenges
+            ],
+        }
+
+    return fields
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _progress_text(update) -> str | None:
     if update is None:
         return None
@@ -455,6 +523,7 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
     rated = latest_updates(session, plan.id)  # the current RAG, even when a text-only update came later
     newest = latest_updates(session, plan.id, with_rag=False)
     scheme = scheme_for_plan(plan)
+    governance = _governance_payload(session, plan)
     actions = []
     for action in plan.actions:
         update = rated.get(action.id)
@@ -475,6 +544,7 @@ def plan_payload(session: Session, plan: Plan, *, warnings: list[str] | None = N
                 "section": action.section.title if action.section else None,
                 "outcome": action.outcome or None,
                 "description": action.description,
+                **governance(action),
             }
         )
     return {

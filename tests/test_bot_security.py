@@ -168,7 +168,7 @@ def test_database_down_means_try_again(app_with_broken_database, fake_slack):
 def test_database_failing_mid_event_rolls_back_and_a_retry_succeeds(slack_app, monkeypatch):
     import bot.updating
 
-    real = bot.updating.record_update
+    real = bot.updating.record_lead_update
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -177,7 +177,7 @@ def test_database_failing_mid_event_rolls_back_and_a_retry_succeeds(slack_app, m
             raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bot.updating, "record_update", flaky)
+    monkeypatch.setattr(bot.updating, "record_lead_update", flaky)
     slack_app.dm(JO, "Green – done", ts="1700002000.000001", thread_ts=R2, event_id="Ev0FLAKY")
     [told] = slack_app.fake.wait_for("chat.postMessage")
     assert "try again" in told.params["text"] and told.params["thread_ts"] == R2

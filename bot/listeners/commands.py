@@ -50,6 +50,19 @@ def register(app: App, services: Services) -> None:
 
             services.after_ack(command, open_modal)
             return
+        if parsed.name in ("edit", "challenge", "signoff"):
+            ack()
+            services.after_ack(
+                command,
+                features.open_governance_modal,
+                services,
+                uid,
+                parsed.name,
+                str(parsed.args["ref"]),
+                command["trigger_id"],
+                parsed.args.get("plan"),
+            )
+            return
         if parsed.name == "summary":
             ack()
 

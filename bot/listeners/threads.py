@@ -13,7 +13,8 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot import features
+from bot import features, governance
+from bot.announce import announce_answer
 from bot.services import Services
 from bot.updating import (
     AskAction,
@@ -26,6 +27,7 @@ from bot.updating import (
     first_delivery,
     handle_thread_reply,
 )
+from bot.views.governance import answer_saved
 from bot.views.messages import PICK_ACTION, PICK_RAG, ask_action_reply, ask_rag_reply, thread_confirmation
 
 log = logging.getLogger(__name__)
@@ -51,8 +53,7 @@ def register(app: App, services: Services) -> None:
                 log.info("dropped a repeated delivery of event %s", body.get("event_id"))
                 return DUPLICATE
             if thread_ts and thread_ts != ts:
-                return handle_thread_reply(
-                    session,
+                reply = dict(
                     uid=uid,
                     channel=channel,
                     ts=ts,
@@ -60,6 +61,10 @@ def register(app: App, services: Services) -> None:
                     text=event.get("text") or "",
                     now=now,
                 )
+                outcome = handle_thread_reply(session, **reply)
+                if outcome is None:  # not a reminder: perhaps the thread of a challenge
+                    outcome = governance.answer_in_thread(session, **reply)
+                return outcome
             return None
 
         outcome = services.transaction(work)
@@ -116,14 +121,26 @@ def _answer(
     client = services.client
     if isinstance(outcome, Stored):
         if outcome.created:
+            notes = governance.followup_notes(outcome)
             client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
-                text=thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour),
+                text="\n".join(
+                    [thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour), *notes]
+                ),
             )
             services.refresh_reminder(outcome.reminder_message_id)
+            governance.announce_followups(services, outcome)
             if uid:
                 features.refresh_home(services, uid)  # best effort: a failure is logged, never shown
+        return
+    if isinstance(outcome, governance.Answered):
+        if outcome.created:
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=answer_saved(outcome.ref))
+            announce_answer(services, outcome.challenge_id)
+        return
+    if isinstance(outcome, str):
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome)
         return
     if isinstance(outcome, Refused):
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=outcome.message)
@@ -143,11 +160,17 @@ def _answer_click(services: Services, outcome: ReplyOutcome, body: dict) -> None
     question_ts = message.get("ts")
     thread_ts = message.get("thread_ts") or question_ts
     if isinstance(outcome, Stored):
-        text = thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour)
+        text = "\n".join(
+            [
+                thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour),
+                *governance.followup_notes(outcome),
+            ]
+        )
         if question_ts:
             services.client.chat_update(channel=channel, ts=question_ts, text=text, blocks=[])
         if outcome.created:
             services.refresh_reminder(outcome.reminder_message_id)
+            governance.announce_followups(services, outcome)
             features.refresh_home(services, body["user"]["id"])  # best effort, see _answer
         return
     if isinstance(outcome, AskRag) and question_ts:

@@ -14,7 +14,7 @@ import logging
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot import features
+from bot import features, governance
 from bot.listeners.errors import is_database_down, message_for
 from bot.services import Services
 from bot.updating import submit_modal
@@ -97,12 +97,14 @@ def store_submission(services: Services, body: dict, view: dict, submission: Sub
         text=stored.text,
         proposed_due=stored.proposed_due,
         on_behalf_of=stored.on_behalf_of,
+        notes=governance.followup_notes(stored),
     )
     _update_view(client, view, saved_view(view, reply.blocks[0]["text"]["text"]))
     if not stored.created:
         return  # Slack delivered the same submission twice: the first one was confirmed already
     client.chat_postMessage(channel=uid, **reply.as_kwargs())
     services.refresh_reminder(stored.reminder_message_id)
+    governance.announce_followups(services, stored)
     features.refresh_home(services, uid)  # best effort: a failure is logged, never shown
 
 

@@ -193,6 +193,7 @@ def roles() -> None:
 
 def _register_features() -> None:
     from progressbot.cli import (
+        action_commands,
         board_commands,
         job_commands,
         plan_commands,
@@ -208,6 +209,7 @@ def _register_features() -> None:
         slack_commands,
         job_commands,
         board_commands,
+        action_commands,
     ):
         module.register(main)
 

@@ -105,8 +105,16 @@ def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float | N
     now = _parse_now(ctx, now_text)
     config = PlannerConfig.from_settings(ctx.settings)
     client = None if dry_run else _client(ctx)
+    from mail.outbox import email_channel
+
     result = run_reminder_pass(
-        ctx.session_factory, client, now, dry_run=dry_run, config=config, rate=rate or ctx.settings.send_rate
+        ctx.session_factory,
+        client,
+        now,
+        dry_run=dry_run,
+        config=config,
+        rate=rate or ctx.settings.send_rate,
+        email=None if dry_run else email_channel(ctx.settings),
     )
     if dry_run:
         if not result.previews:

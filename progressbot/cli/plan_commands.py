@@ -91,6 +91,13 @@ def _print_changes(payload: dict, *, dry_run: bool) -> None:
                 )
         for ref, fields in changes["updated"].items():
             click.echo(f"  changed {ref}: {', '.join(fields)}")
+    for note in changes.get("kept") or []:
+        click.echo(textwrap.fill(note, 110, initial_indent="  kept ", subsequent_indent="    "))
+    if changes.get("kept"):
+        click.echo(
+            "  (changes made with progressbot are kept over the file; to take the file's value, "
+            "use progressbot action set)"
+        )
 
 
 @click.command("show")
@@ -136,7 +143,7 @@ def _print_preview(payload: dict) -> None:
                 ", ".join(a["leads"]),
                 a["timescale"].replace("\n", " "),
                 a["due"] or "-",
-                a["rag"] or "-",
+                (a["rag"] or "-") if a.get("status", "open") == "open" else a["status"],
             )
         )
     widths = (8, 46, 32, 16, 10, 10)

@@ -30,13 +30,19 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
     a threaded stdlib server.
     """
     from bot.app import create_app
-    from bot.wsgi import database_health, make_server, make_wsgi_app
+    from bot.wsgi import database_health, form_app, make_server, make_wsgi_app
 
     _require(ctx, socket_mode=False)
     factory = ctx.session_factory
     app = create_app(ctx.settings, factory)
-    server = make_server(make_wsgi_app(app, health=database_health(factory)), host, port or ctx.settings.port)
+    forms = form_app(ctx.settings, factory, app)
+    wsgi = make_wsgi_app(app, health=database_health(factory), forms=forms)
+    server = make_server(wsgi, host, port or ctx.settings.port)
     click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)
+    if forms is not None:
+        click.echo(
+            f"progressbot web: update form for leads outside Slack at {ctx.settings.public_url}/u/…", err=True
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -3,10 +3,11 @@ latest progress, RAG cell and direction of travel."""
 
 from __future__ import annotations
 
-from report.data import ActionRow, ReportData, SectionBand
+from report.data import CLOSED_BAND, ActionRow, ReportData, SectionBand
 from report.docx_parts import (
     ALERT,
     BODY_PT,
+    LABEL_FILL,
     MUTED,
     SECTION_FILL,
     SMALL_PT,
@@ -76,10 +77,14 @@ def _action_cells(data: ReportData, a: ActionRow) -> list[Cell]:
             para(run("Outcome: ", bold=True, size=SMALL_PT), run(a.outcome, size=SMALL_PT), before=60)
         )
     timescale = [para(run(a.timescale or "—", size=BODY_PT))]
-    if a.due:
+    if a.timescale_note:
+        timescale.append(para(run(a.timescale_note, colour=MUTED, size=SMALL_PT), before=40))
+    elif a.due:
         timescale.append(para(run(f"Due {human_date(a.due)}", colour=MUTED, size=SMALL_PT), before=40))
     if a.overdue:
         timescale.append(para(run("Overdue", bold=True, colour=ALERT, size=SMALL_PT)))
+    if a.status != "open":
+        return _closed_cells(a, action, timescale)
     key = data.key_entry(a.rag)
     direction = [
         para(run(a.arrow or "", bold=True, size=14 if a.direction != "new" else BODY_PT), align="center")
@@ -97,7 +102,55 @@ def _action_cells(data: ReportData, a: ActionRow) -> list[Cell]:
     ]
 
 
+def _closed_cells(a: ActionRow, action: list[str], timescale: list[str]) -> list[Cell]:
+    """A withdrawn or merged action: why and when, instead of progress, RAG and direction."""
+    return [
+        text_cell(a.ref, bold=True),
+        Cell(action),
+        text_cell("\n".join(a.leads) or "—"),
+        Cell(timescale),
+        Cell([para(run(closed_text(a), size=BODY_PT))]),
+        Cell(
+            [para(run(closed_label(a), bold=True, colour=MUTED, size=BODY_PT), align="center")],
+            fill=LABEL_FILL,
+            valign="center",
+        ),
+        Cell([para()]),
+    ]
+
+
+def closed_label(a: ActionRow) -> str:
+    return "Merged" if a.status == "merged" else "Withdrawn"
+
+
+def closed_text(a: ActionRow) -> str:
+    what = f"Merged into {a.merged_into}" if a.status == "merged" else "Withdrawn"
+    when = f" on {human_date(a.closed_date)}" if a.closed_date else ""
+    return f"{what}{when}: {a.closed_reason}" if a.closed_reason else f"{what}{when}"
+
+
+def status_notes(a: ActionRow) -> list[tuple[str, bool]]:
+    """(text, alert) lines under the progress: sign-off and open challenges."""
+    notes = []
+    if a.completion == "awaiting":
+        notes.append(("Complete, awaiting sign-off", True))
+    elif a.completion == "signed_off" and a.signed_off_by:
+        when = f", {human_date(a.signed_off_date)}" if a.signed_off_date else ""
+        notes.append((f"Signed off by {a.signed_off_by}{when}", False))
+    for c in a.challenges:
+        notes.append((f"Challenged by {c.by} on {human_date(c.date)}: {c.question}", True))
+    return notes
+
+
 def _progress_paras(a: ActionRow) -> list[str]:
+    notes = [
+        para(run(text, bold=alert, colour=ALERT if alert else MUTED, size=SMALL_PT), before=40)
+        for text, alert in status_notes(a)
+    ]
+    return _progress_body(a) + notes
+
+
+def _progress_body(a: ActionRow) -> list[str]:
     if not a.progress:
         return [para(run("No update yet", italic=True, colour=MUTED, size=BODY_PT))]
     progress = [
@@ -106,6 +159,8 @@ def _progress_paras(a: ActionRow) -> list[str]:
     progress.append(para(run(a.progress.byline, colour=MUTED, size=SMALL_PT)))
     if a.progress.evidence_url:
         progress.append(para(run(f"Evidence: {a.progress.evidence_url}", colour=MUTED, size=SMALL_PT)))
+    if a.progress.evidence_note:
+        progress.append(para(run(f"Evidence: {a.progress.evidence_note}", colour=MUTED, size=SMALL_PT)))
     return progress
 
 
@@ -131,18 +186,36 @@ def html(data: ReportData, opts: RenderOptions) -> list[str]:
 
 def _action_tr(data: ReportData, a: ActionRow) -> str:
     outcome = f'<div class="small"><b>Outcome:</b> {lines(a.outcome)}</div>' if a.outcome else ""
-    due = f'<div class="small muted">Due {e(human_date(a.due))}</div>' if a.due else ""
+    if a.timescale_note:
+        due = f'<div class="small muted revised">{e(a.timescale_note)}</div>'
+    else:
+        due = f'<div class="small muted">Due {e(human_date(a.due))}</div>' if a.due else ""
     overdue = '<div class="small overdue">Overdue</div>' if a.overdue else ""
+    if a.status != "open":
+        return (
+            f'<tr class="closed" data-action-id="{a.id}" data-status="{e(a.status)}">'
+            f'<td class="ref">{e(a.ref)}</td><td>{lines(a.title)}{outcome}</td>'
+            f"<td>{'<br>'.join(e(x) for x in a.leads) or '—'}</td>"
+            f"<td>{e(a.timescale or '—')}{due}</td><td>{e(closed_text(a))}</td>"
+            f'<td class="rag closed">{e(closed_label(a))}</td><td class="dir"></td></tr>'
+        )
+    notes = "".join(
+        f'<div class="small {"alert" if alert else "muted"}">{e(text)}</div>'
+        for text, alert in status_notes(a)
+    )
+    marks = " challenged" if a.challenged else ""
+    if a.completion == "awaiting":
+        marks += " awaiting-signoff"
     was = (
         f'<span class="was">was {e(a.baseline_rag)}</span>'
         if a.direction in ("improved", "worse") and a.baseline_rag
         else ""
     )
     return (
-        f'<tr data-action-id="{a.id}" data-direction="{e(a.direction or "")}">'
+        f'<tr class="action{marks}" data-action-id="{a.id}" data-direction="{e(a.direction or "")}">'
         f'<td class="ref">{e(a.ref)}</td><td>{lines(a.title)}{outcome}</td>'
         f"<td>{'<br>'.join(e(x) for x in a.leads) or '—'}</td>"
-        f"<td>{e(a.timescale or '—')}{due}{overdue}</td><td>{_progress_html(a)}</td>"
+        f"<td>{e(a.timescale or '—')}{due}{overdue}</td><td>{_progress_html(a)}{notes}</td>"
         f'{rag_td(data, a.rag)}<td class="dir">{e(a.arrow)}{was}</td></tr>'
     )
 
@@ -158,6 +231,8 @@ def _progress_html(a: ActionRow) -> str:
         if p.evidence_url.lower().startswith(("http://", "https://")):
             link = f'<a href="{link}">{link}</a>'
         evidence = f'<div class="small muted">Evidence: {link}</div>'
+    if p.evidence_note:
+        evidence += f'<div class="small muted">Evidence: {e(p.evidence_note)}</div>'
     paragraphs = "".join(f'<p class="progress">{e(line)}</p>' for line in p.text.split("\n") if line.strip())
     return f'{paragraphs}<div class="small muted">{e(p.byline)}</div>{evidence}'
 
@@ -173,7 +248,17 @@ def markdown(data: ReportData, opts: RenderOptions) -> list[str]:
         out.append(f"### {_md(group.name)}\n")
         out += [_item_md(item) for item in group.actions]
         out.append("")
+    if data.closed:
+        out.append(f"### {CLOSED_BAND}\n")
+        out += [f"- **{_md(a.ref)}** {_md(a.title)} · {_md(closed_text(a))}" for a in data.closed]
+        out.append("")
     return out
 
 
-SECTION = ReportSection("actions", docx=docx, html=html, markdown=markdown)
+CSS = """
+.main td .alert{color:#C00000;font-weight:bold}
+.main tr.closed td{color:#595959}
+.main td.rag.closed{background:#F2F2F2;color:#595959}
+"""
+
+SECTION = ReportSection("actions", docx=docx, html=html, markdown=markdown, css=CSS)

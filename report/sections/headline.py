@@ -3,7 +3,7 @@ and the same counts per section."""
 
 from __future__ import annotations
 
-from report.data import Breakdown, ReportData
+from report.data import AWAITING_LABEL, Breakdown, ReportData
 from report.docx_parts import BODY_PT, HEADER_FILL, LABEL_FILL, WordDoc, header_row, rag_cell, text_cell
 from report.headline import NO_RAG, version_name
 from report.html_parts import e, rag_td
@@ -30,11 +30,15 @@ def _count_entries(data: ReportData) -> list[tuple[str, int, float, bool]]:
     """(label, count, percent, is a key state) for each RAG state, best first, then "no RAG yet"."""
     o = data.headline.overall
     entries = [(c.label, c.count, c.percent, True) for c in reversed(o.counts)]
+    if o.awaiting_signoff:
+        entries.append((AWAITING_LABEL, o.awaiting_signoff, o.awaiting_signoff_percent, False))
     entries.append((NO_RAG, o.no_rag, o.no_rag_percent, False))
     return entries
 
 
 def _delta_text(deltas: dict[str, int], label: str) -> str:
+    if label == AWAITING_LABEL:
+        return "–"  # the published versions do not record sign-off
     delta = deltas.get(label, 0)
     return f"{delta:+d}" if delta else "no change"
 
@@ -52,6 +56,9 @@ def docx(out: WordDoc, data: ReportData, opts: RenderOptions) -> None:
     r = p.add_run(data.headline.sentence)
     r.bold = True
     r.font.size = Pt(11)
+    if data.headline.retimed_text:
+        p = doc.add_paragraph(data.headline.retimed_text + ".")
+        p.paragraph_format.keep_with_next = True
     out.add_table(_counts_table(data))
     sections = data.headline.sections
     if len(sections) > 1 or (sections and sections[0].section and data.actions):
@@ -84,9 +91,18 @@ def _counts_table(data: ReportData) -> str:
     return table_xml(widths, rows, keep_together=True)
 
 
+AWAITING_SHORT = "Awaiting sign-off"
+
+
+def _extra_columns(data: ReportData) -> tuple[str, ...]:
+    """The columns after the RAG states: awaiting sign-off (only when some are), no RAG, total."""
+    awaiting = (AWAITING_SHORT,) if data.headline.overall.awaiting_signoff else ()
+    return (*awaiting, NO_RAG, "Total")
+
+
 def _sections_table(data: ReportData) -> str:
     labels = [k.label for k in reversed(data.rag_key)]
-    names = ["Section", *labels, NO_RAG, "Total"]
+    names = ["Section", *labels, *_extra_columns(data)]
     first = 26.7 - 2.0 * (len(names) - 1)
     widths = [twips(first)] + [twips(2.0)] * (len(names) - 1)
     header = [Cell([para(run("Section", bold=True, colour="FFFFFF", size=BODY_PT))], fill=HEADER_FILL)]
@@ -101,7 +117,7 @@ def _sections_table(data: ReportData) -> str:
                 fill=k.colour,
             )
         )
-    for name in (NO_RAG, "Total"):
+    for name in _extra_columns(data):
         header.append(
             Cell(
                 [para(run(name, bold=True, colour="FFFFFF", size=BODY_PT), align="center")], fill=HEADER_FILL
@@ -110,16 +126,23 @@ def _sections_table(data: ReportData) -> str:
     rows = [row_xml(header, widths, header=True, cant_split=True)]
     for s in data.headline.sections:
         rows.append(
-            row_xml([text_cell(s.section), *_count_cells(s.breakdown, labels)], widths, cant_split=True)
+            row_xml(
+                [text_cell(s.section), *_count_cells(s.breakdown, labels, _extra_columns(data))],
+                widths,
+                cant_split=True,
+            )
         )
     return table_xml(widths, rows, keep_together=len(rows) <= 15)
 
 
-def _count_cells(b: Breakdown, labels: list[str]) -> list[Cell]:
+def _count_cells(b: Breakdown, labels: list[str], extra: tuple[str, ...]) -> list[Cell]:
     cells = []
     for label in labels:
         c = next(c for c in b.counts if c.label == label)
         cells.append(Cell([para(run(count_pct(c.count, c.percent), size=BODY_PT), align="center")]))
+    if AWAITING_SHORT in extra:
+        text = count_pct(b.awaiting_signoff, b.awaiting_signoff_percent)
+        cells.append(Cell([para(run(text, size=BODY_PT), align="center")]))
     cells.append(Cell([para(run(count_pct(b.no_rag, b.no_rag_percent), size=BODY_PT), align="center")]))
     cells.append(Cell([para(run(str(b.total), bold=True, size=BODY_PT), align="center")]))
     return cells
@@ -130,6 +153,8 @@ def _count_cells(b: Breakdown, labels: list[str]) -> list[Cell]:
 
 def html(data: ReportData, opts: RenderOptions) -> list[str]:
     out = [f'<h2 id="headline">{HEADING}</h2><p class="sentence">{e(data.headline.sentence)}</p>']
+    if data.headline.retimed_text:
+        out.append(f'<p class="retimed">{e(data.headline.retimed_text)}.</p>')
     out += _counts_html(data)
     if data.headline.sections:
         out += _sections_html(data)
@@ -167,13 +192,17 @@ def _sections_html(data: ReportData) -> list[str]:
         f'<th style="background:{e(k.colour)};color:#{text_colour_on(k.colour)}">{e(k.label)}</th>'
         for k in reversed(data.rag_key)
     ]
-    out.append(f"<th>{NO_RAG}</th><th>Total</th></tr></thead><tbody>")
+    out += [f"<th>{name}</th>" for name in _extra_columns(data)]
+    out.append("</tr></thead><tbody>")
     for s in data.headline.sections:
         counts = {c.label: c for c in s.breakdown.counts}
         cells = "".join(
             f'<td class="num">{count_pct(counts[label].count, counts[label].percent)}</td>'
             for label in labels
         )
+        if AWAITING_SHORT in _extra_columns(data):
+            awaiting = count_pct(s.breakdown.awaiting_signoff, s.breakdown.awaiting_signoff_percent)
+            cells += f'<td class="num">{awaiting}</td>'
         no_rag = count_pct(s.breakdown.no_rag, s.breakdown.no_rag_percent)
         out.append(
             f'<tr><td>{e(s.section)}</td>{cells}<td class="num">{no_rag}</td>'

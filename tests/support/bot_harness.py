@@ -10,6 +10,7 @@ member, U0OUT an outsider. Reminder 1 (ts R1 in DU0JO) lists 3.2 and 3.3; remind
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -55,6 +56,11 @@ class Bot:
     database: Any
     now: dt.datetime
     ids: dict[str, int]
+    services: Any = None  # the app's Services, whose after-ack executor tests can wait on
+
+    def settle(self) -> None:
+        """Wait until the work the app queued after its acknowledgements is done."""
+        self.services.executor.wait_idle()
 
     def post(self, request: signing.Request, **kwargs) -> tuple[int, dict[str, str], str]:
         return signing.post(self.url, request, SECRET, **kwargs)
@@ -274,22 +280,37 @@ def slack_app(fake_slack: FakeSlack, database, settings, now):
     for ts in (R1, R2):
         fake_slack.add_message("D" + JO, ts, text="Progress reminder")
     app = create_app(settings, database.session_factory, clock=lambda: now)
+    with running(app) as url:
+        yield Bot(
+            fake=fake_slack, url=url, database=database, now=now, ids=ids, services=app.progressbot_services
+        )
+
+
+@contextlib.contextmanager
+def running(app):
+    """The app's WSGI server on an ephemeral port (yields its events URL); after-ack work is waitable."""
+    track_after_ack(app)
     server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield Bot(
-            fake=fake_slack,
-            url=f"http://127.0.0.1:{server.server_port}/slack/events",
-            database=database,
-            now=now,
-            ids=ids,
-        )
+        yield f"http://127.0.0.1:{server.server_port}/slack/events"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
         app.progressbot_shutdown()  # work queued after ack() finishes before the fake Slack stops
+
+
+def track_after_ack(app) -> None:
+    """Swap the app's after-ack executor for one tests can wait on (``Bot.settle``)."""
+    from bot.services import AFTER_ACK_THREADS
+    from tests.support.idle import IdleTrackingExecutor
+
+    services = app.progressbot_services
+    services.executor = IdleTrackingExecutor(
+        max_workers=AFTER_ACK_THREADS, thread_name_prefix="slack-after-ack"
+    )
 
 
 def form_payload(body: str) -> dict:

@@ -1,7 +1,7 @@
 """reminder and board-pack claims tied to a pass, the digest through the ledger, plan names unique in any case
 
-Revision ID: 0003_trust_jobs
-Revises: 0002_board
+Revision ID: 0005_trust_jobs
+Revises: 0004_email
 """
 
 import logging
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.models
 
-revision = "0003_trust_jobs"
-down_revision = "0002_board"
+revision = "0005_trust_jobs"
+down_revision = "0004_email"
 branch_labels = None
 depends_on = None
 
