@@ -276,3 +276,35 @@ def test_a_mail_server_that_keeps_refusing_stops_the_emailing_not_the_pass(datab
     assert attempts == [0, 0, 1, 1, 1]
     later, _ = run(database, channel, MON + dt.timedelta(minutes=15))  # the server is back: all five go
     assert later.emails == 5 and len(inbox.wait_for(5)) == 5
+
+
+def test_a_revoked_slack_token_stops_slack_but_not_email(database, partners, mail):
+    """A token problem stops the pass's Slack sends (nothing marked failed); leads outside Slack are
+    emailed all the same."""
+    channel, inbox = mail
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web import SlackResponse
+
+    class Revoked(RecordingClient):
+        def chat_postMessage(self, **kwargs):
+            data = {"ok": False, "error": "token_revoked"}
+            raise SlackApiError(
+                "token_revoked",
+                SlackResponse(
+                    client=None,
+                    http_verb="POST",
+                    api_url="",
+                    req_args={},
+                    data=data,
+                    headers={},
+                    status_code=200,
+                ),
+            )
+
+    result, _ = run(database, channel, client=Revoked())
+    assert (result.stopped, result.needs_fixing, result.emails) == ("token_revoked", True, 1)
+    [email] = inbox.wait_for(1)
+    assert email.recipients == ["pat@police.example.org"]
+    with database.session_factory() as s:
+        slack = s.scalars(select(ReminderMessage).where(ReminderMessage.via == "slack")).all()
+        assert {(m.status, m.attempts) for m in slack} == {("pending", 0)}
