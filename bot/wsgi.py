@@ -22,16 +22,24 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+FORMS_PREFIX = "/u/"
+SOCKET_KEY = "progressbot.socket"
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> WSGIApp:
+def make_wsgi_app(
+    app: App, *, health: Callable[[], bool] | None = None, forms: WSGIApp | None = None
+) -> WSGIApp:
+    """``forms`` (``web.app.FormApp``) serves the update form under ``/u/``; it verifies its own requests
+    (signed link, CSRF token), and ``/slack/events`` keeps Slack's verification."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     services = getattr(app, "progressbot_services", None)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if forms is not None and path.startswith(FORMS_PREFIX):
+            return forms(environ, start_response)
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             ok = health() if health is not None else True
             body = json.dumps({"ok": ok}).encode()
@@ -54,6 +62,11 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        environ[SOCKET_KEY] = self.connection  # so a body read can be held to its deadline
+        return environ
+
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
@@ -91,7 +104,43 @@ def build_from_env() -> WSGIApp:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     _engine, session_factory = open_database(settings.database_url)
-    return make_wsgi_app(create_app(settings, session_factory), health=database_health(session_factory))
+    app = create_app(settings, session_factory)
+    return make_wsgi_app(
+        app, health=database_health(session_factory), forms=form_app(settings, session_factory, app)
+    )
+
+
+def form_app(settings, session_factory, app: App | None = None) -> WSGIApp | None:
+    """The update form for leads outside Slack, when its settings are there (else ``/u/`` is 404).
+
+    With the Slack ``app``, what a form's updates set in motion (a date request, a completion to sign
+    off, an answered challenge) is announced in Slack, as for an update made there."""
+    if not settings.forms_enabled:
+        return None
+    from web.app import FormApp
+
+    services = getattr(app, "progressbot_services", None)
+    return FormApp(settings, session_factory, on_saved=announcer(services) if services else None)
+
+
+def announcer(services) -> Callable[[list], None]:
+    def announce(followups: list) -> None:
+        from types import SimpleNamespace
+
+        from bot.governance import announce_followups
+
+        def run() -> None:
+            for follow, action_id, update_id in followups:
+                try:
+                    announce_followups(
+                        services, SimpleNamespace(followups=follow, action_id=action_id, update_id=update_id)
+                    )
+                except Exception:  # the updates are stored and confirmed; the board hears on its Home tab
+                    log.exception("announcing what a form update set in motion failed")
+
+        services.executor.submit(run)
+
+    return announce
 
 
 class _LazyApplication:

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from jobs.calendar import WorkCalendar, local_today, may_send_now, zone
-from jobs.planner import PlannedReminder, PlannerConfig, Recipient, resolve_recipient
+from jobs.planner import PlannedReminder, PlannerConfig, Recipient, channel_for, resolve_recipient
 from jobs.policy import Policy
 from jobs.state import PassSnapshot, action_states, complete_labels, is_complete
 from storage.meetings import (
@@ -330,7 +330,7 @@ class Delivery:
     lead_person_id: int
     lead_name: str
     lead_email: str | None
-    channel: str | None  # "slack", or None when the lead can't be reached now
+    channel: str | None  # "slack" or "email", or None when the lead can't be reached now
     recipient_person_id: int | None  # the lead, or their deputy while they are away
     recipient_uid: str | None
     recipient_tz: str
@@ -429,7 +429,7 @@ def _plan_leads(rnd: MeetingRound, now: dt.datetime, config: PlannerConfig, resu
         and rnd.schedule.call_day <= local_today(now, tz) <= rnd.schedule.cutoff
     )
     for lead in rnd.leads:
-        recipient = resolve_recipient(lead.person, now, rnd.policy, config.default_tz)
+        recipient = resolve_recipient(lead.person, now, rnd.policy, config.default_tz, email=config.email)
         reason = None if recipient is not None else unreachable_reason(lead.person, rnd.policy, now, config)
         if call_open and lead.sent.call is None and recipient is None:
             unreached.append((lead, reason or "can't be reached"))
@@ -439,7 +439,7 @@ def _plan_leads(rnd: MeetingRound, now: dt.datetime, config: PlannerConfig, resu
             continue
         delivery = _delivery(rnd, lead, stage, recipient, reason, now, lead_tz, config)
         result.deliveries.append(delivery)
-        if delivery.channel == "slack":
+        if delivery.channel is not None:
             result.planned.extend(_planned(rnd, lead, delivery))
     if unreached:
         result.unreached[rnd.meeting.id] = unreached
@@ -467,8 +467,14 @@ def due_stage(rnd: MeetingRound, lead: LeadRound, today: dt.date, tz: Any) -> st
     return None
 
 
+def _no_channel(person: Person, config: PlannerConfig) -> str:
+    if config.email and person.email and person.email_undeliverable_at is not None:
+        return "email undeliverable"
+    return "no Slack link or email address" if config.email else "no Slack link"
+
+
 def unreachable_reason(person: Person, policy: Policy, now: dt.datetime, config: PlannerConfig) -> str:
-    """Why a lead gets nothing in Slack now, in words an admin can act on."""
+    """Why a lead gets nothing now, in Slack or by email, in words an admin can act on."""
     today = local_today(now, zone(person.timezone, config.default_tz))
     if person.away_until is not None and person.away_until >= today:
         away = f"on leave until {person.away_until.day} {person.away_until:%b}"
@@ -477,10 +483,10 @@ def unreachable_reason(person: Person, policy: Policy, now: dt.datetime, config:
             return f"{away} (the policy is to wait)"
         if deputy is None:
             return f"{away}, with no deputy"
-        if not deputy.slack_user_id:
-            return f"{away}; their deputy {deputy.display_name} has no Slack link"
+        if channel_for(deputy, email=config.email) is None:
+            return f"{away}; their deputy {deputy.display_name} has {_no_channel(deputy, config)}"
         return f"{away}; their deputy {deputy.display_name} is away too"
-    return "no Slack link"
+    return _no_channel(person, config)
 
 
 def _delivery(
@@ -505,9 +511,9 @@ def _delivery(
         lead_person_id=lead.person.id,
         lead_name=lead.person.display_name,
         lead_email=lead.person.email,
-        channel="slack" if recipient is not None else None,
+        channel=recipient.via if recipient is not None else None,
         recipient_person_id=recipient.person.id if recipient else None,
-        recipient_uid=recipient.person.slack_user_id if recipient else None,
+        recipient_uid=recipient.person.slack_user_id if recipient and recipient.via == "slack" else None,
         recipient_tz=tz.key,
         on_behalf_of=recipient.on_behalf_of.display_name if recipient and recipient.on_behalf_of else None,
         sendable=sendable,
@@ -560,6 +566,7 @@ def _planned(rnd: MeetingRound, lead: LeadRound, delivery: Delivery) -> list[Pla
             sendable=delivery.sendable,
             status=lead.sent.statuses.get((item["action_id"], kind, rnd.meeting.date)),
             item=item,
+            via=delivery.channel or "slack",
         )
         for item in delivery.items
     ]
@@ -663,8 +670,9 @@ def _lead_note(rnd: MeetingRound, lead: LeadRound, now: dt.datetime, config: Pla
         return lead.sent.call_failed
     if lead.sent.call is not None:
         return None
-    if resolve_recipient(lead.person, now, rnd.policy, config.default_tz) is None:
-        return "not reachable in Slack: " + unreachable_reason(lead.person, rnd.policy, now, config)
+    if resolve_recipient(lead.person, now, rnd.policy, config.default_tz, email=config.email) is None:
+        where = "" if config.email else " in Slack"
+        return f"not reachable{where}: " + unreachable_reason(lead.person, rnd.policy, now, config)
     return None
 
 

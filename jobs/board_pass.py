@@ -18,8 +18,9 @@ from bot.views.board import undelivered_message, unreached_message
 from jobs.board import BoardRound, MeetingRound
 from jobs.board_publish import PACK, deliver_packs, pack_comment, pack_data, publish_due
 from jobs.calendar import local_today, may_send_now, zone
+from jobs.delivery import deliver
 from jobs.escalation import board_members
-from jobs.ledger import send_messages
+from jobs.lease import Lease
 from jobs.planner import PlannerConfig
 from jobs.sender import Sender
 from storage.meetings import meeting_label
@@ -134,17 +135,29 @@ class PublicationStats:
 
 
 def run_publication(
-    factory: sessionmaker[Session], sender: Sender, now: dt.datetime, board: BoardRound, config: PlannerConfig
+    factory: sessionmaker[Session],
+    sender: Sender,
+    lease: Lease,
+    now: dt.datetime,
+    board: BoardRound,
+    config: PlannerConfig,
 ) -> PublicationStats:
-    """Publish the packs that are due, then deliver every queued pack whose recipient may be sent to now."""
+    """Publish the packs that are due, then deliver every queued pack whose recipient may be sent to now
+    (under the pass's lease; a token error raises ``PassStopped``, as for any send of the pass)."""
     stats = PublicationStats()
     stats.published = len(publish_due(factory, board.publications, now, config=config))
-    delivered = deliver_packs(factory, sender, now, config=config)
+    sender.guard = lease.ensure_held
+    try:
+        delivered = deliver_packs(factory, sender, lease, now, config=config)
+    finally:
+        sender.guard = None
     stats.sent, stats.deferred, stats.failed = delivered.sent, delivered.deferred, delivered.failed
     if delivered.failures:
         with factory.begin() as session:
             ids = _queue_undelivered(session, now, delivered.failures)
-        send_messages(factory, sender, ids, now)
+        sent = deliver(factory, sender, lease, ids, now)
+        if sent.stopped:
+            log.error("the admins' note of undelivered packs waits for the next pass: %s", sent.hint)
     return stats
 
 

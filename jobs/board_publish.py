@@ -6,10 +6,15 @@
    after the meeting, keep the bytes, and queue one ``board_posts`` row per recipient. Anything that
    fails rolls all of it back, and the next pass tries again; a second worker's claim finds the row
    taken and does nothing.
-2. ``deliver_packs``: upload each queued pack inside the recipient's sending window, flagging the row
-   "sending" first and "sent" after Slack accepts it. A row a killed pass left "sending" is looked for
-   in the conversation's history (the pack's file name is unique to the meeting); found, it is marked
-   sent; not found, or Slack can't be asked, it goes back to pending (a rare repeat beats a lost pack).
+2. ``deliver_packs``: upload each queued pack inside the recipient's sending window, under the
+   reminder pass's lease and rules (``jobs.delivery``): the row is claimed with a conditional UPDATE
+   ("pending" to "sending", with the pass as ``claimed_by`` and the database's clock as
+   ``claimed_at``) and marked "sent" after Slack accepts it; the lease is checked right before the
+   upload; a token or permission error stops the pass with the row pending again. A row left "sending"
+   by a pass that no longer holds a lease (killed, or an upload that may have gone through) is looked
+   for in the conversation's history around its claim (the pack's file name is unique to the
+   meeting); found, it is marked sent; not found, or Slack can't be asked, it goes back to pending (a
+   rare repeat beats a lost pack). A live pass's row is never touched.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.board import LeadRound, MeetingRound, build_round
 from jobs.calendar import may_send_now, zone
+from jobs.delivery import MAX_ATTEMPTS, PassStopped, backoff, history_since
 from jobs.escalation import board_members
-from jobs.ledger import MAX_ATTEMPTS, backoff
+from jobs.lease import Lease, LeaseLost, database_now, live_holders
 from jobs.planner import PlannerConfig
 from jobs.sender import Sender, classify
 from report.data import EXC_NO_RESPONSE, ExceptionItem, HistoryRow, ReportData
@@ -256,7 +262,7 @@ def due_posts(session: Session, now: dt.datetime, config: PlannerConfig) -> list
 
 
 def deliver_packs(
-    factory: sessionmaker[Session], sender: Sender, now: dt.datetime, *, config: PlannerConfig
+    factory: sessionmaker[Session], sender: Sender, lease: Lease, now: dt.datetime, *, config: PlannerConfig
 ) -> DeliveryStats:
     """Upload every pack due now, each recorded in its own small transaction."""
     stats = DeliveryStats()
@@ -264,13 +270,14 @@ def deliver_packs(
     with factory() as session:
         due = [(p.id, p.target) for p in due_posts(session, now, config)]
     for post_id, target in due:
-        _deliver_one(factory, sender, post_id, target, now, stats)
+        _deliver_one(factory, sender, lease, post_id, target, now, stats)
     return stats
 
 
 def _deliver_one(
     factory: sessionmaker[Session],
     sender: Sender,
+    lease: Lease,
     post_id: int,
     target: str,
     now: dt.datetime,
@@ -280,38 +287,87 @@ def _deliver_one(
     try:
         channel = _channel_for(client, target)
     except SlackApiError as exc:
-        _record(factory, post_id, now, stats, error=classify(exc))
+        _record(factory, lease, post_id, now, stats, error=_stop_or(classify(exc)))
         return
     except (SlackClientError, OSError) as exc:
-        _record(factory, post_id, now, stats, error=_connection(exc))
+        _record(factory, lease, post_id, now, stats, error=_connection(exc))
         return
-    with factory.begin() as session:
-        post = session.get(BoardPost, post_id)
-        if post is None or post.status != "pending":
-            return
-        post.status, post.channel = "sending", channel
-        meeting = post.meeting
-        content, comment, filename = meeting.pack_docx, meeting.pack_summary, pack_filename(meeting)
-        title = f"Board pack: {meeting_label(meeting)}"
-    sender.pacer.wait()
+    claimed = _claim(factory, lease, post_id, channel)
+    if claimed is None:
+        return  # sent, or claimed by another pass, since the list was read
+    content, comment, filename, title = claimed
     try:
+        sender.before_request()  # the pacing slot, then the lease check
         response = client.files_upload_v2(
             channel=channel, content=content, filename=filename, title=title, initial_comment=comment
         )
+    except LeaseLost:
+        _release(factory, lease, post_id)
+        raise
     except SlackApiError as exc:
-        _record(factory, post_id, now, stats, error=classify(exc))
+        _record(factory, lease, post_id, now, stats, error=_stop_or(classify(exc), factory, lease, post_id))
         return
     except (SlackClientError, OSError) as exc:
-        _record(factory, post_id, now, stats, error=_connection(exc))
+        _record(factory, lease, post_id, now, stats, error=_connection(exc, in_doubt=True))
         return
     file_id = (response.get("file") or {}).get("id") if hasattr(response, "get") else None
-    _record(factory, post_id, now, stats, file_id=file_id)
+    _record(factory, lease, post_id, now, stats, file_id=file_id)
 
 
-def _connection(exc: Exception):
+def _claim(
+    factory: sessionmaker[Session], lease: Lease, post_id: int, channel: str
+) -> tuple[bytes, str, str, str] | None:
+    """Flag the row "sending" for this pass if it is still pending: (content, comment, file name, title)."""
+    with factory.begin() as session:
+        claimed = session.execute(
+            update(BoardPost)
+            .where(BoardPost.id == post_id, BoardPost.status == "pending")
+            .values(
+                status="sending", channel=channel, claimed_by=lease.holder, claimed_at=database_now(session)
+            )
+        ).rowcount
+        if claimed != 1:
+            return None
+        post = session.get(BoardPost, post_id)
+        assert post is not None
+        meeting = post.meeting
+        return (
+            meeting.pack_docx,
+            meeting.pack_summary,
+            pack_filename(meeting),
+            f"Board pack: {meeting_label(meeting)}",
+        )
+
+
+def _release(factory: sessionmaker[Session], lease: Lease, post_id: int) -> None:
+    """Give a claim back unposted: pending again, no attempt counted."""
+    with factory.begin() as session:
+        session.execute(
+            update(BoardPost)
+            .where(
+                BoardPost.id == post_id, BoardPost.status == "sending", BoardPost.claimed_by == lease.holder
+            )
+            .values(status="pending", claimed_by=None)
+        )
+
+
+def _stop_or(
+    error: Any, factory: sessionmaker[Session] | None = None, lease: Lease | None = None, post_id: int = 0
+):
+    """A token or permission error stops the whole pass, the pack left pending; anything else is recorded."""
+    if error.stop:
+        if factory is not None and lease is not None:
+            _release(factory, lease, post_id)
+        raise PassStopped(
+            error.error or "stopped", error.hint or "", needs_fixing=error.error != "ratelimited"
+        )
+    return error
+
+
+def _connection(exc: Exception, *, in_doubt: bool = False):
     from jobs.sender import SendResult
 
-    return SendResult(ok=False, error=f"connection: {exc}", retryable=True)
+    return SendResult(ok=False, error=f"connection: {exc}", retryable=True, in_doubt=in_doubt)
 
 
 def _channel_for(client: Any, target: str) -> str:
@@ -323,6 +379,7 @@ def _channel_for(client: Any, target: str) -> str:
 
 def _record(
     factory: sessionmaker[Session],
+    lease: Lease,
     post_id: int,
     now: dt.datetime,
     stats: DeliveryStats,
@@ -333,6 +390,8 @@ def _record(
     with factory.begin() as session:
         post = session.get(BoardPost, post_id)
         assert post is not None
+        if post.claimed_by not in (None, lease.holder):
+            return  # another pass's now (this one lost its lease): it decides
         post.attempts += 1
         if error is None:
             post.status, post.sent_at, post.file_id, post.last_error = "sent", now, file_id, None
@@ -341,56 +400,58 @@ def _record(
             return
         post.last_error = error.error
         if error.retryable and post.attempts < MAX_ATTEMPTS:
-            post.status, post.next_attempt_at = "pending", now + backoff(post.attempts)
+            # A failure that may have shared the file leaves the row in doubt (no live claim): the next
+            # pass looks for it before uploading again. One that never reached Slack is simply pending.
+            post.status = "sending" if error.in_doubt and post.status == "sending" else "pending"
+            post.claimed_by, post.next_attempt_at = None, now + backoff(post.attempts)
             stats.deferred += 1
             return
-        post.status = "failed"
+        post.status, post.claimed_by = "failed", None
         stats.failed += 1
         stats.failures.append((post.meeting_id, post.target, error.error or "unknown error"))
         log.error("board pack %s to %s failed for good: %s", post.meeting_id, post.target, error.error)
 
 
 def resolve_in_doubt_packs(factory: sessionmaker[Session], client: Any, now: dt.datetime) -> tuple[int, int]:
-    """Settle deliveries a killed pass left "sending": (found in Slack, put back to pending)."""
+    """Settle deliveries a dead pass left "sending": (found in Slack, put back to pending)."""
     with factory() as session:
+        sending = list(
+            session.scalars(select(BoardPost).where(BoardPost.kind == PACK, BoardPost.status == "sending"))
+        )
+        live = live_holders(session) if sending else set()
         doubtful = [
-            (p.id, p.channel, pack_filename(p.meeting), p.created_at)
-            for p in session.scalars(
-                select(BoardPost).where(BoardPost.kind == PACK, BoardPost.status == "sending")
-            )
+            (p.id, p.claimed_by, p.channel, pack_filename(p.meeting), (p.claimed_at, p.created_at))
+            for p in sending
+            if p.claimed_by is None or p.claimed_by not in live
         ]
     found = requeued = 0
-    for post_id, channel, filename, since in doubtful:
-        delivered = _find_upload(client, channel, filename, since)
+    for post_id, holder, channel, filename, times in doubtful:
+        delivered = _find_upload(client, channel, filename, *times)
         with factory.begin() as session:
             post = session.get(BoardPost, post_id)
             assert post is not None
+            if post.status != "sending" or post.claimed_by != holder:
+                continue  # settled meanwhile
             if delivered:
-                post.status, post.sent_at = "sent", now
+                post.status, post.sent_at, post.claimed_by = "sent", now, None
                 found += 1
             else:
-                post.status = "pending"
+                post.status, post.claimed_by = "pending", None
                 requeued += 1
     if doubtful:
         log.warning("in-doubt board pack deliveries: %s already delivered, %s requeued", found, requeued)
     return found, requeued
 
 
-def _find_upload(client: Any, channel: str | None, filename: str, since: dt.datetime) -> bool:
+def _find_upload(client: Any, channel: str | None, filename: str, *times: dt.datetime | None) -> bool:
     if not channel:
         return False
     try:
-        history = client.conversations_history(
-            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200
-        )
+        history = history_since(client, channel, *times)
     except (SlackApiError, SlackClientError, OSError) as exc:
         log.warning("cannot check whether the board pack reached %s: %s", channel, exc)
         return False
-    return any(
-        f.get("name") == filename
-        for message in history.get("messages") or []
-        for f in message.get("files") or []
-    )
+    return any(f.get("name") == filename for message in history for f in message.get("files") or [])
 
 
 def publish_due(

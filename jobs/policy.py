@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from jobs.calendar import EARLIEST, LATEST, SendingWindow
 from storage.errors import InvalidInput, NotFound
 from storage.models import Plan
+from storage.plans import plan_by_name
 
 LEAVE_CHOICES = ("deputy", "wait")
 
@@ -167,9 +168,9 @@ def _coerce(key: str, raw: Any) -> Any:
 
 
 def find_plan(session: Session, name: str | None) -> Plan:
-    """The named plan, or the only plan when no name is given."""
+    """The named plan (in any case), or the only plan when no name is given."""
     if name:
-        plan = session.scalars(select(Plan).where(Plan.name == name)).first()
+        plan = plan_by_name(session, name)
         if plan is None:
             names = session.scalars(select(Plan.name).order_by(Plan.name)).all()
             raise NotFound(f"no plan called {name!r}; plans: {', '.join(names) or '(none imported)'}")

@@ -31,6 +31,7 @@ from jobs.digest import run_digest
 from jobs.planner import PlannerConfig
 from jobs.reminders import run_reminder_pass
 from jobs.sender import DEFAULT_RATE
+from mail.outbox import email_channel
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class JobContext:
     client: Any
     rate: float = DEFAULT_RATE
     config: PlannerConfig = field(default_factory=PlannerConfig)
+    email: Any = None  # mail.outbox.EmailChannel when email is configured
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)  # the one place the worker reads the clock
@@ -78,7 +80,9 @@ def digest_due(now: dt.datetime, schedule: str, tz: Any) -> bool:
 
 
 def reminder_job(ctx: JobContext) -> None:
-    run_reminder_pass(ctx.session_factory, ctx.client, ctx.now(), config=ctx.config, rate=ctx.rate)
+    run_reminder_pass(
+        ctx.session_factory, ctx.client, ctx.now(), config=ctx.config, rate=ctx.rate, email=ctx.email
+    )
 
 
 def digest_job(ctx: JobContext, *, catch_up: bool = False) -> None:
@@ -172,6 +176,7 @@ def create_scheduler(
         client=client,
         rate=rate,
         config=PlannerConfig.from_settings(settings),
+        email=email_channel(settings),
     )
     add_jobs(scheduler, ctx, catch_up=catch_up)
     return scheduler

@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 def utcnow() -> dt.datetime:
@@ -69,6 +69,9 @@ class Plan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name case-folded: names are matched in any case, so two plans may not differ only in case.
+    # Set from ``name`` (below); NULL only for a clash left over from before the rule (see 0002).
+    name_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
     source_filename: Mapped[str | None] = mapped_column(String(500))
@@ -95,6 +98,16 @@ class Plan(Base):
     versions: Mapped[list[ReportVersion]] = relationship(
         back_populates="plan", order_by="ReportVersion.published_at", cascade="all, delete-orphan"
     )
+
+    @validates("name")
+    def _set_name_key(self, _key: str, name: str) -> str:
+        self.name_key = plan_name_key(name)
+        return name
+
+
+def plan_name_key(name: str) -> str:
+    """How plan names are compared: case and surrounding spaces ignored."""
+    return (name or "").strip().casefold()
 
 
 class RagState(Base):
@@ -189,6 +202,9 @@ class Person(Base):
     away_until: Mapped[dt.date | None] = mapped_column(Date)
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the mail server refused the address for good (5xx); cleared when the address changes.
+    email_undeliverable_at: Mapped[dt.datetime | None]
+    email_error: Mapped[str | None] = mapped_column(Text)
 
     aliases: Mapped[list[LeadAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
     deputy: Mapped[Person | None] = relationship(remote_side="Person.id")
@@ -259,7 +275,7 @@ class Update(Base):
     evidence_note: Mapped[str | None] = mapped_column(Text)
     # A new timescale the lead asks the board for: recorded, never applied automatically.
     proposed_due: Mapped[dt.date | None] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli
+    source: Mapped[str] = mapped_column(String(20))  # import | slack | cli | email
     submitted_at: Mapped[dt.datetime]
     # Dedup key from the channel it came in on (Slack view hash, event id, message ts...).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -298,23 +314,34 @@ class ReportVersion(Base):
 
 
 class ReminderMessage(Base):
-    """One Slack message sent (or to be sent) to one person, grouping several ledger entries."""
+    """One message sent (or to be sent) to one person, grouping several ledger entries.
+
+    ``via`` is the channel: a Slack DM (``slack_user_id``) or an email to the person's address on record
+    (``slack_user_id`` is then empty; the address is read when the email is sent, never stored here).
+    """
 
     __tablename__ = "reminder_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(10), default="slack", server_default="slack")  # slack | email
     channel: Mapped[str | None] = mapped_column(String(32))  # the DM channel, known after sending
     ts: Mapped[str | None] = mapped_column(String(32), index=True)  # Slack message ts, once sent
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | unlinked
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    # reminder | escalation | unlinked | digest | board_unreached; by email also confirmation | new_link
+    kind: Mapped[str] = mapped_column(String(20))
+    # pending | sending (claimed by a pass, or in doubt) | sent | failed | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the blocks and text to send
+    # The pass (its lease holder) that claimed it for sending, and when by the database's clock. A
+    # "sending" row whose holder no longer holds a lease is in doubt: looked for in Slack, never re-sent blind.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime | None]
 
     entries: Mapped[list[ReminderEntry]] = relationship(back_populates="message")
 
@@ -337,7 +364,9 @@ class ReminderEntry(Base):
     kind: Mapped[str] = mapped_column(String(20))
     step: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | skipped
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder_messages.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
 
@@ -357,10 +386,12 @@ class DigestPost(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[dt.datetime | None]
+    # The ledger message the digest is posted through (claims, retries and in-doubt checks as reminders).
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
 
 
 class SchedulerLease(Base):
-    """A lease row: the single-runner guard on SQLite (PostgreSQL uses an advisory lock)."""
+    """The single-runner guard: who runs a pass now, until when by the database's clock (jobs/lease.py)."""
 
     __tablename__ = "scheduler_leases"
 
@@ -446,7 +477,7 @@ class BoardPost(Base):
     """Meeting-keyed deliveries that are not about one action, each at most once.
 
     ``kind`` "pack": the board pack to the board channel or a board member (``target``), uploaded by
-    ``jobs.board_publish`` with its own pending/sending/sent states. ``kind`` "unreached": the admins'
+    ``jobs.board_publish`` with its own pending/sending/sent states, claimed like a reminder message. ``kind`` "unreached": the admins'
     note of leads the call could not reach; the row is the once-only claim and the message goes through
     the reminder sender (``message_id``).
     """
@@ -467,6 +498,10 @@ class BoardPost(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # A pack being uploaded: the pass that claimed it and when, by the database's clock (as for
+    # ``ReminderMessage``); "sending" with no live claim is in doubt and looked for in Slack first.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime | None]
 
     meeting: Mapped[Meeting] = relationship()
 

@@ -219,6 +219,8 @@ def link_person(
         if other is not None and other.id != person.id:
             raise InvalidInput(f"{email} is already linked to {other.display_name}", field="email")
         person.email = email
+        # An admin giving the address again (or a new one) is the signal to try it again.
+        person.email_undeliverable_at, person.email_error = None, None
     session.flush()
     return person
 
@@ -241,6 +243,8 @@ class PersonSummary:
             "aliases": self.aliases,
             "slack_user_id": p.slack_user_id,
             "email": p.email,
+            "email_undeliverable": p.email_undeliverable_at.isoformat() if p.email_undeliverable_at else None,
+            "email_error": p.email_error,
             "timezone": p.timezone,
             "away_until": p.away_until.isoformat() if p.away_until else None,
             "deputy": p.deputy.display_name if p.deputy else None,
@@ -323,6 +327,26 @@ def has_role(session: Session, slack_user_id: str | None, role: str) -> bool:
         session.scalar(select(Role.id).where(Role.slack_user_id == slack_user_id, Role.role == role))
         is not None
     )
+
+
+def find_author(session: Session, who: str) -> Person | None:
+    """Who an update is entered by: a linked Slack user, a user with a role (None: no Person row, the
+    id is the author), or a lead's name. Anyone else is refused: an audit trail names real people."""
+    who = who.strip()
+    if _SLACK_USER_RE.match(who):
+        person = person_for_slack_user(session, who)
+        if person is not None or session.scalar(select(Role.id).where(Role.slack_user_id == who)):
+            return person
+        raise NotFound(
+            f"{who} is not a Slack user progressbot knows: link them to a lead (progressbot leads link) "
+            "or grant them a role (progressbot roles grant) first"
+        )
+    try:
+        return find_person(session, who)
+    except NotFound as exc:
+        raise NotFound(
+            f"{exc} (give a lead's name, see progressbot leads list, or a linked Slack user id)"
+        ) from None
 
 
 def name_slack_user(session: Session, slack_user_id: str, name: str) -> Person:

@@ -42,7 +42,7 @@ from storage.models import (
     Update,
 )
 from storage.people import PeopleIndex
-from storage.plans import MAX_UPDATE_TEXT, RAG_ONLY_TEXT
+from storage.plans import MAX_UPDATE_TEXT, RAG_ONLY_TEXT, plan_by_name
 from storage.proposals import supersede_open
 from storage.rag import save_scheme, scheme_for_plan
 from storage.timescales import Timescale, parse_timescale
@@ -110,14 +110,13 @@ def import_plan(
     name = (plan_name or "").strip() or slugify(parsed.source_filename.rsplit(".", 1)[0])
     if len(name) > 200:
         raise InvalidInput(f"a plan name has at most 200 characters (got {len(name)})", field="plan")
-    plan = session.scalar(
-        select(Plan)
-        .where(Plan.name == name)
-        .options(
-            selectinload(Plan.actions).selectinload(Action.leads).selectinload(ActionLead.person),
-            selectinload(Plan.sections),
-            selectinload(Plan.rag_states),
-        )
+    # The same name in another case is the same plan: importing "ILACS" merges into "ilacs".
+    plan = plan_by_name(
+        session,
+        name,
+        selectinload(Plan.actions).selectinload(Action.leads).selectinload(ActionLead.person),
+        selectinload(Plan.sections),
+        selectinload(Plan.rag_states),
     )
     with session.no_autoflush:
         planner = _Planner(session, plan, parsed, now, dry_run=dry_run)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFound
-from storage.models import Action, ActionLead, Plan, Update
+from storage.models import Action, ActionLead, Plan, Update, plan_name_key
 from storage.rag import RagScheme, scheme_for_plan
 
 if TYPE_CHECKING:
@@ -33,10 +33,20 @@ def list_plans(session: Session) -> list[Plan]:
     return list(session.scalars(select(Plan).order_by(Plan.name)))
 
 
+def plan_by_name(session: Session, name: str, *options: Any) -> Plan | None:
+    """The plan called ``name`` in any case (the exact spelling first, for plans that predate the
+    rule that names may not differ only in case)."""
+    wanted = name.strip()
+    plan = session.scalar(select(Plan).where(Plan.name == wanted).options(*options))
+    if plan is not None:
+        return plan
+    return session.scalar(select(Plan).where(Plan.name_key == plan_name_key(wanted)).options(*options))
+
+
 def get_plan(session: Session, name: str | None) -> Plan:
-    """The named plan; with no name, the only plan (NotFound listing the plans otherwise)."""
+    """The named plan, in any case; with no name, the only plan (NotFound listing the plans otherwise)."""
     if name:
-        plan = session.scalar(select(Plan).where(Plan.name == name))
+        plan = plan_by_name(session, name)
         if plan is not None:
             return plan
         names = [p.name for p in list_plans(session)]

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 3000  # a Slack section holds 3,000 characters; longer updates could not be shown back
 EVIDENCE_LIMIT = 2000
 EVIDENCE_NOTE_LIMIT = 2000
-SOURCES = ("import", "slack", "cli")
+SOURCES = ("import", "slack", "cli", "email")
 
 
 @dataclass(frozen=True)
@@ -255,3 +255,20 @@ def updates_since(
     if until is not None:
         query = query.where(Update.submitted_at <= until)
     return list(session.scalars(query))
+
+
+def field_problems(
+    *, text: str | None, evidence_url: str | None, source: str, rag: str | None = None
+) -> dict[str, str]:
+    """Every problem with an update's text and evidence at once (field -> message): the checks
+    ``record_update`` makes, for forms that show each error beside its field."""
+    problems: dict[str, str] = {}
+    for name, check in (
+        ("text", lambda: _check_text(text, rag=rag, source=source)),
+        ("evidence", lambda: _check_evidence(evidence_url)),
+    ):
+        try:
+            check()
+        except InvalidInput as exc:
+            problems[name] = str(exc)
+    return problems

@@ -417,3 +417,27 @@ def test_no_plan_rows_leak_between_plans(world):
     assert [(r[0], r[3]) for r in world.board_rows()] == [("A1", "UALICE")]  # Bob's plan has no meeting
     with world.db.session_factory() as s:
         assert s.scalars(select(Plan.board_channel).where(Plan.name == "children")).one() == "C0BOARD"
+
+
+def test_a_revoked_token_at_pack_time_stops_the_pass_and_fails_no_pack(world):
+    """The reminders' rule for every send of the pass: a token error leaves everything pending."""
+    world.seed()
+    world.roles()
+    add_april(world)
+    world.run(D(2027, 3, 19), D(2027, 3, 30))
+    world.fake.invalid_auth(True)
+    now = dt.datetime(2027, 3, 31, 9, 15, tzinfo=UTC)
+    world.fake.clock = now.timestamp
+    stopped = run_reminder_pass(
+        world.db.session_factory, world.client, now, sender=quick_sender(world.client)
+    )
+    assert (stopped.stopped, stopped.needs_fixing, stopped.board.failed) == ("invalid_auth", True, 0)
+    assert stopped.messages == 0 and world.fake.calls()[-1].method == "files.getUploadURLExternal"  # a pack
+    with world.db.session_factory() as s:
+        posts = {p.target: (p.status, p.attempts, p.claimed_by) for p in s.scalars(select(BoardPost))}
+    assert set(posts.values()) == {("pending", 0, None)}
+    world.fake.invalid_auth(False)
+    world.run(D(2027, 3, 31), D(2027, 3, 31), times=[dt.time(9, 30)])
+    with world.db.session_factory() as s:
+        assert {p.status for p in s.scalars(select(BoardPost))} == {"sent"}
+    assert world.fake.call_count("files.completeUploadExternal") == len(posts)

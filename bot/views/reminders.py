@@ -172,21 +172,57 @@ def escalation_message(
     return text, blocks
 
 
-def unlinked_message(names: list[str]) -> tuple[str, list[dict[str, Any]]]:
-    """For admins: leads with open actions whom the bot cannot reach in Slack."""
-    count = len(names)
-    text = f"{count} lead{'s' if count != 1 else ''} with open actions {'is' if count == 1 else 'are'} not linked to Slack."
+def _names(names: list[str]) -> str:
     lines = [f"• {escape(n)}" for n in names[: LIST_LINES * 5]]
-    if count > len(lines):
-        lines.append(f"… and {count - len(lines)} more")
-    blocks = [
-        {"type": "section", "text": mrkdwn(f":link: {text} They get no reminders until linked.")},
-        {"type": "section", "text": mrkdwn("\n".join(lines))},
+    if len(names) > len(lines):
+        lines.append(f"… and {len(names) - len(lines)} more")
+    return "\n".join(lines)
+
+
+def unlinked_message(
+    names: list[str], undeliverable: list[str] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """For admins: leads with open actions whom the bot cannot reach, in Slack or by email.
+
+    ``undeliverable``: "Name (the mail server's answer)" for leads whose email address was refused for good.
+    """
+    undeliverable = undeliverable or []
+    count = len(names)
+    parts = []
+    if count:
+        parts.append(
+            f"{count} lead{'s' if count != 1 else ''} with open actions {'is' if count == 1 else 'are'} not linked to Slack."
+        )
+    if undeliverable:
+        n = len(undeliverable)
+        parts.append(f"{n} lead{'s' if n != 1 else ''}' email {'is' if n == 1 else 'are'} undeliverable.")
+    text = " ".join(parts)
+    blocks: list[dict[str, Any]] = []
+    if count:
+        blocks.append(
+            {"type": "section", "text": mrkdwn(f":link: {parts[0]} They get no reminders until linked.")}
+        )
+        blocks.append({"type": "section", "text": mrkdwn(_names(names))})
+    if undeliverable:
+        blocks.append(
+            {
+                "type": "section",
+                "text": mrkdwn(
+                    f":email: *Email undeliverable* (they get no reminders):\n{_names(undeliverable)}"
+                ),
+            }
+        )
+    blocks.append(
         {
             "type": "context",
-            "elements": [mrkdwn("Run `progressbot leads sync`, or `/progress link NAME @user`.")],
-        },
-    ]
+            "elements": [
+                mrkdwn(
+                    "Run `progressbot leads sync`, or `/progress link NAME @user`; for email, "
+                    "`progressbot leads link NAME --email ADDRESS` (giving the address again retries it)."
+                )
+            ],
+        }
+    )
     return text, blocks
 
 

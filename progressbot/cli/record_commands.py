@@ -76,6 +76,8 @@ def leads_list(ctx: CliContext, as_json: bool) -> None:
         unlinked += not p["slack_user_id"]
         extras = [x for x in (p["role_title"], p["email"], p["timezone"]) if x and x != p["display_name"]]
         click.echo(f"{p['display_name']}  [{slack}]" + (f"  {' | '.join(extras)}" if extras else ""))
+        if p["email_undeliverable"]:
+            click.echo(f"    email undeliverable since {p['email_undeliverable'][:10]}: {p['email_error']}")
         if p["aliases"]:
             click.echo(f"    also: {', '.join(p['aliases'])}")
         if p["away_until"]:
@@ -106,6 +108,16 @@ def leads_link(ctx: CliContext, name_or_alias: str, slack_user: str | None, emai
         person = link_person(session, name_or_alias, slack_user_id=slack_user, email=email)
         links = [x for x in (person.slack_user_id, person.email) if x]
         click.echo(f"linked {person.display_name} to {' and '.join(links)}")
+        if person.email and not person.slack_user_id:
+            click.echo(
+                "  reached by email (reminders with a link to the update form) until a Slack user is linked"
+                + (
+                    ""
+                    if ctx.settings.email_enabled
+                    else "; email is off until PROGRESSBOT_SMTP_URL, "
+                    "PROGRESSBOT_MAIL_FROM, PROGRESSBOT_SECRET_KEY and PROGRESSBOT_PUBLIC_URL are set"
+                )
+            )
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -157,17 +169,25 @@ def _parse_at(value: str | None, ctx: CliContext) -> dt.datetime:
     if at.tzinfo is None:
         # A time typed at the keyboard is local time, in the organisation's zone.
         at = at.replace(tzinfo=ctx.settings.tz)
+    now = _now()
+    if at > now:
+        # An update records progress already given; a future one would hide every later update.
+        local = now.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+        raise UserError(f"--at {value.strip()} is in the future (it is now {local}): nothing was recorded")
     return at
 
 
 def _author(session, by: str | None):
-    """(person, author_text) for --by: a linked Slack user or a lead's name; kept as typed otherwise."""
-    from storage.people import person_for_slack_user, resolve_lead
+    """(person, author_text) for --by: a linked Slack user, a user with a role, or a lead's name."""
+    from storage.people import find_author
 
     if not by or not by.strip():
         return None, "cli"
     by = by.strip()
-    return person_for_slack_user(session, by) or resolve_lead(session, by).person, by
+    try:
+        return find_author(session, by), by
+    except ProgressbotError as exc:
+        raise UserError(f"--by: {exc}") from None
 
 
 @click.command("update")

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from progressbot.cli import CliContext, UserError, pass_ctx
+from progressbot.cli import CliContext, TryAgainLater, UserError, pass_ctx
 from progressbot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,19 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
     a threaded stdlib server.
     """
     from bot.app import create_app
-    from bot.wsgi import database_health, make_server, make_wsgi_app
+    from bot.wsgi import database_health, form_app, make_server, make_wsgi_app
 
     _require(ctx, socket_mode=False)
     factory = ctx.session_factory
     app = create_app(ctx.settings, factory)
-    server = make_server(make_wsgi_app(app, health=database_health(factory)), host, port or ctx.settings.port)
+    forms = form_app(ctx.settings, factory, app)
+    wsgi = make_wsgi_app(app, health=database_health(factory), forms=forms)
+    server = make_server(wsgi, host, port or ctx.settings.port)
     click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)
+    if forms is not None:
+        click.echo(
+            f"progressbot web: update form for leads outside Slack at {ctx.settings.public_url}/u/…", err=True
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -90,22 +96,34 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
 @pass_ctx
 def leads_sync(ctx: CliContext) -> None:
     """Link unlinked leads to Slack users (by email, else exact unique real name) and store time zones."""
-    from slack_sdk.errors import SlackApiError
+    from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.directory import sync_leads
     from bot.logs import install_redaction
     from bot.slack_client import make_client
+    from jobs.sender import classify
 
     if not ctx.settings.slack_bot_token:
         raise UserError("missing Slack settings: SLACK_BOT_TOKEN (see README, 'Connect to Slack')")
     install_redaction(ctx.settings)
     client = make_client(ctx.settings)
+    factory = ctx.session_factory
     try:
-        with ctx.session_factory.begin() as session:
+        with factory.begin() as session:
             result = sync_leads(session, client)
     except SlackApiError as exc:
-        raise UserError(
-            f"Slack refused {exc.response.get('error', 'the request')}; nothing was linked"
+        refused = classify(exc)
+        if refused.stop and refused.error != "ratelimited":
+            raise UserError(f"{refused.hint}; nothing was linked") from None
+        if refused.retryable or refused.stop:
+            raise TryAgainLater(
+                f"Slack answered {refused.error}: try again later; nothing was linked"
+            ) from None
+        raise UserError(f"Slack refused {refused.error}; nothing was linked") from None
+    except (SlackClientError, OSError) as exc:  # refused, DNS, timeout: Slack was never reached
+        reason = getattr(exc, "reason", None) or exc
+        raise TryAgainLater(
+            f"cannot reach Slack at {ctx.settings.slack_api_url} ({reason}); nothing was linked"
         ) from None
     for name, uid, how in result.linked:
         click.echo(f"linked     {name} -> {uid} (by {how})")

@@ -55,6 +55,5 @@ def read_plan(
         raise ImportFailed(
             f"{path.name}: no action table found (looked for a header row with an Action column and a "
             f"Lead, Timescale, Progress or RAG column, and for recommendation headings over numbered actions)"
-
         )
     return parsed

@@ -16,6 +16,8 @@ In tests use the ``fake_slack`` fixture (registered in conftest through ``pytest
 Scripting:
 - ``fail_next(method, status=429, retry_after=1, times=1)``: the next call(s) get that HTTP status;
   ``fail_next(method, error="channel_not_found")`` answers HTTP 200 ``{"ok": false, "error": ...}``;
+  ``fail_next(method, status=500, accepted=True)``: the call is carried out (the message is posted)
+  and then answered with the failure, as when Slack accepted a request but the answer was lost;
 - ``invalid_auth(True)``: every call answers ``invalid_auth`` (as when the token was revoked);
 - ``rate_limit(method, per_window, window=1.0, retry_after=1)``: Slack's per-method tiers: past
   ``per_window`` accepted calls inside a sliding window, answer 429 with ``Retry-After``;
@@ -72,6 +74,7 @@ class _Failure:
     retry_after: int | None
     error: str | None
     remaining: int
+    accepted: bool = False
 
 
 @dataclass
@@ -92,7 +95,7 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._limits: dict[str, _RateLimit] = {}
         self._invalid_auth = False
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self.clock: Callable[[], float] | None = None
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
@@ -217,6 +220,7 @@ class FakeSlack:
         *,
         error: str | None = None,
         times: int = 1,
+        accepted: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
@@ -226,7 +230,11 @@ class FakeSlack:
         with self._lock:
             self._failures[method].append(
                 _Failure(
-                    status=200 if error else status, retry_after=retry_after, error=error, remaining=times
+                    status=200 if error else status,
+                    retry_after=retry_after,
+                    error=error,
+                    remaining=times,
+                    accepted=accepted,
                 )
             )
 
@@ -360,6 +368,9 @@ class FakeSlack:
             failure.remaining -= 1
             if failure.remaining <= 0:
                 failures.popleft()
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if failure.accepted and handler is not None:
+                handler(params)  # done, but the answer is lost
             if failure.error:
                 return 200, {}, {"ok": False, "error": failure.error}
             if failure.status == 429:
@@ -388,10 +399,13 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ methods
     def _next_ts(self) -> str:
-        # ``clock`` (seconds since the epoch) lets a test that simulates time get timestamps in its own
-        # time, so ``conversations.history(oldest=...)`` filters as Slack would.
-        base = int(self.clock()) if self.clock is not None else 1700000000
-        return f"{base}.{next(self._ts):06d}"
+        """Like Slack's: the time in microseconds, strictly increasing. ``clock`` (seconds since the
+        epoch) lets a test that simulates time get timestamps in its own time, so
+        ``conversations.history(oldest=...)`` filters as Slack would; else the real clock."""
+        with self._lock:
+            now = self.clock() if self.clock is not None else time.time()
+            self._last_ts = max(now, self._last_ts + 1e-6)
+            return f"{self._last_ts:.6f}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
@@ -599,14 +613,23 @@ class FakeSlack:
     def _m_conversations_history(self, params: dict) -> dict:
         channel = params.get("channel") or ""
         oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
         limit = int(params.get("limit") or 100)
-        found = [m for m in self.messages if m["channel"] == channel and float(m["ts"]) >= oldest]
+        found = [m for m in self.messages if m["channel"] == channel and oldest <= float(m["ts"]) <= latest]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, like Slack
         include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        start = int(params.get("cursor") or 0)
+        more = len(found) > start + limit
         page = [
-            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]
+            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[start : start + limit]
         ]
-        return {"ok": True, "messages": page, "has_more": len(found) > limit}
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_reactions_add(self, params: dict) -> dict:
         if not params.get("name") or not params.get("timestamp"):

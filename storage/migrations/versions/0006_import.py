@@ -1,15 +1,15 @@
 """Section descriptions: the text under a section's heading (a list plan's recommendation, outcome and measures)
 
-Revision ID: 0004_import
-Revises: 0003_governance
+Revision ID: 0006_import
+Revises: 0005_trust_jobs
 Create Date: 2026-11-24 09:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_import'
-down_revision = '0003_governance'
+revision = '0006_import'
+down_revision = '0005_trust_jobs'
 branch_labels = None
 depends_on = None
 
