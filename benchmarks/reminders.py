@@ -83,7 +83,7 @@ def main() -> int:
         f"messages sent:         {result.sent}; distinct leads reached: {len(per_channel)}; "
         f"max per lead: {max(per_channel.values(), default=0)}"
     )
-    print(f"429 responses:         {throttled} (each waited out by RateLimitErrorRetryHandler)")
+    print(f"429 responses:         {throttled} (each pauses the whole pass for its Retry-After)")
     print(f"second pass:           sent {again.sent} in {again_elapsed:.2f} s (idempotent)")
     engine.dispose()
     tmp.cleanup()

@@ -5,7 +5,8 @@
 Times compile_report, the DOCX and the HTML renderers (charts included) for each size, then measures
 the peak Python memory (tracemalloc) of compile + DOCX + HTML at the largest size, and the process's
 peak resident set size. Targets: DOCX and HTML under 2 s each at 1,000 x 40, peak memory under 300 MB,
-cost linear in the number of actions.
+cost linear in the number of actions. The plan carries governance too (revised dates, challenges,
+sign-offs, withdrawn actions), so the report's governance queries are measured at scale.
 """
 
 from __future__ import annotations
@@ -30,7 +31,18 @@ from report.publish import publish_version
 from report.render_docx import render_docx
 from report.render_html import render_html
 from storage.db import create_db_engine, make_session_factory, upgrade
-from storage.models import Action, ActionLead, Person, Plan, RagState, Section, Update
+from storage.models import (
+    Action,
+    ActionLead,
+    Challenge,
+    Person,
+    Plan,
+    PlanChange,
+    RagState,
+    Section,
+    SignOff,
+    Update,
+)
 
 BRAG = (
     ("Red", "#FF0000", False),
@@ -120,14 +132,39 @@ def build(url: str, n_actions: int, n_updates: int) -> None:
                 )
         for k in range(0, len(rows), 5000):
             session.execute(insert(Update), rows[k : k + 5000])
-        publish_version(
-            session,
-            plan,
-            now=START + dt.timedelta(days=7 * (n_updates // 2)),
-            summary="Baseline",
-            author="Benchmark",
-        )
+        baseline = START + dt.timedelta(days=7 * (n_updates // 2))
+        publish_version(session, plan, now=baseline, summary="Baseline", author="Benchmark")
+        _governance(session, plan.id, action_ids, baseline + dt.timedelta(days=1))
     engine.dispose()
+
+
+def _governance(session, plan_id: int, action_ids: list[int], at: dt.datetime) -> None:
+    """Plan changes at the scale of a busy plan: every 4th action retimed, every 10th challenged, every
+    50th withdrawn, and every completion signed off."""
+    by = {"by_text": "Benchmark Chair", "source": "slack", "at": at}
+    session.execute(
+        insert(PlanChange),
+        [
+            {"plan_id": plan_id, "action_id": aid, "kind": "retime", "field": "due", "old_value": "2025-03-31",
+             "new_value": "2025-06-30", "reason": "Agreed at the board", **by}
+            for aid in action_ids[::4]
+        ]
+        + [
+            {"plan_id": plan_id, "action_id": aid, "kind": "withdraw", "field": "status", "old_value": "open",
+             "new_value": {"status": "withdrawn", "into": None}, "reason": "No longer needed", **by}
+            for aid in action_ids[::50]
+        ],
+    )  # fmt: skip
+    session.query(Action).filter(Action.id.in_(action_ids[::50])).update({"status": "withdrawn"})
+    session.execute(
+        insert(Challenge),
+        [{"action_id": aid, "question": "What is the evidence?", **by} for aid in action_ids[::10]],
+    )
+    blue = session.query(Update.id, Update.action_id).filter(Update.rag == "Blue").all()
+    session.execute(
+        insert(SignOff),
+        [{"action_id": aid, "update_id": uid, "note": "Seen", **by} for uid, aid in blue[::2]],
+    )
 
 
 def measure(url: str, as_of: dt.datetime) -> dict[str, float]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.outbox import owe, slack_call
+from bot import governance
+from bot.outbox import announcement, owe, slack_call
 from bot.text import escape
 from bot.updating import AskAction, AskRag, Refused, ReplyOutcome, Stored
+from bot.views.governance import answer_saved
 from bot.views.messages import Reply, ask_action_reply, ask_rag_reply, confirmation_reply, thread_confirmation
 
 
@@ -23,27 +25,37 @@ def modal_confirmation(stored: Stored) -> Reply:
         text=stored.text,
         proposed_due=stored.proposed_due,
         on_behalf_of=stored.on_behalf_of,
+        notes=governance.followup_notes(stored),
     )
 
 
-def owe_modal_confirmation(
-    session: Session, stored: Stored, uid: str, *, home_delay: float, reply: Reply | None = None
-) -> Reply:
-    """The confirmation (shown in the modal by the caller, and DMed), the reminder edit, the Home tab.
+def _announcements(stored: Stored) -> list[tuple[str, dict]]:
+    return [announcement(name, ids) for name, ids in governance.followup_announcements(stored)]
 
-    ``reply``: the confirmation already rendered from what was checked (it is the same when the update
-    is new), so the write transaction only writes.
-    """
-    reply = reply if reply is not None and stored.created else modal_confirmation(stored)
+
+def owe_modal_confirmation(session: Session, stored: Stored, uid: str, *, home_delay: float) -> Reply:
+    """The confirmation (shown in the modal by the caller, and DMed), the board's notices, the reminder
+    edit, the Home tab."""
+    reply = modal_confirmation(stored)
     if stored.created:  # a repeated submission was confirmed the first time
         owe(
             session,
-            [slack_call("chat_postMessage", channel=uid, **reply.as_kwargs())],
+            [slack_call("chat_postMessage", channel=uid, **reply.as_kwargs()), *_announcements(stored)],
             reminder_message_id=stored.reminder_message_id,
             home_of=uid,
             home_delay=home_delay,
         )
     return reply
+
+
+def _stored_text(stored: Stored) -> str:
+    """A thread's confirmation, with what the update set in motion."""
+    return "\n".join(
+        [
+            thread_confirmation(stored.card, stored.rag or "", stored.rag_colour),
+            *governance.followup_notes(stored),
+        ]
+    )
 
 
 def _question(outcome: AskRag | AskAction) -> Reply:
@@ -65,15 +77,26 @@ def owe_thread_answer(
     if isinstance(outcome, Stored):
         if not outcome.created:
             return
-        text = thread_confirmation(outcome.card, outcome.rag or "", outcome.rag_colour)
-        call = slack_call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text)
+        call = slack_call(
+            "chat_postMessage", channel=channel, thread_ts=thread_ts, text=_stored_text(outcome)
+        )
         owe(
             session,
-            [call],
+            [call, *_announcements(outcome)],
             reminder_message_id=outcome.reminder_message_id,
             home_of=uid,
             home_delay=home_delay,
         )
+        return
+    if isinstance(outcome, governance.Answered):  # an answer in the thread of a challenge
+        if outcome.created:
+            call = slack_call(
+                "chat_postMessage", channel=channel, thread_ts=thread_ts, text=answer_saved(outcome.ref)
+            )
+            owe(session, [call, announcement("answer", [outcome.challenge_id])])
+        return
+    if isinstance(outcome, str):  # a sentence from governance, already escaped
+        owe(session, [slack_call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=outcome)])
         return
     if isinstance(outcome, Refused):
         call = slack_call(
@@ -115,7 +138,7 @@ def owe_click_answer(
         created = outcome.created
         owe(
             session,
-            calls,
+            calls + (_announcements(outcome) if created else []),
             reminder_message_id=outcome.reminder_message_id if created else None,
             home_of=uid if created else None,
             home_delay=home_delay,

@@ -21,7 +21,9 @@ PLAN_SUFFIX = re.compile(r"(?:^|\s)plan\s+(\S.*)$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help | mine | action | update | summary | report | away | leads | link | grant | unknown
+    # help | mine | action | update | summary | report | away | board | leads | link | grant | edit |
+    # challenge | signoff | unknown
+    name: str
     args: dict[str, object] = field(default_factory=dict)
     raw: str = ""
 
@@ -50,6 +52,8 @@ def _parse(text: str) -> Command:
     verb, rest = words[0].lower(), raw[len(words[0]) :].strip()
     if verb in ("mine", "my", "me") and not rest:
         return Command("mine", raw=raw)
+    if verb in GOVERNANCE_VERBS:
+        return _governance(verb, rest, raw)
     if verb in ("action", "show", "update", "summary", "report"):
         rest, plan = split_plan(rest)
         if plan == "":
@@ -67,8 +71,17 @@ def _parse(text: str) -> Command:
             fmt = (rest or "docx").lower().lstrip(".")
             if fmt in REPORT_FORMATS:
                 return Command("report", {"format": fmt, **extra}, raw)
+    return _other(verb, rest, raw)
+
+
+def _other(verb: str, rest: str, raw: str) -> Command:
+    """away, board, and the admins' leads, link and grant."""
     if verb == "away" and rest:
         return _away(rest, raw)
+    if verb == "board":
+        rest, plan = split_plan(rest)
+        if not rest and plan != "":
+            return Command("board", {"plan": plan} if plan else {}, raw)
     if verb == "leads" and not rest:
         return Command("leads", raw=raw)
     if verb == "link":
@@ -82,6 +95,18 @@ def _parse(text: str) -> Command:
         if parts[0].lower() in ("board", "admin") and len(mentions) == 1:
             return Command("grant", {"role": parts[0].lower(), "user": mentions[0]}, raw)
     return Command("unknown", raw=raw)
+
+
+GOVERNANCE_VERBS = ("edit", "challenge", "signoff", "sign-off")
+
+
+def _governance(verb: str, rest: str, raw: str) -> Command:
+    """``edit|challenge|signoff REF [plan NAME]``: the modal for one action."""
+    rest, plan = split_plan(rest)
+    if plan == "" or not rest or len(rest.split()) != 1:
+        return Command("unknown", raw=raw)
+    name = "signoff" if verb.startswith("sign") else verb
+    return Command(name, {"ref": rest, **({"plan": plan} if plan else {})}, raw)
 
 
 def split_plan(rest: str) -> tuple[str, str | None]:

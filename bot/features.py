@@ -8,6 +8,7 @@ message claiming success.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -81,7 +82,7 @@ def _quick(services: Services, session: Session, uid: str, command: Command) -> 
     who = viewer(session, uid)
     if command.name in ("help", "unknown"):
         return messages.help_reply(
-            unknown=command.raw if command.name == "unknown" else None, admin=who.admin
+            unknown=command.raw if command.name == "unknown" else None, admin=who.admin, board=who.board
         )
     if not is_known(session, who):
         return messages.text_reply(OUTSIDER_TEXT)
@@ -89,6 +90,7 @@ def _quick(services: Services, session: Session, uid: str, command: Command) -> 
         "mine": _mine,
         "action": _action,
         "away": _away,
+        "board": _board,
         "leads": _leads,
         "link": _link,
         "grant": _grant,
@@ -139,8 +141,18 @@ def _show_action(services: Services, session: Session, who: Viewer, action: Acti
         can_update = True
     except Forbidden:
         can_update = False
+    from bot.governance import may_govern
+    from bot.queries import card_governance
+
+    tz = services.settings.tz
+    loaded = load_action(session, action.id)
+    shown = dataclasses.replace(card(loaded, tz), governance=card_governance(session, loaded, tz))
     return messages.action_reply(
-        card(load_action(session, action.id), services.settings.tz), can_update=can_update
+        shown,
+        can_update=can_update,
+        can_edit=who.admin,
+        can_govern=may_govern(session, who.slack_user_id, loaded),
+        viewer=who.slack_user_id,
     )
 
 
@@ -172,6 +184,14 @@ def _away(services: Services, session: Session, who: Viewer, command: Command) -
         else "Reminders wait until you are back."
     )
     return messages.text_reply(f"You're away until {until:%A %-d %B %Y}. {cover}")
+
+
+def _board(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
+    """``/progress board``: the next meeting of each plan (or the one named) and who has updated."""
+    from bot.board import board_reply
+
+    permissions.require_reader(who)
+    return board_reply(session, all_plans(session, _plan_arg(command)), services.now(), services.settings)
 
 
 def _leads(services: Services, session: Session, who: Viewer, command: Command) -> Reply:
@@ -234,6 +254,23 @@ def open_update_modal_for_ref(
         view = _modal_for(services, session, uid, action, None)
     services.client.views_open(trigger_id=trigger_id, view=view)
     return None
+
+
+def open_governance_modal(
+    services: Services, uid: str, what: str, ref: str, trigger_id: str, plan: str | None = None
+) -> None:
+    """``/progress edit|challenge|signoff REF``: the same modal as the card's button."""
+    from bot import governance
+
+    with services.session_factory.begin() as session:
+        _known(session, uid)
+        action_id = find_action(session, ref, plan).id
+    build = {
+        "edit": lambda: governance.edit_form(services, uid, action_id),
+        "challenge": lambda: governance.challenge_modal(services, uid, action_id, None),
+        "signoff": lambda: governance.signoff_modal(services, uid, action_id),
+    }[what]
+    services.client.views_open(trigger_id=trigger_id, view=build())
 
 
 def _may_update(session: Session, who: Viewer, action: Action) -> bool:
@@ -462,14 +499,52 @@ def _board_panel(services: Services, session: Session, plan: Plan) -> home_views
     since = services.now().astimezone(services.settings.tz) - dt.timedelta(days=14)
     if data.updates_since is None or dt.datetime.fromisoformat(data.updates_since) > since:
         data = _report_data(services, session, plan, since)
+    from bot.board import meeting_lines
+
     return home_views.BoardPanel(
         overall=summaries.overall(data),
         exceptions=summaries.red_only(data).items + summaries.overdue(data).items,
         changes=summaries.changes_since(data, since),
         plan_id=plan.id,
+        meeting=meeting_lines(session, plan, services.now(), services.settings),
+        waiting=_waiting(session, plan, data),
+        challengeable=tuple(
+            (f"{u.ref} · {u.author or 'someone'} · {u.rag_given or 'no RAG'}", u.action_id, u.update_id)
+            for u in reversed(data.recent_updates)
+            if u.text and dt.datetime.fromisoformat(u.submitted_at) >= since
+        ),
     )
 
 
 def publish_home(services: Services, uid: str) -> None:
     """Publish a person's Home tab (the outbox's ``home_refresh``, and ``app_home_opened``)."""
     services.client.views_publish(user_id=uid, view=home(services, uid))
+
+
+def _waiting(session: Session, plan: Plan, data) -> tuple[home_views.WaitingItem, ...]:
+    """Date requests and completions awaiting sign-off, oldest request first."""
+    from storage.governance import load_governance
+
+    rows = {r.id: r for r in data.actions}
+    items = []
+    for action_id, gov in load_governance(session, plan.id).items():
+        p = gov.proposal
+        if p is None or action_id not in rows:
+            continue
+        row = rows[action_id]
+        old = row.due or "no date"
+        text = f"📅 {escape(p.by)} asks for {p.proposed_due:%-d %b %Y} (due {old}): {escape(p.reason)[:300]}"
+        items.append(home_views.WaitingItem(action_id, row.ref, row.title, text, p.id, p.proposed_due))
+    for row in data.actions:
+        if row.completion == "awaiting":
+            text = f"✔️ Marked complete{' with evidence' if row.evidence else ', no evidence given'}: awaiting sign-off"
+            items.append(home_views.WaitingItem(row.id, row.ref, row.title, text))
+    return tuple(items)
+
+
+def refresh_home(services: Services, uid: str) -> None:
+    """Re-publish a person's Home tab after a decision made on it; best effort, never an error."""
+    try:
+        publish_home(services, uid)
+    except Exception:  # the decision is stored and confirmed; the Home tab catches up when opened
+        log.warning("could not refresh the Home tab of %s", uid, exc_info=True)

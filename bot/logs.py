@@ -1,4 +1,4 @@
-"""Keep tokens and the signing secret out of every log line.
+"""Keep tokens, secrets and the form's links out of every log line.
 
 slack_sdk logs request headers (with the bearer token) at DEBUG, and an exception can carry a URL or a
 header. Rather than trusting each caller, a log record factory rewrites every record as it is made:
@@ -14,6 +14,8 @@ import threading
 from progressbot.config import Settings
 
 TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+# The update form's links (/u/TOKEN) are credentials: access-log lines and errors name the path only.
+FORM_LINK_PATTERN = re.compile(r"/u/[A-Za-z0-9._~%-]+")
 REDACTED = "[redacted]"
 
 _lock = threading.Lock()
@@ -24,14 +26,20 @@ _installed = False
 def redact(text: str) -> str:
     for secret in _secrets:
         text = text.replace(secret, REDACTED)
-    return TOKEN_PATTERN.sub(REDACTED, text)
+    return FORM_LINK_PATTERN.sub("/u/" + REDACTED, TOKEN_PATTERN.sub(REDACTED, text))
 
 
 def install_redaction(settings: Settings) -> None:
     """Idempotent; secrets from several settings objects (tests build many) accumulate."""
     global _installed
     with _lock:
-        for secret in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token):
+        for secret in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            getattr(settings, "secret_key", ""),
+            _smtp_password(settings),
+        ):
             if secret and len(secret) >= 6:
                 _secrets.add(secret)
         if _installed:
@@ -51,3 +59,12 @@ def install_redaction(settings: Settings) -> None:
 
         logging.setLogRecordFactory(factory)
         _installed = True
+
+
+def _smtp_password(settings: Settings) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        return unquote(urlsplit(getattr(settings, "smtp_url", "") or "").password or "")
+    except ValueError:
+        return ""

@@ -8,6 +8,8 @@ What is owed (written by the listeners with the update, in the same transaction;
 - ``reminder_refresh``: re-render a reminder so the answered action shows "Updated: Amber".
 - ``home_refresh``: re-publish a person's Home tab. Coalesced: one per person per
   ``HOME_REFRESH_DELAY`` seconds, whatever the number of updates.
+- ``announce``: tell the board of a date request or a completion to sign off, a challenger of the
+  answer (``bot.governance.ANNOUNCERS``).
 
 Who does it: the ``Drainer`` of each web (or Socket Mode) process, woken as each response is sent and
 every ``SWEEP_SECONDS`` (which also picks up rows a dead process had claimed, once their lease lapses);
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 SLACK_CALL = "slack_call"
 REMINDER_REFRESH = "reminder_refresh"
 HOME_REFRESH = "home_refresh"
+ANNOUNCE = "announce"  # the board's notices of what an update set in motion (``bot.governance``)
 HOME_REFRESH_DELAY = 3.0  # seconds: the Home tab of someone sending a burst is published once
 ALLOWED_METHODS = frozenset({"chat_postMessage", "chat_update", "chat_postEphemeral", "views_update"})
 TOKEN_ERRORS = frozenset(
@@ -67,6 +70,11 @@ def slack_call(method: str, fallback: dict[str, Any] | None = None, **args: Any)
     if fallback is not None:
         payload["fallback"] = fallback
     return SLACK_CALL, payload
+
+
+def announcement(name: str, ids: list[int]) -> tuple[str, dict]:
+    """``bot.governance.ANNOUNCERS[name](services, *ids)``, owed."""
+    return ANNOUNCE, {"name": name, "ids": [int(i) for i in ids]}
 
 
 def owe(
@@ -166,6 +174,10 @@ def _do(services: Services, kind: str, payload: dict[str, Any]) -> None:
         from bot.features import publish_home
 
         publish_home(services, str(payload["user"]))
+    elif kind == ANNOUNCE:
+        from bot.governance import ANNOUNCERS
+
+        ANNOUNCERS[str(payload["name"])](services, *payload["ids"])
     else:
         raise ValueError(f"unknown outbox kind {kind!r}")
 

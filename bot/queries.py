@@ -12,7 +12,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from bot.views.common import ActionCard, UpdateSummary
+from bot.views.common import ActionCard, CardGovernance, UpdateSummary
 from storage.errors import NotFound
 from storage.models import Action, ActionLead, Person, Plan, Update
 from storage.plans import get_action, get_plan, list_plans
@@ -83,6 +83,41 @@ def card(
         history=history,
         plan_name=action.plan.name,
         complete=scheme.is_complete(rag) or action.schedule == "done",
+    )
+
+
+def card_governance(session: Session, action: Action, tz: dt.tzinfo) -> CardGovernance:
+    """The governance part of one action's card (five small queries; the updates are already loaded)."""
+    from storage.governance import load_governance
+    from storage.signoff import completion_run, completion_state, needs_signoff
+
+    gov = load_governance(session, action.plan_id, action_ids=[action.id]).get(action.id)
+    updates = sorted(action.updates, key=lambda u: (u.submitted_at, u.id))
+    scheme = scheme_for_plan(action.plan)
+    run = completion_run(updates, {s.label for s in scheme.states if s.is_complete})
+    signed = gov.signed_update_ids if gov else set()
+    state = completion_state(run, signed, needs=needs_signoff(action.plan))
+    signoff = next((s for s in (gov.signoffs if gov else []) if s.update_id in {u.id for u in run}), None)
+    merged_into = session.get(Action, action.merged_into_id) if action.merged_into_id else None
+    proposal = gov.proposal if gov else None
+    revisions = gov.revisions if gov else []
+    return CardGovernance(
+        status=action.status,
+        merged_into=merged_into.ref if merged_into else None,
+        closed_reason=gov.closure.reason if gov and gov.closure else "",
+        original_due=gov.original_due(action.due_date) if gov else action.due_date,
+        revised_on=revisions[-1].agreed_at.astimezone(tz).date() if revisions else None,
+        proposal_id=proposal.id if proposal else None,
+        proposed_due=proposal.proposed_due if proposal else None,
+        proposed_by=proposal.by if proposal else "",
+        proposed_by_uid=proposal.by_uid if proposal else None,
+        proposed_reason=proposal.reason if proposal else "",
+        completion=state,
+        signed_off_by=signoff.by if signoff else ("the imported plan" if state == "signed_off" else ""),
+        open_challenges=tuple(
+            (c.by, c.at.astimezone(tz).date(), c.question) for c in (gov.open_challenges if gov else [])
+        ),
+        latest_update_id=updates[-1].id if updates else None,
     )
 
 
@@ -168,7 +203,8 @@ def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[Ac
         session.scalars(
             select(Action)
             .join(ActionLead, ActionLead.action_id == Action.id)
-            .where(ActionLead.person_id == person.id)
+            # Withdrawn and merged actions have left the plan: not on the lead's list.
+            .where(ActionLead.person_id == person.id, Action.status == "open")
             .options(*_LOAD_LIST)
             .order_by(Action.plan_id, Action.position)
         ).unique()

@@ -155,7 +155,15 @@ class Services:
         quiet: bool = False,
         **kwargs: Any,
     ) -> Future:
-        """Run ``fn`` once the acknowledgement has gone; a failure reaches the person (``quiet``: the log)."""
+        """Run ``fn`` once the acknowledgement has gone; a failure reaches the person (``quiet``: the log).
+
+        ``verified`` (``bot.verified``) is where that person can be reached; anything else (a raw body)
+        is ignored, so a failure is only logged.
+        """
+        from bot.verified import Verified
+
+        if not isinstance(verified, Verified):
+            verified = None
 
         def run() -> None:
             self.wait_for_quiet()
@@ -177,7 +185,7 @@ class Services:
         with self._quiet:
             self._pending.discard(future)
 
-    def shutdown(self, timeout: float) -> bool:
+    def shutdown(self, timeout: float = 10.0) -> bool:
         """Stop: wait for requests in flight, work after ack() and the outbox, within ``timeout``."""
         deadline = time.monotonic() + timeout
         with self._quiet:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.permissions import UpdateRights, update_rights, viewer
 from bot.queries import card, cards_for_actions, load_action
@@ -25,7 +25,9 @@ from bot.text import PROGRESS_TEXT_LIMIT, too_long_message
 from bot.views.common import OPEN_UPDATE_MODAL, ActionCard
 from bot.views.update_modal import ModalMetadata, Submission
 from storage.errors import Forbidden, InvalidInput, NotFound
+from storage.followups import FollowUps, after_update
 from storage.models import Action, PendingReply, ProcessedEvent, ReminderEntry, ReminderMessage
+from storage.proposals import check_proposed_due
 from storage.rag import RagScheme, scheme_for_plan
 from storage.updates import insert_update, new_update
 
@@ -43,6 +45,12 @@ class Stored:
     rights: UpdateRights
     reminder_message_id: int | None
     proposed_due: dt.date | None = None
+    # What the update set in motion (a date request, answers to challenges, a completion to sign off).
+    followups: FollowUps | None = None
+    action_id: int | None = None
+    update_id: int | None = None
+    # A thread reply that introduced a new date we could not read as one day: what it said.
+    unread_date: str | None = None
 
     @property
     def on_behalf_of(self) -> str:
@@ -60,26 +68,15 @@ def _colour(scheme: RagScheme, label: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Checked:
-    """An update that may be stored: checked (rights, RAG, limits) and rendered, not yet written."""
+    """An update that may be stored: checked (rights, RAG, limits, a proposed date), not yet written."""
 
+    action: Action
     row: dict  # storage.updates.new_update
     card: ActionCard
     scheme: RagScheme
     rights: UpdateRights
     reminder_message_id: int | None
-
-    def as_stored(self, *, created: bool = True) -> Stored:
-        """What ``write`` will return when the update is new (to render the confirmation early)."""
-        return Stored(
-            card=self.card,
-            rag=self.row["rag"],
-            rag_colour=_colour(self.scheme, self.row["rag"]),
-            text=self.row["text"],
-            created=created,
-            rights=self.rights,
-            reminder_message_id=self.reminder_message_id,
-            proposed_due=self.row["proposed_due"],
-        )
+    unread_date: str | None = None  # a thread reply's new date that could not be read as one day
 
 
 def check(
@@ -93,10 +90,27 @@ def check(
     key: str,
     reminder_message_id: int | None,
     evidence_url: str | None = None,
+    evidence_note: str | None = None,
     proposed_due: dt.date | None = None,
+    date_in_text: bool = False,
 ) -> Checked:
-    """May ``uid`` store this update (Forbidden if not), and is it valid (InvalidInput if not)?"""
+    """May ``uid`` store this update (Forbidden if not), and is it valid (InvalidInput if not)?
+
+    ``date_in_text``: a thread reply may propose a new date in words ("new date 30 June").
+    """
     rights = update_rights(session, viewer(session, uid), action)
+    today = now.date()
+    unread = None
+    if date_in_text and proposed_due is None:
+        from bot.date_phrases import find_proposed_date
+
+        found = find_proposed_date(text, today=today)
+        if found is not None and found.day is None:
+            unread = found.phrase
+        elif found is not None:
+            proposed_due = found.day
+    if proposed_due is not None:
+        check_proposed_due(action, proposed_due, today)
     row = new_update(
         action,
         rag=rag,
@@ -107,34 +121,51 @@ def check(
         author_text="" if rights.author else f"Slack user {uid}",
         on_behalf_of=rights.on_behalf_of,
         evidence_url=evidence_url,
+        evidence_note=evidence_note,
         proposed_due=proposed_due,
         idempotency_key=key,
         reminder_message_id=reminder_message_id,
     )
     return Checked(
+        action,
         row,
         card(action, now.tzinfo or dt.UTC, brief=True),
         scheme_for_plan(action.plan),
         rights,
         reminder_message_id,
+        unread,
     )
 
 
 def write(session: Session, checked: Checked) -> Stored:
-    """Store a checked update (a used idempotency key finds the first update instead)."""
-    result = insert_update(session, checked.row)
-    if result.created:
-        return checked.as_stored()
+    """Store a checked update and what it sets in motion (a date request, answers to challenges, a
+    completion to sign off), in the caller's transaction. A used idempotency key finds the first update
+    instead, and sets nothing in motion again."""
+    action = checked.action
+    if object_session(action) is not session:  # checked in a read transaction (SQLite): attach, no query
+        action = session.merge(action, load=False)
+    result = insert_update(
+        session,
+        checked.row,
+        action=action,
+        author=checked.rights.author,
+        on_behalf_of=checked.rights.on_behalf_of,
+    )
     stored = result.update
+    followups = after_update(session, action, stored) if result.created else None
     return Stored(
         card=checked.card,
         rag=stored.rag,
         rag_colour=_colour(checked.scheme, stored.rag),
         text=stored.text,
-        created=False,
+        created=result.created,
         rights=checked.rights,
         reminder_message_id=checked.reminder_message_id,
         proposed_due=stored.proposed_due,
+        followups=followups,
+        action_id=action.id,
+        update_id=stored.id,
+        unread_date=checked.unread_date,
     )
 
 
@@ -176,6 +207,7 @@ def check_modal(
         key=f"slack-view:{view_id}:{fingerprint}",
         reminder_message_id=metadata.reminder_message_id,
         evidence_url=submission.evidence_url,
+        evidence_note=submission.evidence_note,
         proposed_due=submission.proposed_due,
     )
 
@@ -341,6 +373,7 @@ def handle_thread_reply(
                 now=now,
                 key=_message_key(channel, ts),
                 reminder_message_id=reminder.id,
+                date_in_text=True,
             )
     pending = _pending(
         session,
@@ -451,6 +484,7 @@ def _resolve(
         now=now,
         key=_message_key(pending.channel, pending.message_ts),
         reminder_message_id=pending.reminder_message_id,
+        date_in_text=True,
     )
     if pending.resolved_at is None:
         pending.resolved_at = now

@@ -25,12 +25,14 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HEADER_TIMEOUT_SECONDS = 10  # the stdlib server: a client that sends no request line is dropped
+FORMS_PREFIX = "/u/"
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 class WebApp:
-    """The WSGI app of ``progressbot web`` and gunicorn: health, the verified edge, and a clean stop."""
+    """The WSGI app of ``progressbot web`` and gunicorn: health, the verified edge for Slack, the update
+    form for leads outside Slack, and a clean stop."""
 
     def __init__(
         self,
@@ -38,10 +40,12 @@ class WebApp:
         *,
         signing_secret: str | None = None,
         health: Callable[[], bool] | None = None,
+        forms: WSGIApp | None = None,
         max_body: int = MAX_BODY_BYTES,
         read_timeout: float = READ_TIMEOUT_SECONDS,
     ) -> None:
         self.bolt = app
+        self.forms = forms
         self.services = getattr(app, "progressbot_services", None)
         if signing_secret is None:
             signing_secret = self.services.settings.slack_signing_secret if self.services else ""
@@ -58,6 +62,8 @@ class WebApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "")
+        if self.forms is not None and path.startswith(FORMS_PREFIX):
+            return self.forms(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             ok = self.health() if self.health is not None else True
             return respond(
@@ -80,11 +86,19 @@ def make_wsgi_app(
     *,
     signing_secret: str | None = None,
     health: Callable[[], bool] | None = None,
+    forms: WSGIApp | None = None,
     max_body: int = MAX_BODY_BYTES,
     read_timeout: float = READ_TIMEOUT_SECONDS,
 ) -> WebApp:
+    """``forms`` (``web.app.FormApp``) serves the update form under ``/u/``; it verifies its own requests
+    (signed link, CSRF token), and ``/slack/events`` goes through the verified edge."""
     return WebApp(
-        app, signing_secret=signing_secret, health=health, max_body=max_body, read_timeout=read_timeout
+        app,
+        signing_secret=signing_secret,
+        health=health,
+        forms=forms,
+        max_body=max_body,
+        read_timeout=read_timeout,
     )
 
 
@@ -139,7 +153,44 @@ def build_from_env() -> WebApp:
     )
     engine, session_factory = open_database(settings.database_url)
     app = create_app(settings, session_factory, start_outbox=True)
-    return make_wsgi_app(app, health=database_health(make_read_session_factory(engine)))
+    return make_wsgi_app(
+        app,
+        health=database_health(make_read_session_factory(engine)),
+        forms=form_app(settings, session_factory, app),
+    )
+
+
+def form_app(settings, session_factory, app: App | None = None) -> WSGIApp | None:
+    """The update form for leads outside Slack, when its settings are there (else ``/u/`` is 404).
+
+    With the Slack ``app``, what a form's updates set in motion (a date request, a completion to sign
+    off, an answered challenge) is announced in Slack, as for an update made there."""
+    if not settings.forms_enabled:
+        return None
+    from web.app import FormApp
+
+    services = getattr(app, "progressbot_services", None)
+    return FormApp(settings, session_factory, on_saved=announcer(services) if services else None)
+
+
+def announcer(services) -> Callable[[list], None]:
+    def announce(followups: list) -> None:
+        from types import SimpleNamespace
+
+        from bot.governance import announce_followups
+
+        def run() -> None:
+            for follow, action_id, update_id in followups:
+                try:
+                    announce_followups(
+                        services, SimpleNamespace(followups=follow, action_id=action_id, update_id=update_id)
+                    )
+                except Exception:  # the updates are stored and confirmed; the board hears on its Home tab
+                    log.exception("announcing what a form update set in motion failed")
+
+        services.executor.submit(run)
+
+    return announce
 
 
 class _LazyApplication:

@@ -1,8 +1,11 @@
 """The weekly digest: where each plan stands, posted once per ISO week per channel.
 
-The ``DigestPost`` row (unique on channel + week) is claimed before posting and marked after, so a
-second run of the job or of ``progressbot digest`` in the same week posts nothing. A failed post leaves
-the row pending and the next run retries it.
+The ``DigestPost`` row (unique on channel + week) is written before posting and marked after, so a
+second run of the job or of ``progressbot digest`` in the same week posts nothing. The post itself is a
+ledger message (kind "digest") sent by ``jobs.delivery`` under the digest's own lease, so it follows the
+reminders' rules: claimed before it is posted, a 5xx retried within the run, a token error stops the run
+with nothing marked failed, and a run killed after Slack accepted the post finds it in the channel
+instead of posting it again. A post that still fails stays pending and the next run retries it.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.views.reminders import digest_message
 from jobs.calendar import zone
+from jobs.delivery import PassStopped, deliver, resolve_in_doubt
 from jobs.lease import single_runner
+from jobs.sender import Sender
 from jobs.state import action_states, complete_labels, is_complete
-from storage.models import Action, ActionLead, DigestPost, Plan, ReportVersion, Update
+from storage.models import Action, ActionLead, DigestPost, Plan, ReminderMessage, ReportVersion, Update
 
 log = logging.getLogger(__name__)
 
 DUE_SOON_DAYS = 14
+LOCK_NAME = "progressbot-digest"
 
 
 @dataclass
@@ -37,6 +43,10 @@ class DigestResult:
     chart: bool = False
     text: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None  # Slack refused the post (e.g. not_in_channel); the next run tries again
+    stopped: str | None = None  # the run stopped early (a token error, Slack down); still pending
+    hint: str | None = None  # what to do about ``error`` or ``stopped``, in one line
+    needs_fixing: bool = False
 
 
 def iso_week(day: dt.date) -> str:
@@ -57,6 +67,7 @@ def build_digests(
     before = action_states(session, as_of=week_ago)
     actions = session.scalars(
         select(Action)
+        .where(Action.status == "open")  # withdrawn and merged actions have left the plan
         .options(selectinload(Action.leads).selectinload(ActionLead.person))
         .order_by(Action.plan_id, Action.position)
     ).all()
@@ -131,12 +142,14 @@ def build_digests(
                 "updates": [
                     {
                         "ref": u.action.ref,
+                        "action_id": u.action_id,
+                        "update_id": u.id,
                         "who": (u.author.display_name if u.author else u.author_text) or "someone",
                         "rag": u.rag,
                         "text": u.text,
                     }
                     for u in recent
-                    if u.action.plan_id == plan.id
+                    if u.action.plan_id == plan.id and u.action.status == "open"
                 ],
                 "overdue": [row(a) for a in overdue],
                 "due_soon": [row(a) for a in soon],
@@ -156,6 +169,7 @@ def run_digest(
     tz_name: str = "Europe/London",
     dry_run: bool = False,
     chart: bool = True,
+    sender: Sender | None = None,
 ) -> DigestResult:
     """Post this week's digest to ``channel`` unless it has been posted already."""
     week = iso_week(now.astimezone(zone(tz_name)).date())
@@ -170,47 +184,119 @@ def run_digest(
                 == "sent"
             )
         return result
-    with single_runner(session_factory, "progressbot-digest", now) as lease:
+    sender = sender or Sender(client)
+    with single_runner(session_factory, LOCK_NAME) as lease:
         if lease is None:
             result.ran = False
             return result
+        try:
+            resolve_in_doubt(session_factory, sender.client, now, kinds=("digest",))
+        except PassStopped as stop:
+            result.stopped, result.hint, result.needs_fixing = stop.reason, stop.hint, stop.needs_fixing
+            return _logged(result)
         with session_factory.begin() as session:
-            claim = _claim(session, channel, week, now)
-            if claim is None:
-                result.already = True
-                return result
-            result.text, result.blocks = digest_message(build_digests(session, now, tz_name=tz_name))
+            message_id = _queue(session, channel, week, now, tz_name, result)
             plans = session.scalars(select(Plan).order_by(Plan.name)).all()
-        response = client.chat_postMessage(channel=channel, text=result.text, blocks=result.blocks)
-        with session_factory.begin() as session:
-            post = session.get(DigestPost, claim)
-            assert post is not None
-            post.status, post.ts, post.posted_at = "sent", response.get("ts"), now
-        result.posted = True
-        if chart and plans:
-            try:
-                result.chart = _upload_chart(session_factory, client, plans, now, channel, response.get("ts"))
-            except Exception:
-                # The digest itself is out and recorded; a chart that fails must not make it repeat.
-                log.exception("digest chart upload failed for %s", channel)
-    log.info("digest for %s to %s: posted=%s chart=%s", week, channel, result.posted, result.chart)
+        if message_id is None:
+            result.already = True
+            return _logged(result)
+        stats = deliver(session_factory, sender, lease, [message_id], now)
+        result.stopped, result.hint, result.needs_fixing = stats.stopped, stats.hint, stats.needs_fixing
+        ts = _settle_post(session_factory, channel, week, message_id, now, result)
+    if result.posted and chart and plans:
+        try:
+            result.chart = _upload_chart(session_factory, client, plans, now, channel, ts)
+        except Exception:
+            # The digest itself is out and recorded; a chart that fails must not make it repeat.
+            log.exception("digest chart upload failed for %s", channel)
+    return _logged(result)
+
+
+def _logged(result: DigestResult) -> DigestResult:
+    if result.error or result.stopped:
+        log.error("digest for %s to %s not posted: %s", result.week, result.channel, result.hint)
+    else:
+        log.info(
+            "digest for %s to %s: posted=%s already=%s chart=%s",
+            result.week,
+            result.channel,
+            result.posted,
+            result.already,
+            result.chart,
+        )
     return result
 
 
-def _claim(session: Session, channel: str, week: str, now: dt.datetime) -> int | None:
-    """The pending DigestPost id to post under, or None when this week's digest already went."""
-    existing = session.scalars(
-        select(DigestPost).where(DigestPost.channel == channel, DigestPost.week == week)
-    ).first()
+def _queue(
+    session: Session, channel: str, week: str, now: dt.datetime, tz_name: str, result: DigestResult
+) -> int | None:
+    """The ledger message to post this week's digest through, rendered now; None when it already went."""
+    post = _post_row(session, channel, week, now)
+    if post.status == "sent":
+        return None
+    message = session.get(ReminderMessage, post.message_id) if post.message_id else None
+    if message is not None and message.status == "sent":
+        # Posted, but the run stopped before this row was marked: record it, post nothing.
+        post.status, post.ts, post.posted_at = "sent", message.ts, message.sent_at
+        return None
+    if message is not None and message.status == "sending":
+        return None  # another run's claim, still live: it is posting this very digest
+    result.text, result.blocks = digest_message(build_digests(session, now, tz_name=tz_name))
+    if message is None:
+        message = ReminderMessage(
+            slack_user_id=channel, kind="digest", attempts=0, created_at=now, payload={}
+        )
+        session.add(message)
+        session.flush()
+        post.message_id = message.id
+    # A week's digest that failed before (a channel the bot was not in, a token since fixed) is tried
+    # again by each run, with what is true now.
+    message.status, message.next_attempt_at = "pending", None
+    message.payload = {"text": result.text, "blocks": result.blocks}
+    return message.id
+
+
+def _post_row(session: Session, channel: str, week: str, now: dt.datetime) -> DigestPost:
+    query = select(DigestPost).where(DigestPost.channel == channel, DigestPost.week == week)
+    existing = session.scalars(query).first()
     if existing is not None:
-        return None if existing.status == "sent" else existing.id
+        return existing
     try:
         with session.begin_nested():
             post = DigestPost(channel=channel, week=week, status="pending", created_at=now)
             session.add(post)
     except IntegrityError:
-        return None
-    return post.id
+        return session.scalars(query).one()
+    return post
+
+
+def _settle_post(
+    session_factory: sessionmaker[Session],
+    channel: str,
+    week: str,
+    message_id: int,
+    now: dt.datetime,
+    result: DigestResult,
+) -> str | None:
+    """Mark the week's row from what happened to its message; the digest's ts when it was posted."""
+    with session_factory.begin() as session:
+        message = session.get(ReminderMessage, message_id)
+        post = session.scalars(select(DigestPost).where(DigestPost.message_id == message_id)).one()
+        assert message is not None
+        if message.status == "sent":
+            post.status, post.ts, post.posted_at = "sent", message.ts, now
+            result.posted = True
+            return message.ts
+        if message.status == "failed":
+            result.error = message.last_error
+            result.hint = (
+                f"Slack refused the digest post to {channel} ({message.last_error}): check the channel id, "
+                "invite the bot (/invite @progressbot) and run again"
+            )
+        elif not result.stopped:
+            result.stopped = message.last_error or "not sent"
+            result.hint = f"Slack failed the digest post ({message.last_error}); the next run tries again"
+    return None
 
 
 def _upload_chart(

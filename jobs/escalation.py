@@ -57,6 +57,7 @@ def plan_escalations(
             Action.due_date < today,
             Action.schedule.not_in(["done", "ongoing", "recurring"]),
             Action.plan_id.in_(snapshot.enabled_plan_ids),
+            Action.status == "open",
         )
         .options(selectinload(Action.leads).selectinload(ActionLead.person))
         .order_by(Action.plan_id, Action.position)

@@ -1,15 +1,20 @@
-"""The single-runner guard: at most one reminder or digest pass runs at a time, across processes.
+"""The single-runner guard: at most one reminder (or digest) pass runs at a time, across processes.
 
-PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) held on a dedicated connection for
-the length of the pass; the server drops it if the process dies. SQLite: a ``scheduler_leases`` row with
-an expiry, taken with one conditional UPDATE (or INSERT); a crashed holder's lease lapses after ``ttl``.
-A pass that cannot take the guard does nothing: the other runner is doing the work.
+A ``scheduler_leases`` row per guard name holds the current pass (``holder``, unique per pass) and an
+expiry. Expiry is judged by the **database's clock**, never by the pass's ``now``: ``now`` is the
+business moment a pass plans for, and an operator may replay any moment with ``--now``. Taking the
+lease is one conditional UPDATE (or an INSERT racing on the primary key). Right before every message
+it posts, the holder makes sure it renewed the lease less than ``RENEW_EVERY`` seconds ago (on the
+pass's monotonic clock), renewing it if not: a live pass never looks dead, and a pass that stalled
+past its expiry finds its lease taken over and stops before it posts again.
+
+The holder string is also written on every message the pass claims (``reminder_messages.claimed_by``),
+so in-doubt recovery can tell a live pass's messages (its lease row is current) from a dead one's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import socket
@@ -18,114 +23,89 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, delete, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import database_now
 from storage.models import SchedulerLease
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TTL = dt.timedelta(minutes=30)
+# Long enough for the slowest single send (Slack's 30 s timeout, a few capped Retry-After pauses) plus
+# planning; short enough that the next 15-minute pass takes over from a crashed one.
+DEFAULT_TTL = dt.timedelta(minutes=10)
+# A post goes out at most this long after the lease was last renewed, so it always has most of the
+# ttl left; renewing before every message instead costs a transaction each (a PostgreSQL pass paced
+# at 100/s took 10% longer).
+RENEW_EVERY = 5.0
 
 
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit key for pg_try_advisory_lock."""
-    return int.from_bytes(hashlib.sha256(f"progressbot:{name}".encode()).digest()[:8], "big", signed=True)
+class LeaseLost(RuntimeError):
+    """The pass's lease expired and another pass took it: stop before posting anything else."""
 
 
 def default_holder() -> str:
     """Unique per pass, so two threads of one process are two holders too."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def live_holders(session: Session) -> set[str]:
+    """Holders of every lease that has not expired by the database's clock."""
+    now = database_now(session)
+    return set(session.scalars(select(SchedulerLease.holder).where(SchedulerLease.expires_at > now)))
 
 
 class Lease:
-    """What the holder gets: ``renew()`` keeps a long SQLite pass from losing its lease.
-
-    The pass's ``now`` is fixed, but a pass paced at 1 message/s over 2,000 leads runs for half an hour,
-    so renewal adds the time elapsed on the monotonic clock to the ``now`` the pass started with.
-    """
+    """What the holder gets. ``ensure_held()`` renews the lease when due and raises ``LeaseLost`` if it
+    is gone. ``clock`` is the pass's monotonic clock (the sender's pacer shares it, so tests can move it)."""
 
     def __init__(
         self,
-        factory: sessionmaker[Session] | None,
+        factory: sessionmaker[Session],
         name: str,
         holder: str,
         ttl: dt.timedelta,
-        now: dt.datetime,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ):
-        self._factory, self.name, self.holder, self.ttl = factory, name, holder, ttl
-        self._now, self._monotonic = now, monotonic
-        self._started = monotonic()
+        self._factory, self.name, self.holder, self.ttl, self.clock = factory, name, holder, ttl, clock
+        self._renewed: float | None = None
 
-    def renew(self) -> None:
-        if self._factory is None:
-            return  # the advisory lock lives as long as its connection
-        current = self._now + dt.timedelta(seconds=self._monotonic() - self._started)
+    def renew(self, session: Session) -> bool:
+        """Push the expiry to the database's now + ttl, inside the caller's transaction; False if lost."""
+        expires = database_now(session) + self.ttl
+        renewed = session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
+            .values(expires_at=expires)
+        ).rowcount
+        return bool(renewed)
+
+    def ensure_held(self) -> None:
+        now = self.clock()
+        if self._renewed is not None and now - self._renewed < RENEW_EVERY:
+            return
         with self._factory.begin() as session:
-            session.execute(
-                update(SchedulerLease)
-                .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
-                .values(expires_at=current + self.ttl)
-            )
-
-
-def _engine(factory: sessionmaker[Session]) -> Engine:
-    bind = factory.kw.get("bind")
-    if bind is None:
-        raise ValueError("the session factory has no engine bound")
-    return bind if isinstance(bind, Engine) else bind.engine
-
-
-@contextmanager
-def single_runner(
-    factory: sessionmaker[Session],
-    name: str,
-    now: dt.datetime,
-    *,
-    holder: str | None = None,
-    ttl: dt.timedelta = DEFAULT_TTL,
-) -> Iterator[Lease | None]:
-    """Yield a Lease when this process may run ``name`` now, else None."""
-    holder = holder or default_holder()
-    engine = _engine(factory)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(name)}).scalar()
-            conn.commit()
-            if not got:
-                log.info("%s: another worker holds the lock; skipping this pass", name)
-                yield None
+            if self.renew(session):
+                self._renewed = now
                 return
-            try:
-                yield Lease(None, name, holder, ttl, now)
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
-                conn.commit()
-        return
-    if not _take_lease(factory, name, holder, now, ttl):
-        log.info("%s: lease held by another worker; skipping this pass", name)
-        yield None
-        return
-    try:
-        yield Lease(factory, name, holder, ttl, now)
-    finally:
-        with factory.begin() as session:
-            session.execute(
-                delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-            )
+        log.error(
+            "%s: lease lost (this pass stalled past its expiry); stopping before the next send", self.name
+        )
+        raise LeaseLost(f"{self.name}: another pass took over the lease")
 
 
-def _take_lease(
-    factory: sessionmaker[Session], name: str, holder: str, now: dt.datetime, ttl: dt.timedelta
+def take_lease(
+    factory: sessionmaker[Session], name: str, holder: str, ttl: dt.timedelta = DEFAULT_TTL
 ) -> bool:
+    """Take ``name`` for ``holder`` if it is free, expired (by the database's clock) or already ours."""
     with factory.begin() as session:
+        now = database_now(session)
         taken = session.execute(
             update(SchedulerLease)
             .where(
                 SchedulerLease.name == name,
-                (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder),
+                (SchedulerLease.expires_at <= now) | (SchedulerLease.holder == holder),
             )
             .values(holder=holder, expires_at=now + ttl)
         ).rowcount
@@ -135,5 +115,28 @@ def _take_lease(
             with session.begin_nested():
                 session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
         except IntegrityError:
-            return False
+            return False  # held, and not expired: another pass is running
     return True
+
+
+@contextmanager
+def single_runner(
+    factory: sessionmaker[Session],
+    name: str,
+    *,
+    holder: str | None = None,
+    ttl: dt.timedelta = DEFAULT_TTL,
+) -> Iterator[Lease | None]:
+    """Yield a Lease when this pass may run ``name`` now, else None (another pass holds it)."""
+    holder = holder or default_holder()
+    if not take_lease(factory, name, holder, ttl):
+        log.info("%s: another pass holds the lease; skipping this pass", name)
+        yield None
+        return
+    try:
+        yield Lease(factory, name, holder, ttl)
+    finally:
+        with factory.begin() as session:
+            session.execute(
+                delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+            )

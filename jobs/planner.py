@@ -34,12 +34,15 @@ REMINDER_KINDS = ("before", "due", "overdue", "ongoing", "recurring")
 class PlannerConfig:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     default_tz: str = "Europe/London"
+    # Leads with an email address and no Slack link are reached by email (when email is configured).
+    email: bool = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> PlannerConfig:
         return cls(
             calendar=WorkCalendar(settings.holiday_country, settings.holiday_subdivision or None),
             default_tz=settings.timezone,
+            email=bool(getattr(settings, "email_enabled", False)),
         )
 
 
@@ -56,33 +59,49 @@ class PlannedReminder:
     sendable: bool
     status: str | None  # the ledger row's status for this key; None when not written yet
     item: dict[str, Any]
+    via: str = "slack"  # slack | email: the recipient's channel
 
     @property
     def key(self) -> tuple[int, int, dt.date, str, int]:
         return (self.action_id, self.person_id, self.due_date, self.kind, self.step)
+
+    @property
+    def recipient_key(self) -> str:
+        """Who the message goes to: a Slack user id, or ``email:<person id>``."""
+        return self.recipient_uid if self.via == "slack" else f"email:{self.recipient_person_id}"
 
 
 @dataclass(frozen=True)
 class Recipient:
     person: Person
     on_behalf_of: Person | None
+    via: str = "slack"
 
 
-def resolve_recipient(lead: Person, now: dt.datetime, policy: Policy, default_tz: str) -> Recipient | None:
-    """The lead, their deputy while they are away, or None (unlinked, or waiting until they are back)."""
+def channel_for(person: Person, *, email: bool) -> str | None:
+    """Slack when linked; else email, when email is on and the address has not bounced; else None."""
+    if person.slack_user_id:
+        return "slack"
+    if email and person.email and person.email_undeliverable_at is None:
+        return "email"
+    return None
+
+
+def resolve_recipient(
+    lead: Person, now: dt.datetime, policy: Policy, default_tz: str, *, email: bool = False
+) -> Recipient | None:
+    """The lead, their deputy while they are away, or None (unreachable, or waiting until they are back)."""
     if _away(lead, now, default_tz):
         deputy = lead.deputy
-        if (
-            policy.on_leave == "deputy"
-            and deputy is not None
-            and deputy.slack_user_id
-            and not _away(deputy, now, default_tz)
-        ):
-            return Recipient(deputy, lead)
+        if policy.on_leave == "deputy" and deputy is not None and not _away(deputy, now, default_tz):
+            via = channel_for(deputy, email=email)
+            if via is not None:
+                return Recipient(deputy, lead, via)
         return None
-    if not lead.slack_user_id:
+    via = channel_for(lead, email=email)
+    if via is None:
         return None
-    return Recipient(lead, None)
+    return Recipient(lead, None, via)
 
 
 def _away(person: Person, now: dt.datetime, default_tz: str) -> bool:
@@ -174,7 +193,8 @@ def plan_reminders(
     done_labels, states = snapshot.done_labels, snapshot.states
     actions = session.scalars(
         select(Action)
-        .where(Action.plan_id.in_(snapshot.enabled_plan_ids))
+        # Withdrawn and merged actions have left the plan: no reminders.
+        .where(Action.plan_id.in_(snapshot.enabled_plan_ids), Action.status == "open")
         .options(selectinload(Action.leads).selectinload(ActionLead.person).selectinload(Person.deputy))
         .order_by(Action.plan_id, Action.position)
     ).all()
@@ -186,7 +206,7 @@ def plan_reminders(
         if action.schedule == "done" or is_complete(plan, done_labels, state.rag if state else None):
             continue
         for link in action.leads:
-            recipient = resolve_recipient(link.person, now, policy, config.default_tz)
+            recipient = resolve_recipient(link.person, now, policy, config.default_tz, email=config.email)
             if recipient is None:
                 continue
             tz = zone(recipient.person.timezone, config.default_tz)
@@ -229,6 +249,7 @@ def plan_reminders(
                 recipient_tz=tz.key,
                 sendable=c.sendable,
                 status=ledger.get(key),
+                via=c.recipient.via,
                 item={
                     "action_id": c.action.id,
                     "ref": c.action.ref,
@@ -282,14 +303,16 @@ def unlinked_leads(
     config: PlannerConfig | None = None,
     snapshot: PassSnapshot | None = None,
 ) -> list[Person]:
-    """Leads of open actions with no Slack link (admins hear about them once a week)."""
+    """Leads of open actions progressbot cannot reach: no Slack link, and (with email on) no address or
+    one that bounced. Admins hear about them once a week."""
+    config = config or PlannerConfig()
     snapshot = snapshot or load_snapshot(session, now)
     done_labels, states = snapshot.done_labels, snapshot.states
     rows = session.execute(
         select(Action, Person)
         .join(ActionLead, ActionLead.action_id == Action.id)
         .join(Person, Person.id == ActionLead.person_id)
-        .where(Person.slack_user_id.is_(None))
+        .where(Person.slack_user_id.is_(None), Action.status == "open")
         .options(selectinload(Action.plan))
     ).all()
     people: dict[int, Person] = {}
@@ -297,5 +320,6 @@ def unlinked_leads(
         state = states.get(action.id)
         if action.schedule == "done" or is_complete(action.plan, done_labels, state.rag if state else None):
             continue
-        people[person.id] = person
+        if channel_for(person, email=config.email) is None:
+            people[person.id] = person
     return sorted(people.values(), key=lambda p: p.display_name.lower())

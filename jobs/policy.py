@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from jobs.calendar import EARLIEST, LATEST, SendingWindow
 from storage.errors import InvalidInput, NotFound
 from storage.models import Plan
+from storage.plans import plan_by_name
 
 LEAVE_CHOICES = ("deputy", "wait")
 
@@ -46,6 +47,13 @@ class Policy:
     escalate_unanswered: int = 2
     # A lead on leave: "deputy" (the deputy gets it, else wait) or "wait" (always wait until back).
     on_leave: str = "deputy"
+    # The board cycle (jobs.board): the call for updates goes out this many working days before a
+    # meeting's cut-off, the chase this many, and the board pack is published after the cut-off.
+    board_call_working_days: int = 5
+    board_chase_working_days: int = 2
+    board_publish: bool = True
+    # A lead's "complete" counts as complete only once an admin or board member signs it off.
+    completion_needs_signoff: bool = True
 
     @property
     def window(self) -> SendingWindow:
@@ -94,7 +102,15 @@ DESCRIPTIONS = {
     ),
     "escalate_unanswered": "tell the board after this many unanswered reminders (0 = never)",
     "on_leave": "lead on leave: 'deputy' (send to the deputy, else wait) or 'wait'",
+    "board_call_working_days": "ask every lead for an update this many working days before a meeting's cut-off",
+    "board_chase_working_days": "chase the leads still to update this many working days before the cut-off",
+    "board_publish": "publish the board pack after the cut-off and send it to the board (true/false)",
+    "completion_needs_signoff": (
+        "a lead's complete status shows as 'complete, awaiting sign-off' until an admin or board "
+        "member signs it off (true/false)"
+    ),
 }
+BOOLEAN_KEYS = ("enabled", "on_due_day", "escalate_after_chase", "board_publish", "completion_needs_signoff")
 
 
 def _parse_time(text: str) -> dt.time:
@@ -118,7 +134,7 @@ def _int(key: str, raw: Any, *, minimum: int = 0, maximum: int = 366) -> int:
 def _coerce(key: str, raw: Any) -> Any:
     if key not in _FIELDS:
         raise InvalidInput(f"unknown policy key {key!r}; known keys: {', '.join(_FIELDS)}", "key")
-    if key in ("enabled", "on_due_day", "escalate_after_chase"):
+    if key in BOOLEAN_KEYS:
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
@@ -144,13 +160,17 @@ def _coerce(key: str, raw: Any) -> Any:
         return text
     if key == "ongoing_every_weeks":
         return _int(key, raw, minimum=1, maximum=52)
+    if key == "board_call_working_days":
+        return _int(key, raw, minimum=1, maximum=60)
+    if key == "board_chase_working_days":
+        return _int(key, raw, minimum=0, maximum=59)
     return _int(key, raw)
 
 
 def find_plan(session: Session, name: str | None) -> Plan:
-    """The named plan, or the only plan when no name is given."""
+    """The named plan (in any case), or the only plan when no name is given."""
     if name:
-        plan = session.scalars(select(Plan).where(Plan.name == name)).first()
+        plan = plan_by_name(session, name)
         if plan is None:
             names = session.scalars(select(Plan.name).order_by(Plan.name)).all()
             raise NotFound(f"no plan called {name!r}; plans: {', '.join(names) or '(none imported)'}")
@@ -177,6 +197,13 @@ def set_policy_value(session: Session, plan: Plan, key: str, value: str) -> Poli
     merged = {**Policy.for_plan(None).as_dict(), **overrides}
     if _parse_time(merged["send_from"]) >= _parse_time(merged["send_until"]):
         raise InvalidInput("send_from must be earlier than send_until", "value")
+    if int(merged["board_chase_working_days"]) >= int(merged["board_call_working_days"]):
+        raise InvalidInput(
+            "board_chase_working_days must be fewer than board_call_working_days "
+            f"(the chase comes after the call): {merged['board_chase_working_days']} and "
+            f"{merged['board_call_working_days']}",
+            "value",
+        )
     plan.policy = overrides  # a new dict, so SQLAlchemy sees the JSON change
     session.flush()
     return Policy.for_plan(plan)

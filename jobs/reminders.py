@@ -2,6 +2,9 @@
 
 ``run_reminder_pass(session_factory, client, now)`` is what the worker's job, ``progressbot remind`` and
 the tests call. It is idempotent: run it twice at the same ``now`` and the second run sends nothing.
+``now`` is the business moment the pass plans for; which pass may send is decided by the lease, on
+the database's clock (``jobs.lease``), and each message is claimed before it is posted
+(``jobs.delivery``), so overlapping passes never send a reminder twice.
 """
 
 from __future__ import annotations
@@ -16,28 +19,35 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.views.reminders import unlinked_message
+from jobs.board import plan_board_round
+from jobs.board_pass import (
+    UNREACHED_KIND,
+    PublicationStats,
+    admin_notes_to_retry,
+    board_previews,
+    queue_unreached_notes,
+    run_publication,
+)
 from jobs.calendar import local_today, may_send_now, zone
+from jobs.delivery import PassStopped, SendStats, deliver, resolve_in_doubt
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
-from jobs.lease import single_runner
-from jobs.ledger import (
-    SendStats,
-    group_items,
-    render,
-    resolve_in_doubt,
-    send_messages,
-    sync_ledger,
-    unique_items,
-)
+from jobs.lease import LeaseLost, single_runner
+from jobs.ledger import group_items, render, sync_ledger, unique_items
 from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
 from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
+from mail.outbox import EmailChannel, due_email_ids, requeue_dead_claims
+from storage.meetings import BOARD_KINDS
 from storage.models import DigestPost, ReminderMessage, Role, Update
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "progressbot-sender"
+# The Slack messages a reminder pass sends (the digest has its own pass and lease).
+PASS_KINDS = ("reminder", "escalation", "unlinked", UNREACHED_KIND)
+EMAIL_OUTAGE_AFTER = 3  # emails in a row the SMTP server would not take: stop emailing for this pass
 
 
 @dataclass
@@ -50,15 +60,50 @@ class PassResult:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    left: int = 0  # not sent because the pass stopped early; still pending
+    paused: int = 0  # Slack's 429s; each paused the whole pass for its Retry-After
+    paused_seconds: float = 0.0
+    stopped: str | None = None  # why the pass stopped early (Slack's error, or "lease_lost")
+    hint: str | None = None  # what to do about it, in one line
+    needs_fixing: bool = False  # a token or permission problem: nothing is sent until someone fixes it
     previews: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
+    board: PublicationStats = field(default_factory=PublicationStats)  # board packs (jobs.board_pass)
+    emails: int = 0  # of ``sent``, how many went by email
 
     def summary(self) -> str:
         if not self.ran:
-            return "skipped: another worker is running a pass"
-        return (
-            f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
-            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed}"
+            return "skipped: another pass holds the lease and is sending"
+        packs = (
+            f" packs_published={self.board.published} packs_sent={self.board.sent}"
+            if self.board.published or self.board.sent or self.board.deferred or self.board.failed
+            else ""
         )
+        line = (
+            f"planned={self.planned} new={self.new_entries} superseded={self.skipped_entries} "
+            f"messages={self.messages} sent={self.sent} deferred={self.deferred} failed={self.failed} "
+            f"emails={self.emails}{packs}"
+        )
+        if self.paused:
+            line += f" rate_limited={self.paused} ({self.paused_seconds:.0f} s paused)"
+        if self.stopped:
+            line += f" stopped={self.stopped} left={self.left}"
+        return line
+
+    def take(self, stats: SendStats) -> None:
+        self.sent, self.deferred, self.failed, self.left = (
+            stats.sent,
+            stats.deferred,
+            stats.failed,
+            stats.left,
+        )
+        self.stopped, self.hint, self.needs_fixing = stats.stopped, stats.hint, stats.needs_fixing
+        self.paused, self.paused_seconds = stats.paused, stats.paused_seconds
+
+    def stop_with(self, stop: PassStopped | LeaseLost) -> None:
+        if isinstance(stop, LeaseLost):
+            self.stopped, self.hint = "lease_lost", str(stop)
+        else:
+            self.stopped, self.hint, self.needs_fixing = stop.reason, stop.hint, stop.needs_fixing
 
 
 def run_reminder_pass(
@@ -70,39 +115,88 @@ def run_reminder_pass(
     config: PlannerConfig | None = None,
     rate: float = 1.0,
     sender: Sender | None = None,
+    email: EmailChannel | None = None,
 ) -> PassResult:
-    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once."""
+    """One pass: reminders, escalations and the weekly unlinked-leads notice, each sent at most once.
+
+    With ``email`` (and ``config.email``), leads outside Slack get the same reminders by email, and
+    emails the web process could not send (form confirmations, new links) are sent too."""
     config = config or PlannerConfig()
     if dry_run:
         return preview(session_factory, now, config=config)
     sender = sender or Sender(client, pacer=Pacer(rate))
     result = PassResult()
-    with single_runner(session_factory, LOCK_NAME, now) as lease:
+    with single_runner(session_factory, LOCK_NAME) as lease:
         if lease is None:
+            log.info("reminder pass at %s: %s", now.isoformat(), PassResult(ran=False).summary())
             return PassResult(ran=False)
-        resolve_in_doubt(session_factory, sender.client, now)
+        try:
+            resolve_in_doubt(session_factory, sender.client, now, kinds=PASS_KINDS)
+        except PassStopped as stop:
+            result.stop_with(stop)
+            log.error("reminder pass at %s stopped: %s", now.isoformat(), stop.hint)
+            return result
         with session_factory.begin() as session:
             # The ledger writes in between touch neither plans nor updates, so one snapshot serves all three.
             snapshot = load_snapshot(session, now)
-            planned = plan_reminders(session, now, config=config, snapshot=snapshot)
-            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS)
+            # The board round's calls and chases first: a lead's due-date reminders merge into them.
+            board = plan_board_round(session, now, config=config, snapshot=snapshot)
+            planned = board.planned + plan_reminders(session, now, config=config, snapshot=snapshot)
+            sync = sync_ledger(session, planned, now, kinds=REMINDER_KINDS + BOARD_KINDS)
             escalations = plan_escalations(session, now, config=config, snapshot=snapshot)
             esc = sync_ledger(session, escalations, now, kinds=("escalation",))
             unlinked_ids = _queue_unlinked_notice(session, now, config, snapshot)
+            unlinked_ids += admin_notes_to_retry(session, now) + queue_unreached_notes(
+                session, now, board, config
+            )
         result.planned = len(planned) + len(escalations)
         result.new_entries = sync.new_entries + esc.new_entries
         result.skipped_entries = sync.skipped_entries + esc.skipped_entries
         ids = sync.message_ids + esc.message_ids + unlinked_ids
         result.messages = len(ids)
-
-        def renew(done: int) -> None:
-            if done % 100 == 0:
-                lease.renew()
-
-        stats: SendStats = send_messages(session_factory, sender, ids, now, on_progress=renew)
-        result.sent, result.deferred, result.failed = stats.sent, stats.deferred, stats.failed
-    log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
+        result.take(deliver(session_factory, sender, lease, ids, now))
+        try:
+            if email is not None and result.stopped != "lease_lost":
+                # Email needs nothing from Slack: leads outside Slack are emailed whatever Slack said.
+                _send_email(session_factory, email, lease, now, result)
+            if not result.stopped:
+                result.board = run_publication(session_factory, sender, lease, now, board, config)
+        except (PassStopped, LeaseLost) as stop:
+            result.stop_with(stop)
+    if result.stopped:
+        log.error("reminder pass at %s: %s (%s)", now.isoformat(), result.summary(), result.hint)
+    else:
+        log.info("reminder pass at %s: %s", now.isoformat(), result.summary())
     return result
+
+
+def _send_email(
+    factory: sessionmaker[Session], email: EmailChannel, lease: Any, now: dt.datetime, result: PassResult
+) -> None:
+    """Every email due now: this pass's reminders and anything the web process left pending.
+
+    Emailing stops for the pass on a fault in our settings, or after ``EMAIL_OUTAGE_AFTER`` messages in a
+    row could not get through (the server is down): the rest stay pending, with no attempt counted."""
+    requeue_dead_claims(factory, now)
+    with factory() as session:
+        ids = due_email_ids(session, now)
+    in_a_row = 0
+    for done, message_id in enumerate(ids, start=1):
+        lease.ensure_held()  # a pass that lost its lease stops before it sends again
+        outcome = email.deliver(factory, message_id, now)
+        if outcome is None:
+            continue  # the web process is sending it
+        in_a_row = in_a_row + 1 if outcome.outcome == "retry" else 0
+        if outcome.ok:
+            result.sent += 1
+            result.emails += 1
+        elif outcome.outcome == "retry":
+            result.deferred += 1
+        elif outcome.outcome != "config":
+            result.failed += 1
+        if outcome.outcome == "config" or in_a_row >= EMAIL_OUTAGE_AFTER:
+            log.error("email stopped for this pass, %s left pending: %s", len(ids) - done, outcome.error)
+            return
 
 
 def preview(
@@ -113,8 +207,11 @@ def preview(
     result = PassResult()
     with session_factory() as session:
         snapshot = load_snapshot(session, now)
-        planned = plan_reminders(session, now, config=config, snapshot=snapshot) + plan_escalations(
-            session, now, config=config, snapshot=snapshot
+        board = plan_board_round(session, now, config=config, snapshot=snapshot)
+        planned = (
+            board.planned
+            + plan_reminders(session, now, config=config, snapshot=snapshot)
+            + plan_escalations(session, now, config=config, snapshot=snapshot)
         )
         due = [p for p in planned if p.sendable and p.status in (None, "pending", "skipped")]
         result.planned = len(planned)
@@ -122,9 +219,10 @@ def preview(
             items = unique_items(rows)
             text, blocks = render(kind, items, None)
             result.previews.append({"to": uid, "kind": kind, "text": text, "blocks": blocks, "items": items})
+        result.previews += board_previews(session, now, board, config)
         people = unlinked_leads(session, now, config=config, snapshot=snapshot)
         if people and _unlinked_due(session, now, config):
-            text, blocks = unlinked_message([p.display_name for p in people])
+            text, blocks = unlinked_message(*_unreachable(people))
             week = iso_week(local_today(now, zone(config.default_tz)))
             told = set(session.scalars(select(DigestPost.channel).where(DigestPost.week == week)))
             for uid in _admins(session):
@@ -136,6 +234,13 @@ def preview(
         session.rollback()
     result.messages = len(result.previews)
     return result
+
+
+def _unreachable(people: list) -> tuple[list[str], list[str]]:
+    """(not linked, email undeliverable with the server's answer) for the admins' weekly notice."""
+    bounced = [p for p in people if p.email_undeliverable_at is not None and not p.slack_user_id]
+    others = [p.display_name for p in people if p not in bounced]
+    return others, [f"{p.display_name} ({(p.email_error or 'refused')[:120]})" for p in bounced]
 
 
 def _admins(session: Session) -> list[str]:
@@ -150,7 +255,9 @@ def _unlinked_due(session: Session, now: dt.datetime, config: PlannerConfig) -> 
 def _queue_unlinked_notice(
     session: Session, now: dt.datetime, config: PlannerConfig, snapshot: PassSnapshot | None = None
 ) -> list[int]:
-    """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week."""
+    """At most one message a week per admin listing unlinked leads; the DigestPost key enforces the week.
+
+    (A notice that failed to send is listed again by ``jobs.board_pass.admin_notes_to_retry``.)"""
     if not _unlinked_due(session, now, config):
         return []
     people = unlinked_leads(session, now, config=config, snapshot=snapshot)
@@ -161,7 +268,7 @@ def _queue_unlinked_notice(
         log.warning("%s leads are not linked to Slack and no admin is set to be told", len(people))
         return []
     week = iso_week(local_today(now, zone(config.default_tz)))
-    text, blocks = unlinked_message([p.display_name for p in people])
+    text, blocks = unlinked_message(*_unreachable(people))
     ids = []
     for uid in admins:
         try:

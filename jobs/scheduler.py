@@ -35,6 +35,7 @@ from jobs.digest import run_digest
 from jobs.planner import PlannerConfig
 from jobs.reminders import run_reminder_pass
 from jobs.sender import DEFAULT_RATE
+from mail.outbox import email_channel
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class JobContext:
     client: Any
     rate: float = DEFAULT_RATE
     config: PlannerConfig = field(default_factory=PlannerConfig)
+    email: Any = None  # mail.outbox.EmailChannel when email is configured
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)  # the one place the worker reads the clock
@@ -84,7 +86,9 @@ def digest_due(now: dt.datetime, schedule: str, tz: Any) -> bool:
 
 
 def reminder_job(ctx: JobContext) -> None:
-    run_reminder_pass(ctx.session_factory, ctx.client, ctx.now(), config=ctx.config, rate=ctx.rate)
+    run_reminder_pass(
+        ctx.session_factory, ctx.client, ctx.now(), config=ctx.config, rate=ctx.rate, email=ctx.email
+    )
 
 
 def digest_job(ctx: JobContext, *, catch_up: bool = False) -> None:
@@ -174,6 +178,23 @@ def add_jobs(scheduler: BaseScheduler, ctx: JobContext, *, catch_up: bool = True
     scheduler.add_listener(on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
 
+def stop_scheduler(scheduler: BaseScheduler, timeout: float) -> bool:
+    """Stop starting jobs, let a running one finish within ``timeout``, shut down; False if cut short.
+
+    Paused first, and the loop's current look at due jobs awaited (APScheduler 3 holds its job-store lock
+    for it): ``shutdown()`` from another thread while that look is in progress makes the loop raise
+    JobLookupError on the job it is about to remove.
+    """
+    from progressbot.lifecycle import within
+
+    if not scheduler.running:
+        return True
+    scheduler.pause()
+    with scheduler._jobstores_lock:
+        pass
+    return within(timeout, lambda: scheduler.shutdown(wait=True), "the running pass")
+
+
 def create_scheduler(
     settings: Any,
     session_factory: Any,
@@ -196,6 +217,7 @@ def create_scheduler(
         client=client,
         rate=rate,
         config=PlannerConfig.from_settings(settings),
+        email=email_channel(settings),
     )
     add_jobs(scheduler, ctx, catch_up=catch_up)
     return scheduler

@@ -6,20 +6,43 @@ Nothing reads os.environ anywhere else: tests build Settings directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TIMEZONE = "Europe/London"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-_NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds"}
+_NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds", "import_max_mb": "megabytes"}
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def database_url(value: str, *, name: str = "DATABASE_URL") -> str:
+    """A database URL, or a plain (relative) path to a SQLite file, which becomes ``sqlite:///ABS``."""
+    value = value.strip()
+    if not value:
+        raise ConfigError(f"{name} is empty")
+    if "://" in value or value.startswith("sqlite:"):
+        return value
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", value):
+        raise ConfigError(
+            f"{name} {value!r} is neither a database URL (sqlite:///file.db, postgresql://user@host/db) "
+            "nor a path to a SQLite file"
+        )
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"{name} {value!r} is a folder: give a file, e.g. {path / 'progressbot.db'}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"{name} {value!r}: the folder {path.parent} does not exist")
+    return f"sqlite:///{path.resolve()}"
 
 
 def _secret() -> str:
@@ -45,6 +68,14 @@ class Settings:
     send_rate: float = 1.0
     # Seconds web, run and worker give acknowledged work to finish after SIGTERM or Ctrl-C.
     shutdown_timeout: float = 20.0
+    # The largest plan file `progressbot import` reads, in megabytes.
+    import_max_mb: float = 50.0
+    # Leads outside Slack (see README, "Leads outside Slack"): SMTP, the sender, the form links.
+    smtp_url: str = _secret()
+    mail_from: str = ""
+    secret_key: str = _secret()
+    public_url: str = ""
+    link_days: int = 14
 
     @property
     def tz(self) -> ZoneInfo:
@@ -68,17 +99,25 @@ class Settings:
             "log_level": "PROGRESSBOT_LOG_LEVEL",
             "send_rate": "PROGRESSBOT_SEND_RATE",
             "shutdown_timeout": "PROGRESSBOT_SHUTDOWN_TIMEOUT",
+            "import_max_mb": "PROGRESSBOT_IMPORT_MAX_MB",
+            "smtp_url": "PROGRESSBOT_SMTP_URL",
+            "mail_from": "PROGRESSBOT_MAIL_FROM",
+            "secret_key": "PROGRESSBOT_SECRET_KEY",
+            "public_url": "PROGRESSBOT_PUBLIC_URL",
+            "link_days": "PROGRESSBOT_LINK_DAYS",
         }
         values: dict[str, object] = {}
         for attr, var in names.items():
             raw = env.get(var)
             if raw is None or raw == "":
                 continue
-            if attr == "port":
+            if attr in ("port", "link_days"):
                 try:
                     values[attr] = int(raw)
                 except ValueError:
                     raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
+            elif attr == "database_url":
+                values[attr] = database_url(raw, name=var)
             elif attr in _NUMBERS:
                 try:
                     values[attr] = float(raw)
@@ -101,8 +140,75 @@ class Settings:
             raise ConfigError(
                 f"PROGRESSBOT_SHUTDOWN_TIMEOUT must be between 0 and 3600 seconds, got {self.shutdown_timeout!r}"
             )
+        if not 0 < self.import_max_mb <= 1024:
+            raise ConfigError(
+                f"PROGRESSBOT_IMPORT_MAX_MB must be above 0 and at most 1024, got {self.import_max_mb!r}"
+            )
+        level = self.log_level.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(
+                f"PROGRESSBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}"
+            )
+        object.__setattr__(self, "log_level", level)
+        self._check_holidays()
         if not self.slack_api_url.endswith("/"):
             object.__setattr__(self, "slack_api_url", self.slack_api_url + "/")
+        self._validate_email_settings()
+
+    def _validate_email_settings(self) -> None:
+        """Each email setting is checked when given; ``email_enabled`` says whether all are."""
+        from mail.settings import check_link_days, check_mail_from, check_public_url, check_secret_key
+        from mail.smtp import SmtpConfig
+
+        if self.smtp_url:
+            SmtpConfig.parse(self.smtp_url)  # raises ConfigError naming the variable, never the password
+        if self.mail_from:
+            check_mail_from(self.mail_from)
+        if self.secret_key:
+            check_secret_key(self.secret_key)
+        if self.public_url:
+            object.__setattr__(self, "public_url", check_public_url(self.public_url))
+        check_link_days(self.link_days)
+
+    @property
+    def forms_enabled(self) -> bool:
+        """The update form needs a key to sign its links and the address they point at."""
+        return bool(self.secret_key and self.public_url)
+
+    @property
+    def email_enabled(self) -> bool:
+        """Email reminders need the form, an SMTP server and a sender address."""
+        return self.forms_enabled and bool(self.smtp_url and self.mail_from)
+
+    def missing_email_settings(self) -> list[str]:
+        pairs = [
+            ("PROGRESSBOT_SMTP_URL", self.smtp_url),
+            ("PROGRESSBOT_MAIL_FROM", self.mail_from),
+            ("PROGRESSBOT_SECRET_KEY", self.secret_key),
+            ("PROGRESSBOT_PUBLIC_URL", self.public_url),
+        ]
+        return [name for name, value in pairs if not value]
+
+    def _check_holidays(self) -> None:
+        """The bank holiday calendar must exist: a typo would silently send reminders on holidays."""
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        country = self.holiday_country.upper()
+        if country not in supported:
+            raise ConfigError(
+                f"PROGRESSBOT_HOLIDAY_COUNTRY {self.holiday_country!r} is not a country the holidays "
+                "package knows (an ISO code such as GB, IE, US)"
+            )
+        object.__setattr__(self, "holiday_country", country)
+        try:
+            holidays.country_holidays(country, subdiv=self.holiday_subdivision or None)
+        except NotImplementedError:
+            known = ", ".join(supported[country]) or "none: leave it empty"
+            raise ConfigError(
+                f"PROGRESSBOT_HOLIDAY_SUBDIVISION {self.holiday_subdivision!r} is not a subdivision of {country}: "
+                f"one of {known}"
+            ) from None
 
     def require_slack(self, *, socket_mode: bool = False) -> None:
         """Fail with one clear message listing every missing Slack credential."""

@@ -51,6 +51,10 @@ EXAMPLE_UPDATES = (
     ),
     ("6.1", None, "Drafts circulated to practitioners; workshops booked for April.", 21, None),
 )
+# The board at work: the chair signs off the completion, agrees a revised date for the slipped action
+# (the lead asked for it), and asks the lead of the restructure a question that is still open.
+CHAIR_UID, CHAIR = "U0DEMOCHAIR", "Chair of the Improvement Board"
+REVISED_DUE = dt.date(2020, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,8 @@ def run_demo(folder: Path) -> DemoResult:
             )
         with session_factory.begin() as session:
             plan = session.merge(plan)
-            _add_example_updates(session, plan)
+            chosen = _add_example_updates(session, plan)
+            _add_example_governance(session, chosen)
         with session_factory.begin() as session:
             plan = session.merge(plan)
             data = compile_report(session, plan, as_of=REPORT_AT, now=REPORT_AT)
@@ -154,14 +159,14 @@ def _pick_actions(session, plan, scheme) -> list:
     return chosen
 
 
-def _add_example_updates(session, plan) -> None:
+def _add_example_updates(session, plan) -> list[int]:
+    """The example updates; returns the ids of the actions they went to, in EXAMPLE_UPDATES order."""
     from storage.models import Action
     from storage.rag import scheme_for_plan
 
     scheme = scheme_for_plan(plan)
-    for action_id, (_ref, rag, text, days, evidence) in zip(
-        _pick_actions(session, plan, scheme), EXAMPLE_UPDATES, strict=False
-    ):
+    chosen = _pick_actions(session, plan, scheme)
+    for action_id, (_ref, rag, text, days, evidence) in zip(chosen, EXAMPLE_UPDATES, strict=False):
         label = scheme.parse(rag) if rag else None
         if rag and label is None:
             # A plan whose own key has no such state: its worst state for Red, else its best.
@@ -174,6 +179,40 @@ def _add_example_updates(session, plan) -> None:
             at=BASELINE_AT + dt.timedelta(days=days),
             evidence=evidence,
         )
+    return chosen
+
+
+def _add_example_governance(session, chosen: list[int]) -> None:
+    from storage import challenges, proposals
+    from storage.authority import slack_actor
+    from storage.models import Action
+    from storage.people import grant_role, name_slack_user
+    from storage.signoff import AWAITING, completion, sign_off
+
+    grant_role(session, CHAIR_UID, "board", by="progressbot demo", now=IMPORTED_AT)
+    name_slack_user(session, CHAIR_UID, CHAIR)
+    chair = slack_actor(session, CHAIR_UID)
+    day = BASELINE_AT.replace(hour=14)
+    slipped, completed, restructure = (
+        session.get(Action, i) for i in chosen[:3]
+    )  # the bundled plan has them
+    if completion(session, completed).state == AWAITING:
+        sign_off(
+            session,
+            completed,
+            actor=chair,
+            now=day + dt.timedelta(days=14),
+            note="Seen the signed-off framework",
+        )
+    if slipped.due_date is None or slipped.due_date < REVISED_DUE:
+        stamp = {"by_uid": None, "by_person_id": None, "by_text": "progressbot demo", "source": "cli"}
+        asked = proposals.propose(session, slipped, REVISED_DUE, reason="The recovery plan needs until the end of June",
+                                  stamp=stamp, now=day + dt.timedelta(days=10))  # fmt: skip
+        proposals.decide(
+            session, asked.proposal, agree=True, actor=chair, reason="", now=day + dt.timedelta(days=17)
+        )
+    challenges.raise_challenge(session, restructure, actor=chair, now=day + dt.timedelta(days=22),
+                               question="When will the two vacant team manager posts be filled?")  # fmt: skip
 
 
 def _record(session, action, *, rag, text, at, evidence) -> None:

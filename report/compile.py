@@ -15,7 +15,10 @@ Rules (also in the README):
 - stale: no update after the baseline's as-of (or no update at all when there is no baseline);
   complete actions are never stale;
 - contradictions: an "on track" state (Green, or a state whose meaning says on track / ahead, or the
-  best state short of complete) past its due date; a complete state with no evidence link ever given.
+  best state short of complete) past its due date; a complete state with no evidence (a link or a
+  note) ever given, unless the imported plan said it was complete; a sign-off with no note or link;
+- governance (report.governance): sign-off, open challenges, revised timescales, withdrawn and merged
+  actions, and the plan changes since the baseline.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from report.data import (
     TrendPoint,
     UpdateEntry,
 )
+from report.governance import plan_changes, retimed_since, with_governance
 from report.headline import (
     breakdown,
     build_exceptions,
@@ -97,7 +101,7 @@ def _version_order(v: ReportVersion) -> tuple:
 
 
 def has_snapshot(v: ReportVersion) -> bool:
-    return v.source == "publish" or bool(v.snapshot)
+    return v.source in ("publish", "board") or bool(v.snapshot)
 
 
 @dataclass
@@ -138,6 +142,7 @@ def _load(session: Session, plan: Plan, as_of: dt.datetime) -> _Loaded:
             Update.submitted_at,
             Update.author_text,
             Update.evidence_url,
+            Update.evidence_note,
             Update.source,
             author.display_name.label("author_name"),
             behalf.display_name.label("behalf_name"),
@@ -166,8 +171,13 @@ def compile_report(
     as_of: dt.datetime,
     now: dt.datetime,
     since: dt.datetime | Literal["baseline"] | None = None,
+    baseline_version_id: int | None = None,
 ) -> ReportData:
     """The plan as it stood at ``as_of`` (aware), counting only updates submitted by then.
+
+    ``baseline_version_id`` picks the version to compare with (a board pack compares with the pack of
+    the previous meeting, even when someone published by hand in between); it must have a snapshot and
+    be published before ``as_of``, else the usual baseline is used.
 
     ``since`` asks for the "what changed" feed (``recent_updates``): the updates at or after that
     instant, or with "baseline" those after the baseline's as-of. Without it the feed is empty, which
@@ -176,8 +186,12 @@ def compile_report(
     """
     if as_of.tzinfo is None or now.tzinfo is None:
         raise ValueError("compile_report needs aware datetimes")
+    from storage.governance import load_governance
+    from storage.signoff import needs_signoff
+
     tz = as_of.tzinfo
     loaded = _load(session, plan, as_of)
+    governance = load_governance(session, plan.id, as_of=as_of)
     rag_key, scheme_name = rag_key_from_states(loaded.states)
     labels = [k.label for k in rag_key]
     as_of_date = as_of.astimezone(tz).date()
@@ -196,6 +210,9 @@ def compile_report(
     )
     snapshots = [v for v in versions if has_snapshot(v)]
     base_version = next((v for v in reversed(snapshots) if v.published_at < as_of), None)
+    if baseline_version_id is not None:
+        chosen = [v for v in snapshots if v.id == baseline_version_id and v.published_at < as_of]
+        base_version = chosen[0] if chosen else base_version
     baseline = (
         Baseline(
             version=base_version.version,
@@ -238,29 +255,41 @@ def compile_report(
         grouped.setdefault(row.action_id, []).append(row)
 
     scheme = _Scheme.of(rag_key)
+    needs = needs_signoff(plan)
     rows: list[ActionRow] = []
+    closed: list[ActionRow] = []
     feed: list[tuple[tuple, UpdateEntry]] = []
     for action in loaded.actions:
         updates = grouped.get(action.id, [])
         path = tuple(headings[s.id] for s in chain(action.section_id))
-        rows.append(
-            _action_row(
-                action,
-                updates,
-                scheme=scheme,
-                base_version=base_version,
-                base_snapshot=base_snapshot,
-                as_of_date=as_of_date,
-                tz=tz,
-                path=path,
-                known_section=action.section_id in by_id,
-            )
+        row = _action_row(
+            action,
+            updates,
+            scheme=scheme,
+            base_version=base_version,
+            base_snapshot=base_snapshot,
+            as_of_date=as_of_date,
+            tz=tz,
+            path=path,
+            known_section=action.section_id in by_id,
         )
+        row = with_governance(
+            row, action, updates, governance.get(action.id), needs=needs, complete=scheme.complete, tz=tz
+        )
+        # Withdrawn and merged actions leave counts, percentages and exceptions: a band of their own.
+        (closed if row.status != "open" else rows).append(row)
         if feed_since is not None:
             feed.extend(_feed_entries(action, updates, feed_since, inclusive=inclusive, tz=tz))
 
+    since = base_version.as_of if base_version else None
     exceptions = build_exceptions(rows, scheme.worst, as_of_date, baseline)
-    headline = build_headline(rows, scheme.labels, baseline, base_snapshot if base_version else None)
+    headline = build_headline(
+        rows,
+        scheme.labels,
+        baseline,
+        base_snapshot if base_version else None,
+        retimed=retimed_since(governance, {r.id for r in rows}, since, as_of),
+    )
     overall = headline.overall
 
     current_ids = {r.id for r in rows}
@@ -289,6 +318,8 @@ def compile_report(
         monthly=_monthly(loaded.actions, grouped, labels, as_of, trend[-1]),
         updates_since=_iso(feed_since, tz) if feed_since is not None else None,
         recent_updates=tuple(entry for _, entry in feed),
+        closed=tuple(closed),
+        plan_changes=plan_changes(governance, base_version, as_of, tz),
     )
 
 
@@ -345,7 +376,7 @@ def _action_row(
             rag, rag_at = u.rag, u.submitted_at
         if u.text and u.text.strip() and not _placeholder(u):
             progress_row = u
-        evidence = evidence or bool(u.evidence_url)
+        evidence = evidence or bool(u.evidence_url or u.evidence_note)
         last_at = u.submitted_at
     progress = None
     if progress_row is not None:
@@ -356,6 +387,7 @@ def _action_row(
             author=progress_row.author_name or progress_row.author_text or "",
             on_behalf_of=progress_row.behalf_name or "",
             evidence_url=progress_row.evidence_url,
+            evidence_note=progress_row.evidence_note,
             source=progress_row.source,
         )
     is_complete = rag in scheme.complete
@@ -372,8 +404,7 @@ def _action_row(
     contradictions = []
     if overdue and rag in scheme.on_track:
         contradictions.append(f"{rag} (on track) but its due date {human_date(due.isoformat())} has passed")
-    if is_complete and not evidence:
-        contradictions.append(f"{rag} (complete) but no evidence link was given")
+    # A complete state with no evidence is flagged in report.governance (not when the import said so).
 
     leads = tuple(
         (lead.person.display_name if lead.person is not None else "") or lead.lead_text
@@ -426,6 +457,7 @@ def _feed_entries(
                 rag_after=rag,
                 rag_given=u.rag,
                 text="" if _placeholder(u) else (u.text or ""),
+                update_id=u.id,
             )
             out.append(((u.submitted_at, action.position, action.id, u.id), entry))
     return out

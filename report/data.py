@@ -23,12 +23,23 @@ EXC_RED = "red"
 EXC_OVERDUE = "overdue"
 EXC_STALE = "stale"
 EXC_CONTRADICTION = "contradiction"
+EXC_NO_RESPONSE = "no_response"  # board packs only: the lead gave no update for this meeting
+EXC_CHALLENGE = "challenge"
+EXC_SIGNOFF = "signoff"
 EXCEPTION_TITLES = {
     EXC_RED: "Red",
     EXC_OVERDUE: "Overdue (past due and not complete)",
+    EXC_NO_RESPONSE: "No update for this meeting",
     EXC_STALE: "No update since the last published version",
     EXC_CONTRADICTION: "Contradictions",
+    EXC_CHALLENGE: "Open challenges",
+    EXC_SIGNOFF: "Complete, awaiting sign-off",
 }
+# Completion, with the plan's ``completion_needs_signoff`` policy.
+AWAITING_SIGNOFF = "awaiting"
+SIGNED_OFF = "signed_off"
+AWAITING_LABEL = "Complete, awaiting sign-off"
+CLOSED_BAND = "Withdrawn or merged actions"
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,7 @@ class Progress:
     on_behalf_of: str
     evidence_url: str | None
     source: str  # import | slack | cli: an imported update's "author" is the file, not a person
+    evidence_note: str | None = None
 
     @property
     def byline(self) -> str:
@@ -93,6 +105,15 @@ class SectionRef:
 
 
 @dataclass(frozen=True)
+class ChallengeNote:
+    """An open challenge: a board member's question the lead has not answered yet."""
+
+    by: str
+    date: str
+    question: str
+
+
+@dataclass(frozen=True)
 class ActionRow:
     id: int
     ref: str
@@ -112,12 +133,38 @@ class ActionRow:
     direction: str | None  # IMPROVED | WORSE | UNCHANGED | NEW; None when nothing was published yet
     overdue: bool
     stale: bool
-    evidence: bool  # any update carried an evidence link
+    evidence: bool  # any update carried an evidence link or note
     contradictions: tuple[str, ...]
+    # Governance (storage.governance): how the plan changed around the action.
+    status: str = "open"  # open | withdrawn | merged (withdrawn and merged rows are in ReportData.closed)
+    merged_into: str | None = None
+    closed_reason: str = ""
+    closed_date: str | None = None
+    original_due: str | None = None  # the due date before its first revision
+    revised_date: str | None = None  # when the latest revision was agreed; None when never revised
+    revisions: int = 0
+    completion: str | None = None  # AWAITING_SIGNOFF | SIGNED_OFF | "complete" (no sign-off asked)
+    signed_off_by: str = ""
+    signed_off_date: str | None = None
+    challenges: tuple[ChallengeNote, ...] = ()  # open at the report date
 
     @property
     def arrow(self) -> str:
         return ARROWS.get(self.direction or "", "")
+
+    @property
+    def challenged(self) -> bool:
+        return bool(self.challenges)
+
+    @property
+    def timescale_note(self) -> str | None:
+        """ "Original: 30 Nov 2019 · Revised: 31 Mar 2020 (agreed 12 Mar 2020)" when revised."""
+        if self.revised_date is None or self.original_due == self.due:
+            return None
+        return (
+            f"Original: {_human(self.original_due) or 'no date'} · Revised: {_human(self.due) or 'no date'} "
+            f"(agreed {_human(self.revised_date)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -135,6 +182,9 @@ class Breakdown:
     counts: tuple[RagCount, ...]  # one per scheme state, worst → best
     no_rag: int
     no_rag_percent: float
+    # Complete by the lead's RAG but not yet signed off: not counted in the complete state.
+    awaiting_signoff: int = 0
+    awaiting_signoff_percent: float = 0.0
 
     def count(self, label: str) -> int:
         return next((c.count for c in self.counts if c.label == label), 0)
@@ -175,6 +225,18 @@ class Headline:
     stale: int
     contradictions: int
     sentence: str  # one sentence a chair could read out
+    retimed: int = 0  # actions whose due date was revised since the baseline (or ever, without one)
+    open_challenges: int = 0
+    awaiting_signoff: int = 0
+
+    @property
+    def retimed_text(self) -> str:
+        """ "3 actions retimed since version 5.0" ("" when none)."""
+        if not self.retimed:
+            return ""
+        noun = "action" if self.retimed == 1 else "actions"
+        since = f"since version {self.baseline.version}" if self.baseline else "since the plan was imported"
+        return f"{self.retimed} {noun} retimed {since}"
 
 
 @dataclass(frozen=True)
@@ -213,6 +275,7 @@ class UpdateEntry:
     rag_after: str | None
     rag_given: str | None  # the RAG on this update itself (None for a text-only update)
     text: str
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +284,39 @@ class SectionBand:
 
     depth: int
     title: str
+
+
+@dataclass(frozen=True)
+class PlanChanges:
+    """Changes to the plan itself since the last published version, for the document history."""
+
+    since_version: str | None
+    since_date: str | None
+    counts: tuple[tuple[str, int], ...]  # (storage.governance.CHANGE_WORDS key, count)
+    text: str  # "2 timescales revised, 1 action withdrawn"; "" when nothing changed
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+    @property
+    def sentence(self) -> str:
+        since = (
+            f"since version {self.since_version} ({_human(self.since_date)})"
+            if self.since_version
+            else "since the plan was imported"
+        )
+        if not self.total:
+            return f"No changes to the plan {since}."
+        noun = "change" if self.total == 1 else "changes"
+        return f"{self.total} {noun} to the plan {since}: {self.text}."
+
+
+def _human(iso: str | None) -> str:
+    if not iso:
+        return ""
+    d = dt.date.fromisoformat(iso[:10])
+    return f"{d.day} {d:%b %Y}"
 
 
 @dataclass(frozen=True)
@@ -242,6 +338,10 @@ class ReportData:
     monthly: tuple[TrendPoint, ...]  # month ends from the first update (at most 12), then "Now"
     updates_since: str | None  # where the ``recent_updates`` feed starts; None when none was asked for
     recent_updates: tuple[UpdateEntry, ...] = field(default=())
+    # The board meeting this is the pack for ("Board 16 March 2027"); None for any other report.
+    meeting: str | None = None
+    closed: tuple[ActionRow, ...] = ()  # withdrawn and merged actions: out of counts, a band of their own
+    plan_changes: PlanChanges | None = None
 
     def key_entry(self, label: str | None) -> RagKeyEntry | None:
         return next((k for k in self.rag_key if k.label == label), None)
@@ -263,14 +363,27 @@ class ReportData:
                 rows.extend(SectionBand(depth, path[depth]) for depth in range(common, len(path)))
                 shown = path
             rows.append(action)
+        if self.closed:
+            rows.append(SectionBand(0, CLOSED_BAND))
+            rows.extend(self.closed)
         return rows
 
     def exception_groups(self) -> list[tuple[str, str, tuple[ExceptionItem, ...]]]:
         """(kind, heading, items) in report order; every renderer lists exceptions from this."""
         groups = []
+        from report.headline import version_name
+
         for kind, title in EXCEPTION_TITLES.items():
+            if kind == EXC_NO_RESPONSE:
+                if not self.meeting:
+                    continue  # only a board pack knows who was asked
+                title = f"No update for {self.meeting}"
+            if kind == EXC_STALE and self.meeting:
+                # A pack compares with the previous meeting's pack, so "no update since that version" is
+                # the list above again, less who was asked and chased: it would only repeat it.
+                continue
             if kind == "stale" and self.headline.baseline:
-                title = f"No update since version {self.headline.baseline.version}"
+                title = f"No update since {version_name(self.headline.baseline.version)}"
             groups.append((kind, title, self.exceptions_of(kind)))
         return groups
 

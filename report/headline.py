@@ -4,13 +4,18 @@ chair reads out, and the lists of actions the board should look at."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from report.data import (
+    AWAITING_LABEL,
+    AWAITING_SIGNOFF,
+    EXC_CHALLENGE,
     EXC_CONTRADICTION,
     EXC_OVERDUE,
     EXC_RED,
+    EXC_SIGNOFF,
     EXC_STALE,
     IMPROVED,
     NEW,
@@ -38,6 +43,14 @@ def human_date(iso: str | None) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
+def version_name(label: str) -> str:
+    """ "version 6.0" for a numbered version; a board pack's version is its meeting ("Board 16 March 2027")."""
+    text = (label or "").strip()
+    if re.match(r"(?i)v?\d", text):
+        return f"version {text}"
+    return text  # "Version 3.1" already says so; a meeting's name stands on its own
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
@@ -48,12 +61,19 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def counted_rag(row: ActionRow) -> str | None:
+    """What the counts see: a completion still waiting for sign-off is not counted as complete."""
+    return AWAITING_LABEL if row.completion == AWAITING_SIGNOFF else row.rag
+
+
 def breakdown(labels: Sequence[str], values: Iterable[str | None]) -> Breakdown:
-    """Counts and percentages by label (worst → best); unknown labels count as no RAG."""
+    """Counts and percentages by label (worst → best); unknown labels count as no RAG, and
+    ``AWAITING_LABEL`` as complete awaiting sign-off."""
     values = list(values)
     total = len(values)
     counter = Counter(values)
     known = set(labels)
+    awaiting = counter.pop(AWAITING_LABEL, 0)
     no_rag = sum(n for label, n in counter.items() if label not in known)
 
     def pct(n: int) -> float:
@@ -64,6 +84,8 @@ def breakdown(labels: Sequence[str], values: Iterable[str | None]) -> Breakdown:
         counts=tuple(RagCount(label, counter.get(label, 0), pct(counter.get(label, 0))) for label in labels),
         no_rag=no_rag,
         no_rag_percent=pct(no_rag),
+        awaiting_signoff=awaiting,
+        awaiting_signoff_percent=pct(awaiting),
     )
 
 
@@ -80,12 +102,14 @@ def headline_sentence(
         if c.count:
             verb = _plural(c.count, "is", "are") + " " if not parts else ""
             parts.append(f"{c.count} {verb}{c.label}")
+    if overall.awaiting_signoff:
+        parts.append(f"{overall.awaiting_signoff} complete awaiting sign-off")
     if overall.no_rag:
         parts.append(f"{overall.no_rag} {_plural(overall.no_rag, 'has', 'have')} no RAG yet")
     sentence = f"Of {n} {_plural(n, 'action', 'actions')}, {_join(parts)}"
     overdue_clause = f"{overdue} {_plural(overdue, 'is', 'are')} overdue" if overdue else "none is overdue"
     if baseline is not None and change is not None:
-        since = f"since version {baseline.version} ({human_date(baseline.date)})"
+        since = f"since {version_name(baseline.version)} ({human_date(baseline.date)})"
         moves = []
         if change.worse:
             moves.append(f"{change.worse} {_plural(change.worse, 'has', 'have')} worsened")
@@ -107,19 +131,24 @@ def introduction(as_of_date: str, baseline: Baseline | None) -> str:
     if baseline is None:
         return text + " No earlier version has been published, so no direction of travel is shown yet."
     return text + (
-        f" The direction of travel compares each action's RAG status with version {baseline.version}, "
+        f" The direction of travel compares each action's RAG status with {version_name(baseline.version)}, "
         f"issued on {human_date(baseline.date)}."
     )
 
 
 def build_headline(
-    rows: Sequence[ActionRow], labels: Sequence[str], baseline: Baseline | None, base_snapshot: dict | None
+    rows: Sequence[ActionRow],
+    labels: Sequence[str],
+    baseline: Baseline | None,
+    base_snapshot: dict | None,
+    *,
+    retimed: int = 0,
 ) -> Headline:
     """Counts overall and per top-level section, the change since the baseline, and the sentence."""
-    overall = breakdown(labels, (r.rag for r in rows))
+    overall = breakdown(labels, (counted_rag(r) for r in rows))
     groups: dict[str, list[str | None]] = {}
     for r in rows:
-        groups.setdefault(r.section_path[0] if r.section_path else NO_SECTION, []).append(r.rag)
+        groups.setdefault(r.section_path[0] if r.section_path else NO_SECTION, []).append(counted_rag(r))
     sections = tuple(SectionBreakdown(name, breakdown(labels, rags)) for name, rags in groups.items())
     change = None
     if base_snapshot is not None:
@@ -145,6 +174,9 @@ def build_headline(
         stale=sum(r.stale for r in rows),
         contradictions=sum(len(r.contradictions) for r in rows),
         sentence=headline_sentence(overall, baseline, change, overdue),
+        retimed=retimed,
+        open_challenges=sum(len(r.challenges) for r in rows),
+        awaiting_signoff=overall.awaiting_signoff,
     )
 
 
@@ -168,12 +200,19 @@ def build_exceptions(
             if r.last_update is None:
                 detail = "No update yet"
             else:
-                since = f"; nothing since version {baseline.version}" if baseline else ""
+                since = f"; nothing since {version_name(baseline.version)}" if baseline else ""
                 detail = f"Last update {human_date(r.last_update)}{since}"
             add(EXC_STALE, r, detail)
     for r in rows:
         for text in r.contradictions:
             add(EXC_CONTRADICTION, r, text)
+    for r in rows:
+        for c in r.challenges:
+            add(EXC_CHALLENGE, r, f"Asked by {c.by} on {human_date(c.date)}: {_excerpt(c.question, 300)}")
+    for r in rows:
+        if r.completion == AWAITING_SIGNOFF:
+            when = f"Marked complete on {human_date(r.rag_date)}" if r.rag_date else "Marked complete"
+            add(EXC_SIGNOFF, r, f"{when}; {'evidence given' if r.evidence else 'no evidence given'}")
     return tuple(items)
 
 

@@ -20,7 +20,10 @@ SUMMARY_LIMIT = 2000
 
 
 def next_version(existing: list[str]) -> str:
-    """The next whole version after the highest numeric one, imported history included: 5.0 → 6.0."""
+    """The next whole version after the highest numeric one, imported history included: 5.0 → 6.0.
+
+    Pass only numbered versions: a board pack's version is named after its meeting ("Board 16 March
+    2027"), whose day is not a version number."""
     numbers = [n for n in (version_number(v) for v in existing) if n is not None]
     if not numbers:
         return "1.0"
@@ -39,11 +42,17 @@ def publish_version(
     summary = (summary or "").strip()
     if len(summary) > SUMMARY_LIMIT:
         raise InvalidInput(f"the summary of changes is limited to {SUMMARY_LIMIT} characters", "summary")
-    existing = list(session.scalars(select(ReportVersion.version).where(ReportVersion.plan_id == plan.id)))
+    existing = list(
+        session.scalars(
+            select(ReportVersion.version).where(
+                ReportVersion.plan_id == plan.id, ReportVersion.source != "board"
+            )
+        )
+    )
     if any(
         v.published_at >= now
         for v in session.scalars(select(ReportVersion).where(ReportVersion.plan_id == plan.id))
-        if v.source == "publish"
+        if v.source in ("publish", "board")
     ):
         raise InvalidInput("a version was already published at or after this time", "now")
     data = compile_report(session, plan, as_of=now, now=now)

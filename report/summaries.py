@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from report.data import (
+    AWAITING_SIGNOFF,
     EXC_CONTRADICTION,
     EXC_RED,
     IMPROVED,
@@ -33,7 +34,7 @@ from report.data import (
     ReportData,
     UpdateEntry,
 )
-from report.headline import NO_SECTION, breakdown
+from report.headline import NO_SECTION, breakdown, counted_rag
 
 NO_LEAD = "(no lead)"
 EXCERPT = 200
@@ -56,6 +57,7 @@ class ActionItem:
     arrow: str
     progress: str  # excerpt of the latest progress, "" when none
     progress_date: str | None
+    notes: tuple[str, ...] = ()  # governance: revised timescale, awaiting sign-off, challenged
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class OverallSummary:
     overdue: int
     stale: int
     contradictions: int
+    retimed: str = ""  # "3 actions retimed since version 5.0"
+    awaiting_signoff: int = 0
+    open_challenges: int = 0
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,19 @@ def _item(data: ReportData, a: ActionRow) -> ActionItem:
         arrow=a.arrow,
         progress=_excerpt(a.progress.text) if a.progress else "",
         progress_date=a.progress.date if a.progress else None,
+        notes=_notes(a),
     )
+
+
+def _notes(a: ActionRow) -> tuple[str, ...]:
+    notes = []
+    if a.timescale_note:
+        notes.append(a.timescale_note)
+    if a.completion == AWAITING_SIGNOFF:
+        notes.append("complete, awaiting sign-off")
+    if a.challenges:
+        notes.append(f"challenged by {a.challenges[0].by}")
+    return tuple(notes)
 
 
 def _worst(data: ReportData) -> str | None:
@@ -169,6 +186,9 @@ def overall(data: ReportData) -> OverallSummary:
         overdue=h.overdue,
         stale=h.stale,
         contradictions=len(data.exceptions_of(EXC_CONTRADICTION)),
+        retimed=h.retimed_text,
+        awaiting_signoff=h.awaiting_signoff,
+        open_challenges=h.open_challenges,
     )
 
 
@@ -177,7 +197,7 @@ def _group(data: ReportData, name: str, rows: list[ActionRow]) -> GroupSummary:
     worst = _worst(data)
     return GroupSummary(
         name=name,
-        breakdown=breakdown(labels, (r.rag for r in rows)),
+        breakdown=breakdown(labels, (counted_rag(r) for r in rows)),
         red=sum(1 for r in rows if worst is not None and r.rag == worst),
         overdue=sum(r.overdue for r in rows),
         actions=tuple(_item(data, r) for r in rows),

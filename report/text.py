@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from report.data import ARROWS, Breakdown, Change, RagKeyEntry
+from report.data import ARROWS, AWAITING_LABEL, Breakdown, Change, RagKeyEntry
 from report.headline import NO_RAG, human_date
 from report.summaries import (
     ActionItem,
@@ -22,6 +22,8 @@ from report.summaries import (
 
 def _counts_line(b: Breakdown) -> str:
     parts = [f"{c.count} {c.label}" for c in reversed(b.counts) if c.count]
+    if b.awaiting_signoff:
+        parts.append(f"{b.awaiting_signoff} awaiting sign-off")
     if b.no_rag:
         parts.append(f"{b.no_rag} no RAG yet")
     noun = "action" if b.total == 1 else "actions"
@@ -37,6 +39,8 @@ def _delta(change: Change | None, label: str) -> str:
 
 def _count_rows(b: Breakdown, key: tuple[RagKeyEntry, ...], change: Change | None) -> list[tuple[str, ...]]:
     rows = [(c.label, str(c.count), f"{c.percent:.1f}%", _delta(change, c.label)) for c in reversed(b.counts)]
+    if b.awaiting_signoff:
+        rows.append((AWAITING_LABEL, str(b.awaiting_signoff), f"{b.awaiting_signoff_percent:.1f}%", ""))
     rows.append((NO_RAG, str(b.no_rag), f"{b.no_rag_percent:.1f}%", _delta(change, NO_RAG)))
     return rows
 
@@ -53,6 +57,8 @@ def _item_text(item: ActionItem) -> str:
     if item.due:
         bits.append(f"due {human_date(item.due)}{' (overdue)' if item.overdue else ''}")
     line = " — ".join(bits)
+    if item.notes:
+        line += f" ({'; '.join(item.notes)})"
     if item.progress:
         line += f"\n      {human_date(item.progress_date)}: {item.progress}"
     return line
@@ -62,6 +68,8 @@ def _item_md(item: ActionItem) -> str:
     arrow = f" {item.arrow}" if item.arrow else ""
     due = f" · due {human_date(item.due)}{' **(overdue)**' if item.overdue else ''}" if item.due else ""
     line = f"- **{_md(item.ref)}** [{_md(item.rag or 'not rated')}]{arrow} {_md(item.title)} · {_md(_leads(item))}{due}"
+    if item.notes:
+        line += " · _" + "; ".join(_md(n) for n in item.notes) + "_"
     if item.progress:
         line += f"\n  _{human_date(item.progress_date)}:_ {_md(item.progress)}"
     return line
@@ -101,6 +109,8 @@ def render_markdown(summary) -> str:
 @render_text.register
 def _(s: OverallSummary) -> str:
     lines = [f"{s.title} — as at {human_date(s.as_of_date)}", s.sentence, ""]
+    if s.retimed:
+        lines[-1:] = [f"{s.retimed}.", ""]
     head = ("RAG", "Actions", "%", f"Change since v{s.baseline.version}" if s.baseline else "")
     rows = [head, *_count_rows(s.breakdown, s.rag_key, s.change)]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
@@ -118,6 +128,8 @@ def _(s: OverallSummary) -> str:
 @render_markdown.register
 def _(s: OverallSummary) -> str:
     lines = [f"**{_md(s.title)}** — as at {human_date(s.as_of_date)}", "", _md(s.sentence), ""]
+    if s.retimed:
+        lines += [_md(s.retimed) + ".", ""]
     change_head = f" Change since v{_md(s.baseline.version)} |" if s.change and s.baseline else ""
     lines.append(f"| RAG | Actions | % |{change_head}")
     lines.append("|---|---:|---:|" + ("---|" if change_head else ""))

@@ -4,11 +4,13 @@ The caller owns the session: ``with session_factory.begin() as session:`` in a l
 command, then pass ``session`` into storage functions, which never commit and never open sessions.
 
 SQLite specifics, all on purpose:
-- Every transaction from ``make_session_factory`` starts with ``BEGIN IMMEDIATE``: it takes the write
-  lock up front, so two writers (threads or processes) queue on SQLite's busy timeout instead of one
-  failing with "database is locked" when its read snapshot turns out stale (WAL cannot upgrade it).
-  Read-only paths that may run long (a report, the Home tab) use ``make_read_session_factory``, whose
-  plain ``BEGIN`` lets them read beside a writer.
+- A unit of work opened explicitly (``with session_factory.begin() as session:``, the house style for
+  writing) starts with ``BEGIN IMMEDIATE``: it takes the write lock up front, so two writers (threads
+  or processes) queue on SQLite's busy timeout instead of one failing with "database is locked" when
+  its read snapshot turns out stale (WAL cannot upgrade it). A session that only begins by itself on
+  its first query (``with session_factory() as session:``, the house style for reading) starts a plain
+  ``BEGIN``, reads beside a writer and holds no lock, so reads nest and never wait. Read-only paths
+  that may run long (a report, the Home tab) use ``make_read_session_factory``, plain ``BEGIN`` always.
 - WAL with ``synchronous=NORMAL``: a commit survives a crash of the process (kill -9); only a power cut
   can lose the last transactions. The busy timeout is ``BUSY_TIMEOUT_SECONDS``.
 - A new database file is created 0600 (readable by its owner only); SQLite gives its -wal and -shm
@@ -19,11 +21,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
+import weakref
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -81,8 +86,8 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every SQLite test
-        deferred = conn.get_execution_options().get(BEGIN_OPTION) == "DEFERRED"
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE"
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_private_file(path: Path) -> None:
@@ -105,9 +110,39 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+class UnitOfWork(Session):
+    """A session whose explicit transaction (``begin()``) is a write on SQLite: BEGIN IMMEDIATE."""
+
+    def begin(self, nested: bool = False):
+        if not nested and not self.in_transaction():
+            self.info[BEGIN_OPTION] = "IMMEDIATE"
+        return super().begin(nested)
+
+    def get_bind(self, *args, **kwargs):
+        bind = super().get_bind(*args, **kwargs)
+        if (
+            self.info.get(BEGIN_OPTION) == "IMMEDIATE"
+            and isinstance(bind, Engine)
+            and bind.dialect.name == "sqlite"
+        ):
+            return _immediate(bind)
+        return bind
+
+
+_IMMEDIATE: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _immediate(engine: Engine) -> Engine:
+    """The engine whose connections begin IMMEDIATE (one per engine, so a session keeps one connection)."""
+    found = _IMMEDIATE.get(engine)
+    if found is None:
+        found = _IMMEDIATE[engine] = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+    return found
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for work that may write (on SQLite: BEGIN IMMEDIATE)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions: ``factory.begin()`` writes (BEGIN IMMEDIATE on SQLite); ``factory()`` reads (BEGIN)."""
+    return sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)
 
 
 def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -143,9 +178,38 @@ def upgrade(engine_or_url: Engine | str) -> None:
             engine.dispose()
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w\-]+|None)['\"]?", re.M)
+
+
+def head_revisions() -> set[str]:
+    """The newest migration(s), read from the scripts' own ``revision`` lines without loading Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(m.groups() for m in _REVISION.finditer(script.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            if found.get("down_revision") not in (None, "None"):
+                parents.add(found["down_revision"])
+    return revisions - parents
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """What the database says it is at; empty for a new database."""
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except (OperationalError, ProgrammingError):  # no alembic_version table yet
+        return set()
+
+
 def open_database(url: str, *, migrate: bool = True) -> tuple[Engine, sessionmaker[Session]]:
-    """The one way processes get a database: engine, migrations applied, session factory."""
+    """The one way processes get a database: engine, migrations applied, session factory.
+
+    A database already at the newest revision is left alone: one cheap query instead of Alembic's
+    upgrade machinery at every command.
+    """
     engine = create_db_engine(url)
-    if migrate:
+    if migrate and current_revisions(engine) != head_revisions():
         upgrade(engine)
     return engine, make_session_factory(engine)

@@ -16,7 +16,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -112,14 +112,19 @@ def get_or_create_person(
         session.flush()
         log.debug("created person %s", display_name)
     else:
-        if name and not person.name:
-            person.name = name
-        if role_title and not person.role_title:
-            person.role_title = role_title
+        _fill_in(person, name, role_title)
     for text in (display_name, name, role_title):
         if text:
             add_alias(session, person, text)
     return person
+
+
+def _fill_in(person: Person, name: str | None, role_title: str | None) -> None:
+    """Details missing on an existing person are filled in; different ones are left alone."""
+    if name and not person.name:
+        person.name = name
+    if role_title and not person.role_title:
+        person.role_title = role_title
 
 
 def add_alias(session: Session, person: Person, text: str) -> LeadAlias:
@@ -214,6 +219,8 @@ def link_person(
         if other is not None and other.id != person.id:
             raise InvalidInput(f"{email} is already linked to {other.display_name}", field="email")
         person.email = email
+        # An admin giving the address again (or a new one) is the signal to try it again.
+        person.email_undeliverable_at, person.email_error = None, None
     session.flush()
     return person
 
@@ -236,6 +243,8 @@ class PersonSummary:
             "aliases": self.aliases,
             "slack_user_id": p.slack_user_id,
             "email": p.email,
+            "email_undeliverable": p.email_undeliverable_at.isoformat() if p.email_undeliverable_at else None,
+            "email_error": p.email_error,
             "timezone": p.timezone,
             "away_until": p.away_until.isoformat() if p.away_until else None,
             "deputy": p.deputy.display_name if p.deputy else None,
@@ -320,6 +329,64 @@ def has_role(session: Session, slack_user_id: str | None, role: str) -> bool:
     )
 
 
+def find_author(session: Session, who: str) -> Person | None:
+    """Who an update is entered by: a linked Slack user, a user with a role (None: no Person row, the
+    id is the author), or a lead's name. Anyone else is refused: an audit trail names real people."""
+    who = who.strip()
+    if _SLACK_USER_RE.match(who):
+        person = person_for_slack_user(session, who)
+        if person is not None or session.scalar(select(Role.id).where(Role.slack_user_id == who)):
+            return person
+        raise NotFound(
+            f"{who} is not a Slack user progressbot knows: link them to a lead (progressbot leads link) "
+            "or grant them a role (progressbot roles grant) first"
+        )
+    try:
+        return find_person(session, who)
+    except NotFound as exc:
+        raise NotFound(
+            f"{exc} (give a lead's name, see progressbot leads list, or a linked Slack user id)"
+        ) from None
+
+
+def name_slack_user(session: Session, slack_user_id: str, name: str) -> Person:
+    """The person a Slack user is (linked to them if not yet), so the audit trail shows a name."""
+    uid = validate_slack_user_id(slack_user_id)
+    linked = person_for_slack_user(session, uid)
+    if linked is not None:
+        return linked
+    found = resolve_lead(session, name)
+    if found.ambiguous:
+        raise InvalidInput(f"{name!r} could mean several people; use a full name", field="name")
+    person = found.person or get_or_create_person(session, name)
+    if person.slack_user_id and person.slack_user_id != uid:
+        raise InvalidInput(f"{person.display_name} is already linked to {person.slack_user_id}", field="name")
+    person.slack_user_id = uid
+    session.flush()
+    return person
+
+
+def roles_with_people(session: Session) -> list[tuple[Role, Person | None]]:
+    """Every role grant with the lead the user is linked to (if any): admins first, then board."""
+    rows = session.execute(
+        select(Role, Person)
+        .outerjoin(Person, Person.slack_user_id == Role.slack_user_id)
+        .order_by(Role.role, Role.slack_user_id)
+    )
+    return [(role, person) for role, person in rows]
+
+
+def governors(session: Session) -> list[str]:
+    """Slack user ids holding the admin or board role (each once)."""
+    return list(
+        dict.fromkeys(
+            session.scalars(
+                select(Role.slack_user_id).where(Role.role.in_(ROLES)).order_by(Role.slack_user_id)
+            )
+        )
+    )
+
+
 def users_with_role(session: Session, role: str) -> list[str]:
     role = _check_role(role)
     return list(
@@ -383,3 +450,71 @@ def can_update(
         and (today is None or (lead.away_until is not None and lead.away_until >= today))
         for lead in leads
     )
+
+
+# --- many look-ups at once (the importer) ---------------------------------------------------------
+
+
+class PeopleIndex:
+    """Every person and alias loaded once, so an import resolves hundreds of lead cells in memory.
+
+    Resolves exactly as ``resolve_lead`` and creates exactly as ``get_or_create_person`` do. People and
+    aliases it creates are added to the session only when ``write`` is true (a dry run keeps them
+    transient, so nothing reaches the database); the caller flushes once at the end.
+    """
+
+    def __init__(self, session: Session, *, write: bool = True) -> None:
+        self.session = session
+        self.write = write
+        self._by_key: dict[str, list[Person]] = defaultdict(list)
+        self._by_display: dict[str, Person] = {}
+        for person in _all_people(session):
+            self._index(person, [*_names(person), *(a.text for a in person.aliases)])
+            self._by_display.setdefault(alias_key(person.display_name), person)
+
+    def _index(self, person: Person, texts: list[str]) -> None:
+        for text in texts:
+            key = alias_key(text)
+            if key and all(p is not person for p in self._by_key[key]):
+                self._by_key[key].append(person)
+
+    def candidates(self, text: str) -> list[Person]:
+        return list(self._by_key.get(alias_key(text), []))
+
+    def resolve(self, text: str) -> LeadResolution:
+        candidates = self.candidates(text)
+        if len(candidates) == 1:
+            return LeadResolution(person=candidates[0], candidates=candidates)
+        return LeadResolution(person=None, candidates=candidates)
+
+    def get_or_create(
+        self, display_name: str, *, name: str | None = None, role_title: str | None = None
+    ) -> Person:
+        display_name = " ".join((display_name or "").split())
+        key = alias_key(display_name)
+        if not key:
+            raise InvalidInput("a person needs a name", field="name")
+        person = self._by_display.get(key)
+        if person is None:
+            person = Person(display_name=display_name[:300], name=name or None, role_title=role_title or None)
+            if self.write:
+                self.session.add(person)
+            self._by_display[key] = person
+        elif self.write:
+            _fill_in(person, name, role_title)
+        for text in (display_name, name, role_title):
+            if text:
+                self.add_alias(person, text)
+        return person
+
+    def add_alias(self, person: Person, text: str) -> None:
+        key = alias_key(text)
+        if not key:
+            raise InvalidInput(f"an alias needs letters or digits, got {text!r}", field="alias")
+        self._index(person, [text])
+        if any(alias.key == key for alias in person.aliases):
+            return
+        if self.write or inspect(person).transient:
+            # Appending cascades the alias into the session with a person that is in it; a dry run only
+            # remembers it here.
+            person.aliases.append(LeadAlias(key=key, text=" ".join(text.split())[:300]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import colorsys
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -96,7 +97,15 @@ class RagScheme:
                 return s
         raise KeyError(label)
 
+    @cached_property
+    def _table(self) -> dict[str, str]:
+        # Built once per scheme: an import parses thousands of cells with the same scheme.
+        return self._build_lookup()
+
     def _lookup(self) -> dict[str, str]:
+        return self._table
+
+    def _build_lookup(self) -> dict[str, str]:
         table: dict[str, str] = {}
         # Family words first so a scheme's own labels and symbols win over them.
         for s in self.states:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 3000  # a Slack section holds 3,000 characters; longer updates could not be shown back
 EVIDENCE_LIMIT = 2000
-SOURCES = ("import", "slack", "cli")
+EVIDENCE_NOTE_LIMIT = 2000
+SOURCES = ("import", "slack", "cli", "email")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,16 @@ def _check_evidence(url: str | None) -> str | None:
     return url
 
 
+def _check_evidence_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > EVIDENCE_NOTE_LIMIT:
+        raise InvalidInput(
+            f"the evidence note is {len(note):,} characters; the limit is {EVIDENCE_NOTE_LIMIT:,}",
+            field="evidence_note",
+        )
+    return note or None
+
+
 def _by_key(session: Session, key: str) -> Update | None:
     return session.scalar(select(Update).where(Update.idempotency_key == key))
 
@@ -123,6 +134,7 @@ def new_update(
     proposed_due: dt.date | None = None,
     idempotency_key: str | None = None,
     reminder_message_id: int | None = None,
+    evidence_note: str | None = None,
 ) -> dict[str, Any]:
     """The row of a valid update, checked as ``record_update`` says; nothing is written.
 
@@ -142,6 +154,7 @@ def new_update(
         "rag": label,
         "text": _check_text(text, rag=label, source=source),
         "evidence_url": _check_evidence(evidence_url),
+        "evidence_note": _check_evidence_note(evidence_note),
         "proposed_due": proposed_due,
         "source": source,
         "submitted_at": submitted_at,
@@ -332,3 +345,20 @@ def updates_since(
     if until is not None:
         query = query.where(Update.submitted_at <= until)
     return list(session.scalars(query))
+
+
+def field_problems(
+    *, text: str | None, evidence_url: str | None, source: str, rag: str | None = None
+) -> dict[str, str]:
+    """Every problem with an update's text and evidence at once (field -> message): the checks
+    ``record_update`` makes, for forms that show each error beside its field."""
+    problems: dict[str, str] = {}
+    for name, check in (
+        ("text", lambda: _check_text(text, rag=rag, source=source)),
+        ("evidence", lambda: _check_evidence(evidence_url)),
+    ):
+        try:
+            check()
+        except InvalidInput as exc:
+            problems[name] = str(exc)
+    return problems

@@ -28,7 +28,13 @@ from storage.models import Base
 FIXTURES = Path(__file__).parent / "fixtures"
 LONDON = ZoneInfo("Europe/London")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-pytest_plugins = ["tests.support.fakeslack", "tests.support.bot_harness"]
+pytest_plugins = [
+    "tests.support.fakeslack",
+    "tests.support.bot_harness",
+    "tests.support.smtpserver",
+    "tests.support.form_harness",
+    "tests.support.browser",
+]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -96,24 +96,103 @@ def test_digest_posts_once_per_week_per_channel(plan_with_history, fake_slack):
     ]
 
 
-def test_a_failed_post_is_retried_by_the_next_run(plan_with_history, fake_slack):
-    from slack_sdk.errors import SlackApiError
+def quick(client):
+    from jobs.sender import Pacer, Sender
 
+    return Sender(client, pacer=Pacer(0), sleep=lambda _s: None)
+
+
+def test_a_503_is_retried_within_the_run(plan_with_history, fake_slack):
     from bot.slack_client import make_client
     from progressbot.config import Settings
 
     client = make_client(Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url))
     fake_slack.fail_next("chat.postMessage", status=503)
-    with pytest.raises(SlackApiError):
-        run_digest(plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False)
+    result = run_digest(
+        plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False, sender=quick(client)
+    )
+    assert result.posted and [c.status for c in fake_slack.calls("chat.postMessage")] == [503, 200]
+    assert len(fake_slack.messages) == 1
+
+
+def test_a_failed_post_is_retried_by_the_next_run(plan_with_history, fake_slack):
+    from bot.slack_client import make_client
+    from progressbot.config import Settings
+
+    client = make_client(Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url))
+    fake_slack.fail_next("chat.postMessage", status=503, times=3)  # the run's first try and both retries
+    first = run_digest(
+        plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False, sender=quick(client)
+    )
+    assert not first.posted and first.stopped == "http_503" and fake_slack.messages == []
     retry = run_digest(
         plan_with_history.session_factory,
         client,
         MON + dt.timedelta(hours=1),
         channel="C0DIGEST",
         chart=False,
+        sender=quick(client),
     )
     assert retry.posted and len(fake_slack.messages) == 1
+    # A channel the bot is not in is refused; once invited, the next run posts it.
+    next_week = MON + dt.timedelta(days=7)
+    fake_slack.fail_next("chat.postMessage", error="not_in_channel")
+    refused = run_digest(
+        plan_with_history.session_factory, client, next_week, channel="C0DIGEST", chart=False
+    )
+    assert refused.error == "not_in_channel" and "/invite @progressbot" in (refused.hint or "")
+    again = run_digest(plan_with_history.session_factory, client, next_week, channel="C0DIGEST", chart=False)
+    assert again.posted and len(fake_slack.messages) == 2
+
+
+def test_a_revoked_token_posts_nothing_and_fails_nothing_until_fixed(plan_with_history, fake_slack):
+    from bot.slack_client import make_client
+    from progressbot.config import Settings
+
+    client = make_client(Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url))
+    fake_slack.fail_next("chat.postMessage", error="token_revoked")
+    stopped = run_digest(plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False)
+    assert (stopped.posted, stopped.stopped, stopped.needs_fixing) == (False, "token_revoked", True)
+    assert "SLACK_BOT_TOKEN" in (stopped.hint or "") and fake_slack.call_count("chat.postMessage") == 1
+    with plan_with_history.session_factory() as s:
+        assert s.scalars(select(DigestPost.status)).one() == "pending"
+    fixed = run_digest(plan_with_history.session_factory, client, MON, channel="C0DIGEST", chart=False)
+    assert fixed.posted and [m["channel"] for m in fake_slack.messages] == ["C0DIGEST"]
+
+
+def test_a_run_killed_after_slack_accepted_the_digest_does_not_post_it_again(plan_with_history, fake_slack):
+    from bot.slack_client import make_client
+    from progressbot.config import Settings
+
+    client = make_client(Settings(slack_bot_token="xoxb-t", slack_api_url=fake_slack.url))
+
+    class Killed(Exception):
+        pass
+
+    class DiesAfterPosting:
+        def chat_postMessage(self, **kwargs):
+            client.chat_postMessage(**kwargs)  # Slack has it ...
+            raise Killed  # ... and the process dies before hearing back
+
+    with pytest.raises(Killed):
+        run_digest(
+            plan_with_history.session_factory, DiesAfterPosting(), MON, channel="C0DIGEST", chart=False
+        )
+    for n in range(250):  # a busy channel: by now the digest is on the second page of its history
+        client.chat_postMessage(channel="C0DIGEST", text=f"chatter {n}")
+    again = run_digest(
+        plan_with_history.session_factory,
+        client,
+        MON + dt.timedelta(hours=1),
+        channel="C0DIGEST",
+        chart=False,
+    )
+    assert again.already and not again.posted
+    assert fake_slack.call_count("chat.postMessage") == 251  # the digest once, and the chatter
+    assert fake_slack.call_count("conversations.history") == 2
+    with plan_with_history.session_factory() as s:
+        post = s.scalars(select(DigestPost)).one()
+        assert (post.status, post.ts) == ("sent", fake_slack.messages[0]["ts"])
 
 
 def test_long_lists_end_with_and_n_more_and_fit_50_blocks(database):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from progressbot.cli import main
-from storage.models import Plan, ReminderEntry
+from storage.models import DigestPost, Plan, ReminderEntry
 from tests.support.jobs_factories import make_action, make_person, make_plan
 
 
@@ -71,6 +72,35 @@ def test_digest_dry_run_and_once_a_week(seeded, fake_slack):
     second = run(seeded, "digest", "--now", "2026-11-23T11:00", env=env)
     assert "posted to C1" in first.output and "already posted" in second.output
     assert [m["channel"] for m in fake_slack.messages] == ["C1"]
+
+
+def test_digest_json_never_posts_it_prints_the_json_only(seeded, fake_slack):
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake_slack.url,
+        "PROGRESSBOT_DIGEST_CHANNEL": "C1",
+    }
+    result = run(seeded, "digest", "--now", "2026-11-23T09:00", "--json", env=env)
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)  # stdout is the JSON and nothing else
+    assert payload["channel"] == "C1" and payload["week"] == "2026-W48" and payload["already_posted"] is False
+    assert any(b.get("type") == "header" for b in payload["blocks"])
+    assert "posts nothing" in result.stderr
+    assert fake_slack.messages == [] and fake_slack.call_count() == 0
+    with seeded.session_factory() as s:
+        assert s.scalars(select(DigestPost)).all() == []
+
+
+def test_digest_with_a_revoked_token_is_one_line_and_exit_2(seeded, fake_slack):
+    fake_slack.invalid_auth(True)
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake_slack.url,
+        "PROGRESSBOT_DIGEST_CHANNEL": "C1",
+    }
+    result = run(seeded, "digest", "--now", "2026-11-23T09:00", env=env)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
 
 
 def test_digest_without_a_channel_is_refused(seeded):

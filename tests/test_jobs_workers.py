@@ -1,7 +1,7 @@
 """Two workers at once (a deploy mistake) never both send: the single-runner guard plus the ledger.
 
-On SQLite the guard is a lease row; on PostgreSQL (TEST_DATABASE_URL) an advisory lock. Each worker
-has its own engine and thread, as two processes would.
+The guard is a lease row judged by the database's clock, on SQLite and on PostgreSQL (TEST_DATABASE_URL).
+Each worker has its own engine and thread, as two processes would.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
-from jobs.lease import single_runner
+from jobs.lease import Lease, LeaseLost, database_now, single_runner, take_lease
 from jobs.reminders import run_reminder_pass
 from jobs.sender import Pacer, Sender
 from storage.db import create_db_engine, make_session_factory, upgrade
-from storage.models import Person, Plan, ReminderMessage
+from storage.models import Person, Plan, ReminderMessage, SchedulerLease
 from tests.support.jobs_factories import RecordingClient, make_action, make_person, make_plan
 
 MON = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before any database clock: an expired lease
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
@@ -87,26 +88,43 @@ def test_two_workers_on_sqlite_never_both_send(database):
 
 
 def test_the_guard_is_free_again_after_a_pass(database):
-    with single_runner(database.session_factory, "x", MON) as first:
+    with single_runner(database.session_factory, "x") as first:
         assert first is not None
-        with single_runner(database.session_factory, "x", MON) as second:
+        with single_runner(database.session_factory, "x") as second:
             assert second is None
-    with single_runner(database.session_factory, "x", MON) as again:
+    with single_runner(database.session_factory, "x") as again:
         assert again is not None
 
 
-def test_a_crashed_holders_sqlite_lease_lapses(database):
-    from jobs.lease import _take_lease
-
-    assert _take_lease(database.session_factory, "y", "dead-worker", MON, dt.timedelta(minutes=30))
-    with single_runner(database.session_factory, "y", MON + dt.timedelta(minutes=10)) as blocked:
+def test_a_crashed_holders_lease_lapses_by_the_database_clock(database):
+    assert take_lease(database.session_factory, "y", "dead-worker", dt.timedelta(minutes=10))
+    with single_runner(database.session_factory, "y") as blocked:
         assert blocked is None
-    with single_runner(database.session_factory, "y", MON + dt.timedelta(minutes=31)) as taken:
-        assert taken is not None
+    with database.session_factory.begin() as s:  # ten minutes pass on the database's clock
+        s.execute(update(SchedulerLease).where(SchedulerLease.name == "y").values(expires_at=LONG_AGO))
+    with single_runner(database.session_factory, "y") as taken:
+        assert taken is not None and taken.holder != "dead-worker"
+
+
+def test_a_live_lease_blocks_a_pass_whatever_now_it_plans_for(database):
+    """The issue's case: a pass's `now` 31 minutes (or a year) later must not make a live lease look old."""
+    seed(database.session_factory, "L", leads=2)
+    assert take_lease(database.session_factory, "progressbot-sender", "live-pass")
+    client = RecordingClient()
+    for later in (dt.timedelta(minutes=31), dt.timedelta(days=365)):
+        result = run_reminder_pass(
+            database.session_factory, client, MON + later, sender=Sender(client, pacer=Pacer(0))
+        )
+        assert not result.ran
+    assert client.posts == []
+    with database.session_factory() as s:
+        expires = s.scalars(select(SchedulerLease.expires_at)).one()
+        left = expires - database_now(s)
+        assert dt.timedelta(minutes=9) < left <= dt.timedelta(minutes=10)
 
 
 @pytest.mark.storage
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL advisory-lock test)")
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL lease test)")
 def test_two_workers_on_postgresql_never_both_send():
     engine = create_db_engine(PG_URL)
     upgrade(engine)
@@ -129,15 +147,22 @@ def test_two_workers_on_postgresql_never_both_send():
         engine.dispose()
 
 
-def test_a_long_pass_renews_its_lease_by_the_time_elapsed(database):
-    from jobs.lease import Lease, _take_lease
+def test_a_pass_renews_its_lease_by_the_database_clock_and_notices_a_takeover(database):
+    factory, ttl = database.session_factory, dt.timedelta(minutes=10)
+    assert take_lease(factory, "z", "me", ttl)
+    ticks = [0.0]  # the pass's monotonic clock
+    lease = Lease(factory, "z", "me", ttl, clock=lambda: ticks[0])
 
-    assert _take_lease(database.session_factory, "z", "me", MON, dt.timedelta(minutes=30))
-    ticks = [0.0]
-    lease = Lease(
-        database.session_factory, "z", "me", dt.timedelta(minutes=30), MON, monotonic=lambda: ticks[0]
-    )
-    ticks[0] = 25 * 60.0  # 25 minutes into the pass
-    lease.renew()
-    with single_runner(database.session_factory, "z", MON + dt.timedelta(minutes=40)) as other:
-        assert other is None  # still held: renewed until 25 + 30 minutes
+    def expire() -> None:
+        with factory.begin() as s:
+            s.execute(update(SchedulerLease).where(SchedulerLease.name == "z").values(expires_at=LONG_AGO))
+
+    expire()  # the pass stalled past its expiry, but nobody took over: renewing keeps it
+    lease.ensure_held()
+    with single_runner(factory, "z") as other:
+        assert other is None  # renewed to the database's now + ttl
+    expire()
+    assert take_lease(factory, "z", "another-pass", ttl)
+    ticks[0] += 11 * 60  # the pass stalled for eleven minutes
+    with pytest.raises(LeaseLost):
+        lease.ensure_held()  # and finds out before it posts again

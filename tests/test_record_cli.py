@@ -14,6 +14,13 @@ from storage.models import Action, ActionLead, Person, Plan, RagState, Role, Upd
 from storage.people import add_alias, get_or_create_person
 
 ENV = {"PROGRESSBOT_TIMEZONE": "Europe/London", "DATABASE_URL": "", "PROGRESSBOT_LOG_LEVEL": "WARNING"}
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch):
+    """The command's clock (the default --at, and the check that --at is not in the future)."""
+    monkeypatch.setattr("progressbot.cli.record_commands._now", lambda: NOW)
 
 
 @pytest.fixture
@@ -91,11 +98,52 @@ def test_update_records_on_the_leads_behalf_and_history_shows_it(seeded):
     assert "Bob Jones for Jane Smith" in text.output and lines[-1] == "2 updates"
 
 
-def test_update_by_someone_progressbot_does_not_know_keeps_what_was_typed(seeded):
-    result = run(seeded, "update", "1.1", "--rag", "Red", "--text", "Phoned in", "--by", "U0TEMP")
-    assert result.exit_code == 0, result.output
+@pytest.mark.parametrize(
+    ("by", "message"),
+    [
+        ("Nobody", "--by: no lead called 'Nobody'"),
+        ("Jane Smyth", "did you mean 'Jane Smith'?"),
+        ("U0TEMP", "--by: U0TEMP is not a Slack user progressbot knows"),
+    ],
+)
+def test_update_by_someone_progressbot_does_not_know_is_refused(seeded, by, message):
+    result = run(seeded, "update", "1.1", "--rag", "Red", "--text", "Phoned in", "--by", by)
+    assert result.exit_code == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert _count(seeded, Update) == 0
+
+
+def test_update_by_a_lead_s_name_or_a_user_with_a_role(seeded):
+    assert run(seeded, "roles", "grant", "admin", "U0ADMIN").exit_code == 0
+    for n, by in enumerate(("ad csc", "U0ADMIN")):
+        result = run(seeded, "update", "1.1", "--rag", "Red", "--text", f"Phoned in {n}", "--by", by)
+        assert result.exit_code == 0, result.output
     data = json.loads(run(seeded, "history", "1.1", "--json").output)
-    assert [(u["author"], u["on_behalf_of"]) for u in data["updates"]] == [("U0TEMP", "Jane Smith")]
+    assert [u["author"] for u in data["updates"]] == ["Jane Smith", "U0ADMIN"]
+
+
+@pytest.mark.parametrize("at", ["2026-11-23T10:01", "2026-11-23T10:00:01+00:00", "2099-01-01T09:00"])
+def test_update_at_a_future_time_is_refused_and_nothing_is_stored(seeded, at):
+    result = run(seeded, "update", "1.1", "--rag", "Green", "--text", "Done soon", "--at", at)
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert (
+        f"--at {at} is in the future (it is now 2026-11-23 10:00 GMT): nothing was recorded" in result.stderr
+    )
+    assert _count(seeded, Update) == 0
+
+
+def test_update_at_now_or_before_is_recorded_and_shown_latest(seeded):
+    assert (
+        run(seeded, "update", "1.1", "--rag", "Red", "--text", "Behind", "--at", "2026-11-20T09:00").exit_code
+        == 0
+    )
+    assert (
+        run(
+            seeded, "update", "1.1", "--rag", "Amber", "--text", "Catching up", "--at", "2026-11-23T10:00"
+        ).exit_code
+        == 0
+    )
+    shown = json.loads(run(seeded, "plan", "show", "--json").output)
+    assert [a["rag"] for a in shown["actions"] if a["ref"] == "1.1"] == ["Amber"]
 
 
 def test_the_same_update_command_twice_records_once(seeded):

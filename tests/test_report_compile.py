@@ -18,6 +18,7 @@ from tests.support.report_factories import (
     add_section,
     add_update,
     make_plan,
+    sign_off,
 )
 
 pytestmark = pytest.mark.storage
@@ -189,14 +190,19 @@ def test_each_exception_type(session):
     contradictions = [(e.ref, e.detail) for e in data.exceptions_of("contradiction")]
     assert contradictions == [
         ("1.3", "Green (on track) but its due date 28 Feb 2026 has passed"),
-        ("1.4", "Blue (complete) but no evidence link was given"),
+        ("1.4", "Blue (complete) but no evidence (a link or a note) was given"),
     ]
     assert row(data, "1.4").overdue is False  # complete actions are never overdue
+    # Nobody has signed the two completions off: awaiting sign-off, not counted as Blue yet.
+    assert refs("signoff") == ["1.4", "1.5"]
+    assert data.exceptions_of("signoff")[0].detail == "Marked complete on 10 Feb 2026; no evidence given"
+    assert data.exceptions_of("signoff")[1].detail == "Marked complete on 10 Feb 2026; evidence given"
     h = data.headline
-    assert (h.overdue, h.stale, h.contradictions) == (2, 1, 2)
+    assert (h.overdue, h.stale, h.contradictions, h.awaiting_signoff) == (2, 1, 2, 2)
+    assert h.overall.count("Blue") == 0
     assert h.sentence == (
-        "Of 6 actions, 2 are Blue, 2 Green, 1 Amber and 1 Red; 1 has worsened and 2 have improved "
-        "since version 1.0 (1 Feb 2026), and 2 are overdue."
+        "Of 6 actions, 2 are Green, 1 Amber, 1 Red and 2 complete awaiting sign-off; 1 has worsened and "
+        "2 have improved since version 1.0 (1 Feb 2026), and 2 are overdue."
     )
 
 
@@ -210,7 +216,8 @@ def test_five_state_scheme_uses_its_own_order_and_meanings(session):
     add_update(session, c, "On track", "x", at=at(1, 5))
     publish_version(session, plan, now=at(1, 10), summary="v1", author="Me")
     add_update(session, a, "On track", "x", at=at(1, 20))
-    add_update(session, b, "Completed", "x", at=at(1, 20), evidence="https://example.org/e")
+    done = add_update(session, b, "Completed", "x", at=at(1, 20), evidence="https://example.org/e")
+    sign_off(session, done, by="Board Chair", at=at(1, 21))
     add_update(session, c, "Not started or behind", "x", at=at(1, 20))
 
     data = compile_report(session, plan, as_of=at(3, 1), now=at(3, 1))
@@ -244,7 +251,7 @@ def test_on_track_comes_from_the_plans_own_key(session):
 
     assert [(e.ref, e.detail) for e in data.exceptions_of("contradiction")] == [
         ("2", "Amber (on track) but its due date 31 Jan 2026 has passed"),
-        ("3", "Green (complete) but no evidence link was given"),
+        ("3", "Green (complete) but no evidence (a link or a note) was given"),
     ]
     assert [e.ref for e in data.exceptions_of("overdue")] == ["1", "2"]
 

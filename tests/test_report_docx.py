@@ -125,7 +125,9 @@ def test_main_table_rows_cells_and_fills(board_docx):
         == "Panel <script>alert(1)</script> delayed & no chair.2 Mar 2026 · Clerk on behalf of Assistant Director"
     )
     assert texts(by_ref["1.1"])[4] == "Draft circulated.3 Mar 2026 · Service Manager Quality"
-    assert texts(by_ref["2.1"])[4].endswith("Evidence: https://example.org/standards?a=1&b=2")
+    assert texts(by_ref["2.1"])[4].endswith(
+        "Evidence: https://example.org/standards?a=1&b=2Signed off by Board Chair, 20 Jan 2026"
+    )
     assert texts(by_ref["2.2"])[3] == "Ongoing"
     assert texts(by_ref["2.2"])[4] == "No update yet"
 

@@ -127,7 +127,7 @@ def test_other_invalid_arguments(session):
         _record(session, action, T0.replace(tzinfo=None))
     assert naive.value.field == "submitted_at"
     with pytest.raises(InvalidInput) as source:
-        _record(session, action, T0, source="email")
+        _record(session, action, T0, source="fax")
     assert source.value.field == "source"
 
 

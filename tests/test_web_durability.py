@@ -362,14 +362,16 @@ def test_submissions_are_stored_while_another_process_writes_continuously(slack_
 def test_sqlite_write_transactions_begin_immediate(database):
     seen = []
     event.listen(database.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
-    with database.session_factory.begin() as session:
+    with database.session_factory.begin() as session:  # a unit of work: it writes
+        session.execute(text("SELECT 1"))
+    with database.session_factory() as session:  # begins by itself on its first query: it reads
         session.execute(text("SELECT 1"))
     from storage.db import make_read_session_factory
 
     with make_read_session_factory(database.engine).begin() as session:
         session.execute(text("SELECT 1"))
     begins = [s for s in seen if s.startswith("BEGIN")]
-    assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN"]
     with database.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -8,7 +8,7 @@ from bot.services import Services
 
 
 def register_all(app: App, services: Services) -> None:
-    from bot.listeners import commands, errors, home, threads, updates
+    from bot.listeners import commands, errors, governance, home, threads, updates
 
-    for module in (errors, commands, updates, threads, home):
+    for module in (errors, commands, updates, threads, home, governance):
         module.register(app, services)

@@ -21,7 +21,7 @@ from bot.views.messages import Reply
 
 log = logging.getLogger(__name__)
 
-QUICK = {"help", "unknown", "mine", "action", "away", "leads", "link", "grant"}
+QUICK = {"help", "unknown", "mine", "action", "away", "board", "leads", "link", "grant"}
 
 
 def register(app: App, services: Services) -> None:
@@ -50,6 +50,19 @@ def register(app: App, services: Services) -> None:
                     respond(response_type="ephemeral", replace_original=False, **question.as_kwargs())
 
             services.after_ack(verified, open_modal)
+            return
+        if parsed.name in ("edit", "challenge", "signoff"):
+            ack()
+            services.after_ack(
+                verified,
+                features.open_governance_modal,
+                services,
+                uid,
+                parsed.name,
+                str(parsed.args["ref"]),
+                command["trigger_id"],
+                parsed.args.get("plan"),
+            )
             return
         if parsed.name == "summary":
             ack()

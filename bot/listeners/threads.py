@@ -3,7 +3,8 @@
 Each listener stores and owes its answer (``bot.answers``, sent by the outbox) in one transaction and
 returns; the acknowledgement goes after the commit. The event id is recorded in
 ``processed_events`` in the same transaction, so a retried delivery (``X-Slack-Retry-Num``) is dropped,
-and if the work fails the event id rolls back with it and a retry is handled afresh.
+and if the work fails the event id rolls back with it and a retry is handled afresh. A reply in the
+thread of a challenge (``bot.governance``) is the lead's answer to it.
 
 Slack sends message text with ``&``, ``<`` and ``>`` as entities: the reply is stored as the person
 typed it (``unescape``), and escaped again wherever it is shown.
@@ -17,6 +18,7 @@ import re
 
 from slack_bolt import Ack, App
 
+from bot import governance
 from bot.answers import owe_click_answer, owe_dm_hint, owe_thread_answer
 from bot.services import Services
 from bot.text import unescape
@@ -50,10 +52,18 @@ def register(app: App, services: Services) -> None:
                 return
             if thread_ts == ts:
                 return
-            outcome = handle_thread_reply(
-                session, uid=uid, channel=channel, ts=ts, thread_ts=thread_ts, text=text, now=now
-            )
-            if outcome is not None:  # None: not one of our reminders' threads, the bot stays quiet
+            reply = {
+                "uid": uid,
+                "channel": channel,
+                "ts": ts,
+                "thread_ts": thread_ts,
+                "text": text,
+                "now": now,
+            }
+            outcome = handle_thread_reply(session, **reply)
+            if outcome is None:  # not a reminder: perhaps the thread of a challenge
+                outcome = governance.answer_in_thread(session, **reply)
+            if outcome is not None:  # None: a thread that is not ours, the bot stays quiet
                 owe_thread_answer(
                     session,
                     outcome,

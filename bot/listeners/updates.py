@@ -1,10 +1,11 @@
 """The update modal: opened from any ``open_update_modal`` button, submitted, stored, confirmed.
 
 On submit: fields that cannot be accepted as typed are answered next to the field. Otherwise the
-update is stored, with the confirmation DM, the reminder edit and the Home refresh it owes (the
-outbox), in one transaction; only then is the submission acknowledged, with the modal turned into
-"Saved". If it cannot be stored (not allowed, the database is down) the error handler answers next to
-the progress field, so the form stays open with everything typed.
+update is stored, with what it sets in motion (a date request, answers to challenges, a completion to
+sign off) and the Slack work it owes (the confirmation DM, the reminder edit, the Home refresh, the
+board's notices: the outbox), in one write transaction; only then is the submission acknowledged, with
+the modal turned into "Saved". If it cannot be stored (not allowed, an impossible date, the database is
+down) the error handler answers next to the field, so the form stays open with everything typed.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import logging
 from slack_bolt import Ack, App
 
 from bot import features
-from bot.answers import modal_confirmation, owe_modal_confirmation
+from bot.answers import owe_modal_confirmation
 from bot.services import Services
 from bot.updating import Checked, check_modal, write
 from bot.verified import verified_of
 from bot.views.common import OPEN_UPDATE_MODAL
-from bot.views.messages import Reply
 from bot.views.update_modal import CALLBACK_ID, ModalMetadata, read_submission, saved_view, values_fingerprint
 
 log = logging.getLogger(__name__)
@@ -52,19 +52,16 @@ def register(app: App, services: Services) -> None:
         fingerprint = values_fingerprint(view["state"]["values"])
         now = services.now()
 
-        def check(session) -> tuple[Checked, Reply]:
-            checked = check_modal(
+        def check(session) -> Checked:
+            return check_modal(
                 session, uid, metadata, submission, view_id=view["id"], fingerprint=fingerprint, now=now
             )
-            return checked, modal_confirmation(checked.as_stored())
 
-        def store(session, checked_and_reply: tuple[Checked, Reply]):
-            checked, confirmation = checked_and_reply
+        def store(session, checked: Checked):
             stored = write(session, checked)
-            reply = owe_modal_confirmation(
-                session, stored, uid, home_delay=services.home_refresh_delay, reply=confirmation
+            return stored, owe_modal_confirmation(
+                session, stored, uid, home_delay=services.home_refresh_delay
             )
-            return stored, reply
 
         stored, reply = services.check_then_write(check, store)
         services.owed()

@@ -29,6 +29,26 @@ class UpdateSummary:
 
 
 @dataclass(frozen=True)
+class CardGovernance:
+    """What a board member or admin needs on the card: revisions, a pending date, challenges, sign-off."""
+
+    status: str = "open"  # open | withdrawn | merged
+    merged_into: str | None = None
+    closed_reason: str = ""
+    original_due: dt.date | None = None
+    revised_on: dt.date | None = None  # when the latest revision was agreed
+    proposal_id: int | None = None
+    proposed_due: dt.date | None = None
+    proposed_by: str = ""
+    proposed_by_uid: str | None = None
+    proposed_reason: str = ""
+    completion: str | None = None  # awaiting | signed_off | complete
+    signed_off_by: str = ""
+    open_challenges: tuple[tuple[str, dt.date, str], ...] = ()  # (asked by, on, question)
+    latest_update_id: int | None = None
+
+
+@dataclass(frozen=True)
 class ActionCard:
     """What the bot shows about one action; built from the database by ``bot.queries``."""
 
@@ -44,6 +64,7 @@ class ActionCard:
     history: tuple[UpdateSummary, ...] = field(default=())
     plan_name: str = ""
     complete: bool = False
+    governance: CardGovernance | None = None
 
 
 def rag_badge(label: str | None, colour: str | None) -> str:

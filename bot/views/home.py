@@ -17,12 +17,55 @@ BOARD_ROOM_FOR_LEAD = 12  # with several plans, the panels stop short of this ma
 
 
 @dataclass(frozen=True)
+class WaitingItem:
+    """Something waiting for the board: a date request (``proposal_id``) or a completion to sign off."""
+
+    action_id: int
+    ref: str
+    title: str
+    text: str  # what is asked, already escaped
+    proposal_id: int | None = None
+    proposed_due: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class BoardPanel:
     overall: OverallSummary | None
     exceptions: tuple[ActionItem, ...]
     changes: ChangesSummary | None
     note: str = ""
     plan_id: int | None = None
+    meeting: str | None = None  # the next board meeting and who has updated for it (mrkdwn, escaped)
+    waiting: tuple[WaitingItem, ...] = ()
+    challengeable: tuple[tuple[str, int, int | None], ...] = ()  # (label, action id, update id)
+
+
+WAITING_SHOWN = 5
+
+
+def waiting_blocks(panel: BoardPanel) -> list[dict]:
+    """Date requests and completions waiting for the board, each with its button, and the picker."""
+    from bot.views.governance import challenge_picker, request_menu, signoff_button
+
+    blocks: list[dict] = []
+    if panel.waiting:
+        blocks.append(section(f"*Waiting for the board* ({len(panel.waiting)})"))
+        for item in panel.waiting[:WAITING_SHOWN]:
+            line = f"*{escape(item.ref)}* {escape(item.title)[:150]}\n{item.text}"
+            block = section(line[:2900])
+            if item.proposal_id is not None and item.proposed_due is not None:
+                block["accessory"] = request_menu(item.proposal_id, item.ref, item.proposed_due)
+            else:
+                block["accessory"] = signoff_button(item.action_id)
+            blocks.append(block)
+        if len(panel.waiting) > WAITING_SHOWN:
+            blocks.append(
+                context(f"… and {len(panel.waiting) - WAITING_SHOWN} more: see `/progress action REF`.")
+            )
+    picker = challenge_picker(list(panel.challengeable), block_id=f"challenge-pick-{panel.plan_id or 0}")
+    if picker is not None:
+        blocks.append(picker)
+    return blocks
 
 
 def outsider_home() -> dict:
@@ -52,6 +95,8 @@ def board_blocks(panel: BoardPanel, *, title: str = "The plan") -> list[dict]:
             ],
         }
     )
+    if panel.meeting:
+        blocks.append(section(panel.meeting))
     seen: set[int] = set()
     exceptions = [i for i in panel.exceptions if not (i.id in seen or seen.add(i.id))]
     blocks.append(section(f"*Exceptions* ({len(exceptions)})"))
@@ -60,6 +105,7 @@ def board_blocks(panel: BoardPanel, *, title: str = "The plan") -> list[dict]:
         blocks.extend(item_sections(tuple(exceptions), EXCEPTION_BLOCKS, more=more))
     else:
         blocks.append(context("No red or overdue actions."))
+    blocks.extend(waiting_blocks(panel))
     if panel.changes is not None:
         latest = changes_reply(panel.changes).blocks
         blocks.append(section("*Latest changes*"))

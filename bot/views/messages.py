@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
+from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate, truncate_mrkdwn
 from bot.views.common import (
     DIVIDER,
     ActionCard,
@@ -34,13 +34,20 @@ HELP_LINES = (
     "*`/progress summary`*: RAG counts and exceptions; add `section NAME`, `lead NAME`, `red`, `overdue` "
     "or `changes [SINCE]`",
     "*`/progress report [docx|html|pdf]`*: the board report, sent to you as a file",
+    "*`/progress board`*: board members and admins: the next board meeting and who has updated for it",
     "With several plans, add `plan NAME` to pick one, e.g. `/progress summary red plan ilacs`, "
     "`/progress report docx plan ilacs`, `/progress action 3.2 plan ilacs`",
     "*`/progress away 2026-12-24 [@deputy]`*: leave cover while you are away; `/progress away off` when back",
-    "You can also reply in a reminder's thread, e.g. _Amber – forum designed, first session booked_.",
+    "You can also reply in a reminder's thread, e.g. _Amber – forum designed, first session booked_; "
+    "add _new date 30 June_ to ask the board for a revised date.",
+)
+BOARD_HELP_LINES = (
+    "*Board and admins:* `/progress challenge 3.2` asks the lead about an update · `/progress signoff 3.2` "
+    "signs off a completion · Agree / Decline on a lead's request for a new date",
 )
 ADMIN_HELP_LINES = (
-    "*Admins:* `/progress leads` · `/progress link NAME @user` · `/progress grant board|admin @user`",
+    "*Admins:* `/progress edit 3.2` changes an action (leads, timescale, title, section, status) · "
+    "`/progress leads` · `/progress link NAME @user` · `/progress grant board|admin @user`",
 )
 
 OUTSIDER_TEXT = (
@@ -60,8 +67,9 @@ class Reply:
         return {"text": self.text, "blocks": self.blocks}
 
 
-def help_reply(*, unknown: str | None = None, admin: bool = False) -> Reply:
-    lines = list(HELP_LINES) + (list(ADMIN_HELP_LINES) if admin else [])
+def help_reply(*, unknown: str | None = None, admin: bool = False, board: bool = False) -> Reply:
+    lines = list(HELP_LINES) + (list(BOARD_HELP_LINES) if admin or board else [])
+    lines += list(ADMIN_HELP_LINES) if admin else []
     blocks = []
     if unknown is not None:
         blocks.append(section(f"I didn't understand `{escape(unknown)}`. For example: `{EXAMPLE}`"))
@@ -119,7 +127,14 @@ def mine_reply(cards: list[ActionCard], today: dt.date, *, name: str) -> Reply:
     return Reply(f"You lead {len(cards)} action(s).", blocks)
 
 
-def action_reply(card: ActionCard, *, can_update: bool) -> Reply:
+def action_reply(
+    card: ActionCard, *, can_update: bool, can_edit: bool = False, can_govern: bool = False, viewer: str = ""
+) -> Reply:
+    """One action; with ``card.governance`` also its revisions, a pending date, challenges and
+    sign-off, and the buttons the viewer may use (Edit for admins; Agree/Decline, Challenge, Sign off
+    for board members and admins who do not lead it)."""
+    from bot.views.governance_card import governance_blocks
+
     leads = ", ".join(escape(n) for n in card.leads) or "no lead recorded"
     lines = [
         f"*{escape(card.ref)}* {escape(card.title)}",
@@ -128,9 +143,9 @@ def action_reply(card: ActionCard, *, can_update: bool) -> Reply:
     if card.timescale and card.due is not None:
         lines.append(f"Timescale in the plan: {escape(card.timescale)}")
     top: dict = section("\n".join(lines))
-    if can_update:
+    if can_update and (card.governance is None or card.governance.status == "open"):
         top["accessory"] = update_button(card.id)
-    blocks = [top]
+    blocks = [top, *governance_blocks(card, can_edit=can_edit, can_govern=can_govern, viewer=viewer)]
     if card.last is not None:
         who = f" by {escape(card.last.author)}" if card.last.author else ""
         blocks.append(
@@ -157,6 +172,7 @@ def confirmation_reply(
     text: str,
     proposed_due: dt.date | None = None,
     on_behalf_of: str = "",
+    notes: tuple[str, ...] = (),
 ) -> Reply:
     rag_part = f"{emoji_for(rag_colour)} {escape(rag)}" if rag else "no RAG change"
     msg = f"Thanks, saved your update on *{escape(card.ref)}* {escape(card.title)}: {rag_part}."
@@ -168,6 +184,8 @@ def confirmation_reply(
     if proposed_due is not None:
         msg += f"\nYour proposed new timescale, {proposed_due:%-d %b %Y}, is recorded for the board to agree."
     blocks = [section(msg), context(excerpt(text, 300))]
+    if notes:
+        blocks.append(context(truncate_mrkdwn("\n".join(notes), 2900)))
     return Reply(f"Saved your update on {escape(card.ref)}: {escape(rag) or 'no RAG change'}.", blocks)
 
 

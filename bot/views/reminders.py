@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
 from bot.views.common import report_button_value
+from bot.views.governance import challenge_select
 
 UPDATE_ACTION_ID = "open_update_modal"
 GET_REPORT_ACTION_ID = "get_report"
@@ -70,6 +71,35 @@ def _action_heading(item: dict[str, Any]) -> str:
     return heading
 
 
+def is_board_item(item: dict[str, Any]) -> bool:
+    return str(item.get("kind") or "").startswith("board_")
+
+
+def reminder_item_block(
+    item: dict[str, Any], reminder_message_id: int | None, answered: dict[int, str]
+) -> dict[str, Any]:
+    """One due action: why it is listed, its last RAG, and an Update button (or "Updated: Amber")."""
+    line = "\n".join(
+        [
+            _action_heading(item),
+            describe_item(item),
+            *(describe_item(extra) for extra in item.get("also", []) if not is_board_item(extra)),
+        ]
+    )
+    if item.get("rag"):
+        line += f" · last RAG: {escape(str(item['rag']))}"
+    block: dict[str, Any] = {
+        "type": "section",
+        "block_id": f"action-{item['action_id']}",
+        "text": mrkdwn(line),
+    }
+    if item["action_id"] in answered:
+        block["text"] = mrkdwn(f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}")
+    else:
+        block["accessory"] = update_button(item["action_id"], reminder_message_id)
+    return block
+
+
 def reminder_message(
     items: list[dict[str, Any]], *, reminder_message_id: int | None, answered: dict[int, str] | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -78,6 +108,11 @@ def reminder_message(
     ``answered`` maps action id -> RAG for actions updated since the message went out: they show
     "Updated: <RAG>" instead of a button.
     """
+    if any(is_board_item(i) for i in items):
+        # A board call or chase (jobs.board), with any reminders due the same pass: still one DM.
+        from bot.views.board import round_message
+
+        return round_message(items, reminder_message_id=reminder_message_id, answered=answered)
     answered = answered or {}
     behalf = sorted({str(i["on_behalf_of"]) for i in items if i.get("on_behalf_of")})
     count = len(items)
@@ -93,28 +128,7 @@ def reminder_message(
         {"type": "section", "text": mrkdwn(f":wave: {intro}. Reply in this thread, or press *Update*.")},
     ]
     shown = items[:MAX_ITEM_BLOCKS]
-    for item in shown:
-        line = "\n".join(
-            [
-                _action_heading(item),
-                describe_item(item),
-                *(describe_item(extra) for extra in item.get("also", [])),
-            ]
-        )
-        if item.get("rag"):
-            line += f" · last RAG: {escape(str(item['rag']))}"
-        block: dict[str, Any] = {
-            "type": "section",
-            "block_id": f"action-{item['action_id']}",
-            "text": mrkdwn(line),
-        }
-        if item["action_id"] in answered:
-            block["text"] = mrkdwn(
-                f"{line}\n:white_check_mark: Updated: {escape(answered[item['action_id']])}"
-            )
-        else:
-            block["accessory"] = update_button(item["action_id"], reminder_message_id)
-        blocks.append(block)
+    blocks.extend(reminder_item_block(item, reminder_message_id, answered) for item in shown)
     if count > len(shown):
         blocks.append(
             {
@@ -163,21 +177,57 @@ def escalation_message(
     return text, blocks
 
 
-def unlinked_message(names: list[str]) -> tuple[str, list[dict[str, Any]]]:
-    """For admins: leads with open actions whom the bot cannot reach in Slack."""
-    count = len(names)
-    text = f"{count} lead{'s' if count != 1 else ''} with open actions {'is' if count == 1 else 'are'} not linked to Slack."
+def _names(names: list[str]) -> str:
     lines = [f"• {escape(n)}" for n in names[: LIST_LINES * 5]]
-    if count > len(lines):
-        lines.append(f"… and {count - len(lines)} more")
-    blocks = [
-        {"type": "section", "text": mrkdwn(f":link: {text} They get no reminders until linked.")},
-        {"type": "section", "text": mrkdwn("\n".join(lines))},
+    if len(names) > len(lines):
+        lines.append(f"… and {len(names) - len(lines)} more")
+    return "\n".join(lines)
+
+
+def unlinked_message(
+    names: list[str], undeliverable: list[str] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """For admins: leads with open actions whom the bot cannot reach, in Slack or by email.
+
+    ``undeliverable``: "Name (the mail server's answer)" for leads whose email address was refused for good.
+    """
+    undeliverable = undeliverable or []
+    count = len(names)
+    parts = []
+    if count:
+        parts.append(
+            f"{count} lead{'s' if count != 1 else ''} with open actions {'is' if count == 1 else 'are'} not linked to Slack."
+        )
+    if undeliverable:
+        n = len(undeliverable)
+        parts.append(f"{n} lead{'s' if n != 1 else ''}' email {'is' if n == 1 else 'are'} undeliverable.")
+    text = " ".join(parts)
+    blocks: list[dict[str, Any]] = []
+    if count:
+        blocks.append(
+            {"type": "section", "text": mrkdwn(f":link: {parts[0]} They get no reminders until linked.")}
+        )
+        blocks.append({"type": "section", "text": mrkdwn(_names(names))})
+    if undeliverable:
+        blocks.append(
+            {
+                "type": "section",
+                "text": mrkdwn(
+                    f":email: *Email undeliverable* (they get no reminders):\n{_names(undeliverable)}"
+                ),
+            }
+        )
+    blocks.append(
         {
             "type": "context",
-            "elements": [mrkdwn("Run `progressbot leads sync`, or `/progress link NAME @user`.")],
-        },
-    ]
+            "elements": [
+                mrkdwn(
+                    "Run `progressbot leads sync`, or `/progress link NAME @user`; for email, "
+                    "`progressbot leads link NAME --email ADDRESS` (giving the address again retries it)."
+                )
+            ],
+        }
+    )
     return text, blocks
 
 
@@ -240,19 +290,25 @@ def _digest_part(d: dict[str, Any], *, several: bool = False) -> tuple[list[dict
     ]
     since = f"since the last report ({_date(d['last_report'])})" if d.get("last_report") else "yet"
     blocks.append(_list_section(f"No update {since} ({len(stale)})", stale))
-    blocks.append(
+    elements: list[dict[str, Any]] = [
         {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": GET_REPORT_ACTION_ID,
-                    "text": plain("Get report"),
-                    "value": report_button_value(d.get("plan_id")),
-                }
-            ],
+            "type": "button",
+            "action_id": GET_REPORT_ACTION_ID,
+            "text": plain("Get report"),
+            "value": report_button_value(d.get("plan_id")),
         }
+    ]
+    # Board members and admins can challenge any of this week's updates (others are refused politely).
+    picker = challenge_select(
+        [
+            (f"{u['ref']} · {u['who']} · {u['rag'] or 'no RAG'}", u["action_id"], u["update_id"])
+            for u in d["updates"]
+            if u.get("action_id") is not None
+        ]
     )
+    if picker is not None:
+        elements.append(picker)
+    blocks.append({"type": "actions", "elements": elements})
     blocks.append({"type": "divider"})
     return blocks, summary
 

@@ -14,6 +14,8 @@ _ARROW_WORDS = {"improved": "↑", "worse": "↓", "unchanged": "→", "new": "n
 def counts_line(rag_key: tuple[RagKeyEntry, ...], b: Breakdown) -> str:
     colours = {k.label: k.colour for k in rag_key}
     parts = [f"{emoji_for(colours.get(c.label))} {escape(c.label)} *{c.count}*" for c in b.counts]
+    if b.awaiting_signoff:
+        parts.append(f"✔️ Awaiting sign-off *{b.awaiting_signoff}*")
     if b.no_rag:
         parts.append(f"⚪ No RAG *{b.no_rag}*")
     return " · ".join(parts) + f"  (of {b.total})"
@@ -25,6 +27,8 @@ def item_line(item: ActionItem) -> str:
     rag = f"{emoji_for(item.colour)} {escape(item.rag)}" if item.rag else "⚪ no RAG"
     leads = ", ".join(escape(n) for n in item.leads) or "no lead"
     line = f"*{escape(item.ref)}* {excerpt(item.title, 120)} · {rag} {item.arrow}{due}{late} · {leads}"
+    if item.notes:
+        line += " · _" + escape("; ".join(item.notes)) + "_"
     if item.progress:
         line += f"\n      _{item.progress_date or ''}_ {excerpt(item.progress, 160)}"
     return line
@@ -81,8 +85,14 @@ def overall_reply(s: OverallSummary, *, plan_id: int | None = None) -> Reply:
         flags.append(f"{s.overdue} overdue")
     if s.stale:
         flags.append(f"{s.stale} with no update since the last report")
+    if s.open_challenges:
+        flags.append(f"{s.open_challenges} open challenge{'s' if s.open_challenges != 1 else ''}")
+    if s.awaiting_signoff:
+        flags.append(f"{s.awaiting_signoff} awaiting sign-off")
     if flags:
         lines.append("Exceptions: " + ", ".join(flags) + ". Try `/progress summary red` or `overdue`.")
+    if s.retimed:
+        lines.append(escape(s.retimed) + ".")
     if s.baseline is not None and s.change is not None:
         lines.append(
             f"Since {escape(s.baseline.version)} ({s.baseline.date}): {s.change.improved} improved, "

@@ -11,7 +11,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from bot.text import EVIDENCE_URL_LIMIT, OPTION_DESCRIPTION_LIMIT, PROGRESS_TEXT_LIMIT, escape, excerpt, plain
+from bot.text import (
+    EVIDENCE_NOTE_LIMIT,
+    EVIDENCE_URL_LIMIT,
+    OPTION_DESCRIPTION_LIMIT,
+    PROGRESS_TEXT_LIMIT,
+    escape,
+    excerpt,
+    plain,
+)
 from bot.views.common import ActionCard, context, due_text, emoji_for, rag_badge, section
 from storage.rag import RagScheme
 
@@ -19,6 +27,7 @@ CALLBACK_ID = "progress_update"
 BLOCK_RAG = "rag"
 BLOCK_PROGRESS = "progress"
 BLOCK_EVIDENCE = "evidence"
+BLOCK_EVIDENCE_NOTE = "evidence_note"
 BLOCK_PROPOSED_DUE = "proposed_due"
 INPUT = "value"  # every input's action_id; the block id names the field
 
@@ -29,6 +38,7 @@ FIELD_TO_BLOCK = {
     "progress": BLOCK_PROGRESS,
     "evidence": BLOCK_EVIDENCE,
     "evidence_url": BLOCK_EVIDENCE,
+    "evidence_note": BLOCK_EVIDENCE_NOTE,
     "proposed_due": BLOCK_PROPOSED_DUE,
     "due": BLOCK_PROPOSED_DUE,
 }
@@ -55,6 +65,7 @@ class Submission:
     text: str
     evidence_url: str | None
     proposed_due: dt.date | None
+    evidence_note: str | None = None
 
 
 def update_modal(
@@ -111,10 +122,27 @@ def update_modal(
         },
         {
             "type": "input",
+            "block_id": BLOCK_EVIDENCE_NOTE,
+            "optional": True,
+            "label": plain("Evidence note"),
+            "hint": plain(
+                "Evidence that is not a link: where the board can see it. Completion needs a link or a note."
+            ),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": INPUT,
+                "multiline": True,
+                "max_length": EVIDENCE_NOTE_LIMIT,
+            },
+        },
+        {
+            "type": "input",
             "block_id": BLOCK_PROPOSED_DUE,
             "optional": True,
             "label": plain("Propose a new timescale"),
-            "hint": plain("Recorded as a request for the board; the due date does not change until agreed."),
+            "hint": plain(
+                "Sent to the board to agree, with your progress as the reason; the due date changes once agreed."
+            ),
             "element": {"type": "datepicker", "action_id": INPUT},
         },
     ]
@@ -139,6 +167,7 @@ def read_submission(values: dict) -> tuple[Submission, dict[str, str]]:
     rag = (_value(values, BLOCK_RAG).get("selected_option") or {}).get("value")
     text = (_value(values, BLOCK_PROGRESS).get("value") or "").strip()
     evidence = (_value(values, BLOCK_EVIDENCE).get("value") or "").strip() or None
+    note = (_value(values, BLOCK_EVIDENCE_NOTE).get("value") or "").strip() or None
     raw_due = _value(values, BLOCK_PROPOSED_DUE).get("selected_date")
     if not text:
         errors[BLOCK_PROGRESS] = "Please say what has happened."
@@ -149,13 +178,18 @@ def read_submission(values: dict) -> tuple[Submission, dict[str, str]]:
             errors[BLOCK_EVIDENCE] = f"The link is longer than {EVIDENCE_URL_LIMIT:,} characters."
         elif not evidence.lower().startswith(("http://", "https://")):
             errors[BLOCK_EVIDENCE] = "Please give a web link starting with http:// or https://."
+    if note is not None and len(note) > EVIDENCE_NOTE_LIMIT:
+        errors[BLOCK_EVIDENCE_NOTE] = f"The note is longer than {EVIDENCE_NOTE_LIMIT:,} characters."
     proposed: dt.date | None = None
     if raw_due:
         try:
             proposed = dt.date.fromisoformat(raw_due)
         except ValueError:
             errors[BLOCK_PROPOSED_DUE] = "Please pick a date."
-    return Submission(rag=rag, text=text, evidence_url=evidence, proposed_due=proposed), errors
+    submission = Submission(
+        rag=rag, text=text, evidence_url=evidence, proposed_due=proposed, evidence_note=note
+    )
+    return submission, errors
 
 
 def values_fingerprint(values: dict) -> str:
@@ -206,6 +240,8 @@ def retry_view(submitted: dict, submission: Submission, problem: str) -> dict:
             element["initial_value"] = submission.text
         elif field == BLOCK_EVIDENCE and submission.evidence_url:
             element["initial_value"] = submission.evidence_url
+        elif field == BLOCK_EVIDENCE_NOTE and submission.evidence_note:
+            element["initial_value"] = submission.evidence_note
         elif field == BLOCK_PROPOSED_DUE and submission.proposed_due:
             element["initial_date"] = submission.proposed_due.isoformat()
         blocks.append(block)

@@ -1,7 +1,11 @@
 """The ``progressbot`` command. Thin: parse arguments, call plain functions, print.
 
 Each feature keeps its commands in its own module here and attaches them in ``register``.
-Expected failures raise ``UserError``: one line on stderr, exit code 2, no traceback.
+Expected failures are one line on stderr and no traceback:
+
+- ``UserError``, exit code 2: something a person must fix (an argument, a setting, the Slack token);
+- ``TryAgainLater``, exit code 3: Slack could not be reached or kept rate limiting; the work is kept
+  and the next run (or the worker's next pass) does it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from functools import cached_property
 
 import click
 
-from progressbot.config import ConfigError, Settings
+from progressbot.config import ConfigError, Settings, database_url
 
 
 class UserError(click.ClickException):
@@ -23,6 +27,15 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"progressbot: error: {self.message}", err=True)
+
+
+class TryAgainLater(click.ClickException):
+    """Slack could not take the work now; it is kept for the next run: one line, exit 3."""
+
+    exit_code = 3
+
+    def show(self, file=None) -> None:
+        click.echo(f"progressbot: {self.message}", err=True)
 
 
 @dataclass
@@ -38,14 +51,23 @@ class CliContext:
     @cached_property
     def session_factory(self):
         """Open the database on first use, applying migrations (they are idempotent)."""
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
         from storage.db import open_database
 
+        shown = _safe_url(self.database_url)
         try:
             engine, factory = open_database(self.database_url)
-        except OperationalError as exc:
-            raise UserError(f"cannot open the database {_safe_url(self.database_url)}: {exc.orig}") from None
+        except DBAPIError as exc:
+            reason = (
+                str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            )
+            raise UserError(f"cannot open the database {shown}: {reason}") from None
+        except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+            raise UserError(
+                f"cannot use the database URL {shown} ({exc}): give sqlite:///path/to/file.db, "
+                "postgresql://user:pass@host/db, or a path to a SQLite file"
+            ) from None
         self._opened.append(engine)
         return factory
 
@@ -65,16 +87,49 @@ def _safe_url(url: str) -> str:
 
 pass_ctx = click.make_pass_decorator(CliContext)
 
+GLOBAL_OPTION = "--database-url"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--database-url", envvar=None, default=None, help="Override DATABASE_URL for this command.")
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``--database-url`` may come after the subcommand too: move it in front (nothing after ``--``)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg == GLOBAL_OPTION and i + 1 < len(args):
+            front += args[i : i + 2]
+            i += 2
+            continue
+        (front if arg.startswith(GLOBAL_OPTION + "=") else rest).append(arg)
+        i += 1
+    return front + rest
+
+
+class ProgressbotGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
+@click.group(cls=ProgressbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    GLOBAL_OPTION,
+    "database_url_text",
+    envvar=None,
+    default=None,
+    help="Override DATABASE_URL for this command (a URL, or a path to a SQLite file); before or after the command.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
 @click.version_option(package_name="progressbot")
 @click.pass_context
-def main(click_ctx: click.Context, database_url: str | None, verbose: bool) -> None:
+def main(click_ctx: click.Context, database_url_text: str | None, verbose: bool) -> None:
     """progressbot: import an improvement plan, remind leads in Slack, compile the board report."""
     try:
         settings = Settings.from_env()
+        override = database_url(database_url_text, name="--database-url") if database_url_text else None
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     # Long-running processes log at the configured level; one-shot commands already say what they did
@@ -90,7 +145,7 @@ def main(click_ctx: click.Context, database_url: str | None, verbose: bool) -> N
     )
     # Alembic announces every plugin at INFO; operators only need to hear from it when it fails.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    ctx = CliContext(settings=settings, database_url_override=database_url)
+    ctx = CliContext(settings=settings, database_url_override=override)
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
 
@@ -137,9 +192,25 @@ def roles() -> None:
 
 
 def _register_features() -> None:
-    from progressbot.cli import job_commands, plan_commands, record_commands, report_commands, slack_commands
+    from progressbot.cli import (
+        action_commands,
+        board_commands,
+        job_commands,
+        plan_commands,
+        record_commands,
+        report_commands,
+        slack_commands,
+    )
 
-    for module in (plan_commands, record_commands, report_commands, slack_commands, job_commands):
+    for module in (
+        plan_commands,
+        record_commands,
+        report_commands,
+        slack_commands,
+        job_commands,
+        board_commands,
+        action_commands,
+    ):
         module.register(main)
 
 

@@ -2,7 +2,10 @@
 
 ``remind`` and ``digest`` run one pass of what the worker runs on its schedule, for operators, cron and
 tests; ``--now`` replays any moment (the ledger and DigestPost still stop repeats) and ``--dry-run``
-prints the messages instead of sending them.
+prints the messages instead of sending them. Exit codes: 0 the pass ran (or another pass holds the
+lease and is doing the work); 2 something must be fixed first (an option, a setting, the Slack token or
+the app's scopes), nothing was marked failed; 3 Slack was unreachable or kept rate limiting, and what
+was not sent stays pending for the next pass.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import json
 
 import click
 
-from progressbot.cli import CliContext, UserError, pass_ctx
-from progressbot.lifecycle import StopSignal, exit_now, within
+from progressbot.cli import CliContext, TryAgainLater, UserError, pass_ctx
+from progressbot.lifecycle import StopSignal, exit_now
 from storage.errors import ProgressbotError
 
 RATE_HELP = "Messages per second the sender paces itself to (default: PROGRESSBOT_SEND_RATE, 1)."
@@ -47,6 +50,12 @@ def _client(ctx: CliContext):
     return make_client(ctx.settings)
 
 
+def _stopped(hint: str | None, *, needs_fixing: bool) -> click.ClickException:
+    """The one line for a pass that stopped early: exit 2 when a person must fix something, else 3."""
+    hint = hint or "the pass stopped early; what was not sent stays pending"
+    return UserError(hint) if needs_fixing else TryAgainLater(hint)
+
+
 def _block_text(blocks: list[dict]) -> list[str]:
     """Blocks as the lines a person reads (for --dry-run)."""
     lines = []
@@ -72,7 +81,7 @@ def worker(ctx: CliContext, rate: float | None) -> None:
     """Run the scheduler: reminder passes every 15 minutes and the weekly digest. Run exactly one."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from jobs.scheduler import create_scheduler
+    from jobs.scheduler import create_scheduler, stop_scheduler
 
     client = _client(ctx)
     try:
@@ -87,9 +96,7 @@ def worker(ctx: CliContext, rate: float | None) -> None:
         signal_name = stop.wait()
         click.echo(f"progressbot worker: stopping on {signal_name} (letting a running pass finish)", err=True)
         # A pass cut short is safe (it resumes from the ledger), but one that finishes is tidier.
-        finished = not scheduler.running or within(
-            ctx.settings.shutdown_timeout, lambda: scheduler.shutdown(wait=True), "the running pass"
-        )
+        finished = stop_scheduler(scheduler, ctx.settings.shutdown_timeout)
     click.echo(f"progressbot worker: stopped{'' if finished else ' (a pass was cut short)'}", err=True)
     if not finished:
         exit_now(0)
@@ -108,8 +115,16 @@ def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float | N
     now = _parse_now(ctx, now_text)
     config = PlannerConfig.from_settings(ctx.settings)
     client = None if dry_run else _client(ctx)
+    from mail.outbox import email_channel
+
     result = run_reminder_pass(
-        ctx.session_factory, client, now, dry_run=dry_run, config=config, rate=rate or ctx.settings.send_rate
+        ctx.session_factory,
+        client,
+        now,
+        dry_run=dry_run,
+        config=config,
+        rate=rate or ctx.settings.send_rate,
+        email=None if dry_run else email_channel(ctx.settings),
     )
     if dry_run:
         if not result.previews:
@@ -121,13 +136,20 @@ def remind(ctx: CliContext, now_text: str | None, dry_run: bool, rate: float | N
         click.echo(f"{len(result.previews)} message(s) would be sent (dry run: nothing sent or recorded).")
         return
     click.echo(f"reminder pass at {now.isoformat()}: {result.summary()}")
+    if result.stopped:
+        raise _stopped(result.hint, needs_fixing=result.needs_fixing)
 
 
 @click.command()
 @click.option("--now", "now_text", metavar="ISO_DATETIME", help="Run as if it were this moment.")
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it; write nothing.")
 @click.option("--channel", help="Channel id (default PROGRESSBOT_DIGEST_CHANNEL).")
-@click.option("--json", "as_json", is_flag=True, help="With --dry-run, print the Block Kit JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the digest's Block Kit JSON; posts nothing (implies --dry-run).",
+)
 @pass_ctx
 def digest(ctx: CliContext, now_text: str | None, dry_run: bool, channel: str | None, as_json: bool) -> None:
     """Post this week's digest (at most once per ISO week per channel)."""
@@ -137,22 +159,31 @@ def digest(ctx: CliContext, now_text: str | None, dry_run: bool, channel: str | 
     if not channel:
         raise UserError("no channel: set PROGRESSBOT_DIGEST_CHANNEL or pass --channel")
     now = _parse_now(ctx, now_text)
+    if as_json and not dry_run:
+        # Printing the JSON is for looking at it: it never posts as a side effect.
+        click.echo("progressbot: --json prints the digest and posts nothing (as with --dry-run)", err=True)
+    dry_run = dry_run or as_json
     client = None if dry_run else _client(ctx)
     result = run_digest(
         ctx.session_factory, client, now, channel=channel, tz_name=ctx.settings.timezone, dry_run=dry_run
     )
-    if dry_run:
-        if as_json:
-            click.echo(
-                json.dumps({"text": result.text, "blocks": result.blocks}, indent=2, ensure_ascii=False)
+    if as_json:
+        payload = {"week": result.week, "channel": channel, "already_posted": result.already}
+        click.echo(
+            json.dumps(
+                {**payload, "text": result.text, "blocks": result.blocks}, indent=2, ensure_ascii=False
             )
-        else:
-            click.echo(f"--- digest for {result.week} to {channel} ---")
-            for line in _block_text(result.blocks):
-                click.echo(line)
+        )
+        return
+    if dry_run:
+        click.echo(f"--- digest for {result.week} to {channel} ---")
+        for line in _block_text(result.blocks):
+            click.echo(line)
         if result.already:
             click.echo(f"(this week's digest was already posted to {channel}; a real run would post nothing)")
         return
+    if result.error or result.stopped:
+        raise _stopped(result.hint, needs_fixing=result.needs_fixing or bool(result.error))
     if result.already:
         click.echo(f"digest for {result.week} already posted to {channel}: nothing sent")
     elif not result.ran:
@@ -180,7 +211,7 @@ def policy_show(ctx: CliContext, plan_name: str | None) -> None:
             raise UserError(str(exc)) from None
         click.echo(f"Reminder policy for {plan.name}:")
         for key, value, source in describe(plan):
-            click.echo(f"  {key:<22} {value:<12} {source:<8} {DESCRIPTIONS[key]}")
+            click.echo(f"  {key:<25} {value:<12} {source:<8} {DESCRIPTIONS[key]}")
 
 
 @policy.command("set")

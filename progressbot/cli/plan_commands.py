@@ -13,10 +13,6 @@ from progressbot.cli import CliContext, UserError, pass_ctx
 from storage.errors import ProgressbotError
 
 
-class _DryRun(Exception):
-    """Raised inside the transaction so a dry run rolls everything back."""
-
-
 def _date(value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -31,6 +27,9 @@ def _date(value: str | None) -> dt.date | None:
 @click.option("--plan", "plan_name", help="Plan name (default: from the file name). Re-import merges by ref.")
 @click.option("--reference-date", help="Date to read short timescales against (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Parse and preview; store nothing.")
+@click.option(
+    "--close-missing", is_flag=True, help="Close the stored actions this file no longer has (re-import)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @pass_ctx
 def import_command(
@@ -39,36 +38,50 @@ def import_command(
     plan_name: str | None,
     reference_date: str | None,
     dry_run: bool,
+    close_missing: bool,
     as_json: bool,
 ) -> None:
     """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
-    from storage.importers import read_plan
+    from storage.importers import Limits, read_plan
     from storage.plans import import_plan, plan_payload
 
     reference = _date(reference_date)
     try:
-        parsed = read_plan(path, reference_date=reference)
+        parsed = read_plan(
+            path, reference_date=reference, limits=Limits.from_megabytes(ctx.settings.import_max_mb)
+        )
     except ProgressbotError as exc:
         raise UserError(str(exc)) from None
     now = dt.datetime.now(dt.UTC)
-    payload: dict = {}
     try:
-        with ctx.session_factory.begin() as session:
-            result = import_plan(session, parsed, plan_name=plan_name, now=now)
-            payload = plan_payload(session, result.plan, warnings=result.warnings)
-            payload["plan"]["changes"] = result.changes()
-            payload["plan"]["dry_run"] = dry_run
+        # Closing the session rolls back whatever was not committed: a failure part-way, or a dry run
+        # (which only reads).
+        with ctx.session_factory() as session:
+            result = import_plan(
+                session, parsed, plan_name=plan_name, now=now, close_missing=close_missing, dry_run=dry_run
+            )
             if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+                payload = result.preview or {}
+            else:
+                payload = plan_payload(session, result.plan, warnings=result.warnings, governance=as_json)
+                session.commit()
     except ProgressbotError as exc:
         raise UserError(f"{path.name}: {exc}") from None
+    payload["plan"]["changes"] = result.changes()
+    payload["plan"]["dry_run"] = dry_run
+    payload["plan"]["account"] = parsed.account.as_dict()  # beside "changes": what this import did
     if as_json:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    _print_preview(payload)
+    _print_preview(payload, hide=[w for w, _ in parsed.account.skipped])
+    _print_account(parsed.account)
     _print_changes(payload, dry_run=dry_run)
+
+
+def _print_account(account) -> None:
+    click.echo("\n" + account.line())
+    for where, text in account.skipped:
+        click.echo(textwrap.fill(f"{where}: '{text}'", 110, initial_indent="  - ", subsequent_indent="    "))
 
 
 def _print_changes(payload: dict, *, dry_run: bool) -> None:
@@ -84,13 +97,39 @@ def _print_changes(payload: dict, *, dry_run: bool) -> None:
     if not changes["created"]:
         for label, refs in (("new", changes["added"]), ("new progress/RAG", changes["new_updates"])):
             if refs:
-                click.echo(
-                    textwrap.fill(
-                        f"{label}: {', '.join(refs)}", 110, initial_indent="  ", subsequent_indent="    "
-                    )
-                )
+                click.echo(_wrapped(f"{label}: {', '.join(refs)}"))
         for ref, fields in changes["updated"].items():
             click.echo(f"  changed {ref}: {', '.join(fields)}")
+    for note in changes.get("kept") or []:
+        click.echo(textwrap.fill(note, 110, initial_indent="  kept ", subsequent_indent="    "))
+    if changes.get("kept"):
+        click.echo(
+            "  (changes made with progressbot are kept over the file; to take the file's value, "
+            "use progressbot action set)"
+        )
+    _print_missing(changes, dry_run=dry_run)
+
+
+def _print_missing(changes: dict, *, dry_run: bool) -> None:
+    missing, closed = changes["missing"], changes["closed"]
+    if changes["reopened"]:
+        click.echo(_wrapped(f"reopened (back in this file): {', '.join(changes['reopened'])}"))
+    if not missing:
+        return
+    refs = ", ".join(missing)
+    if closed:
+        verb = "would be withdrawn" if dry_run else "withdrawn"
+        click.echo(_wrapped(f"{len(missing)} action(s) not in this file: {refs}; {verb} (--close-missing)"))
+    else:
+        click.echo(
+            _wrapped(
+                f"{len(missing)} action(s) not in this file: {refs}; they are kept; `--close-missing` closes them"
+            )
+        )
+
+
+def _wrapped(text: str) -> str:
+    return textwrap.fill(text, 110, initial_indent="  ", subsequent_indent="    ")
 
 
 @click.command("show")
@@ -103,7 +142,7 @@ def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
 
     try:
         with ctx.session_factory.begin() as session:
-            payload = plan_payload(session, get_plan(session, plan_name))
+            payload = plan_payload(session, get_plan(session, plan_name), governance=as_json)
     except ProgressbotError as exc:
         raise UserError(str(exc)) from None
     if as_json:
@@ -112,7 +151,8 @@ def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
         _print_preview(payload)
 
 
-def _print_preview(payload: dict) -> None:
+def _print_preview(payload: dict, *, hide: list[str] | None = None) -> None:
+    """The plan as a table, then its warnings (less those about rows in ``hide``: the account lists them)."""
     plan = payload["plan"]
     click.echo(
         f"{plan['title']} [{plan['name']}]" + (f" - {plan['organisation']}" if plan["organisation"] else "")
@@ -136,15 +176,17 @@ def _print_preview(payload: dict) -> None:
                 ", ".join(a["leads"]),
                 a["timescale"].replace("\n", " "),
                 a["due"] or "-",
-                a["rag"] or "-",
+                (a["rag"] or "-") if a.get("status", "open") == "open" else a["status"],
             )
         )
     widths = (8, 46, 32, 16, 10, 10)
     for row in rows + lines:
         click.echo("  ".join(_fit(str(v), w) for v, w in zip(row, widths, strict=True)).rstrip())
-    if payload["warnings"]:
-        click.echo(f"\n{len(payload['warnings'])} warning(s):")
-        for w in payload["warnings"]:
+    listed = tuple(f"{where} skipped:" for where in hide or [])
+    warnings = [w for w in payload["warnings"] if not (listed and w.startswith(listed))]
+    if warnings:
+        click.echo(f"\n{len(warnings)} warning(s):")
+        for w in warnings:
             click.echo(textwrap.fill(w, 110, initial_indent="  - ", subsequent_indent="    "))
 
 

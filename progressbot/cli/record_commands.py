@@ -76,6 +76,8 @@ def leads_list(ctx: CliContext, as_json: bool) -> None:
         unlinked += not p["slack_user_id"]
         extras = [x for x in (p["role_title"], p["email"], p["timezone"]) if x and x != p["display_name"]]
         click.echo(f"{p['display_name']}  [{slack}]" + (f"  {' | '.join(extras)}" if extras else ""))
+        if p["email_undeliverable"]:
+            click.echo(f"    email undeliverable since {p['email_undeliverable'][:10]}: {p['email_error']}")
         if p["aliases"]:
             click.echo(f"    also: {', '.join(p['aliases'])}")
         if p["away_until"]:
@@ -106,6 +108,16 @@ def leads_link(ctx: CliContext, name_or_alias: str, slack_user: str | None, emai
         person = link_person(session, name_or_alias, slack_user_id=slack_user, email=email)
         links = [x for x in (person.slack_user_id, person.email) if x]
         click.echo(f"linked {person.display_name} to {' and '.join(links)}")
+        if person.email and not person.slack_user_id:
+            click.echo(
+                "  reached by email (reminders with a link to the update form) until a Slack user is linked"
+                + (
+                    ""
+                    if ctx.settings.email_enabled
+                    else "; email is off until PROGRESSBOT_SMTP_URL, "
+                    "PROGRESSBOT_MAIL_FROM, PROGRESSBOT_SECRET_KEY and PROGRESSBOT_PUBLIC_URL are set"
+                )
+            )
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -114,14 +126,20 @@ def leads_link(ctx: CliContext, name_or_alias: str, slack_user: str | None, emai
 @click.command("grant")
 @click.argument("role", metavar="admin|board")
 @click.argument("uid")
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="Their name, for the audit trail and the report ('agreed by Cllr Pat Chair', not the user id).",
+)
 @pass_ctx
-def roles_grant(ctx: CliContext, role: str, uid: str) -> None:
+def roles_grant(ctx: CliContext, role: str, uid: str, name: str | None) -> None:
     """Give a Slack user the admin or board role."""
-    from storage.people import grant_role
+    from storage.people import grant_role, name_slack_user
 
     with _stored(ctx) as session:
         grant = grant_role(session, uid, role, by="cli", now=_now())
-        click.echo(f"{grant.slack_user_id} has the {grant.role} role")
+        named = f" ({name_slack_user(session, grant.slack_user_id, name).display_name})" if name else ""
+        click.echo(f"{grant.slack_user_id}{named} has the {grant.role} role")
 
 
 @click.command("revoke")
@@ -151,17 +169,25 @@ def _parse_at(value: str | None, ctx: CliContext) -> dt.datetime:
     if at.tzinfo is None:
         # A time typed at the keyboard is local time, in the organisation's zone.
         at = at.replace(tzinfo=ctx.settings.tz)
+    now = _now()
+    if at > now:
+        # An update records progress already given; a future one would hide every later update.
+        local = now.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+        raise UserError(f"--at {value.strip()} is in the future (it is now {local}): nothing was recorded")
     return at
 
 
 def _author(session, by: str | None):
-    """(person, author_text) for --by: a linked Slack user or a lead's name; kept as typed otherwise."""
-    from storage.people import person_for_slack_user, resolve_lead
+    """(person, author_text) for --by: a linked Slack user, a user with a role, or a lead's name."""
+    from storage.people import find_author
 
     if not by or not by.strip():
         return None, "cli"
     by = by.strip()
-    return person_for_slack_user(session, by) or resolve_lead(session, by).person, by
+    try:
+        return find_author(session, by), by
+    except ProgressbotError as exc:
+        raise UserError(f"--by: {exc}") from None
 
 
 @click.command("update")
@@ -172,6 +198,12 @@ def _author(session, by: str | None):
 @click.option("--rag", required=True, metavar="LABEL", help="A state of the plan's scheme, e.g. Amber.")
 @click.option("--text", required=True, help="What has happened (up to 3,000 characters).")
 @click.option("--evidence", metavar="URL", help="A link to the evidence (http or https).")
+@click.option("--evidence-note", metavar="TEXT", help="Evidence that is not a link (where it can be seen).")
+@click.option(
+    "--propose-due",
+    metavar="DATE",
+    help="Ask the board for a new due date (the text is the reason); it changes once agreed.",
+)
 @click.option(
     "--at", "at", metavar="ISO_DATETIME", help="When it was given (default now; naive = local time)."
 )
@@ -184,24 +216,32 @@ def update_command(
     rag: str,
     text: str,
     evidence: str | None,
+    evidence_note: str | None,
+    propose_due: str | None,
     at: str | None,
     by: str | None,
 ) -> None:
     """Record progress given outside Slack, on the lead's behalf."""
-    from storage.updates import record_update
+    from progressbot.cli.action_commands import _day
+    from storage.followups import record_lead_update
 
     submitted_at = _parse_at(at, ctx)
+    proposed = _day(propose_due, "--propose-due", ctx)
     with _stored(ctx) as session:
         plan, action = _plan_and_action(session, plan_name, ref)
         leads = [lead for lead in action.leads if lead.kind == "lead"] or list(action.leads)
         on_behalf_of = leads[0].person if leads else None
         author, author_text = _author(session, by)
         # The same command run twice (same action, instant, RAG and text) records one update.
-        digest = hashlib.sha256(f"{rag}\x00{text}\x00{evidence or ''}".encode()).hexdigest()[:16]
+        given = f"{rag}\x00{text}\x00{evidence or ''}\x00{evidence_note or ''}\x00{proposed or ''}"
+        digest = hashlib.sha256(given.encode()).hexdigest()[:16]
         key = f"cli:{action.id}:{submitted_at.astimezone(dt.UTC).isoformat()}:{digest}" if at else None
-        result = record_update(
+        today = submitted_at.astimezone(ctx.settings.tz).date()
+        recorded = record_lead_update(
             session,
             action,
+            today=min(today, _now().astimezone(ctx.settings.tz).date()),
+            proposed_due=proposed,
             rag=rag,
             text=text,
             source="cli",
@@ -210,13 +250,40 @@ def update_command(
             author_text=author_text,
             on_behalf_of=on_behalf_of,
             evidence_url=evidence,
+            evidence_note=evidence_note,
             idempotency_key=key,
         )
-        u = result.update
+        u = recorded.update
         behalf = f" on behalf of {on_behalf_of.display_name}" if on_behalf_of else ""
         when = u.submitted_at.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M %Z")
-        verb = "recorded" if result.created else "already recorded"
+        verb = "recorded" if recorded.result.created else "already recorded"
         click.echo(f"{verb}: {plan.name} {action.ref} {u.rag or 'no RAG'}{behalf}, {when}")
+        follow = recorded.followups
+        action_id, update_id = action.id, u.id
+    _announce_followups(ctx, follow, action_id, update_id)
+
+
+def _announce_followups(ctx: CliContext, follow, action_id: int, update_id: int) -> None:
+    """Say what the update set in motion, and tell the board in Slack when it can."""
+    from progressbot.cli.action_commands import _tell
+
+    if follow.proposed is not None:
+        from bot.announce import announce_proposal
+
+        proposal_id = follow.proposed.proposal.id
+        day = follow.proposed.proposal.proposed_due
+        told = _tell(ctx, lambda services: announce_proposal(services, proposal_id))
+        click.echo(f"  asked the board for a new due date, {day:%-d %b %Y}; {told}")
+    for challenge, _answer in follow.answered:
+        from bot.announce import announce_answer
+
+        told = _tell(ctx, lambda services, cid=challenge.id: announce_answer(services, cid))
+        click.echo(f"  answers the challenge from {challenge.by_text}; {told}")
+    if follow.awaiting_signoff:
+        from bot.announce import announce_completion
+
+        told = _tell(ctx, lambda services: announce_completion(services, action_id, update_id))
+        click.echo(f"  complete, awaiting sign-off by an admin or board member; {told}")
 
 
 def _update_dict(u, tz) -> dict[str, object]:
@@ -229,6 +296,7 @@ def _update_dict(u, tz) -> dict[str, object]:
         "rag": u.rag,
         "text": u.text,
         "evidence_url": u.evidence_url,
+        "evidence_note": u.evidence_note,
         "proposed_due": u.proposed_due.isoformat() if u.proposed_due else None,
         "source": u.source,
     }
@@ -242,31 +310,51 @@ def _update_dict(u, tz) -> dict[str, object]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @pass_ctx
 def history_command(ctx: CliContext, ref: str, plan_name: str | None, as_json: bool) -> None:
-    """An action's full update history, oldest first: the audit trail."""
+    """An action's audit trail, oldest first: every update and every change, with who, when and why."""
+    from storage.audit import audit_trail
     from storage.updates import history
 
     tz = ctx.settings.tz
     with _stored(ctx) as session:
         plan, action = _plan_and_action(session, plan_name, ref)
         updates = [_update_dict(u, tz) for u in history(session, action)]
-        header = {"plan": plan.name, "ref": action.ref, "title": action.title}
+        events = audit_trail(session, action)
+        header = {"plan": plan.name, "ref": action.ref, "title": action.title, "status": action.status}
     if as_json:
-        click.echo(json.dumps({**header, "updates": updates}, ensure_ascii=False, indent=2))
+        payload = {**header, "updates": updates, "events": [e.to_dict(tz) for e in events]}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(f"{header['plan']} {header['ref']}: {header['title']}")
-    if not updates:
+    if not events:
         click.echo("no updates yet")
         return
-    for u in updates:
-        when = dt.datetime.fromisoformat(u["submitted_at"]).strftime("%Y-%m-%d %H:%M")
-        who = u["author"] or "unknown"
-        if u["on_behalf_of"] and u["on_behalf_of"] != who:
-            who += f" for {u['on_behalf_of']}"
-        click.echo(f"{when}  {u['rag'] or '(no RAG)':<8} {who} via {u['source']}")
-        for line in (u["text"] or "").splitlines() or [""]:
+    for entry in events:
+        _print_entry(entry, tz)
+    others = len(events) - len(updates)
+    click.echo(
+        f"{len(updates)} updates"
+        + (f", {others} plan changes, decisions, challenges and sign-offs" if others else "")
+    )
+
+
+def _print_entry(entry, tz) -> None:
+    when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if entry.kind == "update":
+        who = f"{entry.by} via {entry.source}"
+        click.echo(f"{when}  {entry.details.get('rag') or '(no RAG)':<8} {who}")
+        for line in (entry.text or "").splitlines() or [""]:
             click.echo(f"    {line}")
-        if u["evidence_url"]:
-            click.echo(f"    evidence: {u['evidence_url']}")
-        if u["proposed_due"]:
-            click.echo(f"    asks for a new due date: {u['proposed_due']}")
-    click.echo(f"{len(updates)} updates")
+        if entry.details.get("evidence_url"):
+            click.echo(f"    evidence: {entry.details['evidence_url']}")
+        if entry.details.get("evidence_note"):
+            click.echo(f"    evidence note: {entry.details['evidence_note']}")
+        if entry.details.get("proposed_due"):
+            click.echo(f"    asks for a new due date: {entry.details['proposed_due']}")
+        return
+    via = "" if entry.by == entry.source else f" via {entry.source}"
+    click.echo(f"{when}  {entry.summary}  by {entry.by}{via}")
+    label = {"challenge": "question", "answer": "answer", "signoff": "note"}.get(entry.kind, "why")
+    if entry.text:
+        click.echo(f"    {label}: {entry.text}")
+    if entry.details.get("evidence_url") and entry.kind == "signoff":
+        click.echo(f"    evidence: {entry.details['evidence_url']}")

@@ -7,9 +7,9 @@ import threading
 
 import click
 
-from progressbot.cli import CliContext, UserError, pass_ctx
+from progressbot.cli import CliContext, TryAgainLater, UserError, pass_ctx
 from progressbot.config import ConfigError
-from progressbot.lifecycle import Deadline, StopSignal, exit_now, within
+from progressbot.lifecycle import Deadline, StopSignal, exit_now
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,17 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
     a threaded stdlib server. SIGTERM stops it like Ctrl-C: no new requests, acknowledged work finished.
     """
     from bot.app import create_app
-    from bot.wsgi import database_health, make_server, make_wsgi_app
+    from bot.wsgi import database_health, form_app, make_server, make_wsgi_app
     from storage.db import make_read_session_factory
 
     _require(ctx, socket_mode=False)
     factory = ctx.session_factory
     port = ctx.settings.port if port is None else port
     app = create_app(ctx.settings, factory)
-    wsgi_app = make_wsgi_app(app, health=database_health(make_read_session_factory(factory.kw["bind"])))
+    forms = form_app(ctx.settings, factory, app)
+    wsgi_app = make_wsgi_app(
+        app, health=database_health(make_read_session_factory(factory.kw["bind"])), forms=forms
+    )
     try:
         server = make_server(wsgi_app, host, port)
     except OSError as exc:
@@ -54,6 +57,11 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
         serving = threading.Thread(target=server.serve_forever, name="http-server", daemon=True)
         serving.start()
         click.echo(f"progressbot web: listening on http://{host}:{server.server_port}/slack/events", err=True)
+        if forms is not None:
+            click.echo(
+                f"progressbot web: update form for leads outside Slack at {ctx.settings.public_url}/u/…",
+                err=True,
+            )
         click.echo(f"progressbot web: stopping on {stop.wait()} (finishing acknowledged work)", err=True)
         server.shutdown()  # no new requests
         server.server_close()
@@ -89,6 +97,7 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
     """
     from bot.app import create_app
     from bot.socket import make_socket_handler, stop_socket_handler
+    from jobs.scheduler import stop_scheduler
 
     _require(ctx, socket_mode=True)
     app = create_app(ctx.settings, ctx.session_factory, socket_mode=True)
@@ -101,10 +110,8 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
         deadline = Deadline(ctx.settings.shutdown_timeout)
         stop_socket_handler(handler, deadline.left())
         finished = app.progressbot_shutdown(deadline.left())
-        if scheduler is not None and scheduler.running:
-            finished = (
-                within(deadline.left(), lambda: scheduler.shutdown(wait=True), "the scheduler") and finished
-            )
+        if scheduler is not None:
+            finished = stop_scheduler(scheduler, deadline.left()) and finished
     click.echo(
         f"progressbot run: stopped{'' if finished else ' (some work left for the next start)'}", err=True
     )
@@ -116,22 +123,34 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
 @pass_ctx
 def leads_sync(ctx: CliContext) -> None:
     """Link unlinked leads to Slack users (by email, else exact unique real name) and store time zones."""
-    from slack_sdk.errors import SlackApiError
+    from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.directory import sync_leads
     from bot.logs import install_redaction
     from bot.slack_client import make_client
+    from jobs.sender import classify
 
     if not ctx.settings.slack_bot_token:
         raise UserError("missing Slack settings: SLACK_BOT_TOKEN (see README, 'Connect to Slack')")
     install_redaction(ctx.settings)
     client = make_client(ctx.settings)
+    factory = ctx.session_factory
     try:
-        with ctx.session_factory.begin() as session:
+        with factory.begin() as session:
             result = sync_leads(session, client)
     except SlackApiError as exc:
-        raise UserError(
-            f"Slack refused {exc.response.get('error', 'the request')}; nothing was linked"
+        refused = classify(exc)
+        if refused.stop and refused.error != "ratelimited":
+            raise UserError(f"{refused.hint}; nothing was linked") from None
+        if refused.retryable or refused.stop:
+            raise TryAgainLater(
+                f"Slack answered {refused.error}: try again later; nothing was linked"
+            ) from None
+        raise UserError(f"Slack refused {refused.error}; nothing was linked") from None
+    except (SlackClientError, OSError) as exc:  # refused, DNS, timeout: Slack was never reached
+        reason = getattr(exc, "reason", None) or exc
+        raise TryAgainLater(
+            f"cannot reach Slack at {ctx.settings.slack_api_url} ({reason}); nothing was linked"
         ) from None
     for name, uid, how in result.linked:
         click.echo(f"linked     {name} -> {uid} (by {how})")

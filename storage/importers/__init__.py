@@ -1,7 +1,9 @@
 """Read a plan file (Word, Excel or CSV) into a ``ParsedPlan``; nothing here touches the database.
 
 ``read_plan`` raises ``ImportFailed`` with the file name and the reason for every file it cannot
-use: missing, empty, an unknown extension, a damaged document, or no action table in it.
+use: missing, empty, an unknown extension, a damaged document, or no action table in it; and
+``TooLarge`` (an ``ImportFailed``) for a file past the import limits (``limits.py``), before it is
+read in full.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ import datetime as dt
 from pathlib import Path
 
 from storage.errors import ImportFailed
+from storage.importers.limits import Limits, TooLarge, check_file_size
 from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
 
-__all__ = ["SUPPORTED", "ParsedAction", "ParsedPlan", "ParsedSection", "read_plan"]
+__all__ = ["SUPPORTED", "Limits", "ParsedAction", "ParsedPlan", "ParsedSection", "TooLarge", "read_plan"]
 
 SUPPORTED = (".docx", ".xlsx", ".xlsm", ".csv")
 
 
-def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPlan:
+def read_plan(
+    path: Path, *, reference_date: dt.date | None = None, limits: Limits | None = None
+) -> ParsedPlan:
     path = Path(path)
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
@@ -28,7 +33,8 @@ def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPla
         raise ImportFailed(
             f"{path.name}: unknown file type '{suffix or '(none)'}'; expected one of {', '.join(SUPPORTED)}"
         )
-    if path.stat().st_size == 0:
+    limits = limits or Limits()
+    if check_file_size(path, limits) == 0:
         raise ImportFailed(f"{path.name}: the file is empty")
     if suffix == ".docx":
         from storage.importers.docx import read_docx_blocks as read_blocks
@@ -39,7 +45,7 @@ def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPla
     from storage.importers.parse import parse_blocks
 
     try:
-        blocks = read_blocks(path)
+        blocks = read_blocks(path, limits)
     except OSError as exc:  # unreadable (permissions, a vanished network share)
         raise ImportFailed(f"{path.name}: cannot read the file ({exc.strerror or exc})") from None
     parsed = parse_blocks(blocks, filename=path.name, reference_date=reference_date)
@@ -48,6 +54,6 @@ def read_plan(path: Path, *, reference_date: dt.date | None = None) -> ParsedPla
     if not parsed.actions:
         raise ImportFailed(
             f"{path.name}: no action table found (looked for a header row with an Action column and a "
-            f"Lead, Timescale, Progress or RAG column)"
+            f"Lead, Timescale, Progress or RAG column, and for recommendation headings over numbered actions)"
         )
     return parsed

@@ -33,18 +33,41 @@ def is_note(text: str) -> bool:
     return len(words) >= 4 and bool(_NOTE_WORDS.search(text))
 
 
+def hard_parts(text: str) -> list[str]:
+    """A lead cell's parts between "/", ";" and line breaks: always separate leads, whatever each holds."""
+    return [p.strip(" ,.") for p in _HARD_SPLIT.split(text) if p.strip(" ,.")]
+
+
 def split_people(text: str, known: Callable[[str], bool]) -> list[str]:
+    """The people a lead cell names: split at "/", ";" and line breaks always, and at ",", "&" and "and"
+    when every part is someone known or reads as a post title ("HR Business Partner and Workforce
+    Development Manager"); "Head of Early Help and Prevention" stays one lead."""
     people: list[str] = []
-    for part in _HARD_SPLIT.split(text):
-        part = part.strip(" ,.")
-        if not part:
-            continue
+    for part in hard_parts(text):
         soft = [p.strip(" ,.") for p in _SOFT_SPLIT.split(part) if p.strip(" ,.")]
-        if len(soft) > 1 and all(known(p) for p in soft):
+        if len(soft) > 1 and all(known(p) or is_post(p) for p in soft):
             people.extend(soft)
         else:
             people.append(part)
     return people
+
+
+_POST_WORDS = re.compile(
+    r"\b(director|manager|head|officer|lead|leader|partner|co-?ordinator|nurse|doctor|advis[eo]r|worker|"
+    r"chair|commissioner|principal|superintendent|inspector|consultant|practitioner|administrator|analyst|"
+    r"supervisor|executive|deputy|assistant|member|secretary|headteacher|governor|psychologist|therapist|"
+    r"paediatrician|clinician|solicitor|specialist|planner|controller|chief|designated|champion)s?\b",
+    re.I,
+)
+
+
+def is_post(text: str) -> bool:
+    """A post title ("Workforce Development Manager", "Head of Safeguarding") or an abbreviation for one
+    ("DCS"): capitalised words with a word that names a post."""
+    text = text.strip()
+    if re.fullmatch(r"[A-Z][A-Za-z]{0,2}[A-Z]{1,5}", text):
+        return True
+    return looks_like_lead(text) and bool(_POST_WORDS.search(text))
 
 
 def abbreviations(text: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from storage.importers.account import Account
 from storage.rag import RagScheme
 
 
@@ -28,16 +29,18 @@ class Para:
         return bool(visible) and all(b for _, b in visible)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     paras: list[Para] = field(default_factory=list)
     fill: str | None = None  # "RRGGBB" of the cell shading
     span: int = 1  # grid columns covered (merged horizontally)
     continued: bool = False  # merged with the cell above (vMerge): shows the text above, holds none
+    # Readers never change a cell's paragraphs after building it, so its text is worked out once.
+    text: str = field(init=False, repr=False, compare=False)
+    segments: list | None = field(default=None, init=False, repr=False, compare=False)  # see cell_segments
 
-    @property
-    def text(self) -> str:
-        return "\n".join(p.text for p in self.paras).strip()
+    def __post_init__(self) -> None:
+        self.text = "\n".join(p.text for p in self.paras).strip()
 
     @property
     def bold(self) -> bool:
@@ -54,16 +57,37 @@ class Cell:
 class Table:
     rows: list[list[Cell]]
     name: str = ""  # "table 3", "sheet 'Plan'": for warnings
+    # Where each row came from, when not simply "row N" (hidden rows are left out of ``rows``).
+    row_numbers: list[int] | None = None
+
+    def where(self, index: int) -> str:
+        number = self.row_numbers[index] if self.row_numbers else index + 1
+        return f"{self.name} row {number}"
 
 
 @dataclass
 class BodyText:
+    """A paragraph outside tables. ``label`` is the number Word shows in front of a numbered
+    paragraph ("4.1.", "b)"), ``level`` its list level, ``bullet`` a bulleted item; ``heading`` is the
+    heading level of its style (1 for Heading 1)."""
+
     text: str
     bold: bool = False
     style: str = ""
+    label: str = ""
+    level: int | None = None
+    bullet: bool = False
+    heading: int | None = None
 
 
-Block = BodyText | Table
+@dataclass
+class Notice:
+    """Something a reader left out on purpose (hidden rows, columns or sheets): becomes a warning."""
+
+    text: str
+
+
+Block = BodyText | Table | Notice
 
 
 @dataclass
@@ -93,6 +117,8 @@ class ParsedAction:
     rag_raw: str = ""  # the text or fill the RAG came from
     where: str = ""  # "table 3 row 2": for warnings
     lead_inherited: bool = False  # the Lead cell was empty: the lead of the action above was used
+    # Older dated progress columns ("Update (Jan 24)" beside "Update (Mar 24)"): (header, text).
+    earlier_progress: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def description(self) -> str:
@@ -139,3 +165,5 @@ class ParsedPlan:
     # database cannot resolve either.
     unexplained_abbreviations: list[str] = field(default_factory=list)
     action_tables: int = 0  # logical action tables found (0 with no actions = "no action table")
+    account: Account = field(default_factory=Account)  # the role of every row read
+    list_plan: bool = False  # read from headed, numbered paragraphs rather than a table

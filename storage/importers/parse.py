@@ -1,7 +1,9 @@
-"""From blocks to a parsed plan: find the tables, join the ones split at page breaks, read the actions.
+"""From blocks to a parsed plan: the stages after the readers, in order.
 
-Pass 1 groups rows into logical tables (action, glossary, history, RAG key), carrying section
-headings that sit between tables. Pass 2 (``actions.py``) reads the action rows.
+``tables.py`` groups rows into logical tables (action, glossary, history, RAG key) and carries the
+section headings between them; ``rows.py`` gives each action-table row its role and ``actions.py``
+folds the roles into sections and actions; ``finish.py`` numbers and tidies them. A document with no
+action table is tried as a list plan (``listplan.py``). The account of every row travels with the plan.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import re
 
 from dateutil import parser as dateparser
 
-from storage.importers.actions import HEADING, ActionReader, Unit, Warnings
-from storage.importers.headers import action_header, glossary_header, history_header
-from storage.importers.model import Block, BodyText, Cell, GlossaryEntry, HistoryRow, ParsedPlan
-from storage.importers.ragkey import is_key_row, looks_like_key, scheme_from_key, scheme_from_values
+from storage.importers.account import Account
+from storage.importers.actions import ActionReader, Warnings
+from storage.importers.finish import deduplicate_refs, finish, split_lead_heads, unexplained_abbreviations
+from storage.importers.headers import Columns
+from storage.importers.listplan import ListPlan, read_list_plan
+from storage.importers.model import Block, BodyText, GlossaryEntry, HistoryRow, ParsedPlan
+from storage.importers.ragkey import scheme_from_key, scheme_from_values
+from storage.importers.tables import Grouper, Unit
+from storage.rag import RagScheme
 
 _MONTH_YEAR = re.compile(
     r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
@@ -24,29 +31,84 @@ _MONTH_YEAR = re.compile(
 
 
 def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date | None) -> ParsedPlan:
-    units, front = _group(blocks)
+    account = Account()
+    grouped = Grouper(account).group(blocks)
+    units = grouped.units
     warnings = Warnings()
+    for notice in grouped.notices:
+        warnings.add(notice)
+    for where, text in grouped.skipped:
+        warnings.add(f"{where} skipped: '{text}' is in no table of the plan")
     glossary = [e for u in units if u.kind == "glossary" for e in _glossary(u)]
     history = [h for u in units if u.kind == "history" for h in _history(u)]
     action_units = [u for u in units if u.kind == "action"]
-    key_units = [u for u in units if u.kind == "key" and u.items]
-    if key_units:
-        scheme, notes = scheme_from_key([row for _, row, _ in key_units[0].items])
-        warnings.extend(notes)
+    scheme = _scheme(units, action_units, warnings)
+    plan = ParsedPlan(
+        source_filename=filename,
+        title="",
+        organisation="",
+        reference_date=None,
+        start_date=None,
+        scheme=scheme,
+        sections=[],
+        actions=[],
+        glossary=glossary,
+        history=history,
+        warnings=[],
+        action_tables=len(action_units),
+        account=account,
+    )
+    listed = None if action_units else read_list_plan([b for b in blocks if isinstance(b, BodyText)], account)
+    if listed is not None:
+        _from_list(plan, listed, glossary, warnings)
+        front = listed.front
     else:
-        rag_values = [
-            row[u.columns["rag"]].text
-            for u in action_units
-            if "rag" in u.columns
-            for kind, row, _ in u.items
-            if kind == "row" and u.columns["rag"] < len(row)
-        ]
-        scheme = scheme_from_values(rag_values)
-    reader = ActionReader(scheme, glossary, warnings)
-    for unit in action_units:
-        reader.read(unit)
-    reader.finish()
+        reader = ActionReader(scheme, glossary, warnings, account)
+        for unit in action_units:
+            reader.read(unit)
+        plan.unexplained_abbreviations = finish(reader, glossary)
+        plan.sections, plan.actions = reader.sections, reader.actions
+        front = grouped.front
+    return _plan(filename, front, reference_date, history, warnings, plan)
 
+
+def _from_list(plan: ParsedPlan, listed: ListPlan, glossary: list[GlossaryEntry], warnings: Warnings) -> None:
+    plan.list_plan = True
+    plan.sections, plan.actions = listed.sections, listed.actions
+    plan.start_date = listed.plan_date
+    for warning in listed.warnings:
+        warnings.add(warning)
+    deduplicate_refs(plan.actions, warnings)
+    split_lead_heads(plan.actions, glossary, warnings)
+    plan.unexplained_abbreviations = unexplained_abbreviations(plan.actions, glossary)
+
+
+def _scheme(units: list[Unit], action_units: list[Unit], warnings: Warnings) -> RagScheme:
+    key_units = [u for u in units if u.kind == "key" and u.rows]
+    if key_units:
+        scheme, notes = scheme_from_key(key_units[0].rows)
+        for note in notes:
+            warnings.add(note)
+        return scheme
+    values = []
+    for unit in action_units:
+        columns = unit.columns
+        for role in ("rag", "progress_rag"):
+            index = columns.get(role) if isinstance(columns, Columns) else None
+            if index is not None:
+                values.extend(r[index].text for r in unit.data_rows() if index < len(r))
+    return scheme_from_values(values)
+
+
+def _plan(
+    filename: str,
+    front: list[str],
+    reference_date: dt.date | None,
+    history: list[HistoryRow],
+    warnings: Warnings,
+    plan: ParsedPlan,
+) -> ParsedPlan:
+    """The plan's title, organisation and dates, from its cover and history."""
     cover = front[:30]
     title = next((t for t in cover if "plan" in t.casefold() and len(t.split()) <= 12), "")
     organisation = next(
@@ -57,8 +119,12 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
         ),
         "",
     )
-    start = _first_month(cover)
+    start = plan.start_date or _first_month(cover)
+    if plan.list_plan and reference_date is not None:
+        start = reference_date  # the date the urgency of each recommendation counts from
     issued = [h.issued for h in history if h.issued]
+    if reference_date is None and plan.list_plan:
+        reference_date = start
     if reference_date is None:
         reference_date = _reference_from_text("\n".join(front + [h.summary for h in history]))
     if reference_date is None:
@@ -66,27 +132,18 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
     if reference_date is None:
         year = next((m.group(0) for t in cover if (m := re.search(r"\b20\d\d\b", t))), None)
         reference_date = dt.date(int(year), 1, 1) if year else None
-    if reference_date is None and reader.actions:
+    if reference_date is None and plan.actions:
         warnings.add(
             "the document gives no date: short timescales ('May 23', 'within 3 months') are read "
             "against today; pass --reference-date to fix that"
         )
-    return ParsedPlan(
-        source_filename=filename,
-        title=title or filename.rsplit(".", 1)[0],
-        organisation=organisation,
-        reference_date=reference_date,
-        start_date=start,
-        scheme=scheme,
-        sections=reader.sections,
-        actions=reader.actions,
-        glossary=glossary,
-        history=history,
-        warnings=list(warnings),
-        document_date=max(issued) if issued else reference_date,
-        unexplained_abbreviations=reader.unexplained,
-        action_tables=len(action_units),
-    )
+    plan.title = title or filename.rsplit(".", 1)[0]
+    plan.organisation = organisation
+    plan.reference_date = reference_date
+    plan.start_date = start
+    plan.document_date = max(issued) if issued else reference_date
+    plan.warnings = list(warnings)
+    return plan
 
 
 def _reference_from_text(text: str) -> dt.date | None:
@@ -106,136 +163,10 @@ def _first_month(lines: list[str]) -> dt.date | None:
     return None
 
 
-# ---------------------------------------------------------------- pass 1: logical tables
-
-
-def _group(blocks: list[Block]) -> tuple[list[Unit], list[str]]:
-    units: list[Unit] = []
-    front: list[str] = []
-    current: Unit | None = None
-    last_text = ""
-    started = False  # an action table has been seen: headings between tables now matter
-    lead_in: list[tuple[str, object, str]] = []  # a heading (and strapline) right before the first table
-    first_unit: Unit | None = None
-    for block in blocks:
-        if isinstance(block, BodyText):
-            if started and units and _is_body_heading(block):
-                _last_action(units).items.append(("heading", block.text, f"body:{block.style}"))
-            elif (
-                started
-                and units
-                and _last_action(units).items
-                and _last_action(units).items[-1][0] == "heading"
-            ):
-                _last_action(units).items.append(("strapline", block.text, "body"))
-            elif not started:
-                front.append(block.text)
-                if _is_body_heading(block):
-                    lead_in = [("heading", block.text, f"body:{block.style}")]
-                elif len(lead_in) == 1:
-                    lead_in.append(("strapline", block.text, "body"))
-                else:
-                    lead_in = []
-            last_text = block.text
-            continue
-        if not started and not (block.rows and action_header(block.rows[0])):
-            lead_in = []  # another table came between the heading and the plan
-        for index, row in enumerate(block.rows):
-            where = f"{block.name} row {index + 1}"
-            header = action_header(row)
-            if header:
-                if not (current and current.kind == "action" and current.columns == header):
-                    current = Unit("action", header, [c.text for c in row])
-                    units.append(current)
-                    first_unit = first_unit or current
-                started = True
-                continue
-            for kind, detect in (("glossary", glossary_header), ("history", history_header)):
-                found = detect(row)
-                if found:
-                    current = Unit(kind, found)
-                    units.append(current)
-                    break
-            else:
-                if _is_key_title(row):
-                    # "Key" / "RAG key" on its own row: the rows below it are the key, not actions.
-                    current = Unit("key")
-                    units.append(current)
-                    continue
-                if current is not None and current.kind == "key":
-                    if is_key_row(row):
-                        current.items.append(("row", row, where))
-                        continue
-                    if not current.items and not any(c.text or c.fill for c in row):
-                        continue  # blank lines between the title and the key
-                    current = None  # anything else ends the key
-                if index == 0 and not _continues(current, row):
-                    if looks_like_key(block.rows, last_text):
-                        units.append(Unit("key", items=[("row", r, block.name) for r in block.rows]))
-                        current = None
-                        break
-                    current = None
-                if current is not None:
-                    current.items.append(("row", row, where))
-                elif not started:
-                    texts = [c.text for c in row if c.text]
-                    front.extend(texts)
-                    # "Priority 3: Manageable caseloads" across the table, above its header row
-                    if len(texts) == 1 and HEADING.match(texts[0]):
-                        lead_in = [("heading", texts[0], where)]
-                continue
-        last_text = ""
-    # The heading above the first table is a section only when later tables get headings of the same
-    # style: otherwise it is the title of the whole table ("OFSTED RECOMMENDATIONS – ILACS 2019").
-    if first_unit is not None and lead_in:
-        later = {w for u in units if u.kind == "action" for k, _, w in u.items if k == "heading"}
-        if lead_in[0][2] in later or HEADING.match(str(lead_in[0][1])):
-            first_unit.items[:0] = lead_in
-    return units, front
-
-
-_NOT_A_SECTION = re.compile(
-    r"\b(key|glossary|abbreviations?|acronyms|history|appendix|contents|version)\b", re.I
-)
-
-
-def _is_body_heading(block: BodyText) -> bool:
-    """A heading between action tables: "Improvement Area Three : Our Processes", or a Word heading
-    style, unless it introduces the key, the glossary or an appendix."""
-    if HEADING.match(block.text):
-        return True
-    return (
-        block.style.casefold().startswith("heading")
-        and len(block.text) < 150
-        and not _NOT_A_SECTION.search(block.text)
-    )
-
-
-def _is_key_title(row: list[Cell]) -> bool:
-    texts = [c.text for c in row if c.text]
-    return (
-        len(texts) == 1
-        and bool(re.match(r"^(rag |status )?key\b|^key to\b", texts[0], re.I))
-        and len(texts[0]) < 40
-    )
-
-
-def _last_action(units: list[Unit]) -> Unit:
-    return next(u for u in reversed(units) if u.kind == "action")
-
-
-def _continues(current: Unit | None, row: list[Cell]) -> bool:
-    """A table with no header continues the one before when it has the same columns."""
-    if current is None or current.kind == "key":
-        return False
-    width = len(current.header) if current.kind == "action" else max(current.columns.values(), default=0) + 1
-    return len(row) == width if current.kind == "action" else len(row) >= width
-
-
 def _glossary(unit: Unit) -> list[GlossaryEntry]:
     cols = unit.columns
     entries = []
-    for _, row, _ in unit.items:
+    for row in unit.rows:
 
         def get(name: str, row=row) -> str:
             i = cols.get(name)
@@ -249,7 +180,7 @@ def _glossary(unit: Unit) -> list[GlossaryEntry]:
 def _history(unit: Unit) -> list[HistoryRow]:
     cols = unit.columns
     rows = []
-    for _, row, _ in unit.items:
+    for row in unit.rows:
 
         def get(name: str, row=row) -> str:
             i = cols.get(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from storage.importers.model import Cell
+from storage.importers.model import Cell, Para
 
 _GAP = re.compile(r" {2,}|\t+|\u00a0{2,}")
 _BULLET = re.compile(r"^[•·▪◦●○■□➢➤►\-–*]\s*")
@@ -20,7 +20,12 @@ _REF = r"(?:\d{1,2}(?:\.\d{1,2}){0,2}[a-z]?|[A-Z]\d{0,2}(?:\.\d{1,2})?)"
 # A ref at the start of a bold prefix: "1.1 Action", "1.1", "A.", "3.2a"
 _BOLD_REF = re.compile(rf"^(?:action\s+)?({_REF})\.?(?:\s*[-–:)]?\s*(?:action)?)?\s*[:.\-–]?$", re.I)
 # A dotted ref at the start of plain text: "1.1 Develop..." (single numbers are list items, not refs)
-_PLAIN_REF = re.compile(r"^(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?[a-z]?)\.?\s+(?=\S)")
+_PLAIN_REF = re.compile(
+    r"^(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?[a-z]?)\.?\s+(?=\S)"
+    # "Action 12 Review …", "Action 3.2: Train …": a label that numbers the action in the text itself
+    r"|^action\s+(\d{1,3}(?:\.\d{1,2}){0,2}[a-z]?)\s*[:.\-–)]?\s+(?=\S)",
+    re.I,
+)
 _OUTCOME_LABEL = re.compile(r"^(required |expected )?(outcomes?|impact)\s*[:.\-–]?$", re.I)
 _ACTION_LABEL = re.compile(r"^actions?\s*[:.\-–]?$", re.I)
 _REF_THEN_ACTION = re.compile(rf"^(?:action\s+)?{_REF}\.?\s*(?:[-–:)]\s*)?actions?\b", re.I)
@@ -37,25 +42,39 @@ class Segment:
 
 
 def cell_segments(cell: Cell) -> list[Segment]:
-    """Paragraphs, each split further at runs of 2+ spaces (collapsed paragraphs in exports)."""
-    segments: list[Segment] = []
-    for para in cell.paras:
-        chars: list[tuple[str, bool]] = [(ch, bold) for text, bold in para.runs for ch in text]
-        text = "".join(ch for ch, _ in chars)
-        for line_start, line in _lines(text):
-            start = 0
-            pieces = [*_GAP.finditer(line), None]
-            for gap in pieces:
-                end = gap.start() if gap else len(line)
-                piece = line[start:end]
-                offset = line_start + start + (len(piece) - len(piece.lstrip()))
-                piece = piece.strip()
-                if piece:
-                    flags = [b for (ch, b) in chars[offset : offset + len(piece)]]
-                    segments.append(_segment(piece, flags, para.listed))
-                if gap:
-                    start = gap.end()
-    return segments
+    """Paragraphs, each split further at runs of 2+ spaces (collapsed paragraphs in exports).
+
+    Worked out once per cell (the reader asks several times); cells never change once read.
+    """
+    if cell.segments is None:
+        cell.segments = [s for para in cell.paras for s in _para_segments(para)]
+    return cell.segments
+
+
+def _para_segments(para: Para) -> list[Segment]:
+    boldness = {bold for text, bold in para.runs if text.strip()}
+    if len(boldness) <= 1:  # one weight throughout (most cells): no need to follow it character by character
+        bold = boldness == {True}
+        return [Segment(piece, piece if bold else "", bold, para.listed) for _, piece in _pieces(para.text)]
+    chars: list[tuple[str, bool]] = [(ch, bold) for text, bold in para.runs for ch in text]
+    return [
+        _segment(piece, [b for _, b in chars[offset : offset + len(piece)]], para.listed)
+        for offset, piece in _pieces("".join(ch for ch, _ in chars))
+    ]
+
+
+def _pieces(text: str):
+    """(offset, piece) for each line of ``text``, split again at runs of spaces, stripped, non-empty."""
+    for line_start, line in _lines(text):
+        start = 0
+        for gap in [*_GAP.finditer(line), None]:
+            end = gap.start() if gap else len(line)
+            piece = line[start:end]
+            offset = line_start + start + (len(piece) - len(piece.lstrip()))
+            if piece.strip():
+                yield offset, piece.strip()
+            if gap:
+                start = gap.end()
 
 
 def _lines(text: str):
@@ -113,7 +132,7 @@ def split_ref(seg: Segment, *, refs_in_use: bool) -> tuple[str | None, str]:
             return match.group(1).rstrip("."), rest
     match = _PLAIN_REF.match(seg.text)
     if match and (refs_in_use or seg.bold_prefix):
-        return match.group(1), _LEADING_ACTION.sub("", seg.text[match.end() :].strip())
+        return match.group(1) or match.group(2), _LEADING_ACTION.sub("", seg.text[match.end() :].strip())
     return None, seg.text
 
 
@@ -200,6 +219,14 @@ def starts_with_plain_ref(cell: Cell) -> bool:
 
 
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")
+
+
+def strip_label(text: str, ref: str) -> str:
+    """ "Action 12: Review …" in the row whose ref is 12: the label repeats the ref; the title is the rest."""
+    match = _PLAIN_REF.match(text)
+    if match and (match.group(1) or match.group(2) or "").casefold() == ref.casefold():
+        return text[match.end() :].strip()
+    return text
 
 
 def title_of(text: str) -> str:

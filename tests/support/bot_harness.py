@@ -10,10 +10,12 @@ member, U0OUT an outsider. Reminder 1 (ts R1 in DU0JO) lists 3.2 and 3.3; remind
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -57,6 +59,19 @@ class Bot:
     ids: dict[str, int]
     app: Any = None
     last_ack: dict = dataclasses.field(default_factory=dict)
+    services: Any = None  # the app's Services, whose after-ack executor tests can wait on
+
+    def settle(self) -> None:
+        """Wait until the work the app does after its acknowledgements is done: the after-ack tasks and
+        the outbox (what stored updates owe Slack)."""
+        self.services.executor.wait_idle()
+        deadline = time.monotonic() + 10
+        while self.outbox_rows():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.outbox_rows()} outbox row(s) still owed")
+            self.services.drainer.kick()
+            time.sleep(0.01)  # a poll interval, not a timing assumption
+        self.services.executor.wait_idle()
 
     def post(self, request: signing.Request, **kwargs) -> tuple[int, dict[str, str], str]:
         return signing.post(self.url, request, SECRET, **kwargs)
@@ -282,25 +297,45 @@ def slack_app(fake_slack: FakeSlack, database, settings, now):
     for ts in (R1, R2):
         fake_slack.add_message("D" + JO, ts, text="Progress reminder")
     app = create_app(settings, database.session_factory, clock=lambda: now)
+    with running(app) as url:
+        yield Bot(
+            fake=fake_slack,
+            url=url,
+            database=database,
+            now=now,
+            ids=ids,
+            app=app,
+            services=app.progressbot_services,
+        )
+
+
+@contextlib.contextmanager
+def running(app):
+    """The app's WSGI server on an ephemeral port (yields its events URL); after-ack work is waitable."""
+    track_after_ack(app)
     # Coalescing Home refreshes has its own test; elsewhere a short window keeps the tests quick.
     app.progressbot_services.home_refresh_delay = 0.05
     server = make_server(make_wsgi_app(app), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield Bot(
-            fake=fake_slack,
-            url=f"http://127.0.0.1:{server.server_port}/slack/events",
-            database=database,
-            now=now,
-            ids=ids,
-            app=app,
-        )
+        yield f"http://127.0.0.1:{server.server_port}/slack/events"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
         app.progressbot_shutdown(10)  # work after ack() and the outbox finish before the fake Slack stops
+
+
+def track_after_ack(app) -> None:
+    """Swap the app's after-ack executor for one tests can wait on (``Bot.settle``)."""
+    from bot.services import AFTER_ACK_THREADS
+    from tests.support.idle import IdleTrackingExecutor
+
+    services = app.progressbot_services
+    services.executor = IdleTrackingExecutor(
+        max_workers=AFTER_ACK_THREADS, thread_name_prefix="slack-after-ack"
+    )
 
 
 def form_payload(body: str) -> dict:

@@ -16,6 +16,8 @@ In tests use the ``fake_slack`` fixture (registered in conftest through ``pytest
 Scripting:
 - ``fail_next(method, status=429, retry_after=1, times=1)``: the next call(s) get that HTTP status;
   ``fail_next(method, error="channel_not_found")`` answers HTTP 200 ``{"ok": false, "error": ...}``;
+  ``fail_next(method, status=500, accepted=True)``: the call is carried out (the message is posted)
+  and then answered with the failure, as when Slack accepted a request but the answer was lost;
 - ``invalid_auth(True)``: every call answers ``invalid_auth`` (as when the token was revoked);
 - ``hold(method)``: calls of ``method`` are recorded at once but answered only when the returned
   event is set (a Slack call in flight while a test stops the process);
@@ -37,7 +39,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -77,6 +79,7 @@ class _Failure:
     retry_after: int | None
     error: str | None
     remaining: int
+    accepted: bool = False
 
 
 @dataclass
@@ -98,10 +101,12 @@ class FakeSlack:
         self._limits: dict[str, _RateLimit] = {}
         self._invalid_auth = False
         self._holds: dict[str, threading.Event] = {}
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
+        self.clock: Callable[[], float] | None = None
         self._ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
-        self.messages: list[dict[str, Any]] = []  # everything posted (postMessage), in order
+        # Everything posted (postMessage, and files shared outside a thread), in order.
+        self.messages: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view, as last opened/updated
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
@@ -221,6 +226,7 @@ class FakeSlack:
         *,
         error: str | None = None,
         times: int = 1,
+        accepted: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
@@ -230,7 +236,11 @@ class FakeSlack:
         with self._lock:
             self._failures[method].append(
                 _Failure(
-                    status=200 if error else status, retry_after=retry_after, error=error, remaining=times
+                    status=200 if error else status,
+                    retry_after=retry_after,
+                    error=error,
+                    remaining=times,
+                    accepted=accepted,
                 )
             )
 
@@ -384,6 +394,9 @@ class FakeSlack:
             failure.remaining -= 1
             if failure.remaining <= 0:
                 failures.popleft()
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if failure.accepted and handler is not None:
+                handler(params)  # done, but the answer is lost
             if failure.error:
                 return 200, {}, {"ok": False, "error": failure.error}
             if failure.status == 429:
@@ -412,7 +425,13 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ methods
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        """Like Slack's: the time in microseconds, strictly increasing. ``clock`` (seconds since the
+        epoch) lets a test that simulates time get timestamps in its own time, so
+        ``conversations.history(oldest=...)`` filters as Slack would; else the real clock."""
+        with self._lock:
+            now = self.clock() if self.clock is not None else time.time()
+            self._last_ts = max(now, self._last_ts + 1e-6)
+            return f"{self._last_ts:.6f}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
@@ -591,6 +610,21 @@ class FakeSlack:
             entry["channel"] = params.get("channel_id") or params.get("channels")
             entry["initial_comment"] = params.get("initial_comment")
             done.append({"id": item["id"], "title": entry["title"], "name": entry["filename"]})
+        channel = params.get("channel_id")
+        if channel and not params.get("thread_ts"):
+            # Slack shares the files in the channel as a message, which its history then shows (a share
+            # inside a thread is a reply, which conversations.history leaves out).
+            self.messages.append(
+                {
+                    "type": "message",
+                    "channel": channel,
+                    "ts": self._next_ts(),
+                    "text": params.get("initial_comment") or "",
+                    "files": done,
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                }
+            )
         return {"ok": True, "files": done}
 
     def _m_files_info(self, params: dict) -> dict:
@@ -605,14 +639,23 @@ class FakeSlack:
     def _m_conversations_history(self, params: dict) -> dict:
         channel = params.get("channel") or ""
         oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
         limit = int(params.get("limit") or 100)
-        found = [m for m in self.messages if m["channel"] == channel and float(m["ts"]) >= oldest]
+        found = [m for m in self.messages if m["channel"] == channel and oldest <= float(m["ts"]) <= latest]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, like Slack
         include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        start = int(params.get("cursor") or 0)
+        more = len(found) > start + limit
         page = [
-            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]
+            m if include_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[start : start + limit]
         ]
-        return {"ok": True, "messages": page, "has_more": len(found) > limit}
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_reactions_add(self, params: dict) -> dict:
         if not params.get("name") or not params.get("timestamp"):

@@ -654,3 +654,50 @@ def wingdings_symbols_docx(path: Path) -> Path:
     symbol(t.cell(3, 4), "Wingdings", "F0E1")  # ↑
     d.save(str(path))
     return path
+
+
+def minimal_xlsx(path: Path, rows: list[list[str]], *, shared: bool = False) -> Path:
+    """A workbook written part by part, for what openpyxl will not write (it cuts cells at 32,767
+    characters): text cells inline, or through the shared strings table."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    ns = "http://schemas.openxmlformats.org"
+    strings: list[str] = []
+
+    def cell(ref: str, text: str) -> str:
+        if shared:
+            strings.append(text)
+            return f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
+
+    sheet = "".join(
+        f'<row r="{r}">' + "".join(cell(f"{chr(65 + c)}{r}", t) for c, t in enumerate(row)) + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    rels = f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    if shared:
+        rels += f'<Relationship Id="rId2" Type="{ns}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships">'
+            '<sheets><sheet name="Plan" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{ns}/package/2006/relationships">{rels}</Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{sheet}</sheetData></worksheet>',
+        )
+        if shared:
+            items = "".join(f"<si><t>{escape(s)}</t></si>" for s in strings)
+            z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{ns}/spreadsheetml/2006/main">{items}</sst>')
+    return path

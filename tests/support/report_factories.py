@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from storage.models import Action, ActionLead, Person, Plan, RagState, ReportVersion, Section, Update
+from storage.models import Action, ActionLead, Person, Plan, RagState, ReportVersion, Section, SignOff, Update
 
 UTC = dt.UTC
 
@@ -137,6 +137,18 @@ def add_update(
     return update
 
 
+def sign_off(
+    session: Session, update: Update, *, by: str, at: dt.datetime, note: str = "Evidence seen"
+) -> SignOff:
+    """An admin's or board member's sign-off of a completion, as ``storage.signoff`` stores it."""
+    row = SignOff(
+        action_id=update.action_id, update_id=update.id, note=note, by_text=by, source="slack", at=at
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def add_history(
     session: Session, plan: Plan, version: str, date: dt.date, *, summary: str = "", author: str = ""
 ) -> ReportVersion:
@@ -160,8 +172,8 @@ def add_history(
 def board_scenario(session: Session) -> Plan:
     """A small plan with imported history, a published baseline and an update that turns 1.2 Red.
 
-    At 2026-03-10 10:00 UTC: 1.1 Green →, 1.2 Red ↓ (was Green), 2.1 Blue → with evidence, 2.2 no RAG,
-    1.2's due date (28 Feb 2026) has passed.
+    At 2026-03-10 10:00 UTC: 1.1 Green →, 1.2 Red ↓ (was Green), 2.1 Blue → with evidence (signed off
+    by the Board Chair), 2.2 no RAG, 1.2's due date (28 Feb 2026) has passed.
     """
     from report.publish import publish_version
 
@@ -205,7 +217,7 @@ def board_scenario(session: Session) -> Plan:
     jan = dt.datetime(2026, 1, 5, 10, tzinfo=UTC)
     add_update(session, a, "Green", "On schedule.", at=jan, author="Service Manager Quality")
     add_update(session, b, "Green", "Panel planned.", at=jan, author="Assistant Director")
-    add_update(
+    done = add_update(
         session,
         c,
         "Blue",
@@ -214,6 +226,7 @@ def board_scenario(session: Session) -> Plan:
         author="Service Manager Quality",
         evidence="https://example.org/standards?a=1&b=2",
     )
+    sign_off(session, done, by="Board Chair", at=dt.datetime(2026, 1, 20, 10, tzinfo=UTC))
     publish_version(
         session,
         plan,

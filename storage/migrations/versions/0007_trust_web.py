@@ -1,7 +1,7 @@
 """outbox: Slack work owed after an acknowledgement
 
-Revision ID: 0002_trust_web
-Revises: 0001
+Revision ID: 0007_trust_web
+Revises: 0006_import
 Create Date: 2026-11-24 09:00:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision = '0002_trust_web'
-down_revision = '0001'
+revision = '0007_trust_web'
+down_revision = '0006_import'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,25 @@
+"""Escaping and the RAG cell every section's HTML renderer shares."""
+
+from __future__ import annotations
+
+from html import escape
+
+from report.data import ReportData
+from report.wordml import text_colour_on
+
+
+def e(text: str | None) -> str:
+    return escape(text or "", quote=True)
+
+
+def lines(text: str) -> str:
+    return "<br>".join(e(line) for line in (text or "").split("\n"))
+
+
+def rag_td(data: ReportData, label: str | None) -> str:
+    key = data.key_entry(label)
+    if key is None:
+        # A label outside today's scheme (the key was changed since) is shown as written, unfilled.
+        return f'<td class="rag">{e(label)}</td>' if label else '<td class="rag none">Not rated</td>'
+    fg = "#" + text_colour_on(key.colour)
+    return f'<td class="rag" style="background:{e(key.colour)};color:{fg}">{e(label)}</td>'

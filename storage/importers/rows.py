@@ -1,0 +1,332 @@
+"""Stage 3 of the importer: each data row of an action table gets a role, from the row alone and what
+its table says about all its rows (which columns hold what, whether refs are in use).
+
+The role is ``heading``, ``strapline`` (a single line that describes the heading above it, when there
+is one), ``action`` (the row starts one or more actions) or ``continuation`` (more text for the action
+above). Everything a row says is read here once, into a frozen ``RowRead``; ``actions.py`` folds the
+reads into sections and actions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from storage.importers.headers import Columns, header_date, normalise_header, with_unnamed_columns
+from storage.importers.leads import hard_parts, is_note, join_broken_lines
+from storage.importers.model import Cell
+from storage.importers.ragcells import NO_RAG, RagRead, read_rag, split_progress_rag
+from storage.importers.sections import HEADING
+from storage.importers.segments import (
+    ActionCell,
+    Piece,
+    has_action_label,
+    has_inline_ref,
+    parse_action_cell,
+    plain_segments,
+    starts_with_plain_ref,
+    strip_label,
+)
+from storage.importers.tables import RowItem, Unit
+from storage.rag import RagScheme
+
+_EMPTY = Cell()
+NO_READ = RagRead(None, "")
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """What a whole action table says about its rows."""
+
+    columns: Columns
+    scheme: RagScheme
+    has_ref_col: bool
+    inline_refs: bool
+    labelled: bool
+    parents: frozenset[str] = (
+        frozenset()
+    )  # rows that head the lettered actions under them ("1" over "a", "b")
+
+    @classmethod
+    def of(cls, unit: Unit, scheme: RagScheme) -> UnitInfo:
+        columns = unit.columns if isinstance(unit.columns, Columns) else Columns(dict(unit.columns))
+        rows = unit.data_rows()
+        columns = with_unnamed_columns(columns, rows, lambda c: _is_rag_cell(c, scheme))
+        action = columns["action"]
+        cells = [r[action] for r in rows if action < len(r) and r[action].text]
+        has_ref_col = "ref" in columns
+        # Bold refs are deliberate; plain "1.1 " openings count only when most rows have one, because
+        # a numbered sentence now and then is just a numbered sentence.
+        plain = sum(1 for c in cells if starts_with_plain_ref(c))
+        inline = not has_ref_col and (
+            any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
+        )
+        parents = _parent_rows(unit, columns) if has_ref_col else frozenset()
+        return cls(columns, scheme, has_ref_col, inline, any(has_action_label(c) for c in cells), parents)
+
+
+_SUB_REF = re.compile(r"^\(?([a-z]|[ivx]{1,4})[.)]?$")
+
+
+def is_sub_ref(ref: str, parent: str) -> bool:
+    """ "a", "(b)", "iv", "1.2", "1a" under "1": the ref of an action under a numbered recommendation."""
+    ref = ref.strip()
+    return bool(_SUB_REF.match(ref)) or (
+        ref.startswith(parent) and len(ref) > len(parent) and not ref[len(parent)].isdigit()
+    )
+
+
+def _parent_rows(unit: Unit, columns: Columns) -> frozenset[str]:
+    """Rows whose ref is a plain number or letter and which say nothing but their text, when the row after
+    them has a sub-ref ("1" above "a", "b"): a recommendation heading its actions, not an action."""
+    items = [i for i in unit.items if isinstance(i, RowItem)]
+    cells = [Cells(i.row, columns) for i in items]
+    parents = set()
+    for index, (item, row) in enumerate(zip(items, cells, strict=True)):
+        ref = row("ref").text.strip().rstrip(".")
+        if not re.fullmatch(r"\d{1,2}|[A-Z]|[IVX]{1,4}", ref) or index + 1 >= len(items):
+            continue
+        said = any(row(role).text for role in ("lead", "timescale", "progress", "progress_rag", "rag"))
+        if not said and row("action").text and is_sub_ref(cells[index + 1]("ref").text.rstrip("."), ref):
+            parents.add(item.where)
+    return frozenset(parents)
+
+
+def _is_rag_cell(cell: Cell, scheme: RagScheme) -> bool:
+    if cell.text:
+        return scheme.parse(cell.text) is not None or cell.text.casefold() in NO_RAG
+    return bool(cell.fill and scheme.colour_to_label(cell.fill))
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A row's cells by role; a missing cell reads as empty."""
+
+    row: list[Cell]
+    columns: Columns
+
+    def __call__(self, role: str) -> Cell:
+        index = self.columns.get(role)
+        return self.row[index] if index is not None and index < len(self.row) else _EMPTY
+
+    def best(self, role: str) -> tuple[Cell, list[tuple[str, Cell]]]:
+        """The best-ranked non-empty cell of a role with several columns (the revised date, the latest
+        update), and the other non-empty ones with their headers."""
+        found = [
+            (self.columns.header[i] if i < len(self.columns.header) else "", self.row[i])
+            for i in self.columns.all(role)
+            if i < len(self.row) and (self.row[i].text or self.row[i].fill)
+        ]
+        if not found:
+            return self(role), []
+        return found[0][1], found[1:]
+
+
+@dataclass(frozen=True)
+class RowRead:
+    item: RowItem
+    role: str  # heading | action | continuation
+    cells: Cells
+    text: str = ""  # the heading text
+    strapline: str = ""  # the row's only text, before the action column: the line under a heading?
+    parsed: ActionCell | None = None
+    pieces: tuple[Piece, ...] = ()
+    row_ref: str = ""
+    rec_ref: str = ""
+    rec_text: str = ""
+    leads: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()
+    lead_continued: bool = False
+    time_continued: bool = False
+    rag: RagRead = NO_READ
+    progress: str = ""
+    earlier: tuple[tuple[str, str], ...] = ()  # (header, text) of older dated progress columns
+    notes: tuple[str, ...] = field(default=())  # warnings about this row
+    refs_in_use: bool = False  # the table numbers its actions (a ref column or refs in the text)
+
+    @property
+    def where(self) -> str:
+        return self.item.where
+
+
+def read_row(item: RowItem, info: UnitInfo) -> RowRead:
+    cells = Cells(item.row, info.columns)
+    filled = [(i, c) for i, c in enumerate(item.row) if c.text]
+    if item.where in info.parents:
+        return RowRead(
+            item, "heading", cells, text=cells("action").text, row_ref=cells("ref").text.strip().rstrip(".")
+        )
+    if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
+        return RowRead(item, "heading", cells, text=filled[0][1].text)
+    parsed = parse_action_cell(
+        cells("action"), refs_in_use=info.inline_refs or info.has_ref_col, labelled=info.labelled
+    )
+    row_ref = cells("ref").text.strip().rstrip(".") if info.has_ref_col else ""
+    pieces = list(parsed.pieces)
+    if info.has_ref_col:
+        pieces = ref_column_pieces(parsed, row_ref, plain_segments(cells("ref")))
+    leads, notes = lead_segments(cells("lead"), item.where)
+    times = plain_segments(cells("timescale"))
+    rag, progress, earlier = _rag_and_progress(cells, info)
+    read = RowRead(
+        item,
+        "continuation",
+        cells,
+        parsed=parsed,
+        row_ref=row_ref,
+        rec_ref=cells.row[info.columns.rec_ref].text
+        if info.columns.rec_ref is not None and info.columns.rec_ref < len(cells.row)
+        else "",
+        rec_text=cells("recommendation").text,
+        leads=tuple(leads),
+        times=tuple(times),
+        lead_continued=cells("lead").continued,
+        time_continued=cells("timescale").continued,
+        rag=rag,
+        progress=progress,
+        earlier=tuple(earlier),
+        notes=tuple(notes),
+        refs_in_use=info.inline_refs or info.has_ref_col,
+    )
+    pieces = _unref_action(read, pieces, info)
+    strapline = filled[0][1].text if len(filled) == 1 and filled[0][0] < info.columns["action"] else ""
+    if pieces:
+        return _replace(read, role="action", pieces=tuple(pieces), strapline=strapline)
+    return _replace(read, strapline=strapline)
+
+
+def _replace(read: RowRead, **changes) -> RowRead:
+    from dataclasses import replace
+
+    return replace(read, **changes)
+
+
+def _unref_action(read: RowRead, pieces: list[Piece], info: UnitInfo) -> list[Piece]:
+    """A row whose text reads as the rest of the action above (no ref in a ref column, or a sentence
+    starting in lower case) continues it, unless the row is plainly an action of its own: its own text
+    and its own lead or timescale, and not at the top of a table that continues the one before (that
+    row is the rest of an action a page break cut)."""
+    if pieces or read.row_ref or read.item.top:
+        return pieces
+    parsed = read.parsed
+    if parsed is None or not parsed.loose:
+        return pieces
+    if not ((read.leads and not read.lead_continued) or (read.times and not read.time_continued)):
+        return pieces
+    if not (info.has_ref_col or info.inline_refs or parsed.loose[0][:1].islower()):
+        return pieces
+
+    texts = [*parsed.loose]
+    parsed.loose = []
+    return [Piece(None, texts[0], texts[1:])]
+
+
+def ref_column_pieces(parsed: ActionCell, row_ref: str, ref_segs: list[str]) -> list[Piece]:
+    """The actions of a row in a plan with a ref column: one per ref, or the whole cell as one."""
+    if not row_ref:
+        return []
+    refs = [r.strip().rstrip(".") for r in ref_segs]
+    texts = [*parsed.loose, *(p.full_text for p in parsed.pieces)]
+    if len(refs) > 1 and all(looks_like_ref(r) for r in refs) and len(texts) == len(refs):
+        # "1.1" and "1.2" in one ref cell, one paragraph each in the action cell: one action each.
+        parsed.loose = []
+        return [Piece(r, t) for r, t in zip(refs, texts, strict=True)]
+    extras = [*parsed.loose, *(p.full_text for p in parsed.pieces)]
+    parsed.loose = []  # consumed here: the ref column says the whole cell is this one action
+    first = strip_label(extras.pop(0), row_ref) if extras else ""
+    while extras and extras[0][:1].islower():  # a sentence carried onto the next line
+        first = f"{first} {extras.pop(0)}"
+    return [Piece(row_ref, first, extras)]
+
+
+def looks_like_ref(text: str) -> bool:
+    """ "1.1", "A2", "3.2a", "Action 4", "Rec 3", "B": a few characters or words with a number in them."""
+    words = text.split()
+    return len(words) <= 2 and (any(ch.isdigit() for ch in text) or len(text.strip(" .)")) <= 2)
+
+
+def _is_heading_cell(index: int, c: Cell, info: UnitInfo, *, top: bool = False) -> bool:
+    cols = info.columns
+    if HEADING.match(c.text):
+        return True
+    if info.has_ref_col and index == cols["action"] and not top and _title_like(c.text):
+        return True  # "LEADERSHIP", "Early Help and Front Door" alone in the action column: a section
+    if index == cols.get("ref") and not looks_like_ref(c.text):
+        return True  # "Early Help and Front Door" alone in the ref column: a section, not a ref
+    before_action = index < cols["action"] and index not in (cols.get("outcome"), cols.get("objective"))
+    if (
+        info.has_ref_col
+        and index == cols["action"]
+        and c.bold
+        and len(c.text) < 150
+        and "\n" not in c.text
+        and not c.text.rstrip().endswith(".")
+    ):
+        return True  # a bold line alone in the action column of a plan with a ref column: a heading
+    return (c.bold or c.span > 1) and (before_action or index == 0) and len(c.text) < 400
+
+
+_SMALL_WORDS = {"of", "and", "the", "for", "to", "in", "on", "at", "with", "a", "an", "&", "-", "–"}
+
+
+def _title_like(text: str) -> bool:
+    """A short line in capitals or title case, not a sentence: how plans write a section's name."""
+    words = text.split()
+    if not words or len(words) > 8 or "\n" in text or text.rstrip().endswith((".", ":", ";", ",")):
+        return False
+    if text.isupper():
+        return True
+    significant = [w for w in words if w.casefold() not in _SMALL_WORDS]
+    return bool(significant) and all(w[:1].isupper() or not w[:1].isalpha() for w in significant)
+
+
+def lead_segments(cell: Cell, where: str) -> tuple[list[str], list[str]]:
+    """The Lead cell's paragraphs (a title broken over two lines joined again), without the parts that
+    read as a note rather than a lead, each with a warning. A paragraph is judged part by part (between
+    "/" and ";"), so a long cell naming two posts is two leads, not one note."""
+    segments: list[str] = []
+    notes: list[str] = []
+    for segment in join_broken_lines(plain_segments(cell)):
+        parts = hard_parts(segment)
+        kept = [p for p in parts if not is_note(p)]
+        notes.extend(
+            f"{where}: '{p if len(parts) > 1 else segment}' in the lead column reads as a note, not a lead; left out"
+            for p in parts
+            if is_note(p)
+        )
+        if kept:
+            segments.append(segment if len(kept) == len(parts) else " / ".join(kept))
+    return segments, notes
+
+
+def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[tuple[str, str]]]:
+    """The row's RAG and progress text: the best of several progress columns (latest date first), with
+    the RAG taken out of a combined "Progress (RAG)" column when there is no RAG column of its own."""
+    rag_cell, _ = cells.best("rag")
+    rag = read_rag(rag_cell, info.scheme) if "rag" in info.columns else NO_READ
+    progress_role = "progress_rag" if "progress_rag" in info.columns else "progress"
+    best, others = cells.best(progress_role)
+    if "progress_rag" in info.columns and "progress" in info.columns:
+        plain, plain_others = cells.best("progress")
+        others = [*others, *([("", plain)] if plain.text else []), *plain_others]
+    text = best.text
+    if rag.label is None:
+        label, rest = split_progress_rag(text, info.scheme, combined=progress_role == "progress_rag")
+        if label is not None:
+            rag, text = RagRead(label, best.text), rest
+        elif progress_role == "progress_rag" and best.fill and info.scheme.colour_to_label(best.fill):
+            rag = RagRead(info.scheme.colour_to_label(best.fill), f"fill #{best.fill}")
+    earlier: list[tuple[str, str]] = []
+    extra: list[str] = []
+    for header, cell in others:
+        if not cell.text:
+            continue
+        if _dated(header):
+            earlier.append((header, cell.text))
+        else:
+            extra.append(f"{header.strip() or 'Comments'}: {cell.text}" if text else cell.text)
+    return rag, "\n".join(filter(None, [text, *extra])), earlier
+
+
+def _dated(header: str) -> bool:
+    return header_date(normalise_header(header)) is not None
