@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape
+from bot.text import MESSAGE_BLOCK_LIMIT, escape, truncate_mrkdwn
 from bot.views import board as board_views
 from bot.views.common import context, header
 from bot.views.messages import Reply
@@ -53,7 +53,7 @@ def board_reply(session: Session, plans: list[Plan], now: dt.datetime, settings:
             break
         blocks.extend(part)
         texts.append(f"{status.label}: {status.responded} of {len(status.leads)} leads have updated")
-    return Reply("; ".join(texts)[:3000] or "No board meetings.", blocks)
+    return Reply(truncate_mrkdwn("; ".join(texts), 3000) or "No board meetings.", blocks)
 
 
 def meeting_lines(session: Session, plan: Plan, now: dt.datetime, settings: Any) -> str | None:

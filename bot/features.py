@@ -533,7 +533,7 @@ def _waiting(session: Session, plan: Plan, data) -> tuple[home_views.WaitingItem
             continue
         row = rows[action_id]
         old = row.due or "no date"
-        text = f"📅 {escape(p.by)} asks for {p.proposed_due:%-d %b %Y} (due {old}): {escape(p.reason)[:300]}"
+        text = f"📅 {escape(p.by)} asks for {p.proposed_due:%-d %b %Y} (due {old}): {escape(truncate(p.reason, 300))}"
         items.append(home_views.WaitingItem(action_id, row.ref, row.title, text, p.id, p.proposed_due))
     for row in data.actions:
         if row.completion == "awaiting":

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from storage.challenges import answer_with_update
 from storage.models import Action, Challenge, ChallengeAnswer, Person, Update
 from storage.proposals import Proposed, check_proposed_due, propose
-from storage.signoff import AWAITING, completion
+from storage.signoff import starts_awaited_completion
 from storage.updates import RecordResult, record_update
 
 _SLACK_AUTHOR = re.compile(r"^Slack user ([UW][A-Z0-9]+)$")
@@ -89,6 +89,5 @@ def after_update(session: Session, action: Action, update: Update) -> FollowUps:
         )
     out.answered = answer_with_update(session, update, stamp)
     if update.rag:
-        state = completion(session, action)
-        out.awaiting_signoff = state.state == AWAITING and state.run[0].id == update.id
+        out.awaiting_signoff = starts_awaited_completion(session, action, update)
     return out

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,6 +101,35 @@ def completion(session: Session, action: Action) -> Completion:
     state = completion_state(run, set(signoffs), needs=needs_signoff(action.plan))
     signoff = next((signoffs[u.id] for u in run if u.id in signoffs), None)
     return Completion(run, state, signoff)
+
+
+def starts_awaited_completion(session: Session, action: Action, update: Update) -> bool:
+    """Did ``update`` (just recorded) make the action complete, so that the board must sign it off?
+
+    The same answer as ``completion(session, action)`` (state awaiting, its run starting with this
+    update), in at most two one-row index lookups instead of reading the action's whole history: the
+    usual new update is the newest, so the run starts with it exactly when the update before it with a
+    RAG was not complete. A backdated update (an older ``--at``) takes the full computation.
+    """
+    from storage.rag import scheme_for_plan
+
+    complete = {s.label for s in scheme_for_plan(action.plan).states if s.is_complete}
+    if update.rag not in complete or update.source == "import" or not needs_signoff(action.plan):
+        return False
+    rated = select(Update.rag).where(
+        Update.action_id == action.id, Update.rag.is_not(None), Update.id != update.id
+    )
+    later = or_(
+        Update.submitted_at > update.submitted_at,
+        and_(Update.submitted_at == update.submitted_at, Update.id > update.id),
+    )
+    if session.scalar(rated.where(later).limit(1)) is not None:  # backdated: rare, done in full
+        state = completion(session, action)
+        return state.state == AWAITING and state.run[0].id == update.id
+    before = session.scalar(
+        rated.where(~later).order_by(Update.submitted_at.desc(), Update.id.desc()).limit(1)
+    )
+    return before not in complete
 
 
 def _completed_by(actor: Actor, run: list[Update]) -> bool:

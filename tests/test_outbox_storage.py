@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from storage import outbox as store
-from storage.models import OutboxItem
+from storage.models import OutboxItem, Update
 
 pytestmark = pytest.mark.storage
 
@@ -115,3 +115,31 @@ def test_two_connections_claiming_at_once_take_each_row_once(engine):
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM outbox"))
+
+
+@pytest.mark.parametrize(
+    "rags",
+    [
+        ["Red", "Blue", "Blue", "Amber", "Blue", None, "Blue"],
+        ["Blue"],
+        [None, "Green", "Blue", "Blue"],
+    ],
+)
+def test_the_cheap_completion_check_agrees_with_the_full_one(session, rags):
+    """An update's follow-ups ask whether it started a completion awaiting sign-off; answered from two
+    index lookups, it must agree with reading the whole history, also for a backdated update."""
+    from storage.signoff import AWAITING, completion, starts_awaited_completion
+    from tests.support.jobs_factories import make_action, make_person, make_plan
+
+    plan = make_plan(session)
+    action = make_action(session, plan, "1.1", leads=[make_person(session, "Ann")])
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    times = [start + dt.timedelta(days=n) for n in range(len(rags))]
+    times.append(start + dt.timedelta(days=2, hours=12))  # then one backdated between the 3rd and 4th
+    for n, (rag, at) in enumerate(zip([*rags, "Blue"], times, strict=True)):
+        update = Update(action_id=action.id, rag=rag, text=f"u{n}", source="slack", submitted_at=at)
+        session.add(update)
+        session.flush()
+        state = completion(session, action)
+        full = state.state == AWAITING and state.run[0].id == update.id
+        assert starts_awaited_completion(session, action, update) is full, (n, rag)

@@ -3,7 +3,7 @@ challenges, and the buttons the viewer may use."""
 
 from __future__ import annotations
 
-from bot.text import escape, excerpt
+from bot.text import escape, excerpt, truncate_mrkdwn
 from bot.views.common import ActionCard, context
 from bot.views.governance import (
     actions_block,
@@ -49,7 +49,7 @@ def governance_blocks(card: ActionCard, *, can_edit: bool, can_govern: bool, vie
     blocks = []
     lines = _lines(card)
     if lines:
-        blocks.append(context("\n".join(lines)[:2900]))
+        blocks.append(context(truncate_mrkdwn("\n".join(lines), 2900)))
     buttons = []
     if (
         can_govern

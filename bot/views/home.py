@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.text import VIEW_BLOCK_LIMIT, escape
+from bot.text import VIEW_BLOCK_LIMIT, escape, truncate, truncate_mrkdwn
 from bot.views.common import DIVIDER, GET_REPORT, ActionCard, context, header, report_button_value, section
 from bot.views.messages import OUTSIDER_TEXT, cards_blocks
 from bot.views.summary import changes_reply, counts_line, item_sections
@@ -51,8 +51,8 @@ def waiting_blocks(panel: BoardPanel) -> list[dict]:
     if panel.waiting:
         blocks.append(section(f"*Waiting for the board* ({len(panel.waiting)})"))
         for item in panel.waiting[:WAITING_SHOWN]:
-            line = f"*{escape(item.ref)}* {escape(item.title)[:150]}\n{item.text}"
-            block = section(line[:2900])
+            line = f"*{escape(item.ref)}* {escape(truncate(item.title, 150))}\n{item.text}"
+            block = section(truncate_mrkdwn(line, 2900))
             if item.proposal_id is not None and item.proposed_due is not None:
                 block["accessory"] = request_menu(item.proposal_id, item.ref, item.proposed_due)
             else:
