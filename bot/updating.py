@@ -142,14 +142,12 @@ def write(session: Session, checked: Checked) -> Stored:
     completion to sign off), in the caller's transaction. A used idempotency key finds the first update
     instead, and sets nothing in motion again."""
     action = checked.action
-    if object_session(action) is not session:  # checked in a read transaction (SQLite): attach, no query
+    if checked.row["proposed_due"] is not None and object_session(action) is not session:
+        # A date request is recorded against the action: attach it (no query). Otherwise the
+        # follow-ups only read what the check loaded, and attaching would cost time inside the lock.
         action = session.merge(action, load=False)
     result = insert_update(
-        session,
-        checked.row,
-        action=action,
-        author=checked.rights.author,
-        on_behalf_of=checked.rights.on_behalf_of,
+        session, checked.row, author=checked.rights.author, on_behalf_of=checked.rights.on_behalf_of
     )
     stored = result.update
     followups = after_update(session, action, stored) if result.created else None

@@ -7,6 +7,7 @@ import json
 
 from bot.views.common import OPEN_UPDATE_MODAL
 from tests.support.bot_harness import ADMIN, JO, OUTSIDER, R2, SAM
+from tests.support.waiting import wait_until
 
 
 def test_update_command_opens_modal_stores_update_and_confirms(slack_app):
@@ -45,8 +46,13 @@ def test_update_command_opens_modal_stores_update_and_confirms(slack_app):
     assert update.proposed_due == dt.date(2027, 1, 31)
     assert update.author_id == slack_app.ids["jo"] and update.on_behalf_of_id is None
     assert update.submitted_at == slack_app.now
-    [confirmation] = slack_app.fake.wait_for("chat.postMessage")
-    assert confirmation.params["channel"] == JO
+    # The DM to the lead, and (the date request) the board's notices: separate outbox rows, any order.
+    confirmation = wait_until(
+        lambda: next(
+            (c for c in slack_app.fake.calls("chat.postMessage") if c.params["channel"] == JO), None
+        ),
+        what="the lead's confirmation",
+    )
     assert "3.2" in confirmation.params["text"] and "Amber" in confirmation.params["text"]
     assert "31 Jan 2027" in json.dumps(confirmation.params["blocks"], ensure_ascii=False)
 
