@@ -266,7 +266,9 @@ class _Planner:
 
     # -- actions
     def _action(self, item: ParsedAction, position: int, section: Section | None) -> _ActionChange:
-        ts = parse_timescale(item.timescale, reference=self.reference, start=self.start)
+        ts = parse_timescale(
+            item.timescale, reference=self.reference, start=self.start, inspection=self.parsed.inspection_date
+        )
         if ts.warning:
             self.result.warnings.append(f"{item.ref}: {ts.warning}")
         values = {

@@ -525,6 +525,15 @@ def _is_done(text: str) -> bool:
     return False
 
 
+def _is_done_overall(raw: str, cleaned: str) -> bool:
+    """Done, unless the text is a list of dated milestones ("October 2024 – recruitment complete",
+    one per line): a completion word there describes a milestone, so all of them must say it."""
+    lines = [_clean(line) for line in re.split(r"\n|[ \t]{2,}", raw) if line.strip()]
+    if len(lines) >= 2 and all(_DATE_RE.search(line) for line in lines):
+        return all(_is_done(line) for line in lines)
+    return _is_done(cleaned)
+
+
 _EVERY_N_RE = re.compile(rf"\bevery\s+(?P<n>{_NUM})\s*(?P<unit>week|month|year)s?\b", re.IGNORECASE)
 # "every N weeks" rounded to the nearest recurrence that is not longer: an extra reminder beats a missed one.
 _RECURRENCE_DAYS = (
@@ -575,13 +584,26 @@ def _dateutil_fallback(text: str, parser: _Parser) -> dt.date | None:
     return value if parser.in_range(value) else None
 
 
-def parse_timescale(text: str | None, *, reference: dt.date, start: dt.date | None = None) -> Timescale:
-    """Read a plan's free-text timescale. Never raises; the raw text is always kept."""
+_OF_INSPECTION = re.compile(
+    r"\b(?:of|after|from|following|since)\s+(?:the\s+)?(?:date\s+of\s+(?:the\s+)?)?(?:(?:ofsted|cqc|joint|area|send)\s+)*"
+    r"(?:inspection|visit)\b",
+    re.IGNORECASE,
+)
+
+
+def parse_timescale(
+    text: str | None, *, reference: dt.date, start: dt.date | None = None, inspection: dt.date | None = None
+) -> Timescale:
+    """Read a plan's free-text timescale. Never raises; the raw text is always kept. ``inspection`` is
+    the last day of the inspection the plan answers: "within 6 months of the inspection" counts from it."""
     raw = text or ""
     cleaned = _clean(raw)
     if not cleaned:
         return Timescale(raw=raw)
     parser = _Parser(cleaned, reference, start)
+    of_inspection = bool(_OF_INSPECTION.search(cleaned))
+    if of_inspection and inspection is not None:
+        parser.base = inspection
 
     found = [f for f in (parser.read(m) for m in _DATE_RE.finditer(cleaned)) if f is not None]
     _apply_cues(cleaned, found)
@@ -600,7 +622,7 @@ def parse_timescale(text: str | None, *, reference: dt.date, start: dt.date | No
     notes = [f.note for f in found if f.note]
     recurrence, recurrence_note = _recurrence(cleaned)
     ongoing = bool(_ONGOING_RE.search(cleaned))
-    done = _is_done(cleaned)
+    done = _is_done_overall(raw, cleaned)
 
     if not deadlines and not starts and not recurrence:
         # "Immediate and ongoing" keeps its deadline; "ongoing" alone has none.
@@ -609,6 +631,8 @@ def parse_timescale(text: str | None, *, reference: dt.date, start: dt.date | No
             relative = _dateutil_fallback(cleaned, parser)
         if relative is not None and parser.in_range(relative):
             deadlines = [relative]
+            if of_inspection and inspection is None:
+                notes.append(f"read {raw.strip()!r} from the plan's date: the plan gives no inspection date")
 
     warning_parts: list[str] = list(notes)
     if recurrence_note:

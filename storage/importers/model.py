@@ -167,3 +167,6 @@ class ParsedPlan:
     action_tables: int = 0  # logical action tables found (0 with no actions = "no action table")
     account: Account = field(default_factory=Account)  # the role of every row read
     list_plan: bool = False  # read from headed, numbered paragraphs rather than a table
+    # The last day of the inspection the plan answers, when the cover says: "within 6 months of the
+    # inspection" counts from it.
+    inspection_date: dt.date | None = None

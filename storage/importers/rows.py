@@ -109,6 +109,11 @@ class Cells:
         index = self.columns.get(role)
         return self.row[index] if index is not None and index < len(self.row) else _EMPTY
 
+    def every(self, role: str) -> list[Cell]:
+        """The cells of every column of a role, in column order (the main one when it has only one)."""
+        indexes = sorted(self.columns.all(role))
+        return [self.row[i] for i in indexes if i < len(self.row)] or [self(role)]
+
     def best(self, role: str) -> tuple[Cell, list[tuple[str, Cell]]]:
         """The best-ranked non-empty cell of a role with several columns (the revised date, the latest
         update), and the other non-empty ones with their headers."""
@@ -165,7 +170,11 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     pieces = list(parsed.pieces)
     if info.has_ref_col:
         pieces = ref_column_pieces(parsed, row_ref, plain_segments(cells("ref")))
-    leads, notes = lead_segments(cells("lead"), item.where)
+    leads, notes = [], []
+    for cell in cells.every("lead"):  # "Executive lead" and "Operational lead" both lead
+        found, said = lead_segments(cell, item.where)
+        leads.extend(found)
+        notes.extend(said)
     times = plain_segments(cells("timescale"))
     rag, progress, earlier = _rag_and_progress(cells, info)
     read = RowRead(

@@ -263,7 +263,7 @@ class Grouper:
         if looks_like_key(block.rows, self.last_text):
             self._start(Unit("key", rows=list(block.rows)), where, "key")
             return "key-table"
-        found = headerless_glossary(block.rows)
+        found = headerless_glossary(block.rows, self.last_text)
         if found is not None:
             self._start(Unit("glossary", found, rows=[row]), where, "glossary")
             return "glossary"
