@@ -59,6 +59,7 @@ class Table:
     name: str = ""  # "table 3", "sheet 'Plan'": for warnings
     # Where each row came from, when not simply "row N" (hidden rows are left out of ``rows``).
     row_numbers: list[int] | None = None
+    sheet: str = ""  # the Excel sheet the table is, by name
 
     def where(self, index: int) -> str:
         number = self.row_numbers[index] if self.row_numbers else index + 1

@@ -76,15 +76,20 @@ def is_sub_ref(ref: str, parent: str) -> bool:
     )
 
 
+# A recommendation's number, with the prefix some plans give it: "1", "B", "IV", "SEND 1", "R3", "AFI-2".
+_PARENT_REF = re.compile(r"(?:[A-Za-z]{1,8}[ \-]?)?(?:\d{1,2}|[A-Z]|[IVX]{1,4})")
+
+
 def _parent_rows(unit: Unit, columns: Columns) -> frozenset[str]:
-    """Rows whose ref is a plain number or letter and which say nothing but their text, when the row after
-    them has a sub-ref ("1" above "a", "b"): a recommendation heading its actions, not an action."""
+    """Rows whose ref is a number or letter (with or without a prefix) and which say nothing but their
+    text, when the row after them has a sub-ref ("1" above "a", "b"; "SEND 1" above "SEND 1.a"): a
+    recommendation heading its actions, not an action."""
     items = [i for i in unit.items if isinstance(i, RowItem)]
     cells = [Cells(i.row, columns) for i in items]
     parents = set()
     for index, (item, row) in enumerate(zip(items, cells, strict=True)):
         ref = row("ref").text.strip().rstrip(".")
-        if not re.fullmatch(r"\d{1,2}|[A-Z]|[IVX]{1,4}", ref) or index + 1 >= len(items):
+        if not _PARENT_REF.fullmatch(ref) or index + 1 >= len(items):
             continue
         said = any(row(role).text for role in ("lead", "timescale", "progress", "progress_rag", "rag"))
         if not said and row("action").text and is_sub_ref(cells[index + 1]("ref").text.rstrip("."), ref):

@@ -90,6 +90,7 @@ def is_key_title(row: list[Cell]) -> bool:
     )
 
 
+_GENERIC_SHEET = re.compile(r"^\s*(sheet|tab|page)\s*\d*\s*$", re.I)
 _VERSION = re.compile(r"^v?\d{1,3}(\.\d{1,3}){0,2}[a-z]?$|^draft|^final", re.I)
 _DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\b(19|20)\d\d\b")
 
@@ -126,6 +127,9 @@ class Grouper:
         self.first_unit: Unit | None = None
         self.last_text = ""
         self.next_top = False
+        self.sheet = ""  # the Excel sheet being read, until its first action header
+        self.sheet_marks: list[tuple[Unit, int, str]] = []  # (unit, item index, sheet) where a sheet starts
+        self.sheet_headings: set[str] = set()  # sheets the reader already made headings ("Phase 1")
 
     def group(self, blocks: list[Block]) -> Grouped:
         for block in blocks:
@@ -137,11 +141,14 @@ class Grouper:
                 self._table(block)
                 self.last_text = ""
         self._place_lead_in()
+        self._place_sheet_names()
         return Grouped(self.units, self.front, self.notices, self.skipped)
 
     # -- paragraphs between tables
     def _body(self, block: BodyText) -> None:
         self.last_text = block.text
+        if block.style == "sheet":
+            self.sheet_headings.add(block.text)
         last = self._last_action()
         if self.started and last is not None:
             if is_body_heading(block):
@@ -176,7 +183,19 @@ class Grouper:
                 self.account.record(self.lead_in[0].source, "heading")  # a table row above the header
 
     # -- tables
+    def _place_sheet_names(self) -> None:
+        """Action tables on several sheets with names of their own ("Urgent and emergency care",
+        "Maternity"): each sheet's name heads the actions on it. One sheet's name is the plan's."""
+        marks = [
+            m for m in self.sheet_marks if m[2] not in self.sheet_headings and not _GENERIC_SHEET.match(m[2])
+        ]
+        if len({name for _, _, name in marks}) < 2:
+            return
+        for unit, index, name in reversed(marks):
+            unit.items.insert(index, TextItem("heading", name.strip(), "sheet"))
+
     def _table(self, block: Table) -> None:
+        self.sheet = block.sheet
         if not self.started and not (block.rows and action_header(block.rows[0])):
             self.lead_in = []  # another table came between the heading and the plan
         seen = 0  # non-empty rows of this block so far
@@ -234,12 +253,16 @@ class Grouper:
         self.account.record(where, "header")
         current = self.current
         if current is not None and current.kind == "action" and current.columns.roles == header.roles:
-            self.next_top = True  # the same header repeated: the table goes on after a page break
+            # The same header repeated: the table goes on after a page break (a new sheet is no page break).
+            self.next_top = not self.sheet
         else:
-            self.current = Unit("action", header)
-            self.units.append(self.current)
-            self.first_unit = self.first_unit or self.current
+            self.current = current = Unit("action", header)
+            self.units.append(current)
+            self.first_unit = self.first_unit or current
             self.next_top = False
+        if self.sheet:
+            self.sheet_marks.append((current, len(current.items), self.sheet))
+            self.sheet = ""
         self.started = True
 
     def _table_header(self, row: list[Cell], where: str) -> bool:
