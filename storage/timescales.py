@@ -591,6 +591,25 @@ _OF_INSPECTION = re.compile(
 )
 
 
+def _mark_periods(cleaned: str, found: list[_Found]) -> None:
+    """Pairs joined by "-" / "to" are one period: the first names the start only."""
+    for left, right in itertools.pairwise(found):
+        if _RANGE_JOIN.match(cleaned[left.end : right.start]) and left.first <= right.last:
+            joiner = cleaned[left.end : right.start].strip().lower()
+            if joiner != "and" or re.search(r"\bbetween\s*$", cleaned[: left.start], re.IGNORECASE):
+                left.is_start = True
+
+
+def _schedule(done: bool, recurrence: str | None, ongoing: bool, starts: bool, deadlines: bool) -> str:
+    if done:
+        return "done"
+    if recurrence:
+        return "recurring"
+    if ongoing or (starts and not deadlines):
+        return "ongoing"
+    return "once" if deadlines else "unknown"
+
+
 def parse_timescale(
     text: str | None, *, reference: dt.date, start: dt.date | None = None, inspection: dt.date | None = None
 ) -> Timescale:
@@ -610,13 +629,7 @@ def parse_timescale(
     _inherit_years(found, parser)
     found = [f for f in found if parser.in_range(f.first) and parser.in_range(f.last) and not f.superseded]
 
-    # Pairs joined by "-" / "to" are one period: the first names the start only.
-    for left, right in itertools.pairwise(found):
-        if _RANGE_JOIN.match(cleaned[left.end : right.start]) and left.first <= right.last:
-            joiner = cleaned[left.end : right.start].strip().lower()
-            if joiner != "and" or re.search(r"\bbetween\s*$", cleaned[: left.start], re.IGNORECASE):
-                left.is_start = True
-
+    _mark_periods(cleaned, found)
     deadlines = sorted({f.last for f in found if not f.is_start})
     starts = sorted(f.first for f in found if f.is_start)
     notes = [f.note for f in found if f.note]
@@ -645,16 +658,8 @@ def parse_timescale(
         )
 
     due = deadlines[-1] if deadlines else None
-    if done:
-        schedule = "done"
-    elif recurrence:
-        schedule = "recurring"
-    elif ongoing or (starts and not deadlines):
-        schedule = "ongoing"
-    elif deadlines:
-        schedule = "once"
-    else:
-        schedule = "unknown"
+    schedule = _schedule(done, recurrence, ongoing, bool(starts), bool(deadlines))
+    if schedule == "unknown":
         if _NO_DATE_YET_RE.match(cleaned):
             warning_parts.append(f"timescale {raw.strip()!r} gives no date yet")
         elif not parser.rejected:

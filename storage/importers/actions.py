@@ -90,10 +90,25 @@ class ActionReader:
 
     # -- one row
     def fold(self, ctx: Context, read: RowRead) -> Context:
+        ctx = self._fold(ctx, read)
+        if read.item.parts:
+            # The other rows of a card share the action row's fate: fields of the action, or skipped with it.
+            role = self.account.roles.get(read.where, "skipped")
+            for where, text in read.item.parts:
+                self.account.record(
+                    where, "continuation" if role in ("action", "continuation") else role, text
+                )
+        return ctx
+
+    def _fold(self, ctx: Context, read: RowRead) -> Context:
         for note in read.notes:
             self.warnings.add(note)
         if read.rag.unknown:
             self.found.unknown_rags.setdefault(read.rag.unknown, []).append(read.where)
+        if read.role == "note":
+            self.account.record(read.where, "skipped", read.text)
+            self.warnings.add(f"{read.where} skipped: '{_quote_row(read.item)}' is a note, not an action")
+            return ctx
         if read.role == "heading":
             self.account.record(read.where, "heading")
             if read.row_ref:  # a numbered recommendation row over its lettered actions

@@ -31,6 +31,11 @@ from storage.importers.tables import RowItem, Unit
 from storage.rag import RagScheme
 
 _EMPTY = Cell()
+# A row that is only a footnote or a note under the table ("* Target date revised at …", "Note: …",
+# "Source: …"): neither a section nor an action.
+FOOTNOTE = re.compile(
+    r"^\s*(\*{1,3}\s*\S|[†‡§¹²³⁴]|\[\d{1,2}\]\s|notes?\s*[:\-–]|n\.?b\.?[:\s]|sources?\s*:)", re.I
+)
 NO_READ = RagRead(None, "")
 
 
@@ -135,7 +140,7 @@ class Cells:
 @dataclass(frozen=True)
 class RowRead:
     item: RowItem
-    role: str  # heading | action | continuation
+    role: str  # heading | action | continuation | note
     cells: Cells
     text: str = ""  # the heading text
     strapline: str = ""  # the row's only text, before the action column: the line under a heading?
@@ -166,6 +171,8 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         return RowRead(
             item, "heading", cells, text=cells("action").text, row_ref=cells("ref").text.strip().rstrip(".")
         )
+    if len(filled) == 1 and FOOTNOTE.match(filled[0][1].text):
+        return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
     parsed = parse_action_cell(

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from storage.importers.account import Account, quote
+from storage.importers.cards import Card, read_card
+from storage.importers.cards import runs as card_runs
 from storage.importers.headers import (
     Columns,
     action_header,
@@ -34,6 +36,9 @@ class RowItem:
     row: list[Cell]
     where: str
     top: bool = False
+    # The other rows of an action given as a card (a table of its own, label | value): (where, text).
+    # They share the fate of the action row in the account.
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,37 @@ class Grouper:
 
     def _table(self, block: Table) -> None:
         self.sheet = block.sheet
+        runs = card_runs(block.rows)
+        cards = [read_card(block, run) for run in runs]
+        if any(cards):
+            for run, card in zip(runs, cards, strict=True):
+                if card is not None:
+                    self._card(block, card)
+                else:  # the rest of the block, read as rows
+                    numbers = [block.row_numbers[i] if block.row_numbers else i + 1 for i in run]
+                    self._rows(Table([block.rows[i] for i in run], block.name, numbers, block.sheet))
+            return
+        self._rows(block)
+
+    def _card(self, block: Table, card: Card) -> None:
+        """One action given as a table of its own: a row of the action table its labels head."""
+        current = self.current
+        same = (
+            current is not None and current.kind == "action" and current.columns.header == card.columns.header
+        )
+        if not same:
+            current = Unit("action", card.columns)
+            self.units.append(current)
+            self.first_unit = self.first_unit or current
+        self.current = current
+        self.started = True
+        self.next_top = False
+        wheres = [block.where(i) for i in card.indexes]
+        texts = [_row_text(block.rows[i]) for i in card.indexes]
+        parts = tuple((w, t) for n, (w, t) in enumerate(zip(wheres, texts, strict=True)) if n != card.main)
+        current.items.append(RowItem(card.values, wheres[card.main], parts=parts))
+
+    def _rows(self, block: Table) -> None:
         if not self.started and not (block.rows and action_header(block.rows[0])):
             self.lead_in = []  # another table came between the heading and the plan
         seen = 0  # non-empty rows of this block so far

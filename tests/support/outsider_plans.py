@@ -715,7 +715,17 @@ def hmicfrs_landscape_docx(path: Path) -> Path:
             "",
             "Online reports up 20%",
         ],
-        ["* Target date revised at the Force Improvement Board, 12 June 2024.", "", "", "", "", "", "", "", ""],
+        [
+            "* Target date revised at the Force Improvement Board, 12 June 2024.",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
     ]
     table = add_table(d, rows)
     _repeat_header(table)
@@ -1090,8 +1100,12 @@ def partnership_reversed_csv(path: Path) -> Path:
     the ref and the priority last; a Lead agency column beside the Lead officer; RAG in capitals."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["Northvale Safeguarding Children Partnership Business Plan 2024-26 – position at 31 December 2024"])
-    w.writerow(["RAG", "Progress to date", "Lead agency", "Lead officer", "Target", "Action", "No", "Priority"])
+    w.writerow(
+        ["Northvale Safeguarding Children Partnership Business Plan 2024-26 – position at 31 December 2024"]
+    )
+    w.writerow(
+        ["RAG", "Progress to date", "Lead agency", "Lead officer", "Target", "Action", "No", "Priority"]
+    )
     w.writerows(
         [
             [
