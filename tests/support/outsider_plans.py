@@ -20,7 +20,6 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 
 from tests.support.plan_builders import add_table, shade
 
