@@ -20,7 +20,8 @@ from storage.importers.model import Cell, Table
 
 # Labels of a document-control table, whose "Title" and "Owner" describe the document, not an action.
 _DOCUMENT_LABELS = re.compile(
-    r"^(document|version|author|classification|protective marking|review date|approved by|status)\b|^title$"
+    r"^(document|version|author|classification|protective marking|review date|approved by)\b|^title$|"
+    r"^status of (the )?document"
 )
 
 

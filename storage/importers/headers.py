@@ -21,7 +21,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "ref",
         re.compile(
             r"^(ref|ref no|ref number|reference|no|number|#|item|item no|id|action (no|number|ref|id)|"
-            r"rec(ommendation)? (no|number|ref)|ref #|action #|rec|line)$"
+            r"rec(ommendation)? (no|number|ref)|ref #|action #|rec|line|"
+            r"(row|task|item|issue|unique|line) ?(id|no|number|ref|#))$"
         ),
     ),
     # One column holding the progress text and the RAG ("Progress (RAG)", "Update and RAG status").

@@ -51,6 +51,7 @@ class UnitInfo:
     parents: frozenset[str] = (
         frozenset()
     )  # rows that head the lettered actions under them ("1" over "a", "b")
+    summaries: frozenset[str] = frozenset()  # rows with a ref and a name only, over actions that say more
 
     @classmethod
     def of(cls, unit: Unit, scheme: RagScheme) -> UnitInfo:
@@ -67,7 +68,9 @@ class UnitInfo:
             any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
         )
         parents = _parent_rows(unit, columns) if has_ref_col else frozenset()
-        return cls(columns, scheme, has_ref_col, inline, any(has_action_label(c) for c in cells), parents)
+        summaries = _summary_rows(unit, columns) - parents if has_ref_col else frozenset()
+        labelled = any(has_action_label(c) for c in cells)
+        return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries)
 
 
 _SUB_REF = re.compile(r"^\(?([a-z]|[ivx]{1,4})[.)]?$")
@@ -100,6 +103,30 @@ def _parent_rows(unit: Unit, columns: Columns) -> frozenset[str]:
         if not said and row("action").text and is_sub_ref(cells[index + 1]("ref").text.rstrip("."), ref):
             parents.add(item.where)
     return frozenset(parents)
+
+
+_SAYS = ("lead", "timescale", "progress", "progress_rag", "rag")
+
+
+def _summary_rows(unit: Unit, columns: Columns) -> frozenset[str]:
+    """Rows that give a ref and a short name and nothing else, right above a row that says who, when or
+    how it is going, in a table whose rows mostly do: the summary rows of a task-list export ("1 |
+    Leadership and governance" over "2 | Refresh the board's terms of reference | DCS | 30/04/2025").
+    They head the rows below them; each is named in a warning, in case it was an action after all."""
+    items = [i for i in unit.items if isinstance(i, RowItem)]
+    cells = [Cells(i.row, columns) for i in items]
+    said = [any(row(role).text for role in _SAYS) for row in cells]
+    if sum(said) * 5 < len(said) * 3:
+        return frozenset()  # most rows say nothing more than their name: those are the plan's actions
+    ref, action = columns.get("ref"), columns.get("action")
+    found = set()
+    for index, (item, row) in enumerate(zip(items, cells, strict=True)):
+        name = row("action").text
+        only = {i for i, c in enumerate(item.row) if c.text} == {ref, action}
+        short = 0 < len(name.split()) <= 10 and "\n" not in name and not name.rstrip().endswith(".")
+        if only and short and index + 1 < len(items) and said[index + 1] and cells[index + 1]("ref").text:
+            found.add(item.where)
+    return frozenset(found)
 
 
 def _is_rag_cell(cell: Cell, scheme: RagScheme) -> bool:
@@ -171,6 +198,10 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         return RowRead(
             item, "heading", cells, text=cells("action").text, row_ref=cells("ref").text.strip().rstrip(".")
         )
+    if item.where in info.summaries:
+        name = cells("action").text
+        note = f"{item.where}: '{cells('ref').text} | {name}' gives a ref and a name only: read as a section heading over the actions below it"
+        return RowRead(item, "heading", cells, text=name, notes=(note,))
     if len(filled) == 1 and FOOTNOTE.match(filled[0][1].text):
         return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):

@@ -1714,3 +1714,355 @@ def adults_assurance_csv(path: Path) -> Path:
     )
     path.write_bytes(out.getvalue().encode("cp1252"))
     return path
+
+
+# ================================================================ second round
+# Written after the fixes above, to see whether they generalise across formats rather than fit the
+# first twelve: the same kinds of layout, in another file type or another form.
+
+ROUND_TWO: set[str] = set()
+
+
+def round_two(name: str, expected: list[Expected]):
+    ROUND_TWO.add(name)
+    return layout(name, expected)
+
+
+@round_two(
+    "cards-stacked-xlsx",
+    [
+        (
+            "S1",
+            "Publish a revised SEND Local Offer",
+            ["SEND Information Officer"],
+            "2025-06-30",
+            "once",
+            "Green",
+            "Draft pages reviewed by the parent carer forum",
+            None,
+        ),
+        (
+            "S2",
+            "Reduce the number of EHC needs assessments over 20 weeks to below 10%",
+            ["EHC Team Manager"],
+            "2025-09-30",
+            "once",
+            "Red",
+            None,
+            None,
+        ),
+        (
+            "S3",
+            "Set up a SEND data dashboard for the partnership board",
+            ["Business Intelligence Lead", "SEND Strategy Manager"],
+            None,
+            "done",
+            "Blue",
+            "Dashboard live since January",
+            None,
+        ),
+    ],
+)
+def cards_stacked_xlsx(path: Path) -> Path:
+    """Action cards copied into Excel: label | value pairs stacked down one sheet, blank rows between."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Action cards"
+    ws.append(["Bramley Borough Council – SEND Improvement Plan"])
+    ws.append(["Plan agreed 3 March 2025"])
+    cards = [
+        [
+            ("Ref", "S1"),
+            ("Action", "Publish a revised SEND Local Offer"),
+            ("Responsible officer", "SEND Information Officer"),
+            ("Target date", dt.datetime(2025, 6, 30)),
+            ("Update", "Draft pages reviewed by the parent carer forum"),
+            ("Status", "On target"),
+        ],
+        [
+            ("Ref", "S2"),
+            ("Action", "Reduce the number of EHC needs assessments over 20 weeks to below 10%"),
+            ("Responsible officer", "EHC Team Manager"),
+            ("Target date", "Q2 2025/26"),
+            ("Update", None),
+            ("Status", "Behind"),
+        ],
+        [
+            ("Ref", "S3"),
+            ("Action", "Set up a SEND data dashboard for the partnership board"),
+            ("Responsible officer", "Business Intelligence Lead & SEND Strategy Manager"),
+            ("Target date", "Completed"),
+            ("Update", "Dashboard live since January"),
+            ("Status", "Complete"),
+        ],
+    ]
+    for card in cards:
+        ws.append([])
+        for label, value in card:
+            ws.append([label, value])
+            if isinstance(value, dt.datetime):
+                ws.cell(ws.max_row, 2).number_format = "dd/mm/yyyy"
+    wb.save(path)
+    return path
+
+
+_DNS = "Designated Nurse for Safeguarding"
+
+
+@round_two(
+    "lead-agency-docx",
+    [
+        (
+            "E1",
+            "Agree a shared definition of criminal exploitation across all agencies",
+            ["Partnership Business Manager"],
+            "2025-06-14",
+            "once",
+            "Blue",
+            "Definition agreed at the executive in May",
+            None,
+        ),
+        (
+            "E2",
+            "Train all frontline police officers in spotting exploitation",
+            ["Detective Superintendent, Public Protection"],
+            "2025-09-30",
+            "once",
+            "Amber",
+            "Two of five divisions trained",
+            None,
+        ),
+        (
+            "E3",
+            "Introduce an exploitation screening tool for health practitioners",
+            [_DNS],
+            "2025-09-30",
+            "once",
+            "Green",
+            None,
+            None,
+        ),
+        (
+            "E4",
+            "Report exploitation data to the partnership executive",
+            [_DNS],
+            None,
+            "recurring",
+            "Green",
+            "First report in July",
+            None,
+        ),
+    ],
+)
+def lead_agency_docx(path: Path) -> Path:
+    """A JTAI plan in Word: Lead agency beside Named lead, a Partners column, a lead written "Title (ABBR)"
+    and later as "ABBR", "within 3 months of the inspection", Delivered as a RAG, a note row at the end."""
+    d = docx.Document()
+    d.add_paragraph("Westbury Safeguarding Partnership")
+    d.add_heading("JTAI Action Plan: children at risk of criminal exploitation", 0)
+    d.add_paragraph("The joint targeted area inspection took place from 10 to 14 March 2025.")
+    d.add_paragraph("This plan was signed off by the partnership executive on 9 May 2025.")
+    rows = [
+        ["Ref", "Action", "Lead agency", "Named lead", "Partners", "Deadline", "RAG", "Progress"],
+        [
+            "E1",
+            "Agree a shared definition of criminal exploitation across all agencies",
+            "Partnership",
+            "Partnership Business Manager",
+            "All agencies",
+            "within 3 months of the inspection",
+            "Delivered",
+            "Definition agreed at the executive in May",
+        ],
+        [
+            "E2",
+            "Train all frontline police officers in spotting exploitation",
+            "Police",
+            "Detective Superintendent, Public Protection",
+            "Children's Social Care",
+            "30/09/2025",
+            "Amber",
+            "Two of five divisions trained",
+        ],
+        [
+            "E3",
+            "Introduce an exploitation screening tool for health practitioners",
+            "Health",
+            f"{_DNS} (DNS)",
+            "GPs; A&E",
+            "Sept 2025",
+            "Green",
+            "",
+        ],
+        [
+            "E4",
+            "Report exploitation data to the partnership executive",
+            "Partnership",
+            "DNS",
+            "",
+            "Every quarter",
+            "Green",
+            "First report in July",
+        ],
+        ["Note: RAG ratings agreed at the executive on 9 May 2025.", "", "", "", "", "", "", ""],
+    ]
+    table = add_table(d, rows)
+    _span(table, 5)
+    d.save(str(path))
+    return path
+
+
+_LEAD, _PRACTICE = "Leadership and governance", "Practice quality"
+
+
+@round_two(
+    "smartsheet-csv",
+    [
+        (
+            "2",
+            "Refresh the improvement board's terms of reference",
+            ["Director of Children's Services"],
+            "2025-04-30",
+            "once",
+            "Blue",
+            "Agreed at April board",
+            _LEAD,
+        ),
+        (
+            "3",
+            "Publish a quarterly performance report to the board",
+            ["Head of Performance"],
+            None,
+            "unknown",
+            "Green",
+            "Q1 report published",
+            _LEAD,
+        ),
+        (
+            "5",
+            "Roll out the new practice model to all teams",
+            ["Principal Social Worker"],
+            "2025-12-31",
+            "once",
+            "Amber",
+            "Two of five teams trained",
+            _PRACTICE,
+        ),
+        (
+            "6",
+            "Audit 20 cases a month against the practice standards",
+            ["Head of Quality Assurance"],
+            "2026-03-31",
+            "once",
+            "Red",
+            None,
+            _PRACTICE,
+        ),
+    ],
+)
+def smartsheet_csv(path: Path) -> Path:
+    """A Smartsheet export: Row ID, parent rows (a name and an ID only) over their tasks, Start and Due
+    Date, % Complete, a task Status beside the RAG."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(
+        ["Row ID", "Task Name", "Assigned To", "Start", "Due Date", "% Complete", "Status", "RAG", "Comments"]
+    )
+    w.writerows(
+        [
+            ["1", _LEAD, "", "", "", "", "", "", ""],
+            [
+                "2",
+                "Refresh the improvement board's terms of reference",
+                "Director of Children's Services",
+                "01/04/2025",
+                "30/04/2025",
+                "100%",
+                "Complete",
+                "Blue",
+                "Agreed at April board",
+            ],
+            [
+                "3",
+                "Publish a quarterly performance report to the board",
+                "Head of Performance",
+                "01/04/2025",
+                "",
+                "25%",
+                "In Progress",
+                "Green",
+                "Q1 report published",
+            ],
+            ["4", _PRACTICE, "", "", "", "", "", "", ""],
+            [
+                "5",
+                "Roll out the new practice model to all teams",
+                "Principal Social Worker",
+                "01/05/2025",
+                "31/12/2025",
+                "40%",
+                "In Progress",
+                "Amber",
+                "Two of five teams trained",
+            ],
+            [
+                "6",
+                "Audit 20 cases a month against the practice standards",
+                "Head of Quality Assurance",
+                "01/05/2025",
+                "31/03/2026",
+                "10%",
+                "Not Started",
+                "Red",
+                "",
+            ],
+        ]
+    )
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+@round_two(
+    "sheets-no-refs-xlsx",
+    [
+        ("1.1", "Recruit eight permanent social workers", ["Head of Workforce"], "2025-09-30", "once", "Amber",
+         "Five appointed", "Workforce"),
+        ("1.2", "Launch a retention payment scheme", ["HR Business Partner"], "2025-07-31", "once", "Green",
+         "Scheme approved by Cabinet", "Workforce"),
+        ("2.1", "Embed the new supervision policy", ["Principal Social Worker"], "2025-10-31", "once", "Green",
+         None, "Practice"),
+        ("2.2", "Audit plans of children in need every month", ["Head of Quality Assurance"], None, "recurring",
+         "Green", "First audit done", "Practice"),
+    ],
+)  # fmt: skip
+def sheets_no_refs_xlsx(path: Path) -> Path:
+    """One sheet per theme with no refs anywhere and a cover sheet: the first row of the second sheet is
+    an action of its own, not the rest of the last action on the first sheet."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Cover"
+    cover.append(["Hartley Council Children's Services Improvement Plan 2025"])
+    cover.append(["Last updated 2 June 2025"])
+    header = ["Action", "Lead", "Target", "Update", "RAG"]
+    for title, rows in {
+        "Workforce": [
+            ["Recruit eight permanent social workers", "Head of Workforce", "September 2025", "Five appointed", "Amber"],
+            ["Launch a retention payment scheme", "HR Business Partner", "July 2025", "Scheme approved by Cabinet",
+             "Green"],
+        ],
+        "Practice": [
+            ["Embed the new supervision policy", "Principal Social Worker", "October 2025", None, "Green"],
+            ["Audit plans of children in need every month", "Head of Quality Assurance", "Monthly",
+             "First audit done", "Green"],
+        ],
+    }.items():  # fmt: skip
+        ws = wb.create_sheet(title)
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
