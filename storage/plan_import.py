@@ -362,12 +362,15 @@ class _Planner:
 
     # -- leads
     def _leads(self, item: ParsedAction) -> list[tuple[Person, str]]:
-        from storage.importers.leads import split_people
+        from storage.importers.leads import is_post, split_people
+
+        def person(text: str) -> bool:  # "DCS" is someone; "ICB" (Integrated Care Board) is where they work
+            return any(p.name or is_post(p.role_title or "") for p in self.people.candidates(text))
 
         texts: list[str] = []
         for segment in item.lead_segments or item.leads:
             # Split the Lead cell again now the database (glossary included) says who is known.
-            for text in split_people(segment, lambda p: bool(self.people.candidates(p))):
+            for text in split_people(segment, lambda p: bool(self.people.candidates(p)), person):
                 if text not in texts:
                     texts.append(text)
         wanted: list[tuple[Person, str]] = []

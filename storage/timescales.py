@@ -644,8 +644,12 @@ def parse_timescale(
             relative = _dateutil_fallback(cleaned, parser)
         if relative is not None and parser.in_range(relative):
             deadlines = [relative]
-            if of_inspection and inspection is None:
-                notes.append(f"read {raw.strip()!r} from the plan's date: the plan gives no inspection date")
+            if of_inspection:
+                notes.append(
+                    f"read {raw.strip()!r} from {inspection:%-d %B %Y}, the last day of the inspection"
+                    if inspection is not None
+                    else f"read {raw.strip()!r} from the plan's date: the plan gives no inspection date"
+                )
 
     warning_parts: list[str] = list(notes)
     if recurrence_note:

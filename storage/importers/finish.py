@@ -140,19 +140,31 @@ def split_lead_heads(actions: list[ParsedAction], glossary: list[GlossaryEntry],
             if len(standalone_parts(lead) - {""}) == 1:
                 alone.add(key(lead))
     alone.discard("")
+    whole = {key(lead) for action in actions for lead in action.leads}
     for action in actions:
-        leads, changed = _settled_leads(action, alone, glossary_keys, names, warnings)
+        leads, changed = _settled_leads(action, alone, glossary_keys, names, warnings, whole)
         if changed:
             action.leads = leads
             action.lead_segments = list(leads)
 
 
 def _settled_leads(
-    action: ParsedAction, alone: set[str], glossary_keys: set[str], names: set[str], warnings: Warnings
+    action: ParsedAction,
+    alone: set[str],
+    glossary_keys: set[str],
+    names: set[str],
+    warnings: Warnings,
+    whole: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[list[str], bool]:
     leads: list[str] = []
     changed = False
     for lead in action.leads:
+        pair = _post_and_lead(lead, whole)
+        if pair:
+            # "Head of Service, DCS" where DCS leads other actions on their own: two leads, not a post at DCS.
+            changed = True
+            leads.extend(p for p in pair if p not in leads)
+            continue
         head = _bracketed_head(lead, alone, glossary_keys, names)
         if head is not None:
             # "DCS (Pat Jones)", "PSW (interim)": the bracket names the person or qualifies the post;
@@ -173,6 +185,13 @@ def _settled_leads(
                 f"{action.where}: lead '{lead}' read as {' / '.join(people)}; '{note}' reads as a note, not a lead"
             )
     return leads, changed
+
+
+def _post_and_lead(lead: str, whole: set[str]) -> list[str]:
+    match = re.fullmatch(r"(.+?),\s*([A-Z][A-Za-z]{0,2}[A-Z]{1,5})", lead)
+    if match and key(match.group(2)) in whole:
+        return [match.group(1).strip(), match.group(2)]
+    return []
 
 
 def _bracketed_head(lead: str, alone: set[str], glossary_keys: set[str], names: set[str]) -> str | None:

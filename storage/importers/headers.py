@@ -101,9 +101,11 @@ _NOT_DUE = re.compile(
     r"inspection|meeting|closed|updated?)\b"
 )
 _MILESTONES = re.compile(r"\bmilestones?\b")
-# Lead columns that name an organisation ("Lead agency"), not a person: leads only when no column names one.
-_ORGANISATION = re.compile(
-    r"\b(agenc(y|ies)|organi[sz]ations?|directorates?|departments?|service areas?|bod(y|ies))\b"
+# Lead columns that name an organisation ("Lead agency") or the councillor who oversees the work
+# ("Lead member", "Portfolio holder"), not the officer who does it: leads only when no other column names one.
+_NOT_OFFICER = re.compile(
+    r"\b(agenc(y|ies)|organi[sz]ations?|directorates?|departments?|service areas?|bod(y|ies)|members?|"
+    r"councillors?|cllrs?|portfolio)\b"
 )
 # A cell that is data, not a column name: "Action 12 Review …", "1.1 Develop…", a sentence.
 _DATA_LIKE = re.compile(
@@ -257,9 +259,10 @@ def action_header(row: list[Cell]) -> Columns | None:
 
 
 def _people_leads(found: dict[str, list[tuple[tuple[int, int], int]]], row: list[Cell]) -> None:
-    """ "Lead agency" beside "Lead officer": the officer leads; the agency is the organisation they are in."""
+    """ "Lead agency" (or "Lead member") beside "Lead officer": the officer leads; the agency is where they
+    work, the member oversees."""
     leads = found.get("lead", [])
-    people = [(r, i) for r, i in leads if not _ORGANISATION.search(normalise_header(row[i].text))]
+    people = [(r, i) for r, i in leads if not _NOT_OFFICER.search(normalise_header(row[i].text))]
     if people and len(people) < len(leads):
         found["lead"] = people
 

@@ -38,13 +38,17 @@ def hard_parts(text: str) -> list[str]:
     return [p.strip(" ,.") for p in _HARD_SPLIT.split(text) if p.strip(" ,.")]
 
 
-def split_people(text: str, known: Callable[[str], bool]) -> list[str]:
+def split_people(
+    text: str, known: Callable[[str], bool], person: Callable[[str], bool] | None = None
+) -> list[str]:
     """The people a lead cell names: split at "/", ";" and line breaks always, and at ",", "&" and "and"
     when every part is someone known or reads as a post title ("HR Business Partner and Workforce
-    Development Manager"); "Head of Early Help and Prevention" stays one lead."""
+    Development Manager"); "Head of Early Help and Prevention" stays one lead. ``person`` says whether an
+    abbreviation after a comma names a person ("DCS") rather than the organisation of the post before it
+    ("ICB"); by default, whether it is known."""
     people: list[str] = []
     for part in hard_parts(text):
-        soft = soft_parts(part, known)
+        soft = soft_parts(part, person or known)
         if len(soft) > 1 and all(known(p) or is_post(p) for p in soft):
             people.extend(soft)
         else:

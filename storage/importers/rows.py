@@ -32,7 +32,7 @@ from storage.rag import RagScheme
 
 _EMPTY = Cell()
 # A row that is only a footnote or a note under the table ("* Target date revised at …", "Note: …",
-# "Source: …"): neither a section nor an action.
+# "Source: …"), written in the first column or across the table: neither a section nor an action.
 FOOTNOTE = re.compile(
     r"^\s*(\*{1,3}\s*\S|[†‡§¹²³⁴]|\[\d{1,2}\]\s|notes?\s*[:\-–]|n\.?b\.?[:\s]|sources?\s*:)", re.I
 )
@@ -68,7 +68,8 @@ class UnitInfo:
             any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
         )
         parents = _parent_rows(unit, columns) if has_ref_col else frozenset()
-        summaries = _summary_rows(unit, columns) - parents if has_ref_col else frozenset()
+        # In a plan that numbers its actions in the text, an unnumbered line is detail, never a heading.
+        summaries = frozenset() if inline else _summary_rows(unit, columns) - parents
         labelled = any(has_action_label(c) for c in cells)
         return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries)
 
@@ -109,22 +110,27 @@ _SAYS = ("lead", "timescale", "progress", "progress_rag", "rag")
 
 
 def _summary_rows(unit: Unit, columns: Columns) -> frozenset[str]:
-    """Rows that give a ref and a short name and nothing else, right above a row that says who, when or
-    how it is going, in a table whose rows mostly do: the summary rows of a task-list export ("1 |
-    Leadership and governance" over "2 | Refresh the board's terms of reference | DCS | 30/04/2025").
-    They head the rows below them; each is named in a warning, in case it was an action after all."""
+    """Rows that give a short name (and a ref, in a plan with refs) and nothing else, right above a row
+    that says who, when or how it is going, in a table whose rows mostly do: the summary rows of a
+    task-list export ("1 | Leadership and governance" over "2 | Refresh the board's terms of reference |
+    DCS | 30/04/2025"), or a section name typed in the action column. They head the rows below them;
+    each is named in a warning, in case it was an action after all."""
     items = [i for i in unit.items if isinstance(i, RowItem)]
     cells = [Cells(i.row, columns) for i in items]
     said = [any(row(role).text for role in _SAYS) for row in cells]
-    if sum(said) * 5 < len(said) * 3:
+    if sum(said) * 2 < len(said):
         return frozenset()  # most rows say nothing more than their name: those are the plan's actions
-    ref, action = columns.get("ref"), columns.get("action")
+    ref = columns.get("ref")
+    wanted = {columns.get("action"), *([ref] if ref is not None else [])}
     found = set()
     for index, (item, row) in enumerate(zip(items, cells, strict=True)):
         name = row("action").text
-        only = {i for i, c in enumerate(item.row) if c.text} == {ref, action}
+        only = {i for i, c in enumerate(item.row) if c.text} == wanted
         short = 0 < len(name.split()) <= 10 and "\n" not in name and not name.rstrip().endswith(".")
-        if only and short and index + 1 < len(items) and said[index + 1] and cells[index + 1]("ref").text:
+        below = (
+            index + 1 < len(items) and said[index + 1] and (ref is None or bool(cells[index + 1]("ref").text))
+        )
+        if only and short and below and not item.top:
             found.add(item.where)
     return frozenset(found)
 
@@ -200,9 +206,18 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         )
     if item.where in info.summaries:
         name = cells("action").text
-        note = f"{item.where}: '{cells('ref').text} | {name}' gives a ref and a name only: read as a section heading over the actions below it"
+        said = (
+            f"'{cells('ref').text} | {name}' gives a ref and a name only"
+            if info.has_ref_col
+            else f"'{name}' gives a name only"
+        )
+        note = f"{item.where}: {said}: read as a section heading over the actions below it"
         return RowRead(item, "heading", cells, text=name, notes=(note,))
-    if len(filled) == 1 and FOOTNOTE.match(filled[0][1].text):
+    if (
+        len(filled) == 1
+        and (filled[0][0] == 0 or filled[0][1].span > 1)
+        and FOOTNOTE.match(filled[0][1].text)
+    ):
         return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
