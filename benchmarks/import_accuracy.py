@@ -23,8 +23,10 @@ from storage.db import open_database
 from storage.errors import ProgressbotError
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
-from tests.support import holdout_plans  # registers its plans in the same tables
-from tests.support import outsider_plans
+from tests.support import (
+    holdout_plans,  # registers its plans in the same tables
+    outsider_plans,
+)
 from tests.support.layout_plans import BUILDERS, EXPECTED
 
 assert holdout_plans
