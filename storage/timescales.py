@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil import parser as dateutil_parser
+from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
 YEAR_WINDOW = 10  # no date further than this from the reference year is ever returned
@@ -217,7 +218,18 @@ def _clean(text: str) -> str:
     text = html.unescape(re.sub(r"<[^>]*>", " ", text))
     text = unicodedata.normalize("NFKC", text)
     text = _ORDINAL_RE.sub(r"\1", text)
+    text = _HOLIDAY_RE.sub(_holiday_date, text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# Schools and councils date work by the holidays: "by Easter 2025" is Easter Sunday, not the end of 2025.
+_HOLIDAY_RE = re.compile(r"\b(easter|christmas)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def _holiday_date(match: re.Match[str]) -> str:
+    year = int(match.group(2))
+    day = easter(year) if match.group(1).lower() == "easter" else dt.date(year, 12, 25)
+    return f"{day.day} {day:%B} {year}"
 
 
 def _full_year(text: str) -> int:
