@@ -25,6 +25,9 @@ _DOCUMENT_LABELS = re.compile(
 )
 
 
+_MOST_LABELS = 30  # a card names an action's fields; a longer run of rows is a table
+
+
 @dataclass(frozen=True)
 class Card:
     columns: Columns
@@ -46,11 +49,14 @@ def runs(rows: list[list[Cell]]) -> list[list[int]]:
 
 def read_card(block: Table, indexes: list[int]) -> Card | None:
     """The card these rows make, or None when they are not one."""
-    if len(indexes) < 3:
+    if not 3 <= len(indexes) <= _MOST_LABELS:
         return None
-    pairs = [p for p in (_pair(block.rows[i]) for i in indexes) if p is not None]
-    if len(pairs) < len(indexes):
-        return None
+    pairs = []
+    for i in indexes:
+        pair = _pair(block.rows[i])
+        if pair is None:
+            return None
+        pairs.append(pair)
     labels = [label for label, _ in pairs]
     keys = [normalise_header(label.text) for label in labels]
     if len(set(keys)) < len(keys) or any(_DOCUMENT_LABELS.search(k) for k in keys):
