@@ -540,10 +540,13 @@ def _is_done(text: str) -> bool:
 def _is_done_overall(raw: str, cleaned: str) -> bool:
     """Done, unless the text is a list of dated milestones ("October 2024 – recruitment complete",
     one per line): a completion word there describes a milestone, so all of them must say it."""
+    done = _is_done(cleaned)
+    if not done or not ("\n" in raw or "  " in raw or "\t" in raw):
+        return done
     lines = [_clean(line) for line in re.split(r"\n|[ \t]{2,}", raw) if line.strip()]
     if len(lines) >= 2 and all(_DATE_RE.search(line) for line in lines):
         return all(_is_done(line) for line in lines)
-    return _is_done(cleaned)
+    return done
 
 
 _EVERY_N_RE = re.compile(rf"\bevery\s+(?P<n>{_NUM})\s*(?P<unit>week|month|year)s?\b", re.IGNORECASE)
