@@ -231,11 +231,19 @@ def test_the_plans_own_date_and_the_inspections_come_from_the_sentences_that_say
     cover = [
         "Inspection: 12–14 March 2024. Report published: 22 May 2024.",
         "Version 3 – 2 September 2024",
+        "Plan agreed: 2 April 2024",
     ]
-    assert (labelled_plan_date(cover), inspection_date(cover)) == (dt.date(2024, 9, 2), dt.date(2024, 3, 14))
+    # A version's date is a revision's; the plan's own date is the one it was agreed on.
+    assert (labelled_plan_date(cover), inspection_date(cover)) == (dt.date(2024, 4, 2), dt.date(2024, 3, 14))
     assert plan_date(["Inspection dates: 16–20 September 2024", "Cabinet, 12 March 2025"]) == dt.date(
         2025, 3, 12
     )
+    # A sentence about the plan that says when the inspection took place dates the inspection.
+    stockton = [
+        "This Post Ofsted Action Plan has been developed in response to the Ofsted inspection that took place "
+        "between 20 May and 24 May 2019."
+    ]
+    assert (labelled_plan_date(stockton), inspection_date(stockton)) == (None, dt.date(2019, 5, 24))
     # A title naming the inspection is the plan's own line, not the inspection's.
     assert inspection_date(["Post-inspection action plan, 4 March 2024"]) is None
 
@@ -347,3 +355,8 @@ def test_a_heading_row_at_the_top_of_a_sheet_is_a_section_not_the_sheets_descrip
         "sheet 'Practice' row 2: 'Supervision' gives a name only: read as a section heading over the actions "
         "below it",
     ]
+
+
+def test_the_2019_stockton_plan_starts_with_its_period_and_knows_its_inspection():
+    parsed = read_plan(Path(__file__).parent / "fixtures" / "stockton-2019-ilacs-action-plan.docx")
+    assert (parsed.start_date, parsed.inspection_date) == (dt.date(2019, 7, 1), dt.date(2019, 5, 24))

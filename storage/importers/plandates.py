@@ -18,10 +18,12 @@ _FULL_DATE = re.compile(
     r"|\b(?P<d2>\d{1,2})[/.](?P<m2>\d{1,2})[/.](?P<y2>20\d\d)\b",
     re.I,
 )
-# Words of a sentence that dates the plan itself.
+# A sentence that dates the plan itself: "Date of plan: …", "Plan agreed by governors: …", "This plan was
+# signed off on …", "Date of submission: …". (Not "version" or "last updated": those date a revision, and
+# relative timescales count from the plan's start.)
 _OWN = re.compile(
-    r"\bplan\b|\bagreed\b|approv|\bsign|submi|\bissued?\b|\bversion\b|adopted|endorsed|ratified|"
-    r"\bupdated\b|produced|effective",
+    r"\bdate of (?:the )?(?:plan|submission|approval|sign-?off)\b|\bplan date\b|"
+    r"\b(?:agreed|approved|signed|submitted|adopted|endorsed|ratified)\b",
     re.I,
 )
 # Words of any sentence that dates something (a list plan's "Cabinet, 12 March 2025").
@@ -29,6 +31,10 @@ _DATE_WORDS = re.compile(
     r"sign|approv|issue|date|meeting|cabinet|publish|agreed|adopted|council|committee", re.I
 )
 _INSPECTION = re.compile(r"\binspect(?:ion|ions|ed|ors?)\b|\bvisit\b|\bon-?site\b", re.I)
+_PLAN = re.compile(r"\bplan\b", re.I)
+_WHEN = re.compile(
+    r"\btook place\b|\bheld\b|\bcarried out\b|\bconducted\b|\bbetween\b|\bdates?\b|\bduring\b", re.I
+)
 _PUBLISHED = re.compile(r"\bpublish|\breport (?:was )?(?:issued|received)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
 
@@ -39,8 +45,12 @@ def sentences(lines: list[str]) -> list[str]:
 
 def is_inspection_sentence(text: str) -> bool:
     """ "Inspection dates: 16–20 September 2024", "Following the inspection of 3–7 June 2024": about the
-    inspection, not the plan (a title such as "Post-inspection action plan, March 2024" is the plan's)."""
-    return bool(_INSPECTION.search(text)) and not _OWN.search(text)
+    inspection, not the plan, unless it says the plan was agreed or signed off then."""
+    if not _INSPECTION.search(text) or _OWN.search(text):
+        return False
+    # "Post-inspection action plan, March 2024" is the plan's title; "… the plan responds to the
+    # inspection that took place between 20 May and 24 May 2019" dates the inspection.
+    return not _PLAN.search(text) or bool(_WHEN.search(text))
 
 
 def plan_date(lines: list[str]) -> dt.date | None:
