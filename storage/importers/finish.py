@@ -154,7 +154,7 @@ def _settled_leads(
     glossary_keys: set[str],
     names: set[str],
     warnings: Warnings,
-    whole: set[str] = frozenset(),  # type: ignore[assignment]
+    whole: set[str],  # every lead of the plan as written, whole
 ) -> tuple[list[str], bool]:
     leads: list[str] = []
     changed = False

@@ -1,5 +1,5 @@
-"""The dates a plan's cover gives: the plan's own date (agreed, signed off, submitted, issued) and when
-the inspection it answers took place. Relative timescales count from them: "within 3 months" from the
+"""The dates a plan's cover gives: the plan's own date (agreed, signed off, submitted) and when the
+inspection it answers took place. Relative timescales count from them: "within 3 months" from the
 plan's date, "within 6 months of the inspection" from the inspection's last day.
 
 The cover is read sentence by sentence, so "Inspection: 12–14 March 2024. Plan agreed: 2 April 2024."
@@ -54,8 +54,8 @@ def is_inspection_sentence(text: str) -> bool:
 
 
 def plan_date(lines: list[str]) -> dt.date | None:
-    """The plan's own date: a full date in a sentence that says the plan was agreed, signed off,
-    submitted or issued; else one in a sentence about a meeting or a date; else the first full date.
+    """The plan's own date: a full date in a sentence that says the plan was agreed, signed off or
+    submitted; else one in a sentence about a meeting, an issue or a date; else the first full date.
     Sentences about the inspection never date the plan."""
     dated = [(s, d) for s in sentences(lines) if not is_inspection_sentence(s) for d in dates(s)]
     for pattern in (_OWN, _DATE_WORDS):
