@@ -2,10 +2,12 @@
 
     python benchmarks/import_accuracy.py
 
-Builds every plan in tests/support/layout_plans.py, imports it into a temporary SQLite database and
-compares eight fields of every action (ref, title, leads, due, schedule, RAG, progress, section) with
-what a careful reader finds in the document. An action the importer missed counts as eight wrong
-fields; an action it invented counts eight wrong fields too. Prints one line per layout and the total.
+Builds every plan in tests/support/layout_plans.py and holdout_plans.py (written by the importer's
+author) and in tests/support/outsider_plans.py (written by someone who had not read the importer),
+imports it into a temporary SQLite database and compares eight fields of every action (ref, title,
+leads, due, schedule, RAG, progress, section) with what a careful reader finds in the document. An
+action the importer missed counts as eight wrong fields; an action it invented counts eight wrong
+fields too. Prints one line per layout, a total per group and the total.
 """
 
 from __future__ import annotations
@@ -21,18 +23,28 @@ from storage.db import open_database
 from storage.errors import ProgressbotError
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
-from tests.support import holdout_plans  # registers its plans in the same tables
+from tests.support import (
+    holdout_plans,  # registers its plans in the same tables
+    outsider_plans,
+)
 from tests.support.layout_plans import BUILDERS, EXPECTED
 
 assert holdout_plans
+OUTSIDER_FIRST = {n: e for n, e in outsider_plans.EXPECTED.items() if n not in outsider_plans.ROUND_TWO}
+OUTSIDER_SECOND = {n: e for n, e in outsider_plans.EXPECTED.items() if n in outsider_plans.ROUND_TWO}
+GROUPS = (
+    ("layouts by the importer's author", BUILDERS, EXPECTED),
+    ("outsider plans, first round", outsider_plans.BUILDERS, OUTSIDER_FIRST),
+    ("outsider plans, second round", outsider_plans.BUILDERS, OUTSIDER_SECOND),
+)
 
 
 FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
 NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
 
 
-def _payload(name: str, folder: Path) -> dict | None:
-    path = BUILDERS[name](folder / f"{name}.{name.rsplit('-', 1)[-1]}")
+def _payload(name: str, folder: Path, builders) -> dict | None:
+    path = builders[name](folder / f"{name}.{name.rsplit('-', 1)[-1]}")
     engine, factory = open_database(f"sqlite:///{folder / (name + '.db')}")
     try:
         with factory.begin() as session:
@@ -63,20 +75,28 @@ def score(expected: list[tuple], actions: list[dict]) -> tuple[int, int]:
 
 
 def main() -> None:
-    total_right = total = 0
+    grand_right = grand = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for name in sorted(EXPECTED):
-            payload = _payload(name, Path(tmp))
-            actions = payload["actions"] if payload else []
-            right, counted = score(EXPECTED[name], actions)
-            if not payload:
-                counted = len(FIELDS) * len(EXPECTED[name])
-            total_right, total = total_right + right, total + counted
+        for title, builders, expected in GROUPS:
+            print(title)
+            total_right = total = 0
+            for name in sorted(expected):
+                payload = _payload(name, Path(tmp), builders)
+                actions = payload["actions"] if payload else []
+                right, counted = score(expected[name], actions)
+                if not payload:
+                    counted = len(FIELDS) * len(expected[name])
+                total_right, total = total_right + right, total + counted
+                print(
+                    f"  {name:34} {len(expected[name]):3} actions  {right:4}/{counted:<4} fields right  "
+                    f"{100 * right / counted:5.1f}%"
+                )
             print(
-                f"{name:34} {len(EXPECTED[name]):3} actions  {right:4}/{counted:<4} fields right  {100 * right / counted:5.1f}%"
+                f"  {'all':34} {'':11} {total_right:4}/{total:<4} fields right  {100 * total_right / total:5.1f}%"
             )
+            grand_right, grand = grand_right + total_right, grand + total
     print(
-        f"{'all layouts':34} {'':11} {total_right:4}/{total:<4} fields right  {100 * total_right / total:5.1f}%"
+        f"{'every plan':36} {'':11} {grand_right:4}/{grand:<4} fields right  {100 * grand_right / grand:5.1f}%"
     )
 
 

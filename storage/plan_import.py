@@ -266,7 +266,9 @@ class _Planner:
 
     # -- actions
     def _action(self, item: ParsedAction, position: int, section: Section | None) -> _ActionChange:
-        ts = parse_timescale(item.timescale, reference=self.reference, start=self.start)
+        ts = parse_timescale(
+            item.timescale, reference=self.reference, start=self.start, inspection=self.parsed.inspection_date
+        )
         if ts.warning:
             self.result.warnings.append(f"{item.ref}: {ts.warning}")
         values = {
@@ -360,12 +362,15 @@ class _Planner:
 
     # -- leads
     def _leads(self, item: ParsedAction) -> list[tuple[Person, str]]:
-        from storage.importers.leads import split_people
+        from storage.importers.leads import is_post, split_people
+
+        def person(text: str) -> bool:  # "DCS" is someone; "ICB" (Integrated Care Board) is where they work
+            return any(p.name or is_post(p.role_title or "") for p in self.people.candidates(text))
 
         texts: list[str] = []
         for segment in item.lead_segments or item.leads:
             # Split the Lead cell again now the database (glossary included) says who is known.
-            for text in split_people(segment, lambda p: bool(self.people.candidates(p))):
+            for text in split_people(segment, lambda p: bool(self.people.candidates(p)), person):
                 if text not in texts:
                     texts.append(text)
         wanted: list[tuple[Person, str]] = []

@@ -202,7 +202,17 @@ _RAG = RagScheme(
 )
 _BRAG = RagScheme(
     "brag",
-    (*_RAG.states, RagStateSpec("Blue", 3, BLUE, "Complete", True, ("B", "complete", "completed", "done"))),
+    (
+        *_RAG.states,
+        RagStateSpec(
+            "Blue",
+            3,
+            BLUE,
+            "Complete",
+            True,
+            ("B", "complete", "completed", "done", "closed", "achieved", "delivered"),
+        ),
+    ),
 )
 _FIVE = RagScheme(
     "five-state",
@@ -218,7 +228,14 @@ _FIVE = RagScheme(
         RagStateSpec("Delayed", 1, AMBER, "Delayed", False, ("↓", "⬇")),
         RagStateSpec("On track", 2, GREEN, "On track", False, ("-", "–", "—")),
         RagStateSpec("Ahead", 3, "#92D050", "Ahead of schedule", False, ("↑", "⬆")),
-        RagStateSpec("Completed", 4, BLUE, "Completed", True, ("✓", "✔", "☑", "complete", "done")),
+        RagStateSpec(
+            "Completed",
+            4,
+            BLUE,
+            "Completed",
+            True,
+            ("✓", "✔", "☑", "complete", "done", "closed", "achieved", "delivered"),
+        ),
     ),
 )
 

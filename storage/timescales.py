@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil import parser as dateutil_parser
+from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
 YEAR_WINDOW = 10  # no date further than this from the reference year is ever returned
@@ -217,7 +218,18 @@ def _clean(text: str) -> str:
     text = html.unescape(re.sub(r"<[^>]*>", " ", text))
     text = unicodedata.normalize("NFKC", text)
     text = _ORDINAL_RE.sub(r"\1", text)
+    text = _HOLIDAY_RE.sub(_holiday_date, text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# Schools and councils date work by the holidays: "by Easter 2025" is Easter Sunday, not the end of 2025.
+_HOLIDAY_RE = re.compile(r"\b(easter|christmas)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def _holiday_date(match: re.Match[str]) -> str:
+    year = int(match.group(2))
+    day = easter(year) if match.group(1).lower() == "easter" else dt.date(year, 12, 25)
+    return f"{day.day} {day:%B} {year}"
 
 
 def _full_year(text: str) -> int:
@@ -525,6 +537,18 @@ def _is_done(text: str) -> bool:
     return False
 
 
+def _is_done_overall(raw: str, cleaned: str) -> bool:
+    """Done, unless the text is a list of dated milestones ("October 2024 – recruitment complete",
+    one per line): a completion word there describes a milestone, so all of them must say it."""
+    done = _is_done(cleaned)
+    if not done or not ("\n" in raw or "  " in raw or "\t" in raw):
+        return done
+    lines = [_clean(line) for line in re.split(r"\n|[ \t]{2,}", raw) if line.strip()]
+    if len(lines) >= 2 and all(_DATE_RE.search(line) for line in lines):
+        return all(_is_done(line) for line in lines)
+    return done
+
+
 _EVERY_N_RE = re.compile(rf"\bevery\s+(?P<n>{_NUM})\s*(?P<unit>week|month|year)s?\b", re.IGNORECASE)
 # "every N weeks" rounded to the nearest recurrence that is not longer: an extra reminder beats a missed one.
 _RECURRENCE_DAYS = (
@@ -575,32 +599,58 @@ def _dateutil_fallback(text: str, parser: _Parser) -> dt.date | None:
     return value if parser.in_range(value) else None
 
 
-def parse_timescale(text: str | None, *, reference: dt.date, start: dt.date | None = None) -> Timescale:
-    """Read a plan's free-text timescale. Never raises; the raw text is always kept."""
-    raw = text or ""
-    cleaned = _clean(raw)
-    if not cleaned:
-        return Timescale(raw=raw)
-    parser = _Parser(cleaned, reference, start)
+_OF_INSPECTION = re.compile(
+    r"\b(?:of|after|from|following|since)\s+(?:the\s+)?(?:date\s+of\s+(?:the\s+)?)?(?:(?:ofsted|cqc|joint|area|send)\s+)*"
+    r"(?:inspection|visit)\b",
+    re.IGNORECASE,
+)
 
-    found = [f for f in (parser.read(m) for m in _DATE_RE.finditer(cleaned)) if f is not None]
-    _apply_cues(cleaned, found)
-    _inherit_years(found, parser)
-    found = [f for f in found if parser.in_range(f.first) and parser.in_range(f.last) and not f.superseded]
 
-    # Pairs joined by "-" / "to" are one period: the first names the start only.
+def _mark_periods(cleaned: str, found: list[_Found]) -> None:
+    """Pairs joined by "-" / "to" are one period: the first names the start only."""
     for left, right in itertools.pairwise(found):
         if _RANGE_JOIN.match(cleaned[left.end : right.start]) and left.first <= right.last:
             joiner = cleaned[left.end : right.start].strip().lower()
             if joiner != "and" or re.search(r"\bbetween\s*$", cleaned[: left.start], re.IGNORECASE):
                 left.is_start = True
 
+
+def _schedule(done: bool, recurrence: str | None, ongoing: bool, starts: bool, deadlines: bool) -> str:
+    if done:
+        return "done"
+    if recurrence:
+        return "recurring"
+    if ongoing or (starts and not deadlines):
+        return "ongoing"
+    return "once" if deadlines else "unknown"
+
+
+def parse_timescale(
+    text: str | None, *, reference: dt.date, start: dt.date | None = None, inspection: dt.date | None = None
+) -> Timescale:
+    """Read a plan's free-text timescale. Never raises; the raw text is always kept. ``inspection`` is
+    the last day of the inspection the plan answers: "within 6 months of the inspection" counts from it."""
+    raw = text or ""
+    cleaned = _clean(raw)
+    if not cleaned:
+        return Timescale(raw=raw)
+    parser = _Parser(cleaned, reference, start)
+    of_inspection = bool(_OF_INSPECTION.search(cleaned))
+    if of_inspection and inspection is not None:
+        parser.base = inspection
+
+    found = [f for f in (parser.read(m) for m in _DATE_RE.finditer(cleaned)) if f is not None]
+    _apply_cues(cleaned, found)
+    _inherit_years(found, parser)
+    found = [f for f in found if parser.in_range(f.first) and parser.in_range(f.last) and not f.superseded]
+
+    _mark_periods(cleaned, found)
     deadlines = sorted({f.last for f in found if not f.is_start})
     starts = sorted(f.first for f in found if f.is_start)
     notes = [f.note for f in found if f.note]
     recurrence, recurrence_note = _recurrence(cleaned)
     ongoing = bool(_ONGOING_RE.search(cleaned))
-    done = _is_done(cleaned)
+    done = _is_done_overall(raw, cleaned)
 
     if not deadlines and not starts and not recurrence:
         # "Immediate and ongoing" keeps its deadline; "ongoing" alone has none.
@@ -609,6 +659,12 @@ def parse_timescale(text: str | None, *, reference: dt.date, start: dt.date | No
             relative = _dateutil_fallback(cleaned, parser)
         if relative is not None and parser.in_range(relative):
             deadlines = [relative]
+            if of_inspection:
+                notes.append(
+                    f"read {raw.strip()!r} from {inspection:%-d %B %Y}, the last day of the inspection"
+                    if inspection is not None
+                    else f"read {raw.strip()!r} from the plan's date: the plan gives no inspection date"
+                )
 
     warning_parts: list[str] = list(notes)
     if recurrence_note:
@@ -621,16 +677,8 @@ def parse_timescale(text: str | None, *, reference: dt.date, start: dt.date | No
         )
 
     due = deadlines[-1] if deadlines else None
-    if done:
-        schedule = "done"
-    elif recurrence:
-        schedule = "recurring"
-    elif ongoing or (starts and not deadlines):
-        schedule = "ongoing"
-    elif deadlines:
-        schedule = "once"
-    else:
-        schedule = "unknown"
+    schedule = _schedule(done, recurrence, ongoing, bool(starts), bool(deadlines))
+    if schedule == "unknown":
         if _NO_DATE_YET_RE.match(cleaned):
             warning_parts.append(f"timescale {raw.strip()!r} gives no date yet")
         elif not parser.rejected:

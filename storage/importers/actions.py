@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from storage.importers.account import Account
-from storage.importers.leads import split_people
+from storage.importers.leads import is_post, split_people
 from storage.importers.model import Cell, GlossaryEntry, ParsedAction, ParsedSection
 from storage.importers.pairing import join_text, paired
 from storage.importers.ragcells import RagRead, read_rag
@@ -67,6 +67,8 @@ class ActionReader:
         self.warnings = warnings
         self.account = account
         self.glossary_keys = _glossary_keys(glossary)
+        # Glossary abbreviations that stand for a person or a post ("DCS"), not an organisation ("ICB").
+        self.person_keys = frozenset(_key(e.abbreviation) for e in glossary if e.name or is_post(e.title))
         self.found = _Found()
         self.context = Context()
 
@@ -90,10 +92,25 @@ class ActionReader:
 
     # -- one row
     def fold(self, ctx: Context, read: RowRead) -> Context:
+        ctx = self._fold(ctx, read)
+        if read.item.parts:
+            # The other rows of a card share the action row's fate: fields of the action, or skipped with it.
+            role = self.account.roles.get(read.where, "skipped")
+            for where, text in read.item.parts:
+                self.account.record(
+                    where, "continuation" if role in ("action", "continuation") else role, text
+                )
+        return ctx
+
+    def _fold(self, ctx: Context, read: RowRead) -> Context:
         for note in read.notes:
             self.warnings.add(note)
         if read.rag.unknown:
             self.found.unknown_rags.setdefault(read.rag.unknown, []).append(read.where)
+        if read.role == "note":
+            self.account.record(read.where, "skipped", read.text)
+            self.warnings.add(f"{read.where} skipped: '{_quote_row(read.item)}' is a note, not an action")
+            return ctx
         if read.role == "heading":
             self.account.record(read.where, "heading")
             if read.row_ref:  # a numbered recommendation row over its lettered actions
@@ -116,7 +133,10 @@ class ActionReader:
 
     def _text(self, ctx: Context, item: TextItem) -> Context:
         if item.kind == "heading":
-            return self._heading(replace(ctx, awaiting_strapline=False), item.text)
+            ctx = self._heading(replace(ctx, awaiting_strapline=False), item.text)
+            # A sheet's name heads its actions; a heading row at the top of the sheet is a section of its
+            # own, not a description of the sheet.
+            return replace(ctx, awaiting_strapline=False) if item.source == "sheet" else ctx
         if ctx.awaiting_strapline and ctx.heading is not None:
             ctx.heading.description = item.text
             return replace(ctx, awaiting_strapline=False)
@@ -260,7 +280,9 @@ class ActionReader:
     def people(self, segments: list[str]) -> list[str]:
         people: list[str] = []
         for seg in segments:
-            for person in split_people(seg, lambda p: _key(p) in self.glossary_keys):
+            for person in split_people(
+                seg, lambda p: _key(p) in self.glossary_keys, lambda p: _key(p) in self.person_keys
+            ):
                 if person not in people:
                     people.append(person)
         return people

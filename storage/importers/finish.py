@@ -17,6 +17,7 @@ _QUALIFIERS = {"interim", "acting", "temporary", "temp", "chair", "lead", "tbc",
 def finish(reader: ActionReader, glossary: list[GlossaryEntry]) -> list[str]:
     """Tidy the reader's actions in place; returns the lead abbreviations the plan never explains."""
     actions, warnings = reader.actions, reader.warnings
+    glossary.extend(abbreviations_in_brackets(actions, glossary))
     warn_unknown_rags(reader.found.unknown_rags, ", ".join(reader.scheme.labels), warnings)
     generate_refs(actions, warnings)
     deduplicate_refs(actions, warnings)
@@ -89,6 +90,45 @@ def deduplicate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:
             warnings.add(f"{action.where}: duplicate ref {ref}: this one is stored as '{action.ref}'")
 
 
+_SMALL = {"of", "and", "for", "the", "to", "in", "&", "with", "at", "on", "-", "–"}
+
+
+def abbreviations_in_brackets(
+    actions: list[ParsedAction], glossary: list[GlossaryEntry]
+) -> list[GlossaryEntry]:
+    """ "Designated Clinical Officer (DCO)": the bracket gives the post's abbreviation, not another lead.
+    The lead is the post, and the pair is a glossary entry of its own, so "DCO" alone elsewhere in the
+    plan is the same person. Returns the entries the glossary did not have."""
+    known = {key(e.abbreviation): e.title for e in glossary}
+    found: dict[str, GlossaryEntry] = {}
+    for action in actions:
+        leads = []
+        for lead in action.leads:
+            match = re.fullmatch(r"(.+?)\s*\(([^()]{2,12})\)", lead)
+            if match and _abbreviates(match.group(2), match.group(1), known):
+                title, abbreviation = match.group(1).strip(), match.group(2).strip()
+                if key(abbreviation) not in known:
+                    found.setdefault(key(abbreviation), GlossaryEntry(abbreviation, title, ""))
+                lead = title
+            if lead not in leads:
+                leads.append(lead)
+        if leads != action.leads:
+            action.leads, action.lead_segments = leads, list(leads)
+    return list(found.values())
+
+
+def _abbreviates(abbreviation: str, title: str, known: dict[str, str]) -> bool:
+    """The bracket is the initials of the words before it ("DCS" for Director of Children's Services,
+    "SENCo", "HoS"), or the glossary's abbreviation for exactly that title."""
+    if key(known.get(key(abbreviation), "")) == key(title):
+        return True
+    words = [w for w in re.split(r"[\s\-–]+", title) if w and w.casefold() not in _SMALL]
+    initials = "".join(w[0] for w in words if w[0].isalnum()).casefold()
+    letters = re.sub(r"[^A-Za-z0-9]", "", abbreviation)
+    capitals = "".join(ch for ch in letters if ch.isupper() or ch.isdigit())
+    return len(initials) >= 2 and initials in (letters.casefold(), capitals.casefold())
+
+
 def split_lead_heads(actions: list[ParsedAction], glossary: list[GlossaryEntry], warnings: Warnings) -> None:
     """A lead cell that opens with someone who leads other actions on their own ("DCS and key partner
     agencies And partnerships"): that person leads, and the rest is a note, not a person."""
@@ -100,19 +140,31 @@ def split_lead_heads(actions: list[ParsedAction], glossary: list[GlossaryEntry],
             if len(standalone_parts(lead) - {""}) == 1:
                 alone.add(key(lead))
     alone.discard("")
+    whole = {key(lead) for action in actions for lead in action.leads}
     for action in actions:
-        leads, changed = _settled_leads(action, alone, glossary_keys, names, warnings)
+        leads, changed = _settled_leads(action, alone, glossary_keys, names, warnings, whole)
         if changed:
             action.leads = leads
             action.lead_segments = list(leads)
 
 
 def _settled_leads(
-    action: ParsedAction, alone: set[str], glossary_keys: set[str], names: set[str], warnings: Warnings
+    action: ParsedAction,
+    alone: set[str],
+    glossary_keys: set[str],
+    names: set[str],
+    warnings: Warnings,
+    whole: set[str],  # every lead of the plan as written, whole
 ) -> tuple[list[str], bool]:
     leads: list[str] = []
     changed = False
     for lead in action.leads:
+        pair = _post_and_lead(lead, whole)
+        if pair:
+            # "Head of Service, DCS" where DCS leads other actions on their own: two leads, not a post at DCS.
+            changed = True
+            leads.extend(p for p in pair if p not in leads)
+            continue
         head = _bracketed_head(lead, alone, glossary_keys, names)
         if head is not None:
             # "DCS (Pat Jones)", "PSW (interim)": the bracket names the person or qualifies the post;
@@ -133,6 +185,13 @@ def _settled_leads(
                 f"{action.where}: lead '{lead}' read as {' / '.join(people)}; '{note}' reads as a note, not a lead"
             )
     return leads, changed
+
+
+def _post_and_lead(lead: str, whole: set[str]) -> list[str]:
+    match = re.fullmatch(r"(.+?),\s*([A-Z][A-Za-z]{0,2}[A-Z]{1,5})", lead)
+    if match and key(match.group(2)) in whole:
+        return [match.group(1).strip(), match.group(2)]
+    return []
 
 
 def _bracketed_head(lead: str, alone: set[str], glossary_keys: set[str], names: set[str]) -> str | None:

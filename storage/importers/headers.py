@@ -21,7 +21,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "ref",
         re.compile(
             r"^(ref|ref no|ref number|reference|no|number|#|item|item no|id|action (no|number|ref|id)|"
-            r"rec(ommendation)? (no|number|ref)|ref #|action #|rec|line)$"
+            r"rec(ommendation)? (no|number|ref)|ref #|action #|rec|line|"
+            r"(row|task|item|issue|unique|line) ?(id|no|number|ref|#))$"
         ),
     ),
     # One column holding the progress text and the RAG ("Progress (RAG)", "Update and RAG status").
@@ -54,7 +55,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"timescale|time ?frame|deadline|target date|^target$|by when|\bdue\b|"
             r"complet(ion|ed) (date|by)|^date (for|of|to be) complet|^(revised |original |new |end )?dates?$|"
-            r"^when$|^end date|^timeline|^(revised|original|new|forecast) (target|completion|end)"
+            r"^when$|^end date|^timeline|^(revised|original|new|forecast) (target|completion|end)|"
+            # "Milestones", "Key milestones", "Delivery date", "Implementation date": any other date
+            # column is a due date unless it says when something started or was changed (_NOT_DUE).
+            r"milestones?\b|\bdates?$|^completion$"
         ),
     ),
     (
@@ -91,6 +95,18 @@ _NOT_LEAD = re.compile(r"support|partner|contribut|involved|consult|^other")
 _REVISED = re.compile(r"\b(revised|new|current|forecast|updated|latest|amended|re-?profiled)\b")
 _ORIGINAL = re.compile(r"\b(original|initial|baseline|previous|old)\b")
 _START = re.compile(r"\bstart|^date (added|raised|opened|identified|agreed|logged)")
+# Date columns that say when something happened to the row, not when the action is due.
+_NOT_DUE = re.compile(
+    r"\b(start(ed)?|modified|created|raised|added|logged|opened|identified|review(ed)?|last|birth|"
+    r"inspection|meeting|closed|updated?)\b"
+)
+_MILESTONES = re.compile(r"\bmilestones?\b")
+# Lead columns that name an organisation ("Lead agency") or the councillor who oversees the work
+# ("Lead member", "Portfolio holder"), not the officer who does it: leads only when no other column names one.
+_NOT_OFFICER = re.compile(
+    r"\b(agenc(y|ies)|organi[sz]ations?|directorates?|departments?|service areas?|bod(y|ies)|members?|"
+    r"councillors?|cllrs?|portfolio)\b"
+)
 # A cell that is data, not a column name: "Action 12 Review …", "1.1 Develop…", a sentence.
 _DATA_LIKE = re.compile(
     r"^(?:(?:action|rec(?:ommendation)?|ref|item|no)\.?\s*)?\d{1,3}(?:\.\d{1,2})*[a-z]?[.):]?\s+\S", re.I
@@ -129,10 +145,15 @@ def header_role(text: str) -> str | None:
                 and not re.search(r"\blead|responsib|accountable", key)
             ):
                 return None
-            if role == "timescale" and _START.search(key):
+            if role == "timescale" and (_START.search(key) or _generic_date(key)):
                 return None  # a start date or the date an action was added says nothing about when it is due
             return role
     return None
+
+
+def _generic_date(key: str) -> bool:
+    """A date column that only the generic "… date" rule matched, and that names another kind of date."""
+    return key.endswith(("date", "dates")) and bool(_NOT_DUE.search(key))
 
 
 @dataclass(frozen=True)
@@ -167,7 +188,9 @@ class Columns:
 def _rank(role: str, key: str, index: int) -> tuple[int, int]:
     """Higher first: a revised date beats the original; a dated or "latest" update beats an older one."""
     if role == "timescale":
-        return (2 if _REVISED.search(key) else 0 if _ORIGINAL.search(key) else 1, -index)
+        # A target date beats a column of intermediate milestones, which is read when it is the only one.
+        plain = 0 if _ORIGINAL.search(key) or _MILESTONES.search(key) else 1
+        return (2 if _REVISED.search(key) else plain, -index)
     if role in ("progress", "progress_rag", "rag"):
         if re.search(r"\b(latest|current|most recent)\b", key):
             return (10**7, index)
@@ -217,6 +240,7 @@ def action_header(row: list[Cell]) -> Columns | None:
     if "rag" in found and any("rag" in normalise_header(row[i].text) for _, i in found["rag"]):
         # "RAG" beats a plain "Status" column (often "In progress" and such)
         found["rag"] = [(r, i) for r, i in found["rag"] if "rag" in normalise_header(row[i].text)]
+    _people_leads(found, row)
     _promote_action(found)
     if "action" not in found or not ({"lead", "timescale", "rag", "progress", "progress_rag"} & found.keys()):
         return None
@@ -232,6 +256,15 @@ def action_header(row: list[Cell]) -> Columns | None:
     }
     extra = {role: cols for role, cols in ordered.items() if len(cols) > 1}
     return Columns(roles, extra, tuple(c.text for c in row), spans=tuple(c.span for c in row))
+
+
+def _people_leads(found: dict[str, list[tuple[tuple[int, int], int]]], row: list[Cell]) -> None:
+    """ "Lead agency" (or "Lead member") beside "Lead officer": the officer leads; the agency is where they
+    work, the member oversees."""
+    leads = found.get("lead", [])
+    people = [(r, i) for r, i in leads if not _NOT_OFFICER.search(normalise_header(row[i].text))]
+    if people and len(people) < len(leads):
+        found["lead"] = people
 
 
 def _promote_action(found: dict[str, list[tuple[tuple[int, int], int]]]) -> None:
@@ -366,8 +399,16 @@ def history_header(row: list[Cell]) -> dict[str, int] | None:
 _ABBREVIATION = re.compile(r"^[A-Za-z&()./\- ]{2,14}$")
 
 
-def headerless_glossary(rows: list[list[Cell]]) -> dict[str, int] | None:
-    """A table of abbreviations with no header row: "DCS | Director of Children's Services" on every row."""
+_GLOSSARY_TITLE = re.compile(
+    r"^(glossary|(list of |key to )?(abbreviations|acronyms)|terms used|abbreviations used)\b", re.I
+)
+
+
+def headerless_glossary(rows: list[list[Cell]], title: str = "") -> dict[str, int] | None:
+    """A table of abbreviations with no header row: "DCS | Director of Children's Services" on every row.
+    Under a "Glossary" or "Abbreviations" line, any short term with its meaning beside it will do
+    ("HT | Headteacher")."""
+    titled = bool(_GLOSSARY_TITLE.match(title.strip()))
     filled: list[list[Cell]] = []
     for row in rows:
         cells = [c for c in row if c.text]
@@ -381,6 +422,8 @@ def headerless_glossary(rows: list[list[Cell]]) -> dict[str, int] | None:
     def abbreviation_row(cells: list[Cell]) -> bool:
         short, long = cells[0].text, cells[1].text
         capitals = sum(1 for ch in short if ch.isupper())
+        if titled:
+            return bool(_ABBREVIATION.match(short)) and len(long) > len(short)
         return (
             bool(_ABBREVIATION.match(short))
             and capitals >= 2

@@ -38,13 +38,17 @@ def hard_parts(text: str) -> list[str]:
     return [p.strip(" ,.") for p in _HARD_SPLIT.split(text) if p.strip(" ,.")]
 
 
-def split_people(text: str, known: Callable[[str], bool]) -> list[str]:
+def split_people(
+    text: str, known: Callable[[str], bool], person: Callable[[str], bool] | None = None
+) -> list[str]:
     """The people a lead cell names: split at "/", ";" and line breaks always, and at ",", "&" and "and"
     when every part is someone known or reads as a post title ("HR Business Partner and Workforce
-    Development Manager"); "Head of Early Help and Prevention" stays one lead."""
+    Development Manager"); "Head of Early Help and Prevention" stays one lead. ``person`` says whether an
+    abbreviation after a comma names a person ("DCS") rather than the organisation of the post before it
+    ("ICB"); by default, whether it is known."""
     people: list[str] = []
     for part in hard_parts(text):
-        soft = [p.strip(" ,.") for p in _SOFT_SPLIT.split(part) if p.strip(" ,.")]
+        soft = soft_parts(part, person or known)
         if len(soft) > 1 and all(known(p) or is_post(p) for p in soft):
             people.extend(soft)
         else:
@@ -76,7 +80,33 @@ def abbreviations(text: str) -> list[str]:
 
 def standalone_parts(text: str) -> set[str]:
     """The parts of a lead between "/", ";", ",", "&" and "and": "DCS and partners" -> {"DCS", "partners"}."""
-    return {p.strip(" ,.") for part in _HARD_SPLIT.split(text) for p in _SOFT_SPLIT.split(part)}
+    return {p for part in _HARD_SPLIT.split(text) for p in soft_parts(part)} or {""}
+
+
+_SOFT_SEPARATOR = re.compile(r"(\s*,\s*|\s*&\s*|\s+and\s+)", re.I)
+_BARE_ABBREVIATION = re.compile(r"[A-Z][A-Za-z]{0,2}[A-Z]{1,5}")
+
+
+def soft_parts(text: str, known: Callable[[str], bool] = lambda _: False) -> list[str]:
+    """The parts between ",", "&" and "and", with an unknown abbreviation after a comma kept on the post
+    before it: "Head of Commissioning, ICB" and "Detective Sergeant, MASH" name one post in an
+    organisation or team, not two leads."""
+    pieces = _SOFT_SEPARATOR.split(text)
+    parts: list[str] = []
+    for index in range(0, len(pieces), 2):
+        piece = pieces[index].strip(" ,.")
+        separator = pieces[index - 1].strip() if index else ""
+        if (
+            parts
+            and separator == ","
+            and _BARE_ABBREVIATION.fullmatch(piece)
+            and not known(piece)
+            and len(parts[-1].split()) >= 2
+        ):
+            parts[-1] = f"{parts[-1]}, {piece}"
+        elif piece:
+            parts.append(piece)
+    return parts
 
 
 _CONTINUES = re.compile(r"(,|&|\band|\bof|\bfor|-|–)$", re.I)

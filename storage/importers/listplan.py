@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from storage.importers.account import Account, quote
 from storage.importers.model import BodyText, ParsedAction, ParsedSection
+from storage.importers.plandates import plan_date
 from storage.importers.sections import NUMBER_WORDS
 from storage.importers.segments import title_of
-from storage.timescales import MONTH_PATTERN, MONTHS
 
 _NUMBER = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _SECTION = re.compile(
@@ -65,14 +65,6 @@ _FIELD = re.compile(
 _TIME_LABEL = re.compile(r"^(timescale|deadline|target|by when|due|completion|to be completed)", re.I)
 _END = re.compile(
     r"\b(glossary|abbreviations?|appendix|background papers|contact|next steps|sign[- ]?off|annex)\b", re.I
-)
-_FULL_DATE = re.compile(
-    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{MONTH_PATTERN})\s+(?P<y>20\d\d)\b"
-    r"|\b(?P<d2>\d{1,2})[/.](?P<m2>\d{1,2})[/.](?P<y2>20\d\d)\b",
-    re.I,
-)
-_DATE_WORDS = re.compile(
-    r"sign|approv|issue|date|meeting|cabinet|publish|agreed|adopted|council|committee", re.I
 )
 
 
@@ -313,31 +305,6 @@ def _split_leads(text: str) -> list[str]:
     from storage.importers.leads import split_people
 
     return split_people(text, lambda _: False) if text else []
-
-
-def plan_date(lines: list[str]) -> dt.date | None:
-    """The plan's own date: a full date on a line about signing off, approval, issue or a meeting, else
-    the first full date above the plan."""
-    dated = [(line, d) for line in lines for d in _dates(line)]
-    for line, day in dated:
-        if _DATE_WORDS.search(line):
-            return day
-    return dated[0][1] if dated else None
-
-
-def _dates(line: str) -> list[dt.date]:
-    found = []
-    for m in _FULL_DATE.finditer(line):
-        try:
-            if m.group("d"):
-                found.append(
-                    dt.date(int(m.group("y")), MONTHS[m.group("m").rstrip(".").lower()], int(m.group("d")))
-                )
-            else:
-                found.append(dt.date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2"))))
-        except ValueError:
-            continue
-    return found
 
 
 def _warn(plan: ListPlan) -> None:

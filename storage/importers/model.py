@@ -59,6 +59,7 @@ class Table:
     name: str = ""  # "table 3", "sheet 'Plan'": for warnings
     # Where each row came from, when not simply "row N" (hidden rows are left out of ``rows``).
     row_numbers: list[int] | None = None
+    sheet: str = ""  # the Excel sheet the table is, by name
 
     def where(self, index: int) -> str:
         number = self.row_numbers[index] if self.row_numbers else index + 1
@@ -167,3 +168,6 @@ class ParsedPlan:
     action_tables: int = 0  # logical action tables found (0 with no actions = "no action table")
     account: Account = field(default_factory=Account)  # the role of every row read
     list_plan: bool = False  # read from headed, numbered paragraphs rather than a table
+    # The last day of the inspection the plan answers, when the cover says: "within 6 months of the
+    # inspection" counts from it.
+    inspection_date: dt.date | None = None

@@ -15,10 +15,17 @@ from dateutil import parser as dateparser
 
 from storage.importers.account import Account
 from storage.importers.actions import ActionReader, Warnings
-from storage.importers.finish import deduplicate_refs, finish, split_lead_heads, unexplained_abbreviations
+from storage.importers.finish import (
+    abbreviations_in_brackets,
+    deduplicate_refs,
+    finish,
+    split_lead_heads,
+    unexplained_abbreviations,
+)
 from storage.importers.headers import Columns
 from storage.importers.listplan import ListPlan, read_list_plan
 from storage.importers.model import Block, BodyText, GlossaryEntry, HistoryRow, ParsedPlan
+from storage.importers.plandates import inspection_date, is_inspection_sentence, labelled_plan_date, sentences
 from storage.importers.ragkey import scheme_from_key, scheme_from_values
 from storage.importers.tables import Grouper, Unit
 from storage.rag import RagScheme
@@ -79,6 +86,7 @@ def _from_list(plan: ParsedPlan, listed: ListPlan, glossary: list[GlossaryEntry]
     for warning in listed.warnings:
         warnings.add(warning)
     deduplicate_refs(plan.actions, warnings)
+    glossary.extend(abbreviations_in_brackets(plan.actions, glossary))
     split_lead_heads(plan.actions, glossary, warnings)
     plan.unexplained_abbreviations = unexplained_abbreviations(plan.actions, glossary)
 
@@ -119,7 +127,10 @@ def _plan(
         ),
         "",
     )
-    start = plan.start_date or _first_month(cover)
+    # The plan's own date ("Plan agreed: 2 April 2025") beats the first month the cover names, which is
+    # often the inspection's; relative timescales count from it.
+    start = plan.start_date or labelled_plan_date(cover)
+    start = start or _first_month([t for t in sentences(cover) if not is_inspection_sentence(t)])
     if plan.list_plan and reference_date is not None:
         start = reference_date  # the date the urgency of each recommendation counts from
     issued = [h.issued for h in history if h.issued]
@@ -141,6 +152,7 @@ def _plan(
     plan.organisation = organisation
     plan.reference_date = reference_date
     plan.start_date = start
+    plan.inspection_date = inspection_date(cover)
     plan.document_date = max(issued) if issued else reference_date
     plan.warnings = list(warnings)
     return plan

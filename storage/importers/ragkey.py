@@ -76,18 +76,36 @@ def scheme_from_key(rows: list[list[Cell]]) -> tuple[RagScheme, list[str]]:
     if any(tok.strip() in FIVE_STATE_SYMBOLS for _, tok, _ in entries):
         meanings = {five.parse(tok): m for _, tok, m in entries if five.parse(tok) and m}
         return five.with_meanings(meanings), []
-    labelled = {}
+    labelled: dict[str, str] = {}
+    words: dict[str, list[str]] = {}  # label -> the key's own short words for it ("Not Started")
     for fill, tok, meaning in entries:
         label = brag.parse(tok) or brag.colour_to_label(fill)
         if label:
             labelled[label] = meaning
+            words.setdefault(label, []).extend(w for w in (tok, meaning) if _is_word_for_state(w, label))
     if labelled:
         base = brag if "Blue" in labelled else BUILTIN_SCHEMES["rag"]
-        return _with_key(base, labelled), []
+        return _with_key(base, labelled, words), []
     return _by_meaning([m for _, _, m in entries])
 
 
-def _with_key(base: RagScheme, meanings: dict[str, str]) -> RagScheme:
+def _is_word_for_state(text: str, label: str) -> bool:
+    """A short label the plan writes in its RAG cells ("Not Started", "At Risk"), not a sentence."""
+    text = text.strip()
+    return bool(text) and len(text.split()) <= 3 and len(text) <= 30 and _norm(text) != _norm(label)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().strip(" .:;").split())
+
+
+def _with_key(
+    base: RagScheme, meanings: dict[str, str], words: dict[str, list[str]] | None = None
+) -> RagScheme:
+    """The base scheme with the key's meanings; the key's own words for a state are aliases of it, and
+    win over a built-in alias of another state ("Not Started" is Red when the key says so)."""
+    words = words or {}
+    claimed = {_norm(w): label for label, ws in words.items() for w in ws}
     states = tuple(
         RagStateSpec(
             s.label,
@@ -95,7 +113,8 @@ def _with_key(base: RagScheme, meanings: dict[str, str]) -> RagScheme:
             s.colour,
             meanings.get(s.label) or s.meaning,
             s.is_complete or _classify(meanings.get(s.label, "")) == 3,
-            s.aliases,
+            tuple(a for a in s.aliases if claimed.get(_norm(a), s.label) == s.label)
+            + tuple(w for w in words.get(s.label, []) if w not in s.aliases),
         )
         for s in base.states
     )

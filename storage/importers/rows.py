@@ -31,6 +31,11 @@ from storage.importers.tables import RowItem, Unit
 from storage.rag import RagScheme
 
 _EMPTY = Cell()
+# A row that is only a footnote or a note under the table ("* Target date revised at …", "Note: …",
+# "Source: …"), written in the first column or across the table: neither a section nor an action.
+FOOTNOTE = re.compile(
+    r"^\s*(\*{1,3}\s*\S|[†‡§¹²³⁴]|\[\d{1,2}\]\s|notes?\s*[:\-–]|n\.?b\.?[:\s]|sources?\s*:)", re.I
+)
 NO_READ = RagRead(None, "")
 
 
@@ -46,6 +51,7 @@ class UnitInfo:
     parents: frozenset[str] = (
         frozenset()
     )  # rows that head the lettered actions under them ("1" over "a", "b")
+    summaries: frozenset[str] = frozenset()  # rows with a ref and a name only, over actions that say more
 
     @classmethod
     def of(cls, unit: Unit, scheme: RagScheme) -> UnitInfo:
@@ -62,7 +68,10 @@ class UnitInfo:
             any(has_inline_ref(c) for c in cells) or (plain >= 2 and plain * 2 >= len(cells))
         )
         parents = _parent_rows(unit, columns) if has_ref_col else frozenset()
-        return cls(columns, scheme, has_ref_col, inline, any(has_action_label(c) for c in cells), parents)
+        # In a plan that numbers its actions in the text, an unnumbered line is detail, never a heading.
+        summaries = frozenset() if inline else _summary_rows(unit, columns) - parents
+        labelled = any(has_action_label(c) for c in cells)
+        return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries)
 
 
 _SUB_REF = re.compile(r"^\(?([a-z]|[ivx]{1,4})[.)]?$")
@@ -76,20 +85,54 @@ def is_sub_ref(ref: str, parent: str) -> bool:
     )
 
 
+# A recommendation's number, with the prefix some plans give it: "1", "B", "IV", "SEND 1", "R3", "AFI-2".
+_PARENT_REF = re.compile(r"(?:[A-Za-z]{1,8}[ \-]?)?(?:\d{1,2}|[A-Z]|[IVX]{1,4})")
+
+
 def _parent_rows(unit: Unit, columns: Columns) -> frozenset[str]:
-    """Rows whose ref is a plain number or letter and which say nothing but their text, when the row after
-    them has a sub-ref ("1" above "a", "b"): a recommendation heading its actions, not an action."""
+    """Rows whose ref is a number or letter (with or without a prefix) and which say nothing but their
+    text, when the row after them has a sub-ref ("1" above "a", "b"; "SEND 1" above "SEND 1.a"): a
+    recommendation heading its actions, not an action."""
     items = [i for i in unit.items if isinstance(i, RowItem)]
     cells = [Cells(i.row, columns) for i in items]
     parents = set()
     for index, (item, row) in enumerate(zip(items, cells, strict=True)):
         ref = row("ref").text.strip().rstrip(".")
-        if not re.fullmatch(r"\d{1,2}|[A-Z]|[IVX]{1,4}", ref) or index + 1 >= len(items):
+        if not _PARENT_REF.fullmatch(ref) or index + 1 >= len(items):
             continue
         said = any(row(role).text for role in ("lead", "timescale", "progress", "progress_rag", "rag"))
         if not said and row("action").text and is_sub_ref(cells[index + 1]("ref").text.rstrip("."), ref):
             parents.add(item.where)
     return frozenset(parents)
+
+
+_SAYS = ("lead", "timescale", "progress", "progress_rag", "rag")
+
+
+def _summary_rows(unit: Unit, columns: Columns) -> frozenset[str]:
+    """Rows that give a short name (and a ref, in a plan with refs) and nothing else, right above a row
+    that says who, when or how it is going, in a table whose rows mostly do: the summary rows of a
+    task-list export ("1 | Leadership and governance" over "2 | Refresh the board's terms of reference |
+    DCS | 30/04/2025"), or a section name typed in the action column. They head the rows below them;
+    each is named in a warning, in case it was an action after all."""
+    items = [i for i in unit.items if isinstance(i, RowItem)]
+    cells = [Cells(i.row, columns) for i in items]
+    said = [any(row(role).text for role in _SAYS) for row in cells]
+    if sum(said) * 2 < len(said):
+        return frozenset()  # most rows say nothing more than their name: those are the plan's actions
+    ref = columns.get("ref")
+    wanted = {columns.get("action"), *([ref] if ref is not None else [])}
+    found = set()
+    for index, (item, row) in enumerate(zip(items, cells, strict=True)):
+        name = row("action").text
+        only = {i for i, c in enumerate(item.row) if c.text} == wanted
+        short = 0 < len(name.split()) <= 10 and "\n" not in name and not name.rstrip().endswith(".")
+        below = (
+            index + 1 < len(items) and said[index + 1] and (ref is None or bool(cells[index + 1]("ref").text))
+        )
+        if only and short and below and not item.top:
+            found.add(item.where)
+    return frozenset(found)
 
 
 def _is_rag_cell(cell: Cell, scheme: RagScheme) -> bool:
@@ -109,6 +152,11 @@ class Cells:
         index = self.columns.get(role)
         return self.row[index] if index is not None and index < len(self.row) else _EMPTY
 
+    def every(self, role: str) -> list[Cell]:
+        """The cells of every column of a role, in column order (the main one when it has only one)."""
+        indexes = sorted(self.columns.all(role))
+        return [self.row[i] for i in indexes if i < len(self.row)] or [self(role)]
+
     def best(self, role: str) -> tuple[Cell, list[tuple[str, Cell]]]:
         """The best-ranked non-empty cell of a role with several columns (the revised date, the latest
         update), and the other non-empty ones with their headers."""
@@ -125,7 +173,7 @@ class Cells:
 @dataclass(frozen=True)
 class RowRead:
     item: RowItem
-    role: str  # heading | action | continuation
+    role: str  # heading | action | continuation | note
     cells: Cells
     text: str = ""  # the heading text
     strapline: str = ""  # the row's only text, before the action column: the line under a heading?
@@ -156,6 +204,21 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         return RowRead(
             item, "heading", cells, text=cells("action").text, row_ref=cells("ref").text.strip().rstrip(".")
         )
+    if item.where in info.summaries:
+        name = cells("action").text
+        said = (
+            f"'{cells('ref').text} | {name}' gives a ref and a name only"
+            if info.has_ref_col
+            else f"'{name}' gives a name only"
+        )
+        note = f"{item.where}: {said}: read as a section heading over the actions below it"
+        return RowRead(item, "heading", cells, text=name, notes=(note,))
+    if (
+        len(filled) == 1
+        and (filled[0][0] == 0 or filled[0][1].span > 1)
+        and FOOTNOTE.match(filled[0][1].text)
+    ):
+        return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
     parsed = parse_action_cell(
@@ -165,7 +228,11 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     pieces = list(parsed.pieces)
     if info.has_ref_col:
         pieces = ref_column_pieces(parsed, row_ref, plain_segments(cells("ref")))
-    leads, notes = lead_segments(cells("lead"), item.where)
+    leads, notes = [], []
+    for cell in cells.every("lead"):  # "Executive lead" and "Operational lead" both lead
+        found, said = lead_segments(cell, item.where)
+        leads.extend(found)
+        notes.extend(said)
     times = plain_segments(cells("timescale"))
     rag, progress, earlier = _rag_and_progress(cells, info)
     read = RowRead(

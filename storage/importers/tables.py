@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from storage.importers.account import Account, quote
+from storage.importers.cards import Card, read_card
+from storage.importers.cards import runs as card_runs
 from storage.importers.headers import (
     Columns,
     action_header,
@@ -34,6 +36,9 @@ class RowItem:
     row: list[Cell]
     where: str
     top: bool = False
+    # The other rows of an action given as a card (a table of its own, label | value): (where, text).
+    # They share the fate of the action row in the account.
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ def is_key_title(row: list[Cell]) -> bool:
     )
 
 
+_GENERIC_SHEET = re.compile(r"^\s*(sheet|tab|page)\s*\d*\s*$", re.I)
 _VERSION = re.compile(r"^v?\d{1,3}(\.\d{1,3}){0,2}[a-z]?$|^draft|^final", re.I)
 _DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\b(19|20)\d\d\b")
 
@@ -126,6 +132,9 @@ class Grouper:
         self.first_unit: Unit | None = None
         self.last_text = ""
         self.next_top = False
+        self.sheet = ""  # the Excel sheet being read, until its first action header
+        self.sheet_marks: list[tuple[Unit, int, str]] = []  # (unit, item index, sheet) where a sheet starts
+        self.sheet_headings: set[str] = set()  # sheets the reader already made headings ("Phase 1")
 
     def group(self, blocks: list[Block]) -> Grouped:
         for block in blocks:
@@ -137,11 +146,14 @@ class Grouper:
                 self._table(block)
                 self.last_text = ""
         self._place_lead_in()
+        self._place_sheet_names()
         return Grouped(self.units, self.front, self.notices, self.skipped)
 
     # -- paragraphs between tables
     def _body(self, block: BodyText) -> None:
         self.last_text = block.text
+        if block.style == "sheet":
+            self.sheet_headings.add(block.text)
         last = self._last_action()
         if self.started and last is not None:
             if is_body_heading(block):
@@ -176,7 +188,50 @@ class Grouper:
                 self.account.record(self.lead_in[0].source, "heading")  # a table row above the header
 
     # -- tables
+    def _place_sheet_names(self) -> None:
+        """Action tables on several sheets with names of their own ("Urgent and emergency care",
+        "Maternity"): each sheet's name heads the actions on it. One sheet's name is the plan's."""
+        marks = [
+            m for m in self.sheet_marks if m[2] not in self.sheet_headings and not _GENERIC_SHEET.match(m[2])
+        ]
+        if len({name for _, _, name in marks}) < 2:
+            return
+        for unit, index, name in reversed(marks):
+            unit.items.insert(index, TextItem("heading", name.strip(), "sheet"))
+
     def _table(self, block: Table) -> None:
+        self.sheet = block.sheet
+        runs = card_runs(block.rows)
+        cards = [read_card(block, run) for run in runs]
+        if any(cards):
+            for run, card in zip(runs, cards, strict=True):
+                if card is not None:
+                    self._card(block, card)
+                else:  # the rest of the block, read as rows
+                    numbers = [block.row_numbers[i] if block.row_numbers else i + 1 for i in run]
+                    self._rows(Table([block.rows[i] for i in run], block.name, numbers, block.sheet))
+            return
+        self._rows(block)
+
+    def _card(self, block: Table, card: Card) -> None:
+        """One action given as a table of its own: a row of the action table its labels head."""
+        current = self.current
+        same = (
+            current is not None and current.kind == "action" and current.columns.header == card.columns.header
+        )
+        if not same:
+            current = Unit("action", card.columns)
+            self.units.append(current)
+            self.first_unit = self.first_unit or current
+        self.current = current
+        self.started = True
+        self.next_top = False
+        wheres = [block.where(i) for i in card.indexes]
+        texts = [_row_text(block.rows[i]) for i in card.indexes]
+        parts = tuple((w, t) for n, (w, t) in enumerate(zip(wheres, texts, strict=True)) if n != card.main)
+        current.items.append(RowItem(card.values, wheres[card.main], parts=parts))
+
+    def _rows(self, block: Table) -> None:
         if not self.started and not (block.rows and action_header(block.rows[0])):
             self.lead_in = []  # another table came between the heading and the plan
         seen = 0  # non-empty rows of this block so far
@@ -234,12 +289,16 @@ class Grouper:
         self.account.record(where, "header")
         current = self.current
         if current is not None and current.kind == "action" and current.columns.roles == header.roles:
-            self.next_top = True  # the same header repeated: the table goes on after a page break
+            # The same header repeated: the table goes on after a page break (a new sheet is no page break).
+            self.next_top = not self.sheet
         else:
-            self.current = Unit("action", header)
-            self.units.append(self.current)
-            self.first_unit = self.first_unit or self.current
+            self.current = current = Unit("action", header)
+            self.units.append(current)
+            self.first_unit = self.first_unit or current
             self.next_top = False
+        if self.sheet:
+            self.sheet_marks.append((current, len(current.items), self.sheet))
+            self.sheet = ""
         self.started = True
 
     def _table_header(self, row: list[Cell], where: str) -> bool:
@@ -263,7 +322,7 @@ class Grouper:
         if looks_like_key(block.rows, self.last_text):
             self._start(Unit("key", rows=list(block.rows)), where, "key")
             return "key-table"
-        found = headerless_glossary(block.rows)
+        found = headerless_glossary(block.rows, self.last_text)
         if found is not None:
             self._start(Unit("glossary", found, rows=[row]), where, "glossary")
             return "glossary"

@@ -291,7 +291,7 @@ class _SheetReader:
             previous = number
             rows.append(_dense(cells, columns, covered, number, pad=len(columns) <= _PAD_WIDTH))
             numbers.append(number)
-        return Table(rows, name=self.name, row_numbers=numbers)
+        return Table(rows, name=self.name, row_numbers=numbers, sheet=self.sheet.name)
 
     def _notice(self) -> str:
         parts = []
