@@ -246,7 +246,7 @@ def test_a_question_whose_message_is_gone_falls_back_and_is_dropped(slack_app):
     slack_app.dm(JO, "The venue is booked for May", ts="1700004200.000001", thread_ts=R2)
     [question] = slack_app.fake.wait_for("chat.postMessage")
     buttons = next(b for b in question.params["blocks"] if b["type"] == "actions")["elements"]
-    slack_app.fake.fail_next("chat.update", error="message_not_found")  # deleted meanwhile
+    slack_app.fake.delete_message("DU0JO", question.response["ts"])  # deleted meanwhile
     slack_app.click(
         JO,
         buttons[1]["action_id"],
@@ -257,6 +257,8 @@ def test_a_question_whose_message_is_gone_falls_back_and_is_dropped(slack_app):
     )
     posts = slack_app.fake.wait_for("chat.postMessage", 2)
     assert posts[-1].params["thread_ts"] == R2 and "Amber" in posts[-1].params["text"]  # the fallback
+    failed = [c for c in slack_app.fake.calls("chat.update") if c.params["ts"] == question.response["ts"]]
+    assert [c.response.get("error") for c in failed] == ["message_not_found"]
     wait_until(lambda: slack_app.outbox_rows() == 0, what="the outbox to empty")
 
 

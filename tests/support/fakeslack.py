@@ -208,6 +208,11 @@ class FakeSlack:
             self.messages.append(message)
         return message
 
+    def delete_message(self, channel: str, ts: str) -> None:
+        """A message someone deleted: editing it answers ``message_not_found``, as Slack does."""
+        with self._lock:
+            self.messages[:] = [m for m in self.messages if not (m["channel"] == channel and m["ts"] == ts)]
+
     def add_view(self, view_id: str, view: dict[str, Any]) -> None:
         """A modal that is already open (e.g. benchmark submissions that never called views.open)."""
         with self._lock:
