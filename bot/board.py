@@ -12,8 +12,8 @@ from bot.views import board as board_views
 from bot.views.common import context, header
 from bot.views.messages import Reply
 from jobs.board import default_meeting, meeting_status
-from jobs.calendar import local_today
 from jobs.planner import PlannerConfig
+from storage.calendar import local_today
 from storage.meetings import upcoming
 from storage.models import Plan
 

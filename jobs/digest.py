@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.views.reminders import digest_message
-from jobs.calendar import zone
 from jobs.delivery import PassStopped, deliver, resolve_in_doubt
 from jobs.lease import single_runner
 from jobs.sender import Sender
 from jobs.state import action_states, complete_labels, is_complete
+from storage.calendar import zone
 from storage.models import Action, ActionLead, DigestPost, Plan, ReminderMessage, ReportVersion, Update
 
 log = logging.getLogger(__name__)

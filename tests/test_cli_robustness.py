@@ -144,7 +144,7 @@ def test_log_levels_are_read_in_any_case_and_subdivisions_by_name():
         {"PROGRESSBOT_LOG_LEVEL": "debug", "PROGRESSBOT_HOLIDAY_SUBDIVISION": "Scotland"}
     )
     assert settings.log_level == "DEBUG"
-    from jobs.calendar import calendar_for
+    from storage.calendar import calendar_for
 
     calendar = calendar_for(settings.holiday_country, settings.holiday_subdivision)
     assert not calendar.is_working_day(dt.date(2026, 11, 30))  # St Andrew's Day, Scotland only
