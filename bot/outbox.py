@@ -171,7 +171,7 @@ def _do(services: Services, kind: str, payload: dict[str, Any]) -> None:
     elif kind == REMINDER_REFRESH:
         services.refresh_reminder(int(payload["reminder_message_id"]))
     elif kind == HOME_REFRESH:
-        from bot.features import publish_home
+        from bot.features.home_tab import publish_home
 
         publish_home(services, str(payload["user"]))
     elif kind == ANNOUNCE:

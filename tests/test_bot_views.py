@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from bot.commands import parse_command, parse_day, parse_since
+from bot.commands import parse_day, parse_since
+from bot.subcommands import parse_command
 from bot.text import escape, excerpt
 from bot.updating import parse_reply
 from bot.views.common import ActionCard, UpdateSummary, card_section, group_cards, update_button

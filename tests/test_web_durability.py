@@ -285,7 +285,7 @@ def test_a_burst_of_updates_owes_one_home_refresh(slack_app):
 
 
 def test_the_home_query_does_not_read_every_update(slack_app):
-    from bot.features import home
+    from bot.features.home_tab import home
 
     services = slack_app.app.progressbot_services
     counts = []

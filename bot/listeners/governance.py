@@ -99,9 +99,9 @@ def _decided(services: Services, body: dict, outcome, uid: str) -> None:
     """After the ack: tell everyone concerned; refresh the Home tab the decision was made on."""
     governance.after_decision(services, outcome, uid)
     if _from_home(body):
-        from bot import features
+        from bot.features.home_tab import refresh_home
 
-        features.refresh_home(services, uid)
+        refresh_home(services, uid)
 
 
 def _register_dates(app: App, services: Services) -> None:

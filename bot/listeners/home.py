@@ -7,7 +7,8 @@ import logging
 
 from slack_bolt import Ack, App
 
-from bot import features
+from bot.features.home_tab import publish_home
+from bot.features.report_files import send_report
 from bot.services import Services
 from bot.verified import verified_of
 from bot.views.common import GET_REPORT
@@ -22,14 +23,14 @@ def register(app: App, services: Services) -> None:
             return
         # Built and published after the acknowledgement; a failure is logged, never sent to the person
         # (they opened a tab, they did not ask a question), and the next opening tries again.
-        services.after_ack(verified_of(context), features.publish_home, services, event["user"], quiet=True)
+        services.after_ack(verified_of(context), publish_home, services, event["user"], quiet=True)
 
     @app.action(GET_REPORT)
     def get_report(ack: Ack, body: dict, action: dict, context: dict) -> None:
         ack()
         fmt, plan_id = read_report_value(action.get("value") or "")
         services.after_ack(
-            verified_of(context), features.send_report, services, body["user"]["id"], fmt, None, plan_id
+            verified_of(context), send_report, services, body["user"]["id"], fmt, None, plan_id
         )
 
 
