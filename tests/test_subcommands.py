@@ -131,7 +131,7 @@ def test_unknown_text_is_dispatched_to_help(slack_app, recorded):
         (read_report, "xlsx", None),
         (read_summary, "changes", {"kind": "changes", "since": None}),
         (read_summary, "lead", None),
-        (read_away, "<@U1> <@U2> x", None),
+        (read_away, "<@U0A> <@U0B> x", None),
         (read_board, "plan a", {"plan": "a"}),
         (read_board, "next", None),
         (read_grant, "king <@U0X>", None),
