@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.services import Services
-from bot.views import governance as views
-from bot.views.messages import Reply
+from slackviews import governance as views
+from slackviews.messages import Reply
 from storage.authority import involved, slack_actor
 from storage.models import (
     Action,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dateutil import parser as dateparser
 
-from bot.text import COMMAND_TEXT_LIMIT, too_long_message, unescape
+from slackviews.text import COMMAND_TEXT_LIMIT, too_long_message, unescape
 from storage.errors import InvalidInput
 
 # With ``should_escape: true`` in the manifest Slack sends mentions as <@U123|name>.

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot import announce
 from bot.services import Services
-from bot.text import escape
-from bot.views import governance as views
+from slackviews import governance as views
+from slackviews.text import escape
 from storage import challenges, proposals
 from storage.authority import Actor, require_admin, require_governor, slack_actor
 from storage.changes import MERGED, OPEN, Edit, reopen, set_action

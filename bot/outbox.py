@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from storage import outbox as store
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services import ReminderRefresher, Services
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +182,26 @@ def _do(services: Services, kind: str, payload: dict[str, Any]) -> None:
         raise ValueError(f"unknown outbox kind {kind!r}")
 
 
-def drain_owed(settings: Any, session_factory: Any, client: Any, *, timeout: float) -> bool:
-    """One pass over whatever is owed, outside the Slack app (the worker's ``outbox-drain`` job)."""
+def drain_owed(
+    settings: Any,
+    session_factory: Any,
+    client: Any,
+    *,
+    timeout: float,
+    reminder_refresher: ReminderRefresher | None = None,
+) -> bool:
+    """One pass over whatever is owed, outside the Slack app (the worker's ``outbox-drain`` job).
+
+    Without ``reminder_refresher`` a ``reminder_refresh`` row fails and waits for a process that has one.
+    """
     from bot.services import Services
 
-    services = Services(settings=settings, session_factory=session_factory, client=client)
+    services = Services(
+        settings=settings,
+        session_factory=session_factory,
+        client=client,
+        reminder_refresher=reminder_refresher,
+    )
     drainer = Drainer(services, threads=2)
     try:
         return drainer.drain(deadline=time.monotonic() + timeout)

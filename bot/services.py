@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +48,27 @@ MAX_DEFER_SECONDS = 0.5
 _SQLITE_WRITER = threading.Lock()
 
 
+class SentMessageRefresh(Protocol):
+    """A sent message as it should read now (``jobs.reminders.ReminderRefresh``)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReminderRefresher:
+    """How a sent reminder is re-rendered after an update, and how the new rendering is kept.
+
+    Passed in by ``create_app`` (``jobs.reminders.render_refresh`` and ``record_refresh``), so the bot
+    does not reach into the passes for them.
+    """
+
+    render: Callable[[Session, int], SentMessageRefresh | None]
+    record: Callable[[Session, Any], None]
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -63,6 +84,7 @@ class Services:
     )
     on_error: Callable[[Exception, Verified | None], None] | None = None
     drainer: Drainer | None = None
+    reminder_refresher: ReminderRefresher | None = None
     # Seconds a Home refresh waits so that a burst of updates by one person publishes it once.
     home_refresh_delay: float = HOME_REFRESH_DELAY
     _sqlite: bool | None = field(default=None, repr=False)
@@ -217,13 +239,16 @@ class Services:
         """Re-render a reminder so it shows "Updated: <RAG>" (the outbox's ``reminder_refresh``)."""
         if not reminder_message_id:
             return
-        from jobs.reminders import record_refresh, render_refresh
-
+        if self.reminder_refresher is None:
+            # Only a Services built without create_app (a test, a one-off script) lacks it; fail the
+            # outbox row loudly rather than mark a reminder refreshed that never was.
+            raise RuntimeError("this Services has no reminder_refresher (create_app passes one)")
+        refresher = self.reminder_refresher
         with self.read_factory.begin() as session:
-            refresh = render_refresh(session, reminder_message_id)
+            refresh = refresher.render(session, reminder_message_id)
         if refresh is None:
             return
         self.client.chat_update(
             channel=refresh.channel, ts=refresh.ts, text=refresh.text, blocks=refresh.blocks
         )
-        self.transaction(lambda session: record_refresh(session, refresh))
+        self.transaction(lambda session: refresher.record(session, refresh))

@@ -38,8 +38,8 @@ from bot.commands import (
 from bot.features import modals, quick_answers, report_files, summaries
 from bot.permissions import Viewer, is_known, viewer
 from bot.services import Services
-from bot.views import messages
-from bot.views.messages import OUTSIDER_TEXT, Reply
+from slackviews import messages
+from slackviews.messages import OUTSIDER_TEXT, Reply
 
 EVERYONE, BOARD, ADMIN = "everyone", "board", "admin"  # who sees a subcommand in help
 

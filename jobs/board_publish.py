@@ -125,7 +125,7 @@ def pack_data(session: Session, rnd: MeetingRound, now: dt.datetime, tz: Any) ->
 
 def pack_comment(rnd: MeetingRound, data: ReportData) -> str:
     """The message the pack is posted with: what it is, the headline, and who gave no update."""
-    from bot.text import escape
+    from slackviews.text import escape
 
     cutoff = rnd.meeting.cutoff
     lines = [

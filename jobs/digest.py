@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.views.reminders import digest_message
 from jobs.delivery import PassStopped, deliver, resolve_in_doubt
 from jobs.lease import single_runner
 from jobs.sender import Sender
 from jobs.state import action_states, complete_labels, is_complete
+from slackviews.reminders import DigestAction, DigestUpdate, PlanDigest, digest_message
 from storage.calendar import zone
 from storage.models import Action, ActionLead, DigestPost, Plan, ReminderMessage, ReportVersion, Update
 
@@ -54,10 +54,8 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build_digests(
-    session: Session, now: dt.datetime, *, tz_name: str = "Europe/London"
-) -> list[dict[str, Any]]:
-    """One plain dict per plan (what ``digest_message`` renders), with a constant number of queries."""
+def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/London") -> list[PlanDigest]:
+    """Each plan's week (what ``digest_message`` renders), with a constant number of queries."""
     tz = zone(tz_name)
     today = now.astimezone(tz).date()
     week_ago = now - dt.timedelta(days=7)
@@ -103,13 +101,9 @@ def build_digests(
             if old in previous:
                 previous[old] += 1
 
-        def row(a: Action) -> dict[str, Any]:
-            return {
-                "ref": a.ref,
-                "title": a.title,
-                "due": a.due_date.isoformat() if a.due_date else None,
-                "lead": ", ".join(link.person.display_name for link in a.leads) or "no lead",
-            }
+        def row(a: Action) -> DigestAction:
+            lead = ", ".join(link.person.display_name for link in a.leads) or "no lead"
+            return DigestAction(a.ref, a.title, a.due_date, lead)
 
         open_actions = [
             a
@@ -132,30 +126,30 @@ def build_digests(
             if a.id not in current or (since is not None and current[a.id].last_update_at <= since)
         ]
         out.append(
-            {
-                "plan_id": plan.id,
-                "plan": plan.name,
-                "plan_title": plan.title or plan.name,
-                "counts": counts,
-                "previous_counts": previous,
-                "unrated": unrated,
-                "updates": [
-                    {
-                        "ref": u.action.ref,
-                        "action_id": u.action_id,
-                        "update_id": u.id,
-                        "who": (u.author.display_name if u.author else u.author_text) or "someone",
-                        "rag": u.rag,
-                        "text": u.text,
-                    }
+            PlanDigest(
+                plan_id=plan.id,
+                plan=plan.name,
+                plan_title=plan.title or plan.name,
+                counts=counts,
+                previous_counts=previous,
+                unrated=unrated,
+                updates=tuple(
+                    DigestUpdate(
+                        ref=u.action.ref,
+                        who=(u.author.display_name if u.author else u.author_text) or "someone",
+                        rag=u.rag,
+                        text=u.text,
+                        action_id=u.action_id,
+                        update_id=u.id,
+                    )
                     for u in recent
                     if u.action.plan_id == plan.id and u.action.status == "open"
-                ],
-                "overdue": [row(a) for a in overdue],
-                "due_soon": [row(a) for a in soon],
-                "stale": [row(a) for a in stale],
-                "last_report": since.astimezone(tz).date().isoformat() if since else None,
-            }
+                ),
+                overdue=tuple(row(a) for a in overdue),
+                due_soon=tuple(row(a) for a in soon),
+                stale=tuple(row(a) for a in stale),
+                last_report=since.astimezone(tz).date() if since else None,
+            )
         )
     return out
 

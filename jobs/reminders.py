@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.views.reminders import unlinked_message
 from jobs.board import plan_board_round
 from jobs.board_pass import (
     UNREACHED_KIND,
@@ -37,6 +36,7 @@ from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
 from mail.outbox import EmailChannel, due_email_ids, requeue_dead_claims
+from slackviews.reminders import unlinked_message
 from storage.calendar import local_today, may_send_now, zone
 from storage.meetings import BOARD_KINDS
 from storage.models import DigestPost, ReminderMessage, Role, Update

@@ -70,7 +70,7 @@ def test_withdrawn_and_merged_actions_leave_reminders_escalation_and_the_digest(
     assert not any(ref.startswith("1.") for ref, _, _ in _refs(plan_reminders(session, NOW), world))
     assert not any(ref.startswith("1.") for ref, _, _ in _refs(plan_escalations(session, NOW), world))
     [digest] = build_digests(session, NOW)
-    assert digest["overdue"] == [] and sum(digest["counts"].values()) + digest["unrated"] == 1
+    assert digest.overdue == () and sum(digest.counts.values()) + digest.unrated == 1
 
 
 def test_an_unlinked_lead_of_a_withdrawn_action_is_not_reported(session):

@@ -22,12 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mail.links import BadLink, LinkClaims, Links
 from mail.outbox import EmailChannel, email_channel
 from storage.rag import scheme_for_plan
 from web import pages
 from web.body import BodyRefused, read_form_body
 from web.forms import parse_form, read_inputs
-from web.links import BadLink, LinkClaims, Links
 from web.service import LinkRevoked, ask_new_link, date_problems, load_form, save_form, saved_updates
 
 log = logging.getLogger(__name__)

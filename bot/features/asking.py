@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from bot.commands import Command
 from bot.permissions import Viewer, is_known, viewer
 from bot.services import Services
-from bot.text import escape, truncate
-from bot.views import messages
-from bot.views.messages import OUTSIDER_TEXT, Reply
 from report.compile import compile_report
 from report.data import ReportData
+from slackviews import messages
+from slackviews.messages import OUTSIDER_TEXT, Reply
+from slackviews.text import escape, truncate
 from storage.errors import Forbidden
 from storage.models import Action, Plan
 

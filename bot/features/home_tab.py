@@ -13,10 +13,10 @@ from bot.features.asking import report_data
 from bot.permissions import is_known, viewer
 from bot.queries import all_plans, cards_for_person
 from bot.services import Services
-from bot.text import escape, truncate
-from bot.views import home as home_views
 from report import summaries
 from report.data import ReportData
+from slackviews import home as home_views
+from slackviews.text import escape, truncate
 from storage.errors import NotFound
 from storage.governance import load_governance
 from storage.models import Plan

@@ -15,9 +15,9 @@ from bot.permissions import Viewer
 from bot.queries import AmbiguousRef, find_action, load_action
 from bot.services import Services
 from bot.updating import modal_card
-from bot.views.common import update_button
-from bot.views.messages import Reply
-from bot.views.update_modal import ModalMetadata, update_modal
+from slackviews.common import update_button
+from slackviews.messages import Reply
+from slackviews.update_modal import ModalMetadata, update_modal
 from storage.errors import Forbidden
 from storage.models import Action
 

@@ -29,10 +29,10 @@ from bot.queries import (
     load_action,
 )
 from bot.services import Services
-from bot.text import escape
-from bot.views import messages
-from bot.views.common import SHOW_ACTION
-from bot.views.messages import Reply
+from slackviews import messages
+from slackviews.common import SHOW_ACTION
+from slackviews.messages import Reply
+from slackviews.text import escape
 from storage.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Action, ActionLead, Person
 from storage.people import grant_role, link_person, person_for_slack_user, set_away

@@ -14,11 +14,11 @@ from bot.features.asking import button, known_viewer, plan_arg, report_data
 from bot.permissions import is_known, viewer
 from bot.queries import all_plans
 from bot.services import Services
-from bot.text import escape, truncate
-from bot.views import messages
-from bot.views.common import GET_REPORT, report_button_value
-from bot.views.messages import Reply
 from report.data import ReportData
+from slackviews import messages
+from slackviews.common import GET_REPORT, report_button_value
+from slackviews.messages import Reply
+from slackviews.text import escape, truncate
 from storage.errors import InvalidInput, NotFound
 from storage.models import Plan
 

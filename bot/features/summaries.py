@@ -15,12 +15,12 @@ from bot.commands import Command, CommandCall, parse_since
 from bot.features.asking import known_viewer, plan_arg, report_data
 from bot.queries import all_plans
 from bot.services import Services
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, truncate_mrkdwn
-from bot.views import messages
-from bot.views import summary as summary_views
-from bot.views.common import context, header
-from bot.views.messages import Reply
 from report import summaries
+from slackviews import messages
+from slackviews import summary as summary_views
+from slackviews.common import context, header
+from slackviews.messages import Reply
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, truncate_mrkdwn
 from storage.models import Plan
 
 

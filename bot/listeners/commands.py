@@ -19,7 +19,7 @@ from bot.features.quick_answers import show_action as show_action_reply
 from bot.services import Services
 from bot.subcommands import answer_inline, parse_command, subcommand_for
 from bot.verified import verified_of
-from bot.views.common import SHOW_ACTION
+from slackviews.common import SHOW_ACTION
 
 log = logging.getLogger(__name__)
 

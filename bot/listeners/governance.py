@@ -18,9 +18,9 @@ from slack_bolt import Ack, App
 from bot import announce, governance
 from bot.listeners.errors import is_database_down, message_for
 from bot.services import Services
-from bot.text import escape, truncate_mrkdwn
 from bot.verified import verified_of
-from bot.views import governance as views
+from slackviews import governance as views
+from slackviews.text import escape, truncate_mrkdwn
 from storage.errors import InvalidInput, ProgressbotError
 from storage.proposals import AlreadyDecided
 

@@ -11,7 +11,7 @@ from bot.features.home_tab import publish_home
 from bot.features.report_files import send_report
 from bot.services import Services
 from bot.verified import verified_of
-from bot.views.common import GET_REPORT
+from slackviews.common import GET_REPORT
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,14 @@ from bot.features.modals import open_update_modal_for_button
 from bot.services import Services
 from bot.updating import Checked, check_modal, write
 from bot.verified import verified_of
-from bot.views.common import OPEN_UPDATE_MODAL
-from bot.views.update_modal import CALLBACK_ID, ModalMetadata, read_submission, saved_view, values_fingerprint
+from slackviews.common import OPEN_UPDATE_MODAL
+from slackviews.update_modal import (
+    CALLBACK_ID,
+    ModalMetadata,
+    read_submission,
+    saved_view,
+    values_fingerprint,
+)
 
 log = logging.getLogger(__name__)
 

@@ -81,7 +81,7 @@ def worker(ctx: CliContext, rate: float | None) -> None:
     """Run the scheduler: reminder passes every 15 minutes and the weekly digest. Run exactly one."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from jobs.scheduler import create_scheduler, stop_scheduler
+    from progressbot.scheduler import create_scheduler, stop_scheduler
 
     client = _client(ctx)
     try:

@@ -23,10 +23,11 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from bot.app import create_app
-from bot.wsgi import announcer, make_server, make_wsgi_app
+from bot.wsgi import make_server, make_wsgi_app
+from mail.links import Links
+from progressbot.wsgi import announcer
 from storage.models import Action, ActionLead, Person, Plan, RagState, Role, Update
 from web.app import FormApp
-from web.links import Links
 
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
 PAT_EMAIL = "pat.partner@police.example.org"

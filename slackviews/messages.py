@@ -7,8 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate, truncate_mrkdwn
-from bot.views.common import (
+from slackviews.common import (
     DIVIDER,
     ActionCard,
     card_section,
@@ -21,6 +20,7 @@ from bot.views.common import (
     section,
     update_button,
 )
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate, truncate_mrkdwn
 from storage.rag import RagScheme
 
 PICK_RAG = "pick_rag"
@@ -119,7 +119,7 @@ def action_reply(
     """One action; with ``card.governance`` also its revisions, a pending date, challenges and
     sign-off, and the buttons the viewer may use (Edit for admins; Agree/Decline, Challenge, Sign off
     for board members and admins who do not lead it)."""
-    from bot.views.governance_card import governance_blocks
+    from slackviews.governance_card import governance_blocks
 
     leads = ", ".join(escape(n) for n in card.leads) or "no lead recorded"
     lines = [
