@@ -35,7 +35,7 @@ def test_web_and_run_name_missing_settings(database):
 
 def test_importing_the_wsgi_module_builds_nothing():
     code = (
-        "import os; os.environ.pop('SLACK_BOT_TOKEN', None); import bot.wsgi as w; "
+        "import os; os.environ.pop('SLACK_BOT_TOKEN', None); import progressbot.wsgi as w; "
         "assert w.application._app is None; print('ok')"
     )
     out = subprocess.run(
