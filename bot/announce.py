@@ -2,9 +2,13 @@
 
 Each ``announce_*`` reads what was stored, sends the direct messages, and records each DM it sent as a
 ``GovernanceNotice`` (subject, person, channel, ts). The notices let a decision replace the buttons
-in every other recipient's DM ("Agreed by Pat on 12 Mar"), and let a reply in a challenge's thread
-find its challenge. A DM that Slack refuses for one person (deactivated, say) is logged and the rest
-still go; what was stored stands either way, and the card, Home tab and report show it.
+in every other recipient's DM ("Agreed by Pat on 12 Mar"), let a reply in a challenge's thread find
+its challenge, and make every announcement safe to repeat: a DM already recorded for its subject and
+person is not sent again. They run in the outbox (``bot.outbox``), written in the same transaction as
+the event they announce, so a crash re-runs them. A DM that Slack refuses for good for one person
+(deactivated, say) is logged and the rest still go; one Slack may take later (rate limit, 5xx, a bad
+token) fails the announcement, which the outbox retries, skipping whoever was already told. What was
+stored stands either way, and the card, Home tab and report show it.
 
 They return a short description of who was told, for the command line.
 """
@@ -19,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.outbox import worth_retrying
 from bot.services import Services
 from bot.text import escape
 from bot.views import governance as views
@@ -90,6 +95,8 @@ def _post(services: Services, uid: str, reply: Reply | Text, subject: str | None
     try:
         response = services.client.chat_postMessage(channel=uid, **reply.as_kwargs())
     except SlackApiError as exc:
+        if subject is not None and worth_retrying(exc):
+            raise  # the outbox does the announcement again later; those already told are skipped
         log.warning("could not send %s to %s: %s", subject or "a message", uid, exc.response.get("error"))
         return False
     if subject is not None and response.get("ts"):
@@ -132,6 +139,8 @@ def _replace(services: Services, subject: str, reply: Reply) -> int:
             services.client.chat_update(channel=notice.channel, ts=notice.ts, **reply.as_kwargs())
             edited += 1
         except SlackApiError as exc:
+            if worth_retrying(exc):
+                raise  # edits are safe to repeat: the outbox does the announcement again later
             log.warning(
                 "could not update %s for %s: %s", subject, notice.slack_user_id, exc.response.get("error")
             )

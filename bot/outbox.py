@@ -123,6 +123,13 @@ def _backoff(attempts: int) -> float:
     return float(min(600, 2 ** max(0, attempts - 1)))
 
 
+def worth_retrying(exc: SlackApiError) -> bool:
+    """Slack may answer differently later (rate limit, 5xx, a token an admin must fix)."""
+    error = str(exc.response.get("error") or "")
+    status = getattr(exc.response, "status_code", 200)
+    return error in TOKEN_ERRORS or error in TRANSIENT_ERRORS or status == 429 or status >= 500
+
+
 def classify(exc: BaseException, attempts: int) -> Outcome | None:
     """Retry (an Outcome) or give up (None) after ``exc``."""
     if isinstance(exc, SlackApiError):
