@@ -1,5 +1,5 @@
 """``/progress report`` and the Get report buttons: the board report rendered to a file and sent to the
-person's DM with the app."""
+person's DM with the app (by the outbox, ``bot.report_requests``, which calls ``send_report``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.commands import Command, CommandCall
 from bot.features.asking import button, known_viewer, plan_arg, report_data
 from bot.permissions import is_known, viewer
 from bot.queries import all_plans
+from bot.report_requests import request_report
 from bot.services import Services
 from report.data import ReportData
 from slackviews import messages
@@ -26,14 +27,15 @@ log = logging.getLogger(__name__)
 
 
 def report_command(services: Services, call: CommandCall) -> None:
-    """Ask "which plan?" in the acknowledgement, or acknowledge "Preparing…" and send the file after it."""
+    """Ask "which plan?" in the acknowledgement; or owe the file through the outbox
+    (``bot.report_requests``), then acknowledge "Preparing…"."""
     question = report_choice(services, call.uid, call.command)
     if question is not None:  # several plans and none named: one button per plan
         call.ack(response_type="ephemeral", **question.as_kwargs())
         return
     fmt = str(call.command.args["format"])
+    request_report(services, call.verified, call.uid, fmt, plan_arg(call.command))
     call.ack(response_type="ephemeral", text=f"Preparing the {fmt.upper()} report…")
-    services.after_ack(call.verified, send_report, services, call.uid, fmt, plan_arg(call.command))
 
 
 def report_choice(services: Services, uid: str, command: Command) -> Reply | None:

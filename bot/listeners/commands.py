@@ -2,9 +2,10 @@
 
 Which subcommand answers, and whether in the acknowledgement, is declared once in ``bot.subcommands``.
 Inline answers (help, mine, action, away, board, admin) are read in one short transaction and sent in
-the acknowledgement itself. The others acknowledge first and do the slow part afterwards: summaries and
-the report answer through ``respond``; ``update``, ``edit``, ``challenge`` and ``signoff`` open their
-modal while the trigger is fresh.
+the acknowledgement itself. The others acknowledge first and do the slow part afterwards: summaries
+answer through ``respond``; ``update``, ``edit``, ``challenge`` and ``signoff`` open their modal while
+the trigger is fresh. A report is owed through the outbox (``bot.report_requests``) before the
+acknowledgement, so a restart still delivers it.
 """
 
 from __future__ import annotations
