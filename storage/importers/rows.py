@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from storage.importers.headers import Columns, header_date, normalise_header, with_unnamed_columns
+from storage.importers.headers import (
+    Columns,
+    header_date,
+    is_older_update,
+    normalise_header,
+    with_unnamed_columns,
+)
 from storage.importers.leads import hard_parts, is_note, join_broken_lines
 from storage.importers.model import Cell
 from storage.importers.ragcells import NO_RAG, RagRead, read_rag, split_progress_rag
@@ -386,8 +392,8 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
     earlier: list[tuple[str, str]] = []
     extra: list[str] = []
     for header, cell in others:
-        if not cell.text:
-            continue
+        if not cell.text or (text and is_older_update(header)):
+            continue  # the update a later column replaced is history, not part of the progress
         if _dated(header):
             earlier.append((header, cell.text))
         else:
