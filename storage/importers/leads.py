@@ -99,7 +99,7 @@ def soft_parts(text: str, known: Callable[[str], bool] = lambda _: False) -> lis
         if (
             parts
             and separator == ","
-            and _BARE_ABBREVIATION.fullmatch(piece)
+            and _is_place(piece)
             and not known(piece)
             and len(parts[-1].split()) >= 2
         ):
@@ -107,6 +107,20 @@ def soft_parts(text: str, known: Callable[[str], bool] = lambda _: False) -> lis
         elif piece:
             parts.append(piece)
     return parts
+
+
+def _is_place(piece: str) -> bool:
+    """What follows a post after a comma to say where it is: "ICB", "MASH", "Exploitation", "Children's
+    Services"; not another post ("Head of Safeguarding") or a person ("Pat Jones")."""
+    if _BARE_ABBREVIATION.fullmatch(piece):
+        return True
+    words = piece.split()
+    return (
+        1 <= len(words) <= 2
+        and looks_like_lead(piece)
+        and not _POST_WORDS.search(piece)
+        and not is_personal_name(piece)
+    )
 
 
 _CONTINUES = re.compile(r"(,|&|\band|\bof|\bfor|-|–)$", re.I)
@@ -142,7 +156,7 @@ def split_known_head(text: str, known_alone: Callable[[str], bool]) -> tuple[lis
     """ "DCS and key partner agencies And partnerships", where "DCS" leads other actions on its own:
     the lead is DCS and the rest is a note. Capitalised parts after the known head are leads too
     ("Head of Exploitation & Head of Safeguarding"). None when the cell does not start with a known lead."""
-    parts = [p.strip(" ,.") for p in _SOFT_SPLIT.split(text) if p.strip(" ,.")]
+    parts = soft_parts(text, known_alone)
     if len(parts) < 2 or not known_alone(parts[0]):
         return None
     people = [parts[0]]
