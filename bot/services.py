@@ -6,8 +6,10 @@ with a fixed clock and a client pointed at the fake Slack server.
 The shape of a listener that stores something (DESIGN.md, habit 2): parse, then
 ``services.transaction`` writes the update *and* the Slack work it owes (``bot.outbox.owe``) in one
 short transaction, then ack. The acknowledgement never claims more than the database holds, and the
-owed work survives a crash. Work after the acknowledgement that owes nothing durable (opening a
-modal, rendering a report) goes through ``after_ack``.
+owed work survives a crash. Only work after the acknowledgement that stores nothing and owes nothing
+durable goes through ``after_ack``, in memory: opening a modal (its trigger is dead within 3 s), a
+summary or card through ``response_url``, the Home tab on ``app_home_opened``, telling someone their
+request failed.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Services:
     session_factory: sessionmaker[Session]
     client: WebClient
     clock: Callable[[], dt.datetime] = field(default=utc_now)
-    # Work after ack() that owes nothing durable (modals, summaries, report files). Errors go to the
+    # Work after ack() that owes nothing durable (modals, summaries, error messages). Errors go to the
     # same handler as @app.error (set by bot.listeners.errors.register).
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(

@@ -170,27 +170,34 @@ def form_app(settings, session_factory, app: App | None = None) -> WSGIApp | Non
     from web.app import FormApp
 
     services = getattr(app, "progressbot_services", None)
-    return FormApp(settings, session_factory, on_saved=announcer(services) if services else None)
+    return FormApp(settings, session_factory, slack=FormNotices(services) if services else None)
 
 
-def announcer(services) -> Callable[[list], None]:
-    def announce(followups: list) -> None:
+class FormNotices:
+    """What a form's stored updates owe Slack (``web.app.FormApp``): owed in the form's own
+    transaction (outbox rows), so a crash after the confirmation page loses no announcement."""
+
+    def __init__(self, services) -> None:
+        self.services = services
+
+    def owe(self, session, followups: list) -> None:
         from types import SimpleNamespace
 
-        from bot.governance import announce_followups
+        from bot.governance import followup_announcements
+        from bot.outbox import announcement, owe
 
-        def run() -> None:
-            for follow, action_id, update_id in followups:
-                try:
-                    announce_followups(
-                        services, SimpleNamespace(followups=follow, action_id=action_id, update_id=update_id)
-                    )
-                except Exception:  # the updates are stored and confirmed; the board hears on its Home tab
-                    log.exception("announcing what a form update set in motion failed")
+        calls = [
+            announcement(name, ids)
+            for follow, action_id, update_id in followups
+            for name, ids in followup_announcements(
+                SimpleNamespace(followups=follow, action_id=action_id, update_id=update_id)
+            )
+        ]
+        owe(session, calls)
 
-        services.executor.submit(run)
-
-    return announce
+    def owed(self) -> None:
+        """After the commit: the drainer looks now."""
+        self.services.owed()
 
 
 class _LazyApplication:

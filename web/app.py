@@ -91,7 +91,7 @@ class FormApp:
         channel: EmailChannel | None = None,
         max_body: int | None = None,
         read_timeout: float | None = None,
-        on_saved: Callable[[list], None] | None = None,
+        slack: Any = None,
     ) -> None:
         from bot.logs import install_redaction
 
@@ -100,7 +100,8 @@ class FormApp:
         )  # the links are credentials: no log line, access lines included, shows one
         self.settings = settings
         self.factory = session_factory
-        self.on_saved = on_saved
+        # What updates set in motion is owed to Slack in the form's transaction (bot.wsgi.FormNotices).
+        self.slack = slack
         self.clock = clock
         self.links = Links(settings.secret_key, days=settings.link_days)
         self.origin = _origin(settings.public_url)
@@ -264,7 +265,10 @@ class FormApp:
                 parsed.errors.update(date_problems(session, parsed.updates, self._today(now)))
             if not parsed.ok:
                 return view, parsed, None
-            return view, parsed, save_form(session, view, parsed.updates, now=now, tz=self.settings.tz)
+            saved = save_form(session, view, parsed.updates, now=now, tz=self.settings.tz)
+            if saved.followups and self.slack is not None:
+                self.slack.owe(session, saved.followups)  # e.g. the board hears of a date request
+            return view, parsed, saved
 
         view, parsed, saved = self._transaction(store)
         if saved is None:
@@ -272,8 +276,8 @@ class FormApp:
             return 422, self._form(environ, token, view, state, now, claims)
         if saved.confirmation_id is not None:
             self._send_soon(saved.confirmation_id)
-        if saved.followups and self.on_saved is not None:
-            self.on_saved(saved.followups)  # e.g. the board hears of a date request in Slack
+        if saved.followups and self.slack is not None:
+            self.slack.owed()
         with self.factory() as session:
             lines = [_line(u) for u in saved_updates(session, saved.update_ids)]
         html = pages.confirmation_page(

@@ -2,7 +2,9 @@
 
 Quick answers (help, mine, action, away, admin) are read in one short transaction and sent in the
 acknowledgement itself. Slow ones (summaries, the report) acknowledge first and answer through
-``respond`` afterwards; ``update`` acknowledges, then opens the modal while the trigger is fresh.
+``respond`` afterwards; ``update`` acknowledges, then opens the modal while the trigger is fresh. A
+report is owed through the outbox (``bot.report_requests``) before the acknowledgement, so a restart
+still delivers it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import features
 from bot.commands import Command, parse_command
+from bot.report_requests import request_report
 from bot.services import Services
 from bot.verified import verified_of
 from bot.views.common import SHOW_ACTION
@@ -81,15 +84,8 @@ def register(app: App, services: Services) -> None:
             if question is not None:  # several plans and none named: one button per plan
                 ack(response_type="ephemeral", **question.as_kwargs())
                 return
+            request_report(services, verified, uid, str(parsed.args["format"]), parsed.args.get("plan"))
             ack(response_type="ephemeral", text=f"Preparing the {parsed.args['format'].upper()} report…")
-            services.after_ack(
-                verified,
-                features.send_report,
-                services,
-                uid,
-                str(parsed.args["format"]),
-                parsed.args.get("plan"),
-            )
             return
         raise AssertionError(f"unhandled command {parsed.name}")
 

@@ -8,6 +8,7 @@ import logging
 from slack_bolt import Ack, App
 
 from bot import features
+from bot.report_requests import request_report
 from bot.services import Services
 from bot.verified import verified_of
 from bot.views.common import GET_REPORT
@@ -26,11 +27,9 @@ def register(app: App, services: Services) -> None:
 
     @app.action(GET_REPORT)
     def get_report(ack: Ack, body: dict, action: dict, context: dict) -> None:
-        ack()
         fmt, plan_id = read_report_value(action.get("value") or "")
-        services.after_ack(
-            verified_of(context), features.send_report, services, body["user"]["id"], fmt, None, plan_id
-        )
+        request_report(services, verified_of(context), body["user"]["id"], fmt, plan_id=plan_id)
+        ack()
 
 
 def read_report_value(value: str) -> tuple[str, int | None]:
