@@ -25,7 +25,17 @@ from jobs.sender import Sender
 from jobs.state import action_states, complete_labels, is_complete
 from slackviews.reminders import DigestAction, DigestUpdate, PlanDigest, digest_message
 from storage.calendar import zone
-from storage.models import Action, ActionLead, DigestPost, Plan, ReminderMessage, ReportVersion, Update
+from storage.models import (
+    Action,
+    ActionLead,
+    DigestPost,
+    Plan,
+    ReminderMessage,
+    ReportVersion,
+    SignOff,
+    Update,
+)
+from storage.signoff import AWAITING, completion_run, completion_state, needs_signoff
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +92,9 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
         if plan_id not in last_reports or published_at > last_reports[plan_id]:
             last_reports[plan_id] = published_at
 
+    awaiting_now = _awaiting_signoff(session, plans, done, now)
+    awaiting_before = _awaiting_signoff(session, plans, done, week_ago)
+
     out = []
     for plan in plans:
         from storage.rag import scheme_for_plan
@@ -91,14 +104,19 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
         counts = dict.fromkeys(labels, 0)
         previous = dict.fromkeys(labels, 0)
         unrated = 0
+        awaiting, awaited_before = 0, 0
         for a in mine:
             rag = current[a.id].rag if a.id in current else None
-            if rag in counts:
+            if a.id in awaiting_now:
+                awaiting += 1  # not complete until signed off: counted apart, as the report does
+            elif rag in counts:
                 counts[rag] += 1
             else:
                 unrated += 1
             old = before[a.id].rag if a.id in before else None
-            if old in previous:
+            if a.id in awaiting_before:
+                awaited_before += 1
+            elif old in previous:
                 previous[old] += 1
 
         def row(a: Action) -> DigestAction:
@@ -133,6 +151,8 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
                 counts=counts,
                 previous_counts=previous,
                 unrated=unrated,
+                awaiting_signoff=tuple(row(a) for a in mine if a.id in awaiting_now),
+                previous_awaiting_signoff=awaited_before,
                 updates=tuple(
                     DigestUpdate(
                         ref=u.action.ref,
@@ -152,6 +172,34 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
             )
         )
     return out
+
+
+def _awaiting_signoff(
+    session: Session, plans: list[Plan], done: dict[int, set[str]], as_of: dt.datetime
+) -> set[int]:
+    """Open actions whose lead marked them complete by ``as_of`` and nobody had signed off by then."""
+    asking = {plan.id for plan in plans if needs_signoff(plan)}
+    if not asking:
+        return set()
+    signed = set(
+        session.scalars(select(SignOff.update_id).where(SignOff.at <= as_of, SignOff.update_id.is_not(None)))
+    )
+    updates: dict[int, list[Any]] = {}
+    plan_of: dict[int, int] = {}
+    for row in session.execute(
+        select(Update.id, Update.action_id, Update.rag, Update.source, Action.plan_id)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.status == "open", Action.plan_id.in_(asking), Update.submitted_at <= as_of)
+        .order_by(Update.action_id, Update.submitted_at, Update.id)
+    ):
+        updates.setdefault(row.action_id, []).append(row)
+        plan_of[row.action_id] = row.plan_id
+    return {
+        action_id
+        for action_id, rows in updates.items()
+        if completion_state(completion_run(rows, done.get(plan_of[action_id], set())), signed, needs=True)
+        == AWAITING
+    }
 
 
 def run_digest(

@@ -287,6 +287,9 @@ class PlanDigest:
     due_soon: tuple[DigestAction, ...] = ()
     stale: tuple[DigestAction, ...] = ()
     last_report: dt.date | None = None  # when the last report was published
+    # Marked complete by their lead, not yet signed off: out of ``counts``, as in the report.
+    awaiting_signoff: tuple[DigestAction, ...] = ()
+    previous_awaiting_signoff: int = 0
 
 
 def _digest_part(d: PlanDigest, *, several: bool = False) -> tuple[list[dict[str, Any]], str]:
@@ -296,6 +299,11 @@ def _digest_part(d: PlanDigest, *, several: bool = False) -> tuple[list[dict[str
         change = n - d.previous_counts.get(label, 0)
         sign = f" ({'+' if change > 0 else ''}{change})" if change else ""
         parts.append(f"*{escape(label)}* {n}{sign}")
+    if d.awaiting_signoff or d.previous_awaiting_signoff:
+        n = len(d.awaiting_signoff)
+        change = n - d.previous_awaiting_signoff
+        sign = f" ({'+' if change > 0 else ''}{change})" if change else ""
+        parts.append(f"complete, awaiting sign-off {n}{sign}")
     if d.unrated:
         parts.append(f"no RAG yet {d.unrated}")
     summary = f"{escape(d.plan_title)}: " + ", ".join(p.replace("*", "") for p in parts)
@@ -324,6 +332,12 @@ def _digest_part(d: PlanDigest, *, several: bool = False) -> tuple[list[dict[str
         for a in d.due_soon
     ]
     blocks.append(_list_section(f"Due in the next 14 days ({len(soon)})", soon))
+    if d.awaiting_signoff:  # only when there are some: a plan's part must stay within the block limit
+        awaiting = [
+            f"• *{escape(a.ref)}* {escape(truncate(a.title, 120))} ({escape(a.lead)})"
+            for a in d.awaiting_signoff
+        ]
+        blocks.append(_list_section(f"Complete, awaiting sign-off ({len(awaiting)})", awaiting))
     stale = [f"• *{escape(a.ref)}* {escape(truncate(a.title, 120))} ({escape(a.lead)})" for a in d.stale]
     since = f"since the last report ({_day(d.last_report)})" if d.last_report else "yet"
     blocks.append(_list_section(f"No update {since} ({len(stale)})", stale))
