@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from progressbot.secret_text import hide_secrets
+
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -22,7 +24,10 @@ _NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds", "
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed; the message names the variable, never a password in it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(hide_secrets(message))
 
 
 def database_url(value: str, *, name: str = "DATABASE_URL") -> str:
