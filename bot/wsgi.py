@@ -16,7 +16,14 @@ from wsgiref.simple_server import make_server as _make_server
 
 from slack_bolt import App
 
-from bot.edge import MAX_BODY_BYTES, READ_TIMEOUT_SECONDS, SOCKET_KEY, SlackEdge, respond
+from bot.edge import (
+    MAX_BODY_BYTES,
+    READ_TIMEOUT_SECONDS,
+    SLACK_RESPONSE_ORIGINS,
+    SOCKET_KEY,
+    SlackEdge,
+    respond,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,12 @@ class WebApp:
             read_timeout=read_timeout,
             on_request=self.services.request_started if self.services else None,
             on_sent=self.services.response_sent if self.services else None,
+            # SLACK_API_URL's host too: a GovSlack or test install's Slack answers from there.
+            response_origins=(
+                (*SLACK_RESPONSE_ORIGINS, self.services.settings.slack_api_url)
+                if self.services
+                else SLACK_RESPONSE_ORIGINS
+            ),
         )
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -16,6 +16,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from progressbot.secret_text import hide_secrets
+
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -26,7 +28,10 @@ _NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds", "
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed; the message names the variable, never a password in it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(hide_secrets(message))
 
 
 def database_url(value: str, *, name: str = "DATABASE_URL") -> str:

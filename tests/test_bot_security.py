@@ -103,6 +103,25 @@ def test_no_token_or_signing_secret_in_logs(slack_app, caplog):
     assert "[redacted]" in caplog.text
 
 
+def test_a_logged_traceback_is_cleaned_like_the_message(slack_app, caplog):
+    """An exception's text is not ours: a token, a form link or a URL's password in it must not reach
+    the log through the traceback (the record's message was already cleaned; its traceback was not)."""
+    caplog.set_level(logging.INFO)
+    try:
+        raise RuntimeError(
+            "failed: xoxb-test-token /u/v1.1.1.1.AAAAAAAAAAA.BBBBBBBBBB postgresql://u:dbpass99@h/db"
+        )
+    except RuntimeError:
+        logging.getLogger("test").exception("sending failed")
+    try:
+        raise RuntimeError(f"signing secret {SECRET}")
+    except RuntimeError:
+        logging.getLogger("test").warning("with stack", exc_info=True, stack_info=True)
+    assert "Traceback" in caplog.text and "RuntimeError: failed:" in caplog.text
+    for leaked in ("xoxb-test-token", "AAAAAAAAAAA", "dbpass99", SECRET):
+        assert leaked not in caplog.text, leaked
+
+
 def test_slack_429_is_answered_by_waiting_and_retrying(slack_app):
     slack_app.fake.fail_next("chat.postMessage", status=429, retry_after=0)
     slack_app.command("update 3.2", JO)
