@@ -215,6 +215,9 @@ class Settings:
 
     def _check_holidays(self) -> None:
         """The bank holiday calendar must exist: a typo would silently send reminders on holidays."""
+        if (self.holiday_country.upper(), self.holiday_subdivision) == ("GB", "ENG"):
+            object.__setattr__(self, "holiday_country", "GB")
+            return  # the default is known good; checking it loads every country (0.2-0.5 s a command)
         import holidays
 
         supported = holidays.list_supported_countries()
@@ -225,8 +228,11 @@ class Settings:
                 "package knows (an ISO code such as GB, IE, US)"
             )
         object.__setattr__(self, "holiday_country", country)
-        try:
-            holidays.country_holidays(country, subdiv=self.holiday_subdivision or None)
+        subdiv = self.holiday_subdivision
+        if not subdiv or subdiv in supported[country]:
+            return  # known without building a calendar (0.2 s every command would pay at start-up)
+        try:  # an alias the package accepts ("England") is only found by building the calendar
+            holidays.country_holidays(country, subdiv=subdiv)
         except NotImplementedError:
             known = ", ".join(supported[country]) or "none: leave it empty"
             raise ConfigError(
