@@ -12,8 +12,8 @@ import datetime as dt
 import re
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
@@ -75,10 +75,18 @@ def fill(
 
 
 def submit(driver) -> None:
-    """Press the button and wait until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Press the button and wait until the next page has replaced this one and finished loading.
+
+    The old page is marked with a script variable the new one lacks; while the pages swap, Chromium can
+    answer a query with a transient "Node ... does not belong to the document", so those are retried.
+    """
+    driver.execute_script("window.progressbotOldPage = true")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 15).until(staleness_of(page))
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.progressbotOldPage === undefined && document.readyState === 'complete'"
+        )
+    )
 
 
 def test_a_partner_updates_two_actions_from_a_phone_via_the_emailed_link(form_site, browser, tmp_path):
