@@ -86,13 +86,27 @@ def owe(
     home_delay: float = HOME_REFRESH_DELAY,
 ) -> None:
     """Everything an update (or an answer) owes Slack, in one statement."""
+    store.enqueue_all(
+        session,
+        owed_items(calls, reminder_message_id=reminder_message_id, home_of=home_of, home_delay=home_delay),
+    )
+
+
+def owed_items(
+    calls: list[tuple[str, dict]],
+    *,
+    reminder_message_id: int | None = None,
+    home_of: str | None = None,
+    home_delay: float = HOME_REFRESH_DELAY,
+) -> list[store.Owed]:
+    """The rows ``owe`` writes (``bot.direct`` writes them on its own connection)."""
     items = [store.Owed(kind, payload) for kind, payload in calls]
     if reminder_message_id:
         # Not coalesced: each refresh re-renders from the database, so a second one is harmless.
         items.append(store.Owed(REMINDER_REFRESH, {"reminder_message_id": int(reminder_message_id)}))
     if home_of:
         items.append(store.Owed(HOME_REFRESH, {"user": home_of}, key=f"home:{home_of}", delay=home_delay))
-    store.enqueue_all(session, items)
+    return items
 
 
 # --- doing it ------------------------------------------------------------------------------------

@@ -140,6 +140,11 @@ def _immediate(engine: Engine) -> Engine:
     return found
 
 
+def write_engine(engine: Engine) -> Engine:
+    """The engine whose transactions are writes: BEGIN IMMEDIATE on SQLite, the engine itself elsewhere."""
+    return _immediate(engine) if engine.dialect.name == "sqlite" else engine
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions: ``factory.begin()`` writes (BEGIN IMMEDIATE on SQLite); ``factory()`` reads (BEGIN)."""
     return sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)

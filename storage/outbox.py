@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
@@ -91,9 +92,18 @@ class Owed:
 
 def enqueue_all(session: Session, items: list[Owed]) -> None:
     """Owe every item once the transaction commits, in one statement."""
+    _insert(session, session.get_bind().dialect.name, items)
+
+
+def insert_owed(conn: Connection, items: list[Owed]) -> None:
+    """``enqueue_all`` on a Core connection inside its transaction (``bot.direct``)."""
+    _insert(conn, conn.dialect.name, items)
+
+
+def _insert(executor: Session | Connection, dialect: str, items: list[Owed]) -> None:
     if items:
-        session.execute(
-            _INSERT[session.get_bind().dialect.name],
+        executor.execute(
+            _INSERT[dialect],
             [
                 {"kind": i.kind, "payload": i.payload, "coalesce_key": i.key, "after": offset(i.delay)}
                 for i in items
