@@ -21,12 +21,14 @@ acknowledged once it is committed; and no Bolt middleware, listener matching or 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
 from bot.answers import modal_confirmation
@@ -35,9 +37,20 @@ from bot.outbox import owed_items, slack_call
 from bot.permissions import UpdateRights
 from bot.updating import SOURCE, Stored
 from bot.views.common import ActionCard
-from bot.views.update_modal import CALLBACK_ID, ModalMetadata, read_submission, saved_view, values_fingerprint
+from bot.views.messages import Reply
+from bot.views.update_modal import (
+    CALLBACK_ID,
+    ModalMetadata,
+    Submission,
+    read_submission,
+    saved_view,
+    values_fingerprint,
+)
+from storage import outbox as outbox_store
 from storage import updates as update_store
-from storage.models import Action, ActionLead, Challenge, ChallengeAnswer, Person, Plan, RagState
+from storage.errors import ProgressbotError
+from storage.models import Action, ActionLead, Challenge, ChallengeAnswer, Person, Plan, RagState, Update
+from storage.outbox import Owed
 from storage.rag import scheme_for_plan
 from storage.updates import new_update
 
@@ -46,29 +59,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Everything the check needs, in one statement built once (so each execution reuses its compiled
-# form): the action and its plan; the submitter when they lead the action or are a delegate (then
-# ``update_rights`` makes them the author, on nobody's behalf, whatever their roles); whether a
-# challenge is still open (the update would answer it: the listener's path); one row per RAG state.
-_LEAD = Person.__table__.alias("lead")
-_OPEN_CHALLENGE = (
-    exists()
-    .where(
-        Challenge.action_id == Action.id,
-        Challenge.at <= bindparam("now"),
-        ~exists().where(ChallengeAnswer.challenge_id == Challenge.id),
-    )
-    .label("challenged")
-)
-_CHECK = (
+# What the checks of a batch need, in three statements whatever its size, each built once (so each
+# execution reuses its compiled form). On PostgreSQL every statement is a round trip, and the writer
+# waits for each one: per batch, not per submission.
+#
+# The actions, their plans and their RAG states (one row per state):
+_ACTIONS = (
     select(
         Action.id,
         Action.ref,
         Action.title,
         Plan.name.label("plan_name"),
-        _LEAD.c.id.label("lead_id"),
-        _LEAD.c.display_name.label("lead_name"),
-        _OPEN_CHALLENGE,
         RagState.label,
         RagState.rank,
         RagState.colour,
@@ -78,17 +79,37 @@ _CHECK = (
     )
     .select_from(Action)
     .join(Plan, Plan.id == Action.plan_id)
-    .outerjoin(
-        _LEAD,
-        and_(
-            _LEAD.c.slack_user_id == bindparam("uid"),
-            exists().where(ActionLead.action_id == Action.id, ActionLead.person_id == _LEAD.c.id),
-        ),
-    )
     .outerjoin(RagState, RagState.plan_id == Plan.id)
-    .where(Action.id == bindparam("action_id"))
-    .order_by(RagState.rank)
+    .where(Action.id.in_(bindparam("action_ids", expanding=True)))
+    .order_by(Action.id, RagState.rank)
 )
+# The submitters who lead (or are delegates of) those actions: ``update_rights`` then makes them the
+# author, on nobody's behalf, whatever their roles.
+_LEADS = (
+    select(ActionLead.action_id, Person.slack_user_id, Person.id, Person.display_name)
+    .join(Person, Person.id == ActionLead.person_id)
+    .where(
+        ActionLead.action_id.in_(bindparam("action_ids", expanding=True)),
+        Person.slack_user_id.in_(bindparam("uids", expanding=True)),
+    )
+)
+# Per action, the earliest challenge still open: an update submitted after it answers it (the
+# listener's path).
+_FIRST_OPEN_CHALLENGE = (
+    select(Challenge.action_id, func.min(Challenge.at))
+    .where(
+        Challenge.action_id.in_(bindparam("action_ids", expanding=True)),
+        ~exists().where(ChallengeAnswer.challenge_id == Challenge.id),
+    )
+    .group_by(Challenge.action_id)
+)
+
+
+# The updates of a batch in one statement; the keys returned are those inserted (a used key is skipped).
+_INSERT_MANY = {
+    dialect: update_store.insert_statement(dialect).returning(Update.idempotency_key)
+    for dialect in ("sqlite", "postgresql")
+}
 
 
 class NotPlain(Declined):
@@ -123,10 +144,8 @@ def submit_update(services: Services, data: dict) -> BoltResponse | None:
         uid = data["user"]["id"]
         metadata = ModalMetadata.loads(view.get("private_metadata", ""))
         key = f"slack-view:{view['id']}:{values_fingerprint(values)}"
-        now = services.now()
-        stored, reply = services.group_commit.run(
-            lambda conn: _store(conn, services, uid, metadata, submission, key, now)
-        )
+        submitted = Submitted(uid, metadata, submission, key, services.now(), services.home_refresh_delay)
+        prepared = services.group_commit.run(submitted)
     except NotPlain as why:
         log.debug("direct route passes to Bolt: %s", why)
         return None
@@ -134,26 +153,49 @@ def submit_update(services: Services, data: dict) -> BoltResponse | None:
         log.debug("direct route passes to Bolt after %s", exc.__class__.__name__)
         return None
     services.owed()
-    log.info("update on %s by %s via modal (created=%s)", stored.card.ref, uid, stored.created)
-    view = saved_view(view, reply.blocks[0]["text"]["text"])
+    log.info("update on %s by %s via modal (created=True)", prepared.ref, uid)
+    view = saved_view(view, prepared.reply.blocks[0]["text"]["text"])
     return BoltResponse(status=200, body={"response_action": "update", "view": view})
 
 
-def _store(conn: Connection, services: Services, uid: str, metadata, submission, key: str, now) -> Any:
-    """Check and insert the update; the outbox rows it owes are returned, for the batch's one insert."""
-    rows = conn.execute(_CHECK, {"action_id": metadata.action_id, "uid": uid, "now": now}).all()
-    if not rows:
+@dataclass(frozen=True)
+class Submitted:
+    """A submission as read from the request, to be checked against the database."""
+
+    uid: str
+    metadata: ModalMetadata
+    submission: Submission
+    key: str
+    now: dt.datetime
+    home_delay: float
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked update, ready to insert: its row, and what it owes Slack (rendered from the row)."""
+
+    row: dict[str, Any]  # storage.updates.new_update
+    ref: str
+    reply: Reply
+    owed: list[Owed]
+
+
+def prepare(item: Submitted, action_rows: list, lead: Any, challenged_since: dt.datetime | None) -> Prepared:
+    """Check one submission against what the batch read (``NotPlain`` unless it is the plain case)."""
+    uid, metadata, submission, key, now = item.uid, item.metadata, item.submission, item.key, item.now
+    if not action_rows:
         raise NotPlain("no such action")
-    action_row = rows[0]
-    if action_row.lead_id is None:
+    if lead is None:
         raise NotPlain("not a lead of the action")
-    if action_row.challenged:
+    if challenged_since is not None and challenged_since <= now:
         raise NotPlain("it answers a challenge")
+    action_row = action_rows[0]
+    rows = action_rows
     states = [r for r in rows if r.label is not None]
     # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does.
     plan = SimpleNamespace(name=action_row.plan_name, rag_states=states)
     action = SimpleNamespace(id=action_row.id, plan=plan)
-    author = SimpleNamespace(id=action_row.lead_id, display_name=action_row.lead_name)
+    author = SimpleNamespace(id=lead.id, display_name=lead.display_name)
     row = new_update(
         action,
         rag=submission.rag,
@@ -172,9 +214,6 @@ def _store(conn: Connection, services: Services, uid: str, metadata, submission,
     rag_state = next((s for s in scheme.states if s.label == row["rag"]), None)
     if rag_state is not None and rag_state.is_complete:
         raise NotPlain("a completion (it may need signing off)")
-    new_id = conn.execute(update_store.insert_statement(conn.dialect.name), row).scalar()
-    if new_id is None:
-        raise NotPlain("a repeated submission")
     card = ActionCard(
         id=action_row.id, ref=action_row.ref, title=action_row.title, plan_name=action_row.plan_name
     )
@@ -187,13 +226,61 @@ def _store(conn: Connection, services: Services, uid: str, metadata, submission,
         rights=UpdateRights(author=author, on_behalf_of=None),  # type: ignore[arg-type]
         reminder_message_id=metadata.reminder_message_id,
         action_id=action_row.id,
-        update_id=new_id,
     )
     reply = modal_confirmation(stored)
-    items = owed_items(
+    owed = owed_items(
         [slack_call("chat_postMessage", channel=uid, **reply.as_kwargs())],
         reminder_message_id=metadata.reminder_message_id,
         home_of=uid,
-        home_delay=services.home_refresh_delay,
+        home_delay=item.home_delay,
     )
-    return (stored, reply), items
+    return Prepared(row, action_row.ref, reply, owed)
+
+
+def write_batch(conn: Connection, batch: list[Submitted]) -> list[Any]:
+    """Check and insert a batch of submissions and what they owe, in the caller's transaction: three
+    reads, one insert of the updates and one of the outbox rows, whatever the batch size.
+
+    One outcome per submission: its ``Prepared`` when its update was inserted, else ``NotPlain``
+    (not the plain case, or a repeated submission: its key is used, and the insert skipped it).
+    """
+    action_ids = sorted({item.metadata.action_id for item in batch})
+    uids = sorted({item.uid for item in batch})
+    actions: dict[int, list] = {}
+    for row in conn.execute(_ACTIONS, {"action_ids": action_ids}):
+        actions.setdefault(row.id, []).append(row)
+    leads = {
+        (r.action_id, r.slack_user_id): r
+        for r in conn.execute(_LEADS, {"action_ids": action_ids, "uids": uids})
+    }
+    challenged = dict(conn.execute(_FIRST_OPEN_CHALLENGE, {"action_ids": action_ids}).all())
+    outcomes: list[Any] = [None] * len(batch)
+    prepared: dict[int, Prepared] = {}
+    for i, item in enumerate(batch):
+        action_id = item.metadata.action_id
+        try:
+            prepared[i] = prepare(
+                item, actions.get(action_id, []), leads.get((action_id, item.uid)), challenged.get(action_id)
+            )
+        except NotPlain as why:
+            outcomes[i] = why
+        except ProgressbotError as why:  # e.g. a RAG the plan does not have: the listener says so
+            outcomes[i] = NotPlain(str(why))
+    if prepared:
+        rows = [p.row for p in prepared.values()]
+        created = {row.idempotency_key for row in conn.execute(_INSERT_MANY[conn.dialect.name], rows)}
+        for i, p in prepared.items():
+            key = p.row["idempotency_key"]
+            if key in created:
+                created.discard(key)  # a second submission of the same key in this batch is a repeat
+                outcomes[i] = p
+            else:
+                outcomes[i] = NotPlain("a repeated submission")
+    # The outbox rows in a consistent order, so that two writers (processes) inserting the same
+    # coalescing key (one person's Home refresh) wait for each other instead of deadlocking.
+    owed = sorted(
+        (item for o in outcomes if isinstance(o, Prepared) for item in o.owed),
+        key=lambda item: item.key or "",
+    )
+    outbox_store.insert_owed(conn, owed)
+    return outcomes

@@ -48,6 +48,7 @@ C = TypeVar("C")
 # acknowledge requests.
 AFTER_ACK_THREADS = 4
 MAX_DEFER_SECONDS = 0.5
+POSTGRES_WRITERS = 2  # group-commit writers (bot.group_commit) on PostgreSQL
 _SQLITE_WRITER = threading.Lock()
 
 
@@ -104,13 +105,16 @@ class Services:
 
     @property
     def group_commit(self) -> GroupCommit:
-        """The writer that stores concurrent direct-route submissions in one transaction."""
+        """The writer that stores concurrent direct-route submissions in one transaction (``bot.direct``)."""
         if self._group_commit is None:
+            from bot.direct import write_batch
             from bot.group_commit import GroupCommit
 
             with self._quiet:
                 if self._group_commit is None:
-                    self._group_commit = GroupCommit(self)
+                    # SQLite has one writer at a time anyway; PostgreSQL's round trips overlap.
+                    writers = 1 if self.is_sqlite else POSTGRES_WRITERS
+                    self._group_commit = GroupCommit(self, write_batch, writers=writers)
         return self._group_commit
 
     def connection_transaction(self, fn: Callable[[Connection], T]) -> T:
@@ -140,6 +144,10 @@ class Services:
                 checked = check(session)
             return self.transaction(lambda session: write(session, checked))
         return self.transaction(lambda session: write(session, check(session)))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._is_sqlite()
 
     def _is_sqlite(self) -> bool:
         if self._sqlite is None:
