@@ -56,9 +56,9 @@ TRANSIENT_ERRORS = frozenset(
 )
 LEASE_SECONDS = 60.0
 SWEEP_SECONDS = 15.0
-# Results are recorded (done rows deleted) once every claimed row is done, or after this long: one
-# write transaction per claimed batch instead of one per row, which under a burst of submissions is CPU
-# the acknowledgements need. A row done but not yet recorded is at worst done again by a process that
+# Results are recorded (done rows deleted) once every claimed row is done or half the room is, or
+# after this long: one write transaction per batch of rows instead of one per row, which under a burst
+# of submissions is CPU the acknowledgements need. A row done but not yet recorded is at worst done again by a process that
 # takes it over after a crash: the same window as a row done just before its process died.
 RECORD_WAIT_SECONDS = 0.25
 MAX_ATTEMPTS = 14  # backoff 1 s … 10 min: about an hour of trying, then the row is dropped, loudly
@@ -372,12 +372,19 @@ class Drainer:
                 log.warning("outbox: database unavailable (%s)", exc.__class__.__name__)
                 next_look = time.monotonic() + self.sweep
 
+    def _enough_results(self) -> bool:
+        """Every claimed row is done, or half the room: record them, so the room is filled again
+        while the threads still have rows to do."""
+        done = len(self._results)
+        return done >= len(self._running) or done >= self.threads * 2
+
     def _record_at(self) -> float:
-        """When the results waiting should be recorded (call with ``_wake`` held): at once when every
-        claimed row is done, else ``RECORD_WAIT_SECONDS`` after the first; never when there are none."""
+        """When the results waiting should be recorded (call with ``_wake`` held): at once when there
+        are enough (``_enough_results``), else ``RECORD_WAIT_SECONDS`` after the first; never when there
+        are none."""
         if not self._results:
             return float("inf")
-        if len(self._results) >= len(self._running):
+        if self._enough_results():
             return 0.0
         assert self._first_result_at is not None
         return self._first_result_at + RECORD_WAIT_SECONDS
@@ -410,7 +417,7 @@ class Drainer:
             if first:
                 self._first_result_at = time.monotonic()
             self._results.append((item_id, outcome))
-            if first or len(self._results) >= len(self._running):
+            if first or self._enough_results():
                 self._wake.notify()  # the loop's timer changes: record now, or RECORD_WAIT_SECONDS on
 
     # -- database steps, each one short transaction
