@@ -59,7 +59,8 @@ class GroupCommit(Generic[P]):
         self._waiting: list[_Piece] = []
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self.transactions = 0  # for tests and benchmarks: how many transactions the pieces took
+        # For tests and benchmarks: the transactions committed, and the pieces they wrote (not declined).
+        self.transactions = 0
         self.pieces = 0
 
     def run(self, item: P) -> Any:
@@ -109,6 +110,6 @@ class GroupCommit(Generic[P]):
                 self._commit([piece])
             return
         self.transactions += 1
-        self.pieces += len(batch)
+        self.pieces += sum(1 for outcome in outcomes if not isinstance(outcome, BaseException))
         for piece, outcome in zip(batch, outcomes, strict=True):
             piece.outcome = outcome
