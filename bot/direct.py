@@ -59,17 +59,35 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the checks of a batch need, in three statements whatever its size, each built once (so each
-# execution reuses its compiled form). On PostgreSQL every statement is a round trip, and the writer
-# waits for each one: per batch, not per submission.
-#
-# The actions, their plans and their RAG states (one row per state):
-_ACTIONS = (
+# What the checks of a batch need, in one statement built once (so each execution reuses its compiled
+# form), whatever the batch size: on PostgreSQL every statement is a round trip the writer waits for.
+# One row per action, RAG state and submitter who leads (or is a delegate of) the action, with:
+# - the action, its plan and the state (``new_update`` checks the RAG against the plan's scheme);
+# - the submitter (``update_rights`` makes a lead or delegate the author, on nobody's behalf, whatever
+#   their roles); NULL columns when no submitter of the batch leads the action;
+# - the earliest challenge still open on the action: an update submitted after it answers it (the
+#   listener's path).
+_LEAD = (
+    select(ActionLead.action_id, Person.slack_user_id, Person.id, Person.display_name)
+    .join(Person, Person.id == ActionLead.person_id)
+    .where(Person.slack_user_id.in_(bindparam("uids", expanding=True)))
+    .subquery("lead")
+)
+_OPEN_SINCE = (
+    select(func.min(Challenge.at))
+    .where(Challenge.action_id == Action.id, ~exists().where(ChallengeAnswer.challenge_id == Challenge.id))
+    .scalar_subquery()
+)
+_CHECK = (
     select(
         Action.id,
         Action.ref,
         Action.title,
         Plan.name.label("plan_name"),
+        _OPEN_SINCE.label("open_since"),
+        _LEAD.c.slack_user_id.label("lead_uid"),
+        _LEAD.c.id.label("lead_id"),
+        _LEAD.c.display_name.label("lead_name"),
         RagState.label,
         RagState.rank,
         RagState.colour,
@@ -79,29 +97,10 @@ _ACTIONS = (
     )
     .select_from(Action)
     .join(Plan, Plan.id == Action.plan_id)
+    .outerjoin(_LEAD, _LEAD.c.action_id == Action.id)
     .outerjoin(RagState, RagState.plan_id == Plan.id)
     .where(Action.id.in_(bindparam("action_ids", expanding=True)))
     .order_by(Action.id, RagState.rank)
-)
-# The submitters who lead (or are delegates of) those actions: ``update_rights`` then makes them the
-# author, on nobody's behalf, whatever their roles.
-_LEADS = (
-    select(ActionLead.action_id, Person.slack_user_id, Person.id, Person.display_name)
-    .join(Person, Person.id == ActionLead.person_id)
-    .where(
-        ActionLead.action_id.in_(bindparam("action_ids", expanding=True)),
-        Person.slack_user_id.in_(bindparam("uids", expanding=True)),
-    )
-)
-# Per action, the earliest challenge still open: an update submitted after it answers it (the
-# listener's path).
-_FIRST_OPEN_CHALLENGE = (
-    select(Challenge.action_id, func.min(Challenge.at))
-    .where(
-        Challenge.action_id.in_(bindparam("action_ids", expanding=True)),
-        ~exists().where(ChallengeAnswer.challenge_id == Challenge.id),
-    )
-    .group_by(Challenge.action_id)
 )
 
 
@@ -195,7 +194,7 @@ def prepare(item: Submitted, action_rows: list, lead: Any, challenged_since: dt.
     # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does.
     plan = SimpleNamespace(name=action_row.plan_name, rag_states=states)
     action = SimpleNamespace(id=action_row.id, plan=plan)
-    author = SimpleNamespace(id=lead.id, display_name=lead.display_name)
+    author = lead
     row = new_update(
         action,
         rag=submission.rag,
@@ -238,22 +237,23 @@ def prepare(item: Submitted, action_rows: list, lead: Any, challenged_since: dt.
 
 
 def write_batch(conn: Connection, batch: list[Submitted]) -> list[Any]:
-    """Check and insert a batch of submissions and what they owe, in the caller's transaction: three
-    reads, one insert of the updates and one of the outbox rows, whatever the batch size.
+    """Check and insert a batch of submissions and what they owe, in the caller's transaction: one
+    read, one insert of the updates and one of the outbox rows, whatever the batch size.
 
     One outcome per submission: its ``Prepared`` when its update was inserted, else ``NotPlain``
     (not the plain case, or a repeated submission: its key is used, and the insert skipped it).
     """
     action_ids = sorted({item.metadata.action_id for item in batch})
     uids = sorted({item.uid for item in batch})
-    actions: dict[int, list] = {}
-    for row in conn.execute(_ACTIONS, {"action_ids": action_ids}):
-        actions.setdefault(row.id, []).append(row)
-    leads = {
-        (r.action_id, r.slack_user_id): r
-        for r in conn.execute(_LEADS, {"action_ids": action_ids, "uids": uids})
-    }
-    challenged = dict(conn.execute(_FIRST_OPEN_CHALLENGE, {"action_ids": action_ids}).all())
+    states: dict[int, dict] = {}  # action id -> {rank: state row}: each state once, in rank order
+    leads: dict[tuple[int, str], Any] = {}
+    challenged: dict[int, Any] = {}
+    for row in conn.execute(_CHECK, {"action_ids": action_ids, "uids": uids}):
+        states.setdefault(row.id, {})[row.rank] = row
+        challenged[row.id] = row.open_since
+        if row.lead_uid is not None:
+            leads[(row.id, row.lead_uid)] = SimpleNamespace(id=row.lead_id, display_name=row.lead_name)
+    actions = {action_id: list(by_rank.values()) for action_id, by_rank in states.items()}
     outcomes: list[Any] = [None] * len(batch)
     prepared: dict[int, Prepared] = {}
     for i, item in enumerate(batch):
