@@ -37,18 +37,13 @@ def web(ctx: CliContext, port: int | None, host: str) -> None:
     a threaded stdlib server. SIGTERM stops it like Ctrl-C: no new requests, acknowledged work finished.
     """
     from bot.app import create_app
-    from bot.sender import SenderProcess
     from bot.wsgi import database_health, form_app, make_server, make_wsgi_app
     from storage.db import make_read_session_factory
 
     _require(ctx, socket_mode=False)
     factory = ctx.session_factory
     port = ctx.settings.port if port is None else port
-    # The outbox (confirmation DMs, Home tabs…) is done by a sender process of its own (bot.sender),
-    # so that sending never takes CPU from acknowledgements.
-    app = create_app(ctx.settings, factory, start_outbox=False)
-    services = app.progressbot_services
-    services.drainer = SenderProcess(ctx.database_url).start()
+    app = create_app(ctx.settings, factory)
     forms = form_app(ctx.settings, factory, app)
     wsgi_app = make_wsgi_app(
         app, health=database_health(make_read_session_factory(factory.kw["bind"])), forms=forms
