@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.wsgi import make_server  # noqa: E402
+from mail.links import Links  # noqa: E402
 from progressbot.config import Settings  # noqa: E402
 from storage.db import open_database  # noqa: E402
 from tests.support.jobs_factories import make_action, make_person, make_plan  # noqa: E402
 from web.app import FormApp  # noqa: E402
-from web.links import Links  # noqa: E402
 
 SECRET = "benchmark-secret-key-0123456789-abcdefgh"
 HIDDEN = re.compile(r'name="(csrf|nonce)" value="([^"]+)"')

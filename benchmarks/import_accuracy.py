@@ -1,9 +1,10 @@
 """Field accuracy of the importer on plans in layouts unlike the samples.
 
-    python benchmarks/import_accuracy.py
+    python benchmarks/import_accuracy.py [-v]   # -v: every wrong field
 
 Builds every plan in tests/support/layout_plans.py and holdout_plans.py (written by the importer's
-author) and in tests/support/outsider_plans.py (written by someone who had not read the importer),
+author), in tests/support/outsider_plans.py (written by someone who had not read the importer) and in
+tests/support/reviewer_plans.py (a reviewer's layouts unlike all of those),
 imports it into a temporary SQLite database and compares eight fields of every action (ref, title,
 leads, due, schedule, RAG, progress, section) with what a careful reader finds in the document. An
 action the importer missed counts as eight wrong fields; an action it invented counts eight wrong
@@ -26,6 +27,7 @@ from storage.plans import import_plan, plan_payload
 from tests.support import (
     holdout_plans,  # registers its plans in the same tables
     outsider_plans,
+    reviewer_plans,
 )
 from tests.support.layout_plans import BUILDERS, EXPECTED
 
@@ -36,6 +38,7 @@ GROUPS = (
     ("layouts by the importer's author", BUILDERS, EXPECTED),
     ("outsider plans, first round", outsider_plans.BUILDERS, OUTSIDER_FIRST),
     ("outsider plans, second round", outsider_plans.BUILDERS, OUTSIDER_SECOND),
+    ("reviewer plans, third round", reviewer_plans.BUILDERS, reviewer_plans.EXPECTED),
 )
 
 
@@ -57,8 +60,9 @@ def _payload(name: str, folder: Path, builders) -> dict | None:
         engine.dispose()
 
 
-def score(expected: list[tuple], actions: list[dict]) -> tuple[int, int]:
-    """(right fields, fields counted): each expected action is matched by ref, then title, then place."""
+def score(expected: list[tuple], actions: list[dict], wrong: list[str] | None = None) -> tuple[int, int]:
+    """(right fields, fields counted): each expected action is matched by ref, then title, then place.
+    Each wrong field is described in ``wrong`` when given."""
     unused = list(range(len(actions)))
     right = 0
     for position, want in enumerate(expected):
@@ -68,13 +72,21 @@ def score(expected: list[tuple], actions: list[dict]) -> tuple[int, int]:
         if match is None and position in unused:
             match = position
         if match is None:
+            if wrong is not None:
+                wrong.append(f"{want[0]}: missed")
             continue
         unused.remove(match)
-        right += sum(1 for f, value in zip(FIELDS, want, strict=True) if actions[match][f] == value)
+        for f, value in zip(FIELDS, want, strict=True):
+            if actions[match][f] == value:
+                right += 1
+            elif wrong is not None:
+                wrong.append(f"{want[0]} {f}: want {value!r}, got {actions[match][f]!r}")
+    if wrong is not None:
+        wrong.extend(f"{actions[i]['ref']}: invented" for i in unused)
     return right, len(FIELDS) * (len(expected) + len(unused))
 
 
-def main() -> None:
+def main(verbose: bool = False) -> None:
     grand_right = grand = 0
     with tempfile.TemporaryDirectory() as tmp:
         for title, builders, expected in GROUPS:
@@ -83,7 +95,8 @@ def main() -> None:
             for name in sorted(expected):
                 payload = _payload(name, Path(tmp), builders)
                 actions = payload["actions"] if payload else []
-                right, counted = score(expected[name], actions)
+                wrong: list[str] = []
+                right, counted = score(expected[name], actions, wrong)
                 if not payload:
                     counted = len(FIELDS) * len(expected[name])
                 total_right, total = total_right + right, total + counted
@@ -91,6 +104,8 @@ def main() -> None:
                     f"  {name:34} {len(expected[name]):3} actions  {right:4}/{counted:<4} fields right  "
                     f"{100 * right / counted:5.1f}%"
                 )
+                for line in wrong if verbose else ():
+                    print(f"      {line}")
             print(
                 f"  {'all':34} {'':11} {total_right:4}/{total:<4} fields right  {100 * total_right / total:5.1f}%"
             )
@@ -101,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(verbose="-v" in sys.argv[1:])

@@ -140,7 +140,9 @@ def start_web(
     """``progressbot web``, or with ``gunicorn=(workers, threads)`` the Procfile's gunicorn."""
     env = web_env(fake_url, database_url)
     if gunicorn:
-        return _gunicorn("bot.wsgi:application", env, *gunicorn, "-c", "python:bot.gunicorn_conf")
+        return _gunicorn(
+            "progressbot.wsgi:application", env, *gunicorn, "-c", "python:progressbot.gunicorn_conf"
+        )
     exe = str(Path(sys.executable).with_name("progressbot"))
     return start([exe, "web", "--host", "127.0.0.1", "--port", "0"], env)
 

@@ -2,9 +2,13 @@
 
 Each ``announce_*`` reads what was stored, sends the direct messages, and records each DM it sent as a
 ``GovernanceNotice`` (subject, person, channel, ts). The notices let a decision replace the buttons
-in every other recipient's DM ("Agreed by Pat on 12 Mar"), and let a reply in a challenge's thread
-find its challenge. A DM that Slack refuses for one person (deactivated, say) is logged and the rest
-still go; what was stored stands either way, and the card, Home tab and report show it.
+in every other recipient's DM ("Agreed by Pat on 12 Mar"), let a reply in a challenge's thread find
+its challenge, and make every announcement safe to repeat: a DM already recorded for its subject and
+person is not sent again. They run in the outbox (``bot.outbox``), written in the same transaction as
+the event they announce, so a crash re-runs them. A DM that Slack refuses for good for one person
+(deactivated, say) is logged and the rest still go; one Slack may take later (rate limit, 5xx, a bad
+token) fails the announcement, which the outbox retries, skipping whoever was already told. What was
+stored stands either way, and the card, Home tab and report show it.
 
 They return a short description of who was told, for the command line.
 """
@@ -12,15 +16,18 @@ They return a short description of who was told, for the command line.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.outbox import worth_retrying
 from bot.services import Services
-from bot.views import governance as views
-from bot.views.messages import Reply
+from slackviews import governance as views
+from slackviews.messages import Reply
+from slackviews.text import escape
 from storage.authority import involved, slack_actor
 from storage.models import (
     Action,
@@ -76,10 +83,20 @@ def lead_uids(action: Action) -> list[str]:
     return list(dict.fromkeys(others))
 
 
-def _post(services: Services, uid: str, reply: Reply, subject: str | None) -> bool:
+def _post(services: Services, uid: str, reply: Reply | Text, subject: str | None) -> bool:
+    """DM ``uid`` once per ``subject``: a DM already recorded for (subject, uid) is not sent again.
+
+    That makes an announcement safe to repeat (the outbox re-runs one whose process died part-way).
+    Slack offers no idempotency key for chat.postMessage, so a crash between Slack's answer and the
+    notice's commit still repeats that one DM: the rare duplicate the README admits to.
+    """
+    if subject is not None and _sent(services, subject, uid):
+        return True
     try:
         response = services.client.chat_postMessage(channel=uid, **reply.as_kwargs())
     except SlackApiError as exc:
+        if subject is not None and worth_retrying(exc):
+            raise  # the outbox does the announcement again later; those already told are skipped
         log.warning("could not send %s to %s: %s", subject or "a message", uid, exc.response.get("error"))
         return False
     if subject is not None and response.get("ts"):
@@ -100,6 +117,18 @@ def _post(services: Services, uid: str, reply: Reply, subject: str | None) -> bo
     return True
 
 
+def _sent(services: Services, subject: str, uid: str) -> bool:
+    with services.read_factory.begin() as session:
+        return (
+            session.scalar(
+                select(GovernanceNotice.id).where(
+                    GovernanceNotice.subject == subject, GovernanceNotice.slack_user_id == uid
+                )
+            )
+            is not None
+        )
+
+
 def _replace(services: Services, subject: str, reply: Reply) -> int:
     """Replace every DM sent about ``subject`` (their buttons go); returns how many were edited."""
     with services.session_factory() as session:
@@ -110,10 +139,22 @@ def _replace(services: Services, subject: str, reply: Reply) -> int:
             services.client.chat_update(channel=notice.channel, ts=notice.ts, **reply.as_kwargs())
             edited += 1
         except SlackApiError as exc:
+            if worth_retrying(exc):
+                raise  # edits are safe to repeat: the outbox does the announcement again later
             log.warning(
                 "could not update %s for %s: %s", subject, notice.slack_user_id, exc.response.get("error")
             )
     return edited
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain-text DM (already escaped)."""
+
+    text: str
+
+    def as_kwargs(self) -> dict:
+        return {"text": self.text}
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -193,8 +234,19 @@ def announce_decision(services: Services, proposal_id: int, *, tell_lead: bool =
     _replace(services, f"proposal:{proposal_id}", decided)
     if not tell_lead or d.decision not in ("agreed", "declined"):
         return ""
-    sent = sum(_post(services, uid, for_lead, None) for uid in dict.fromkeys(told))
+    subject = f"decided:{proposal_id}"
+    sent = sum(_post(services, uid, for_lead, subject) for uid in dict.fromkeys(told))
     return _count(sent, "person who asked", "people who asked") if sent else ""
+
+
+def announce_decided(services: Services, proposal_id: int, *, uid: str, already: str | None = None) -> str:
+    """After a decision in Slack: replace the buttons everywhere and tell the lead; or, when someone
+    else decided first (``already``), replace the buttons and tell this person who did."""
+    if already is None:
+        return announce_decision(services, proposal_id)
+    announce_decision(services, proposal_id, tell_lead=False)
+    _post(services, uid, Text(escape(already)), f"late:{proposal_id}")
+    return ""
 
 
 # --- challenges ---------------------------------------------------------------------------------
@@ -214,6 +266,20 @@ def announce_challenge(services: Services, challenge_id: int) -> str:
     return _count(sent, "lead", "leads") if sent else ""
 
 
+NOBODY_TOLD = (
+    "Your question is recorded, but none of the action's leads is in Slack, so nobody was told. "
+    "An admin can record their answer with `progressbot update`."
+)
+
+
+def announce_challenge_raised(services: Services, challenge_id: int, *, uid: str) -> str:
+    """After a challenge in Slack: the leads get the question; the challenger hears if nobody could."""
+    told = announce_challenge(services, challenge_id)
+    if not told:
+        _post(services, uid, Text(NOBODY_TOLD), f"unheard:{challenge_id}")
+    return told
+
+
 def announce_answer(services: Services, challenge_id: int) -> str:
     with services.session_factory() as session:
         challenge = session.scalar(
@@ -227,7 +293,7 @@ def announce_answer(services: Services, challenge_id: int) -> str:
             subject_of(action), question=challenge.question, answer=first.text, by=first.by_text
         )
         uid = challenge.by_uid
-    return "the person who asked" if _post(services, uid, reply, None) else ""
+    return "the person who asked" if _post(services, uid, reply, f"answered:{challenge_id}") else ""
 
 
 # --- sign-off -----------------------------------------------------------------------------------
@@ -280,10 +346,10 @@ def announce_signoff(services: Services, action_id: int) -> str:
             note=signoff.note,
         )
         recipients = [uid for uid in lead_uids(action) if uid != signoff.by_uid]
-        update_id = signoff.update_id
+        update_id, signoff_id = signoff.update_id, signoff.id
     if update_id is not None:
         _replace(services, f"signoff:{update_id}", reply)
-    sent = sum(_post(services, uid, reply, None) for uid in recipients)
+    sent = sum(_post(services, uid, reply, f"signed:{signoff_id}") for uid in recipients)
     return _count(sent, "lead", "leads") if sent else ""
 
 
@@ -301,3 +367,20 @@ def announce_closure(services: Services, action_id: int) -> str:
     for proposal_id in closed:
         announce_decision(services, proposal_id, tell_lead=False)
     return announce_signoff(services, action_id) if signed else ""
+
+
+# --- plan edits ---------------------------------------------------------------------------------
+
+
+def announce_edit(services: Services, action_id: int, *, uid: str, lines: list[str], key: str) -> str:
+    """Tell the action's leads what an admin changed (a new lead learns they lead it now); replace the
+    buttons of anything the change closed. ``key`` names this edit, so a repeat DMs nobody twice."""
+    with services.session_factory() as session:
+        action = load(session, action_id)
+        heading = subject_of(action).heading
+        recipients = [u for u in lead_uids(action) if u != uid]
+    text = f"{heading} was changed by <@{uid}>: " + "; ".join(escape(line) for line in lines)
+    sent = sum(_post(services, lead, Text(text[:3000]), f"edit:{key}") for lead in recipients)
+    if any(line.startswith(("closed as complete", "withdrawn", "merged into")) for line in lines):
+        announce_closure(services, action_id)
+    return _count(sent, "lead", "leads") if sent else ""

@@ -11,10 +11,16 @@ from sqlalchemy.orm import Session
 
 from bot import governance
 from bot.outbox import announcement, owe, slack_call
-from bot.text import escape
 from bot.updating import AskAction, AskRag, Refused, ReplyOutcome, Stored
-from bot.views.governance import answer_saved
-from bot.views.messages import Reply, ask_action_reply, ask_rag_reply, confirmation_reply, thread_confirmation
+from slackviews.governance import answer_saved
+from slackviews.messages import (
+    Reply,
+    ask_action_reply,
+    ask_rag_reply,
+    confirmation_reply,
+    thread_confirmation,
+)
+from slackviews.text import escape
 
 
 def modal_confirmation(stored: Stored) -> Reply:

@@ -23,12 +23,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.listeners import register_all
 from bot.logs import install_redaction
 from bot.outbox import Drainer
-from bot.services import Services, utc_now
+from bot.services import ReminderRefresher, Services, utc_now
 from bot.slack_client import make_client
 from bot.verified import MarkSocketMode
+from jobs.reminders import record_refresh, render_refresh
 from progressbot.config import Settings
 
 log = logging.getLogger(__name__)
+
+# A reminder re-rendered after an update answers it ("Updated: Green"), and the rendering kept.
+REMINDER_REFRESHER = ReminderRefresher(render=render_refresh, record=record_refresh)
 
 
 def create_app(
@@ -48,7 +52,11 @@ def create_app(
     install_redaction(settings)
     client = client or make_client(settings)
     services = Services(
-        settings=settings, session_factory=session_factory, client=client, clock=clock or utc_now
+        settings=settings,
+        session_factory=session_factory,
+        client=client,
+        clock=clock or utc_now,
+        reminder_refresher=REMINDER_REFRESHER,
     )
     services.drainer = Drainer(services)
     app = App(

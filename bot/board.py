@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, truncate_mrkdwn
-from bot.views import board as board_views
-from bot.views.common import context, header
-from bot.views.messages import Reply
 from jobs.board import default_meeting, meeting_status
-from jobs.calendar import local_today
 from jobs.planner import PlannerConfig
+from slackviews import board as board_views
+from slackviews.common import context, header
+from slackviews.messages import Reply
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, truncate_mrkdwn
+from storage.calendar import local_today
 from storage.meetings import upcoming
 from storage.models import Plan
 

@@ -1,14 +1,18 @@
-"""Parsing ``/progress`` text into a command (pure; no Slack, no database)."""
+"""Reading ``/progress`` text: the Command it asks for and each subcommand's argument reader.
+
+Pure: no Slack, no database. Which verb names which subcommand is declared once, in ``bot.subcommands``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from dateutil import parser as dateparser
 
-from bot.text import COMMAND_TEXT_LIMIT, too_long_message, unescape
+from slackviews.text import COMMAND_TEXT_LIMIT, too_long_message, unescape
 from storage.errors import InvalidInput
 
 # With ``should_escape: true`` in the manifest Slack sends mentions as <@U123|name>.
@@ -21,92 +25,129 @@ PLAN_SUFFIX = re.compile(r"(?:^|\s)plan\s+(\S.*)$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
-    # help | mine | action | update | summary | report | away | board | leads | link | grant | edit |
-    # challenge | signoff | unknown
+    """What was asked: a registered subcommand's name (``bot.subcommands``) or ``unknown``."""
+
     name: str
     args: dict[str, object] = field(default_factory=dict)
     raw: str = ""
 
 
-def parse_command(text: str) -> Command:
-    """Slack sends the text with ``&``, ``<`` and ``>`` as entities and mentions as ``<@U…|name>``.
+@dataclass(frozen=True)
+class CommandCall:
+    """One ``/progress`` request as the handler of a subcommand that answers after the ack sees it."""
 
-    Mentions are read from the text as Slack sent it (so typing ``<@U…>`` is not a mention); every other
-    argument, and ``raw``, is what the person typed (``unescape``), to be escaped again when shown.
+    uid: str
+    command: Command
+    trigger_id: str
+    verified: object  # bot.verified.Verified, where a failure after the ack is reported
+    ack: Callable[..., None]
+    respond: Callable[..., None]
+
+
+# Each subcommand's argument reader: the text after the verb in, the arguments out, or None when
+# the text is not that subcommand's shape (the person is then shown help). Pure: no Slack, no database.
+ArgReader = Callable[[str], dict[str, object] | None]
+
+
+def parse_with(text: str, readers: Mapping[str, tuple[str, ArgReader]]) -> Command:
+    """``text`` as Slack sent it -> a Command, reading the arguments with the subcommand its verb names.
+
+    ``readers`` maps each verb (lower case, aliases included) to (subcommand name, argument reader).
+    Slack sends ``&``, ``<`` and ``>`` as entities and mentions as ``<@U…|name>``: mentions are read
+    from the text as sent (so typing ``<@U…>`` is not a mention); every other argument, and ``raw``,
+    is what the person typed (``unescape``), to be escaped again when shown.
     """
-    parsed = _parse(text)
-    args = {
-        k: unescape(v) if isinstance(v, str) and k not in ("user", "deputy") else v
-        for k, v in parsed.args.items()
-    }
-    return Command(parsed.name, args, unescape(parsed.raw))
-
-
-def _parse(text: str) -> Command:
     raw = (text or "").strip()
     if len(raw) > COMMAND_TEXT_LIMIT:
         raise InvalidInput(too_long_message("That command", len(raw), COMMAND_TEXT_LIMIT), field="text")
     words = raw.split()
-    if not words or words[0].lower() in ("help", "?"):
-        return Command("help", raw=raw)
-    verb, rest = words[0].lower(), raw[len(words[0]) :].strip()
-    if verb in ("mine", "my", "me") and not rest:
-        return Command("mine", raw=raw)
-    if verb in GOVERNANCE_VERBS:
-        return _governance(verb, rest, raw)
-    if verb in ("action", "show", "update", "summary", "report"):
-        rest, plan = split_plan(rest)
-        if plan == "":
-            return Command("unknown", raw=raw)
-        extra = {"plan": plan} if plan else {}
-        if verb in ("action", "show", "update") and rest and len(rest.split()) == 1:
-            name = "action" if verb in ("action", "show") else "update"
-            return Command(name, {"ref": rest, **extra}, raw)
-        if verb == "summary":
-            parsed = _summary(rest, raw)
-            if parsed.name == "summary":
-                return Command("summary", {**parsed.args, **extra}, raw)
-            return parsed
-        if verb == "report":
-            fmt = (rest or "docx").lower().lstrip(".")
-            if fmt in REPORT_FORMATS:
-                return Command("report", {"format": fmt, **extra}, raw)
-    return _other(verb, rest, raw)
+    verb = words[0].lower() if words else ""
+    name, reader = readers.get(verb, ("unknown", _nothing_understood))
+    args = reader(raw[len(words[0]) :].strip() if words else "")
+    if args is None:
+        return Command("unknown", raw=unescape(raw))
+    args = {
+        k: unescape(v) if isinstance(v, str) and k not in ("user", "deputy") else v for k, v in args.items()
+    }
+    return Command(name, args, unescape(raw))
 
 
-def _other(verb: str, rest: str, raw: str) -> Command:
-    """away, board, and the admins' leads, link and grant."""
-    if verb == "away" and rest:
-        return _away(rest, raw)
-    if verb == "board":
-        rest, plan = split_plan(rest)
-        if not rest and plan != "":
-            return Command("board", {"plan": plan} if plan else {}, raw)
-    if verb == "leads" and not rest:
-        return Command("leads", raw=raw)
-    if verb == "link":
-        mentions = MENTION.findall(rest)
-        name = MENTION.sub("", rest).strip()
-        if len(mentions) == 1 and name:
-            return Command("link", {"name": name, "user": mentions[0]}, raw)
-    if verb == "grant" and rest:
-        parts = rest.split(maxsplit=1)
-        mentions = MENTION.findall(parts[1]) if len(parts) == 2 else []
-        if parts[0].lower() in ("board", "admin") and len(mentions) == 1:
-            return Command("grant", {"role": parts[0].lower(), "user": mentions[0]}, raw)
-    return Command("unknown", raw=raw)
+def _nothing_understood(rest: str) -> None:
+    return None
 
 
-GOVERNANCE_VERBS = ("edit", "challenge", "signoff", "sign-off")
+def read_anything(rest: str) -> dict[str, object]:
+    """``help`` (and an empty text): whatever follows."""
+    return {}
 
 
-def _governance(verb: str, rest: str, raw: str) -> Command:
-    """``edit|challenge|signoff REF [plan NAME]``: the modal for one action."""
+def read_nothing(rest: str) -> dict[str, object] | None:
+    """``mine``, ``leads``: the verb alone."""
+    return None if rest else {}
+
+
+def read_ref(rest: str) -> dict[str, object] | None:
+    """``REF [plan NAME]``: ``action``, ``update``, ``edit``, ``challenge``, ``signoff``."""
     rest, plan = split_plan(rest)
     if plan == "" or not rest or len(rest.split()) != 1:
-        return Command("unknown", raw=raw)
-    name = "signoff" if verb.startswith("sign") else verb
-    return Command(name, {"ref": rest, **({"plan": plan} if plan else {})}, raw)
+        return None
+    return {"ref": rest, **_plan(plan)}
+
+
+def read_summary(rest: str) -> dict[str, object] | None:
+    """``[section NAME | lead NAME | red | overdue | changes [SINCE]] [plan NAME]``."""
+    rest, plan = split_plan(rest)
+    if plan == "":
+        return None
+    args = _summary_kind(rest)
+    return None if args is None else {**args, **_plan(plan)}
+
+
+def read_report(rest: str) -> dict[str, object] | None:
+    """``[docx|html|pdf] [plan NAME]``, docx when no format is given."""
+    rest, plan = split_plan(rest)
+    fmt = (rest or "docx").lower().lstrip(".")
+    if plan == "" or fmt not in REPORT_FORMATS:
+        return None
+    return {"format": fmt, **_plan(plan)}
+
+
+def read_away(rest: str) -> dict[str, object] | None:
+    """``DATE [@deputy]`` or ``off``."""
+    mentions = MENTION.findall(rest)
+    if not rest or len(mentions) > 1:
+        return None
+    return {"until": MENTION.sub("", rest).strip(), "deputy": mentions[0] if mentions else None}
+
+
+def read_board(rest: str) -> dict[str, object] | None:
+    """``[plan NAME]``."""
+    rest, plan = split_plan(rest)
+    if rest or plan == "":
+        return None
+    return _plan(plan)
+
+
+def read_link(rest: str) -> dict[str, object] | None:
+    """``NAME @user``."""
+    mentions = MENTION.findall(rest)
+    name = MENTION.sub("", rest).strip()
+    if len(mentions) != 1 or not name:
+        return None
+    return {"name": name, "user": mentions[0]}
+
+
+def read_grant(rest: str) -> dict[str, object] | None:
+    """``board|admin @user``."""
+    parts = rest.split(maxsplit=1)
+    mentions = MENTION.findall(parts[1]) if len(parts) == 2 else []
+    if not parts or parts[0].lower() not in ("board", "admin") or len(mentions) != 1:
+        return None
+    return {"role": parts[0].lower(), "user": mentions[0]}
+
+
+def _plan(plan: str | None) -> dict[str, object]:
+    return {"plan": plan} if plan else {}
 
 
 def split_plan(rest: str) -> tuple[str, str | None]:
@@ -122,26 +163,18 @@ def split_plan(rest: str) -> tuple[str, str | None]:
     return rest[: match.start()].strip(), match.group(1).strip()
 
 
-def _summary(rest: str, raw: str) -> Command:
+def _summary_kind(rest: str) -> dict[str, object] | None:
     if not rest:
-        return Command("summary", {"kind": "overall"}, raw)
+        return {"kind": "overall"}
     kind, _, arg = rest.partition(" ")
     kind, arg = kind.lower(), arg.strip()
     if kind in ("red", "overdue") and not arg:
-        return Command("summary", {"kind": kind}, raw)
+        return {"kind": kind}
     if kind in ("section", "lead") and arg:
-        return Command("summary", {"kind": kind, "name": arg}, raw)
+        return {"kind": kind, "name": arg}
     if kind == "changes":
-        return Command("summary", {"kind": "changes", "since": arg or None}, raw)
-    return Command("unknown", raw=raw)
-
-
-def _away(rest: str, raw: str) -> Command:
-    mentions = MENTION.findall(rest)
-    when = MENTION.sub("", rest).strip()
-    if len(mentions) > 1:
-        return Command("unknown", raw=raw)
-    return Command("away", {"until": when, "deputy": mentions[0] if mentions else None}, raw)
+        return {"kind": "changes", "since": arg or None}
+    return None
 
 
 def parse_day(text: str, *, today: dt.date, field_name: str = "date", future: bool = True) -> dt.date:

@@ -36,9 +36,9 @@ from bot.group_commit import Declined
 from bot.outbox import owed_items, slack_call
 from bot.permissions import UpdateRights
 from bot.updating import SOURCE, Stored
-from bot.views.common import ActionCard
-from bot.views.messages import Reply
-from bot.views.update_modal import (
+from slackviews.common import ActionCard
+from slackviews.messages import Reply
+from slackviews.update_modal import (
     CALLBACK_ID,
     ModalMetadata,
     Submission,

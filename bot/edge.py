@@ -11,7 +11,9 @@ In this order, and nothing else happens to a request that fails a step:
    signing secret, and the timestamp a whole number within 5 minutes. Anything else (missing, not a
    number, stale, forged, garbage or non-UTF-8 body) is 401 with an empty body.
 4. **Shape.** A verified body that is not UTF-8, not parseable, or not shaped like a Slack request
-   (the fields the listeners read have the wrong type) is 400.
+   (the fields the listeners read have the wrong type) is 400. So is one whose ``response_url`` is not
+   on Slack's hooks host (``response_origins``): Bolt's ``respond`` and the error path post to it
+   without a token, so a leaked signing secret must not turn the bot into a client for any URL.
 
 Only then is a ``BoltRequest`` built, carrying a ``Verified`` (``bot.verified``) in its context; the
 error handler and the work after the acknowledgement take every address they answer to from it.
@@ -32,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -45,6 +48,8 @@ READ_TIMEOUT_SECONDS = 5.0
 MAX_CLOCK_SKEW_SECONDS = 5 * 60
 SOCKET_KEY = "progressbot.socket"  # set by bot.wsgi's server; gunicorn sets "gunicorn.socket"
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# Where Slack's response_urls point (commercial and GovSlack); bot.wsgi adds SLACK_API_URL's origin.
+SLACK_RESPONSE_ORIGINS = ("https://hooks.slack.com", "https://hooks.slack-gov.com")
 
 STATUS_TEXT = {
     200: "200 OK",
@@ -233,6 +238,31 @@ def well_formed(body: Any) -> bool:
     return _is(kind, str)
 
 
+def origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
+        return ""
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{parts.hostname.lower()}" + (f":{port}" if port not in (None, default) else "")
+
+
+def answer_urls(body: dict) -> list[Any]:
+    """Every URL a request asks to be answered at: ``response_url`` and a modal's ``response_urls``."""
+    urls = [body["response_url"]] if "response_url" in body else []
+    listed = body.get("response_urls")
+    if isinstance(listed, list):
+        urls += [item.get("response_url") for item in listed if isinstance(item, dict)]
+    return urls
+
+
+def answers_to_slack(body: dict, origins: tuple[str, ...]) -> bool:
+    return all(not url or (isinstance(url, str) and origin(url) in origins) for url in answer_urls(body))
+
+
 def parse(body: bytes, content_type: str) -> tuple[str, dict]:
     """The body as text and as data, or ``Refused(400)``."""
     try:
@@ -297,8 +327,10 @@ class SlackEdge:
         on_sent: Callable[[], None] | None = None,
         direct: Callable[[dict], BoltResponse | None] | None = None,
         clock: Callable[[], float] = time.time,
+        response_origins: tuple[str, ...] = SLACK_RESPONSE_ORIGINS,
     ) -> None:
         self.app = app
+        self.response_origins = tuple(origin(o) for o in response_origins)
         self._secret = signing_secret.encode()
         self.max_body = max_body
         self.read_timeout = read_timeout
@@ -321,6 +353,8 @@ class SlackEdge:
             if not signature_ok(self._secret, environ, body, self._clock()):
                 raise Refused(401, "signature or timestamp not valid")
             text, data = parse(body, environ.get("CONTENT_TYPE") or "")
+            if not answers_to_slack(data, self.response_origins):
+                raise Refused(400, "response_url is not Slack's")
         except Refused as refused:
             return self._refuse(environ, start_response, refused)
         if self._on_request is not None:

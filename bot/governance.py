@@ -1,22 +1,25 @@
 """What the governance buttons and modals do, as plain functions of ``Services``.
 
-The rule for every one of them: check who is asking and parse what they gave, store it in one short
-transaction, and only then acknowledge; the messages to other people go after the acknowledgement
-(``bot.announce``). Nothing says "done" before the database has it.
+The rule for every one of them: check who is asking and parse what they gave, store it *and* the
+announcement it owes (an outbox row, ``bot.outbox.announcement``) in one short transaction, and only
+then acknowledge; the outbox sends the messages to other people after the acknowledgement
+(``bot.announce``), and again after a crash. Nothing says "done" before the database has it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import announce
+from bot.outbox import announcement, owe
 from bot.services import Services
-from bot.text import escape
-from bot.views import governance as views
+from slackviews import governance as views
+from slackviews.text import escape
 from storage import challenges, proposals
 from storage.authority import Actor, require_admin, require_governor, slack_actor
 from storage.changes import MERGED, OPEN, Edit, reopen, set_action
@@ -56,6 +59,14 @@ ANNOUNCERS = {
     "proposal": announce.announce_proposal,
     "answer": announce.announce_answer,
     "completion": announce.announce_completion,
+    # What the governance buttons and modals owe (below), the update form's and the CLI's.
+    "decided": announce.announce_decided,
+    "decision": announce.announce_decision,
+    "challenge": announce.announce_challenge,
+    "challenged": announce.announce_challenge_raised,
+    "signoff": announce.announce_signoff,
+    "closure": announce.announce_closure,
+    "edit": announce.announce_edit,
 }
 
 
@@ -73,10 +84,9 @@ def followup_announcements(stored) -> list[tuple[str, list[int]]]:
     return out
 
 
-def announce_followups(services: Services, stored) -> None:
-    """After the ack, at once (the update form's path; Slack's goes through the outbox)."""
-    for name, ids in followup_announcements(stored):
-        ANNOUNCERS[name](services, *ids)
+def owe_announcement(session: Session, name: str, ids: list[int], **extra) -> None:
+    """Owe ``ANNOUNCERS[name]`` in the caller's transaction (sent by the outbox once it commits)."""
+    owe(session, [announcement(name, ids, **extra)])
 
 
 # --- revised dates ------------------------------------------------------------------------------
@@ -89,8 +99,11 @@ class Decided:
     already: str | None = None  # someone else decided first: what to tell this person
 
 
-def agree_date(services: Services, uid: str, proposal_id: int) -> Decided:
-    return services.transaction(lambda session: _decide(services, session, uid, proposal_id, True, ""))
+def agree_date(services: Services, uid: str, proposal_id: int, *, home: bool = False) -> Decided:
+    """Agree, and owe the announcement (``home``: and a refresh of the Home tab it was clicked on)."""
+    return services.transaction(
+        lambda session: _decide(services, session, uid, proposal_id, True, "", home=home)
+    )
 
 
 def decline_date(services: Services, uid: str, proposal_id: int, reason: str) -> Decided:
@@ -98,7 +111,14 @@ def decline_date(services: Services, uid: str, proposal_id: int, reason: str) ->
 
 
 def _decide(
-    services: Services, session: Session, uid: str, proposal_id: int, agree: bool, reason: str
+    services: Services,
+    session: Session,
+    uid: str,
+    proposal_id: int,
+    agree: bool,
+    reason: str,
+    *,
+    home: bool = False,
 ) -> Decided:
     proposal = proposals.get_proposal(session, proposal_id)
     try:
@@ -111,9 +131,17 @@ def _decide(
             now=services.now(),
             tz=services.settings.tz,
         )
+        decided = Decided(proposal_id, agree)
     except proposals.AlreadyDecided as exc:
-        return Decided(proposal_id, agree, already=str(exc))
-    return Decided(proposal_id, agree)
+        decided = Decided(proposal_id, agree, already=str(exc))
+    # Everyone's buttons are replaced and the lead told; or this latecomer hears who decided first.
+    owe(
+        session,
+        [announcement("decided", [proposal_id], uid=uid, already=decided.already)],
+        home_of=uid if home else None,
+        home_delay=0.0,
+    )
+    return decided
 
 
 def decline_modal(services: Services, uid: str, proposal_id: int) -> dict:
@@ -125,15 +153,6 @@ def decline_modal(services: Services, uid: str, proposal_id: int) -> dict:
         if proposal.decision is not None:
             raise proposals.AlreadyDecided(proposal.decision, services.settings.tz)
         return views.decline_modal(proposal.id, announce.subject_of(action), proposal.proposed_due)
-
-
-def after_decision(services: Services, outcome: Decided, uid: str) -> None:
-    """After the ack: replace the buttons everywhere and tell the lead; or tell a latecomer who decided."""
-    if outcome.already is None:
-        announce.announce_decision(services, outcome.proposal_id)
-        return
-    announce.announce_decision(services, outcome.proposal_id, tell_lead=False)
-    services.client.chat_postMessage(channel=uid, text=escape(outcome.already))
 
 
 # --- challenges ---------------------------------------------------------------------------------
@@ -186,21 +205,11 @@ def submit_challenge(
             update_id=update_id,
             key=key,
         )
+        if raised.created:  # a resubmitted modal (same key) owes nothing more
+            owe_announcement(session, "challenged", [raised.challenge.id], uid=uid)
         return raised.challenge.id, raised.created
 
     return services.transaction(work)
-
-
-def after_challenge(services: Services, uid: str, challenge_id: int) -> None:
-    told = announce.announce_challenge(services, challenge_id)
-    if not told:
-        services.client.chat_postMessage(
-            channel=uid,
-            text=(
-                "Your question is recorded, but none of the action's leads is in Slack, so nobody was told. "
-                "An admin can record their answer with `progressbot update`."
-            ),
-        )
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,11 @@ class Answered:
     challenge_id: int
     ref: str
     created: bool
+
+
+# Notices recorded only so a repeated announcement sends nobody the same DM twice: no buttons, no
+# question, so a reply in their thread is not ours to answer.
+QUIET_SUBJECTS = ("decided:", "late:", "unheard:", "answered:", "signed:", "edit:")
 
 
 def answer_in_thread(
@@ -220,7 +234,7 @@ def answer_in_thread(
     notice = session.scalar(
         select(GovernanceNotice).where(GovernanceNotice.channel == channel, GovernanceNotice.ts == thread_ts)
     )
-    if notice is None:
+    if notice is None or notice.subject.startswith(QUIET_SUBJECTS):
         return None
     if not notice.subject.startswith("challenge:"):
         return "To decide, use the buttons on the message above (replies here are not recorded)."
@@ -275,6 +289,7 @@ def submit_signoff(services: Services, uid: str, action_id: int, note: str, evid
             evidence_url=evidence_url,
             tz=services.settings.tz,
         )
+        owe_announcement(session, "signoff", [action.id])
         return action.ref
 
     return services.transaction(work)
@@ -312,8 +327,16 @@ def edit_form(services: Services, uid: str, action_id: int) -> dict:
 
 
 def submit_edit(services: Services, uid: str, action_id: int, form: views.EditSubmission) -> list[str]:
-    """Apply what changed in the form (set, then close or reopen); lines describing each change."""
-    return services.transaction(lambda session: _apply_edit(services, session, uid, action_id, form))
+    """Apply what changed in the form (set, then close or reopen), and owe the leads' DMs; lines
+    describing each change."""
+
+    def work(session: Session) -> list[str]:
+        lines = _apply_edit(services, session, uid, action_id, form)
+        # The key names this edit: a repeated announcement DMs nobody twice (``bot.announce._post``).
+        owe_announcement(session, "edit", [action_id], uid=uid, lines=lines, key=uuid.uuid4().hex[:16])
+        return lines
+
+    return services.transaction(work)
 
 
 def _apply_edit(
@@ -385,19 +408,6 @@ def _apply_status(
             form.status, form.status
         )
     ]
-
-
-def after_edit(services: Services, uid: str, action_id: int, lines: list[str]) -> None:
-    """Tell the action's leads what changed (a new lead learns they lead it now)."""
-    with services.session_factory() as session:
-        action = announce.load(session, action_id)
-        subject = announce.subject_of(action)
-        recipients = [u for u in announce.lead_uids(action) if u != uid]
-    text = f"{subject.heading} was changed by <@{uid}>: " + "; ".join(escape(line) for line in lines)
-    for lead in recipients:
-        services.client.chat_postMessage(channel=lead, text=text[:3000])
-    if any(line.startswith(("closed as complete", "withdrawn", "merged into")) for line in lines):
-        announce.announce_closure(services, action_id)
 
 
 # --- what a card shows --------------------------------------------------------------------------

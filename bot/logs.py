@@ -2,7 +2,9 @@
 
 slack_sdk logs request headers (with the bearer token) at DEBUG, and an exception can carry a URL or a
 header. Rather than trusting each caller, a log record factory rewrites every record as it is made:
-the configured secrets and anything shaped like a Slack token become ``[redacted]``.
+the configured secrets, anything shaped like a Slack token and the password of anything shaped like
+``user:password@host`` become ``[redacted]`` (``progressbot.secret_text``). The traceback of a logged
+exception is formatted and cleaned the same way: an exception's message is text we did not write.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import re
 import threading
 
 from progressbot.config import Settings
+from progressbot.secret_text import hide_secrets
 
-TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
 # The update form's links (/u/TOKEN) are credentials: access-log lines and errors name the path only.
 FORM_LINK_PATTERN = re.compile(r"/u/[A-Za-z0-9._~%-]+")
 REDACTED = "[redacted]"
 
+_FORMATTER = logging.Formatter()
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _installed = False
@@ -26,7 +29,7 @@ _installed = False
 def redact(text: str) -> str:
     for secret in _secrets:
         text = text.replace(secret, REDACTED)
-    return FORM_LINK_PATTERN.sub("/u/" + REDACTED, TOKEN_PATTERN.sub(REDACTED, text))
+    return FORM_LINK_PATTERN.sub("/u/" + REDACTED, hide_secrets(text))
 
 
 def install_redaction(settings: Settings) -> None:
@@ -55,6 +58,11 @@ def install_redaction(settings: Settings) -> None:
             cleaned = redact(message)
             if cleaned != message or record.args:
                 record.msg, record.args = cleaned, ()
+            if record.exc_info and record.exc_info[0] is not None:
+                # Formatters use a record's exc_text when it is set, so the traceback is shown cleaned.
+                record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
+            if record.stack_info:
+                record.stack_info = redact(record.stack_info)
             return record
 
         logging.setLogRecordFactory(factory)

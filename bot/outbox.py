@@ -8,8 +8,13 @@ What is owed (written by the listeners with the update, in the same transaction;
 - ``reminder_refresh``: re-render a reminder so the answered action shows "Updated: Amber".
 - ``home_refresh``: re-publish a person's Home tab. Coalesced: one per person per
   ``HOME_REFRESH_DELAY`` seconds, whatever the number of updates.
-- ``announce``: tell the board of a date request or a completion to sign off, a challenger of the
-  answer (``bot.governance.ANNOUNCERS``).
+- ``announce``: what a governance event owes people (``bot.governance.ANNOUNCERS``): the board hears
+  of a date request or a completion to sign off, a lead of a decision, a challenge, a sign-off or an
+  edit, a challenger of the answer. Written by the update modal and thread replies, the governance
+  buttons and modals, the update form (``web``) and the CLI. Each DM is recorded as a
+  ``GovernanceNotice``, so an announcement re-run after a crash sends nobody the same DM twice.
+- ``report``: a report someone asked for (``bot.report_requests``): rendered and uploaded to their DM,
+  or dropped with a notice once it is too old to matter.
 
 Who does it: the ``Drainer`` of each web (or Socket Mode) process, woken as each response is sent and
 every ``SWEEP_SECONDS`` (which also picks up rows a dead process had claimed, once their lease lapses);
@@ -38,7 +43,7 @@ from sqlalchemy.orm import Session
 from storage import outbox as store
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services import ReminderRefresher, Services
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ SLACK_CALL = "slack_call"
 REMINDER_REFRESH = "reminder_refresh"
 HOME_REFRESH = "home_refresh"
 ANNOUNCE = "announce"  # the board's notices of what an update set in motion (``bot.governance``)
+REPORT = "report"  # a report someone asked for: rendered and uploaded (``bot.report_requests``)
 HOME_REFRESH_DELAY = 3.0  # seconds: the Home tab of someone sending a burst is published once
 ALLOWED_METHODS = frozenset({"chat_postMessage", "chat_update", "chat_postEphemeral", "views_update"})
 TOKEN_ERRORS = frozenset(
@@ -77,9 +83,12 @@ def slack_call(method: str, fallback: dict[str, Any] | None = None, **args: Any)
     return SLACK_CALL, payload
 
 
-def announcement(name: str, ids: list[int]) -> tuple[str, dict]:
-    """``bot.governance.ANNOUNCERS[name](services, *ids)``, owed."""
-    return ANNOUNCE, {"name": name, "ids": [int(i) for i in ids]}
+def announcement(name: str, ids: list[int], **extra: Any) -> tuple[str, dict]:
+    """``bot.governance.ANNOUNCERS[name](services, *ids, **extra)``, owed (``extra``: JSON values)."""
+    payload: dict[str, Any] = {"name": name, "ids": [int(i) for i in ids]}
+    if extra:
+        payload["extra"] = extra
+    return ANNOUNCE, payload
 
 
 def owe(
@@ -122,6 +131,7 @@ class Outcome:
     done: bool
     delay: float = 0.0  # when not done: retry after this many seconds
     error: str = ""
+    told: Any = None  # what the work said it did (an announcer's "2 leads"), for the command line
 
 
 DONE = Outcome(done=True)
@@ -130,6 +140,13 @@ DONE = Outcome(done=True)
 def _backoff(attempts: int) -> float:
     """1, 2, 4 … seconds after the 1st, 2nd, 3rd … attempt, at most 10 minutes."""
     return float(min(600, 2 ** max(0, attempts - 1)))
+
+
+def worth_retrying(exc: SlackApiError) -> bool:
+    """Slack may answer differently later (rate limit, 5xx, a token an admin must fix)."""
+    error = str(exc.response.get("error") or "")
+    status = getattr(exc.response, "status_code", 200)
+    return error in TOKEN_ERRORS or error in TRANSIENT_ERRORS or status == 429 or status >= 500
 
 
 def classify(exc: BaseException, attempts: int) -> Outcome | None:
@@ -154,7 +171,7 @@ def perform(services: Services, item: store.Claimed) -> Outcome:
     """Do one row; never raises. Acknowledgements in flight go first (``wait_for_quiet``)."""
     services.wait_for_quiet()
     try:
-        _do(services, item.kind, item.payload)
+        told = _do(services, item.kind, item.payload)
     except Exception as exc:
         outcome = classify(exc, item.attempts)
         if outcome is not None and item.attempts < MAX_ATTEMPTS:
@@ -163,7 +180,7 @@ def perform(services: Services, item: store.Claimed) -> Outcome:
             )
             return outcome
         return _give_up(services, item, exc)
-    return DONE
+    return Outcome(done=True, told=told)
 
 
 def _give_up(services: Services, item: store.Claimed, exc: Exception) -> Outcome:
@@ -181,7 +198,7 @@ def _give_up(services: Services, item: store.Claimed, exc: Exception) -> Outcome
     return DONE
 
 
-def _do(services: Services, kind: str, payload: dict[str, Any]) -> None:
+def _do(services: Services, kind: str, payload: dict[str, Any]) -> Any:
     if kind == SLACK_CALL:
         method = payload.get("method")
         if method not in ALLOWED_METHODS:
@@ -190,22 +207,72 @@ def _do(services: Services, kind: str, payload: dict[str, Any]) -> None:
     elif kind == REMINDER_REFRESH:
         services.refresh_reminder(int(payload["reminder_message_id"]))
     elif kind == HOME_REFRESH:
-        from bot.features import publish_home
+        from bot.features.home_tab import publish_home
 
         publish_home(services, str(payload["user"]))
+    elif kind == REPORT:
+        from bot.report_requests import deliver
+
+        return deliver(services, payload)
     elif kind == ANNOUNCE:
         from bot.governance import ANNOUNCERS
 
-        ANNOUNCERS[str(payload["name"])](services, *payload["ids"])
+        return ANNOUNCERS[str(payload["name"])](services, *payload["ids"], **payload.get("extra", {}))
     else:
         raise ValueError(f"unknown outbox kind {kind!r}")
 
 
-def drain_owed(settings: Any, session_factory: Any, client: Any, *, timeout: float) -> bool:
-    """One pass over whatever is owed, outside the Slack app (the worker's ``outbox-drain`` job)."""
+# --- work a command owes and does itself (the CLI) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwedNow:
+    item: store.Claimed
+    worker: str
+
+
+def owe_now(session: Session, work: tuple[str, dict], *, lease: float = LEASE_SECONDS) -> OwedNow:
+    """Owe ``work`` in the caller's transaction, claimed by this process, which does it right after
+    the commit (``do_now``) and can say what was done; if it dies first, a drainer does it."""
+    worker = worker_name()
+    kind, payload = work
+    return OwedNow(store.enqueue_claimed(session, kind, payload, worker, lease=lease), worker)
+
+
+def do_now(services: Services, owed: OwedNow) -> Outcome:
+    """Do a row ``owe_now`` wrote (after its commit) and record the outcome as a drainer would."""
+    outcome = perform(services, owed.item)
+
+    def record(session: Session) -> None:
+        if outcome.done:
+            store.finish(session, [owed.item.id], owed.worker)
+        else:
+            store.retry_later(session, owed.item.id, owed.worker, delay=outcome.delay, error=outcome.error)
+
+    services.transaction(record)
+    return outcome
+
+
+def drain_owed(
+    settings: Any,
+    session_factory: Any,
+    client: Any,
+    *,
+    timeout: float,
+    reminder_refresher: ReminderRefresher | None = None,
+) -> bool:
+    """One pass over whatever is owed, outside the Slack app (the worker's ``outbox-drain`` job).
+
+    Without ``reminder_refresher`` a ``reminder_refresh`` row fails and waits for a process that has one.
+    """
     from bot.services import Services
 
-    services = Services(settings=settings, session_factory=session_factory, client=client)
+    services = Services(
+        settings=settings,
+        session_factory=session_factory,
+        client=client,
+        reminder_refresher=reminder_refresher,
+    )
     drainer = Drainer(services, threads=2)
     try:
         return drainer.drain(deadline=time.monotonic() + timeout)

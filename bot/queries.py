@@ -12,7 +12,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from bot.views.common import ActionCard, CardGovernance, UpdateSummary
+from slackviews.common import ActionCard, CardGovernance, UpdateSummary
 from storage.errors import NotFound
 from storage.models import Action, ActionLead, Person, Plan, Update
 from storage.plans import get_action, get_plan, list_plans

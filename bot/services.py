@@ -6,8 +6,10 @@ with a fixed clock and a client pointed at the fake Slack server.
 The shape of a listener that stores something (DESIGN.md, habit 2): parse, then
 ``services.transaction`` writes the update *and* the Slack work it owes (``bot.outbox.owe``) in one
 short transaction, then ack. The acknowledgement never claims more than the database holds, and the
-owed work survives a crash. Work after the acknowledgement that owes nothing durable (opening a
-modal, rendering a report) goes through ``after_ack``.
+owed work survives a crash. Only work after the acknowledgement that stores nothing and owes nothing
+durable goes through ``after_ack``, in memory: opening a modal (its trigger is dead within 3 s), a
+summary or card through ``response_url``, the Home tab on ``app_home_opened``, telling someone their
+request failed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -52,13 +54,34 @@ POSTGRES_WRITERS = 2  # group-commit writers (bot.group_commit) on PostgreSQL
 _SQLITE_WRITER = threading.Lock()
 
 
+class SentMessageRefresh(Protocol):
+    """A sent message as it should read now (``jobs.reminders.ReminderRefresh``)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReminderRefresher:
+    """How a sent reminder is re-rendered after an update, and how the new rendering is kept.
+
+    Passed in by ``create_app`` (``jobs.reminders.render_refresh`` and ``record_refresh``), so the bot
+    does not reach into the passes for them.
+    """
+
+    render: Callable[[Session, int], SentMessageRefresh | None]
+    record: Callable[[Session, Any], None]
+
+
 @dataclass
 class Services:
     settings: Settings
     session_factory: sessionmaker[Session]
     client: WebClient
     clock: Callable[[], dt.datetime] = field(default=utc_now)
-    # Work after ack() that owes nothing durable (modals, summaries, report files). Errors go to the
+    # Work after ack() that owes nothing durable (modals, summaries, error messages). Errors go to the
     # same handler as @app.error (set by bot.listeners.errors.register).
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(
@@ -67,6 +90,7 @@ class Services:
     )
     on_error: Callable[[Exception, Verified | None], None] | None = None
     drainer: Drainer | None = None
+    reminder_refresher: ReminderRefresher | None = None
     # Seconds a Home refresh waits so that a burst of updates by one person publishes it once.
     home_refresh_delay: float = HOME_REFRESH_DELAY
     _group_commit: GroupCommit | None = field(default=None, repr=False)
@@ -255,13 +279,16 @@ class Services:
         """Re-render a reminder so it shows "Updated: <RAG>" (the outbox's ``reminder_refresh``)."""
         if not reminder_message_id:
             return
-        from jobs.reminders import record_refresh, render_refresh
-
+        if self.reminder_refresher is None:
+            # Only a Services built without create_app (a test, a one-off script) lacks it; fail the
+            # outbox row loudly rather than mark a reminder refreshed that never was.
+            raise RuntimeError("this Services has no reminder_refresher (create_app passes one)")
+        refresher = self.reminder_refresher
         with self.read_factory.begin() as session:
-            refresh = render_refresh(session, reminder_message_id)
+            refresh = refresher.render(session, reminder_message_id)
         if refresh is None:
             return
         self.client.chat_update(
             channel=refresh.channel, ts=refresh.ts, text=refresh.text, blocks=refresh.blocks
         )
-        self.transaction(lambda session: record_refresh(session, refresh))
+        self.transaction(lambda session: refresher.record(session, refresh))

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, object_session
 
 from bot.permissions import UpdateRights, update_rights, viewer
 from bot.queries import card, cards_for_actions, load_action
-from bot.text import PROGRESS_TEXT_LIMIT, too_long_message
-from bot.views.common import OPEN_UPDATE_MODAL, ActionCard
-from bot.views.update_modal import ModalMetadata, Submission
+from slackviews.common import OPEN_UPDATE_MODAL, ActionCard
+from slackviews.text import PROGRESS_TEXT_LIMIT, too_long_message
+from slackviews.update_modal import ModalMetadata, Submission
 from storage.errors import Forbidden, InvalidInput, NotFound
 from storage.followups import FollowUps, after_update
 from storage.models import Action, PendingReply, ProcessedEvent, ReminderEntry, ReminderMessage

@@ -1,16 +1,14 @@
 """HTTP mode as a WSGI app: ``POST /slack/events`` for every Slack request, ``GET /healthz``.
 
-``application`` is what gunicorn loads (Procfile: ``bot.wsgi:application``). It is built on the first
-request from the environment (settings, database with migrations applied), never at import time.
-``make_wsgi_app`` wraps any Bolt app, for ``progressbot web`` and tests; every request to
-``/slack/events`` goes through ``bot.edge.SlackEdge`` (size, time, signature, shape) before Bolt.
+``make_wsgi_app`` wraps any Bolt app, for ``progressbot web``, gunicorn (``progressbot.wsgi``) and
+tests; every request to ``/slack/events`` goes through ``bot.edge.SlackEdge`` (size, time, signature,
+shape) before Bolt. The update form (``web``) is mounted under ``/u/`` by whoever composes the process.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
@@ -18,7 +16,14 @@ from wsgiref.simple_server import make_server as _make_server
 
 from slack_bolt import App
 
-from bot.edge import MAX_BODY_BYTES, READ_TIMEOUT_SECONDS, SOCKET_KEY, SlackEdge, respond
+from bot.edge import (
+    MAX_BODY_BYTES,
+    READ_TIMEOUT_SECONDS,
+    SLACK_RESPONSE_ORIGINS,
+    SOCKET_KEY,
+    SlackEdge,
+    respond,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,12 @@ class WebApp:
             on_request=self.services.request_started if self.services else None,
             on_sent=self.services.response_sent if self.services else None,
             direct=_direct_route(self.services, direct),
+            # SLACK_API_URL's host too: a GovSlack or test install's Slack answers from there.
+            response_origins=(
+                (*SLACK_RESPONSE_ORIGINS, self.services.settings.slack_api_url)
+                if self.services
+                else SLACK_RESPONSE_ORIGINS
+            ),
         )
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -151,82 +162,3 @@ def database_health(session_factory) -> Callable[[], bool]:
         return True
 
     return check
-
-
-def build_from_env() -> WebApp:
-    from bot.app import create_app
-    from progressbot.config import Settings
-    from storage.db import make_read_session_factory, open_database
-
-    settings = Settings.from_env()
-    settings.require_slack()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    engine, session_factory = open_database(settings.database_url)
-    app = create_app(settings, session_factory, start_outbox=True)
-    return make_wsgi_app(
-        app,
-        health=database_health(make_read_session_factory(engine)),
-        forms=form_app(settings, session_factory, app),
-    )
-
-
-def form_app(settings, session_factory, app: App | None = None) -> WSGIApp | None:
-    """The update form for leads outside Slack, when its settings are there (else ``/u/`` is 404).
-
-    With the Slack ``app``, what a form's updates set in motion (a date request, a completion to sign
-    off, an answered challenge) is announced in Slack, as for an update made there."""
-    if not settings.forms_enabled:
-        return None
-    from web.app import FormApp
-
-    services = getattr(app, "progressbot_services", None)
-    return FormApp(settings, session_factory, on_saved=announcer(services) if services else None)
-
-
-def announcer(services) -> Callable[[list], None]:
-    def announce(followups: list) -> None:
-        from types import SimpleNamespace
-
-        from bot.governance import announce_followups
-
-        def run() -> None:
-            for follow, action_id, update_id in followups:
-                try:
-                    announce_followups(
-                        services, SimpleNamespace(followups=follow, action_id=action_id, update_id=update_id)
-                    )
-                except Exception:  # the updates are stored and confirmed; the board hears on its Home tab
-                    log.exception("announcing what a form update set in motion failed")
-
-        services.executor.submit(run)
-
-    return announce
-
-
-class _LazyApplication:
-    """Builds the real WSGI app once, on the first request, in whichever worker process serves it."""
-
-    def __init__(self, factory: Callable[[], WebApp]) -> None:
-        self._factory = factory
-        self._app: WebApp | None = None
-        self._lock = threading.Lock()
-
-    def build(self) -> WebApp:
-        if self._app is None:
-            with self._lock:
-                if self._app is None:
-                    self._app = self._factory()
-        return self._app
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        return self.build()(environ, start_response)
-
-    def shutdown(self, timeout: float) -> bool:
-        """For gunicorn's ``worker_exit`` hook (``bot/gunicorn_conf.py``)."""
-        return self._app.shutdown(timeout) if self._app is not None else True
-
-
-application = _LazyApplication(build_from_env)

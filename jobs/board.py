@@ -33,10 +33,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from jobs.calendar import WorkCalendar, local_today, may_send_now, zone
 from jobs.planner import PlannedReminder, PlannerConfig, Recipient, channel_for, resolve_recipient
-from jobs.policy import Policy
 from jobs.state import PassSnapshot, action_states, complete_labels, is_complete
+from storage.calendar import WorkCalendar, local_today, may_send_now, zone
 from storage.meetings import (
     BOARD_CALL,
     BOARD_CANCELLED,
@@ -47,6 +46,7 @@ from storage.meetings import (
     previous_meeting,
 )
 from storage.models import Action, ActionLead, Meeting, Person, Plan, ReminderEntry, ReportVersion, Update
+from storage.policy import Policy
 
 FIRST_WINDOW_DAYS = 14  # with no earlier meeting, updates this long before the call count
 STAGE_KIND = {"call": BOARD_CALL, "chase": BOARD_CHASE, "moved": BOARD_MOVED, "cancelled": BOARD_CANCELLED}

@@ -14,15 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.views.board import undelivered_message, unreached_message
 from jobs.board import BoardRound, MeetingRound
 from jobs.board_publish import PACK, deliver_packs, pack_comment, pack_data, publish_due
-from jobs.calendar import local_today, may_send_now, zone
 from jobs.delivery import deliver
 from jobs.escalation import board_members
 from jobs.lease import Lease
 from jobs.planner import PlannerConfig
 from jobs.sender import Sender
+from slackviews.board import undelivered_message, unreached_message
+from storage.calendar import local_today, may_send_now, zone
 from storage.meetings import meeting_label
 from storage.models import BoardPost, Meeting, ReminderMessage, Role
 from storage.people import person_for_slack_user

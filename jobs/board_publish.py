@@ -32,13 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.board import LeadRound, MeetingRound, build_round
-from jobs.calendar import may_send_now, zone
 from jobs.delivery import MAX_ATTEMPTS, PassStopped, backoff, history_since
 from jobs.escalation import board_members
 from jobs.lease import Lease, LeaseLost, database_now, live_holders
 from jobs.planner import PlannerConfig
 from jobs.sender import Sender, classify
 from report.data import EXC_NO_RESPONSE, ExceptionItem, HistoryRow, ReportData
+from storage.calendar import may_send_now, zone
 from storage.meetings import meeting_label
 from storage.models import BoardPost, Meeting, ReportVersion
 from storage.people import person_for_slack_user
@@ -125,7 +125,7 @@ def pack_data(session: Session, rnd: MeetingRound, now: dt.datetime, tz: Any) ->
 
 def pack_comment(rnd: MeetingRound, data: ReportData) -> str:
     """The message the pack is posted with: what it is, the headline, and who gave no update."""
-    from bot.text import escape
+    from slackviews.text import escape
 
     cutoff = rnd.meeting.cutoff
     lines = [
@@ -245,7 +245,7 @@ def _recipient_zone(session: Session, target: str, default_tz: str) -> Any:
 
 def due_posts(session: Session, now: dt.datetime, config: PlannerConfig) -> list[BoardPost]:
     """Queued pack deliveries whose recipient's window is open and whose backoff has passed."""
-    from jobs.policy import Policy
+    from storage.policy import Policy
 
     out = []
     for post in session.scalars(

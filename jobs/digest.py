@@ -19,13 +19,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.views.reminders import digest_message
-from jobs.calendar import zone
 from jobs.delivery import PassStopped, deliver, resolve_in_doubt
 from jobs.lease import single_runner
 from jobs.sender import Sender
 from jobs.state import action_states, complete_labels, is_complete
-from storage.models import Action, ActionLead, DigestPost, Plan, ReminderMessage, ReportVersion, Update
+from slackviews.reminders import DigestAction, DigestUpdate, PlanDigest, digest_message
+from storage.calendar import zone
+from storage.models import (
+    Action,
+    ActionLead,
+    DigestPost,
+    Plan,
+    ReminderMessage,
+    ReportVersion,
+    SignOff,
+    Update,
+)
+from storage.signoff import AWAITING, completion_run, completion_state, needs_signoff
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +64,8 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build_digests(
-    session: Session, now: dt.datetime, *, tz_name: str = "Europe/London"
-) -> list[dict[str, Any]]:
-    """One plain dict per plan (what ``digest_message`` renders), with a constant number of queries."""
+def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/London") -> list[PlanDigest]:
+    """Each plan's week (what ``digest_message`` renders), with a constant number of queries."""
     tz = zone(tz_name)
     today = now.astimezone(tz).date()
     week_ago = now - dt.timedelta(days=7)
@@ -84,6 +92,9 @@ def build_digests(
         if plan_id not in last_reports or published_at > last_reports[plan_id]:
             last_reports[plan_id] = published_at
 
+    awaiting_now = _awaiting_signoff(session, plans, done, now)
+    awaiting_before = _awaiting_signoff(session, plans, done, week_ago)
+
     out = []
     for plan in plans:
         from storage.rag import scheme_for_plan
@@ -93,23 +104,24 @@ def build_digests(
         counts = dict.fromkeys(labels, 0)
         previous = dict.fromkeys(labels, 0)
         unrated = 0
+        awaiting, awaited_before = 0, 0
         for a in mine:
             rag = current[a.id].rag if a.id in current else None
-            if rag in counts:
+            if a.id in awaiting_now:
+                awaiting += 1  # not complete until signed off: counted apart, as the report does
+            elif rag in counts:
                 counts[rag] += 1
             else:
                 unrated += 1
             old = before[a.id].rag if a.id in before else None
-            if old in previous:
+            if a.id in awaiting_before:
+                awaited_before += 1
+            elif old in previous:
                 previous[old] += 1
 
-        def row(a: Action) -> dict[str, Any]:
-            return {
-                "ref": a.ref,
-                "title": a.title,
-                "due": a.due_date.isoformat() if a.due_date else None,
-                "lead": ", ".join(link.person.display_name for link in a.leads) or "no lead",
-            }
+        def row(a: Action) -> DigestAction:
+            lead = ", ".join(link.person.display_name for link in a.leads) or "no lead"
+            return DigestAction(a.ref, a.title, a.due_date, lead)
 
         open_actions = [
             a
@@ -132,32 +144,62 @@ def build_digests(
             if a.id not in current or (since is not None and current[a.id].last_update_at <= since)
         ]
         out.append(
-            {
-                "plan_id": plan.id,
-                "plan": plan.name,
-                "plan_title": plan.title or plan.name,
-                "counts": counts,
-                "previous_counts": previous,
-                "unrated": unrated,
-                "updates": [
-                    {
-                        "ref": u.action.ref,
-                        "action_id": u.action_id,
-                        "update_id": u.id,
-                        "who": (u.author.display_name if u.author else u.author_text) or "someone",
-                        "rag": u.rag,
-                        "text": u.text,
-                    }
+            PlanDigest(
+                plan_id=plan.id,
+                plan=plan.name,
+                plan_title=plan.title or plan.name,
+                counts=counts,
+                previous_counts=previous,
+                unrated=unrated,
+                awaiting_signoff=tuple(row(a) for a in mine if a.id in awaiting_now),
+                previous_awaiting_signoff=awaited_before,
+                updates=tuple(
+                    DigestUpdate(
+                        ref=u.action.ref,
+                        who=(u.author.display_name if u.author else u.author_text) or "someone",
+                        rag=u.rag,
+                        text=u.text,
+                        action_id=u.action_id,
+                        update_id=u.id,
+                    )
                     for u in recent
                     if u.action.plan_id == plan.id and u.action.status == "open"
-                ],
-                "overdue": [row(a) for a in overdue],
-                "due_soon": [row(a) for a in soon],
-                "stale": [row(a) for a in stale],
-                "last_report": since.astimezone(tz).date().isoformat() if since else None,
-            }
+                ),
+                overdue=tuple(row(a) for a in overdue),
+                due_soon=tuple(row(a) for a in soon),
+                stale=tuple(row(a) for a in stale),
+                last_report=since.astimezone(tz).date() if since else None,
+            )
         )
     return out
+
+
+def _awaiting_signoff(
+    session: Session, plans: list[Plan], done: dict[int, set[str]], as_of: dt.datetime
+) -> set[int]:
+    """Open actions whose lead marked them complete by ``as_of`` and nobody had signed off by then."""
+    asking = {plan.id for plan in plans if needs_signoff(plan)}
+    if not asking:
+        return set()
+    signed = set(
+        session.scalars(select(SignOff.update_id).where(SignOff.at <= as_of, SignOff.update_id.is_not(None)))
+    )
+    updates: dict[int, list[Any]] = {}
+    plan_of: dict[int, int] = {}
+    for row in session.execute(
+        select(Update.id, Update.action_id, Update.rag, Update.source, Action.plan_id)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.status == "open", Action.plan_id.in_(asking), Update.submitted_at <= as_of)
+        .order_by(Update.action_id, Update.submitted_at, Update.id)
+    ):
+        updates.setdefault(row.action_id, []).append(row)
+        plan_of[row.action_id] = row.plan_id
+    return {
+        action_id
+        for action_id, rows in updates.items()
+        if completion_state(completion_run(rows, done.get(plan_of[action_id], set())), signed, needs=True)
+        == AWAITING
+    }
 
 
 def run_digest(

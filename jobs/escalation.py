@@ -16,11 +16,11 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from jobs.calendar import local_today, may_send_now, zone
 from jobs.planner import PlannedReminder, PlannerConfig
-from jobs.policy import Policy
 from jobs.state import PassSnapshot, is_complete, load_snapshot
+from storage.calendar import local_today, may_send_now, zone
 from storage.models import Action, ActionLead, ReminderEntry, Role
+from storage.policy import Policy
 
 CHASE_KINDS = ("due", "overdue")
 

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.views.reminders import escalation_message, reminder_message
 from jobs.planner import PlannedReminder
+from slackviews.reminders import escalation_message, reminder_message
 from storage.models import ReminderEntry, ReminderMessage
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
-from jobs.calendar import WorkCalendar
-from jobs.policy import Policy
+from storage.calendar import WorkCalendar
+from storage.policy import Policy
 
 MONTHS = {"monthly": 1, "bi-monthly": 2, "quarterly": 3, "six-monthly": 6, "annually": 12}
 # Recurrences counted in days rather than months (storage.timescales.RECURRENCES has both kinds).

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from jobs.calendar import WorkCalendar, local_today, may_send_now, zone
 from jobs.occurrences import (
     Occurrence,
     current_step,
@@ -23,9 +22,10 @@ from jobs.occurrences import (
     latest_checkpoint,
     next_recurrence,
 )
-from jobs.policy import Policy
 from jobs.state import ActionState, PassSnapshot, is_complete, load_snapshot
+from storage.calendar import WorkCalendar, local_today, may_send_now, zone
 from storage.models import Action, ActionLead, Person, Plan, ReminderEntry
+from storage.policy import Policy
 
 REMINDER_KINDS = ("before", "due", "overdue", "ongoing", "recurring")
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.views.reminders import unlinked_message
 from jobs.board import plan_board_round
 from jobs.board_pass import (
     UNREACHED_KIND,
@@ -28,19 +27,20 @@ from jobs.board_pass import (
     queue_unreached_notes,
     run_publication,
 )
-from jobs.calendar import local_today, may_send_now, zone
 from jobs.delivery import PassStopped, SendStats, deliver, resolve_in_doubt
 from jobs.digest import iso_week
 from jobs.escalation import plan_escalations
 from jobs.lease import LeaseLost, single_runner
 from jobs.ledger import group_items, render, sync_ledger, unique_items
 from jobs.planner import REMINDER_KINDS, PlannerConfig, plan_reminders, unlinked_leads
-from jobs.policy import Policy
 from jobs.sender import Pacer, Sender
 from jobs.state import PassSnapshot, load_snapshot
 from mail.outbox import EmailChannel, due_email_ids, requeue_dead_claims
+from slackviews.reminders import unlinked_message
+from storage.calendar import local_today, may_send_now, zone
 from storage.meetings import BOARD_KINDS
 from storage.models import DigestPost, ReminderMessage, Role, Update
+from storage.policy import Policy
 
 log = logging.getLogger(__name__)
 

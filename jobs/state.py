@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from jobs.policy import Policy
 from storage.models import Action, Plan, Update
+from storage.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from mail.links import Links, form_url
 from mail.render import (
     EmailAction,
     PlanSection,
@@ -35,13 +36,12 @@ from mail.render import (
     new_link_email,
     reminder_email,
 )
-from mail.settings import check_mail_from
 from mail.smtp import Mailer, MailResult, SmtpConfig
+from progressbot.config import check_mail_from
 from storage.clock import database_now
 from storage.models import Action, Person, Plan, ReminderMessage, Update
+from storage.plans import plan_title
 from storage.rag import scheme_for_plan
-from web.links import Links, form_url
-from web.service import plan_title
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +183,8 @@ def _is_board(item: dict[str, Any]) -> bool:
 
 def _why(item: dict[str, Any]) -> str:
     """Why the action is listed, in plain words (a board round's stage, or the reminder's step)."""
-    from bot.views.board import long_date
-    from bot.views.reminders import describe_item
+    from slackviews.board import long_date
+    from slackviews.reminders import describe_item
 
     reasons = []
     for part in [item, *item.get("also", [])]:
@@ -199,7 +199,7 @@ def _why(item: dict[str, Any]) -> str:
 
 def board_notices(items: list[dict[str, Any]]) -> list[str]:
     """One line per board meeting whose call, chase, move or cancellation this email carries."""
-    from bot.views.board import long_date
+    from slackviews.board import long_date
 
     notices: dict[int, str] = {}
     for item in items:

@@ -13,7 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from web.html import e, rag_badge
+from mail.html import e, rag_badge
 
 FONT = "font-family:Arial,Helvetica,sans-serif;color:#1a1a1a"
 EXCERPT = 300

@@ -25,69 +25,12 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from mail.settings import is_loopback
-from progressbot.config import ConfigError
+from progressbot.config import SmtpConfig
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT = 30.0
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int
-    security: str  # "starttls" | "tls" | "none"
-    username: str = ""
-    password: str = field(default="", repr=False)
-    timeout: float = DEFAULT_TIMEOUT
-
-    @classmethod
-    def parse(cls, url: str) -> SmtpConfig:
-        """Raises ConfigError naming ``PROGRESSBOT_SMTP_URL``; the message never carries the password."""
-        name = "PROGRESSBOT_SMTP_URL"
-        try:
-            parts = urlsplit(url.strip())
-            port = parts.port
-        except ValueError:
-            raise ConfigError(f"{name} is not a valid URL (smtp://user:password@host:587)") from None
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ConfigError(f"{name} must look like smtp://user:password@host:587 or smtps://host:465")
-        query = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
-        unknown = set(query) - {"starttls", "timeout"}
-        if unknown:
-            raise ConfigError(f"{name}: unknown option(s) {', '.join(sorted(unknown))} (starttls, timeout)")
-        if parts.scheme == "smtps":
-            security = "tls"
-        else:
-            flag = query.get("starttls", "true")
-            if flag not in _TRUE | _FALSE:
-                raise ConfigError(f"{name}: starttls must be true or false")
-            security = "starttls" if flag in _TRUE else "none"
-        try:
-            timeout = float(query.get("timeout", DEFAULT_TIMEOUT))
-        except ValueError:
-            raise ConfigError(f"{name}: timeout must be a number of seconds") from None
-        if not 1 <= timeout <= 300:
-            raise ConfigError(f"{name}: timeout must be between 1 and 300 seconds")
-        username, password = unquote(parts.username or ""), unquote(parts.password or "")
-        if security == "none" and not is_loopback(parts.hostname):
-            # Mail and the links in it would cross the network in clear, and so would the password.
-            raise ConfigError(f"{name}: starttls=false is allowed only for a server on this machine")
-        return cls(
-            host=parts.hostname,
-            port=port or (465 if security == "tls" else 587),
-            security=security,
-            username=username,
-            password=password,
-            timeout=timeout,
-        )
 
 
 @dataclass(frozen=True)

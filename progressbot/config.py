@@ -5,12 +5,18 @@ Nothing reads os.environ anywhere else: tests build Settings directly.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from progressbot.secret_text import hide_secrets
 
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -22,7 +28,10 @@ _NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds", "
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed; the message names the variable, never a password in it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(hide_secrets(message))
 
 
 def database_url(value: str, *, name: str = "DATABASE_URL") -> str:
@@ -59,7 +68,7 @@ class Settings:
     port: int = 3000
     timezone: str = DEFAULT_TIMEZONE
     digest_channel: str = ""
-    # "Mon 09:00" style; parsed by jobs.scheduler.
+    # "Mon 09:00" style; parsed by progressbot.scheduler.
     digest_schedule: str = "mon 09:00"
     holiday_country: str = "GB"
     holiday_subdivision: str = "ENG"
@@ -157,9 +166,6 @@ class Settings:
 
     def _validate_email_settings(self) -> None:
         """Each email setting is checked when given; ``email_enabled`` says whether all are."""
-        from mail.settings import check_link_days, check_mail_from, check_public_url, check_secret_key
-        from mail.smtp import SmtpConfig
-
         if self.smtp_url:
             SmtpConfig.parse(self.smtp_url)  # raises ConfigError naming the variable, never the password
         if self.mail_from:
@@ -231,3 +237,118 @@ class Settings:
             value = getattr(self, f.name)
             out[f.name] = ("set" if value else "unset") if not f.repr else value
         return out
+
+
+# --- the email settings -------------------------------------------------------------------------
+# Each check raises ConfigError naming its variable and never echoes a secret. They live here, with
+# the settings they check, so this module imports nothing of ours and every package may import it.
+
+MIN_SECRET_KEY = 32
+LOOPBACK_NAMES = {"localhost"}
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secret_key(key: str) -> None:
+    if len(key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"PROGRESSBOT_SECRET_KEY must be at least {MIN_SECRET_KEY} characters "
+            '(make one with: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+
+
+def check_public_url(url: str) -> str:
+    """The site's base URL without a trailing slash; https, or http on this machine only."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PROGRESSBOT_PUBLIC_URL must be an https:// address, got {url!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        # The links are the only credential a partner has: they must never cross a network in clear.
+        raise ConfigError(f"PROGRESSBOT_PUBLIC_URL must use https (http only for localhost), got {url!r}")
+    if parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"PROGRESSBOT_PUBLIC_URL must be a plain base address, got {url!r}")
+    return url.strip().rstrip("/")
+
+
+def check_mail_from(value: str) -> Address:
+    """``progressbot@council.gov.uk`` or ``Improvement Board <progressbot@council.gov.uk>``."""
+    if "\n" in value or "\r" in value:
+        raise ConfigError("PROGRESSBOT_MAIL_FROM must be one line")
+    name, addr = parseaddr(value)
+    if "@" not in addr or addr.startswith("@") or addr.endswith("@") or " " in addr:
+        raise ConfigError(f"PROGRESSBOT_MAIL_FROM is not an email address: {value!r}")
+    local, domain = addr.rsplit("@", 1)
+    try:
+        return Address(display_name=name, username=local, domain=domain)
+    except (ValueError, IndexError):
+        raise ConfigError(f"PROGRESSBOT_MAIL_FROM is not an email address: {value!r}") from None
+
+
+def check_link_days(days: int) -> None:
+    if not 1 <= days <= 90:
+        raise ConfigError(f"PROGRESSBOT_LINK_DAYS must be between 1 and 90, got {days}")
+
+
+DEFAULT_TIMEOUT = 30.0
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str  # "starttls" | "tls" | "none"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpConfig:
+        """Raises ConfigError naming ``PROGRESSBOT_SMTP_URL``; the message never carries the password."""
+        name = "PROGRESSBOT_SMTP_URL"
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"{name} is not a valid URL (smtp://user:password@host:587)") from None
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ConfigError(f"{name} must look like smtp://user:password@host:587 or smtps://host:465")
+        query = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
+        unknown = set(query) - {"starttls", "timeout"}
+        if unknown:
+            raise ConfigError(f"{name}: unknown option(s) {', '.join(sorted(unknown))} (starttls, timeout)")
+        if parts.scheme == "smtps":
+            security = "tls"
+        else:
+            flag = query.get("starttls", "true")
+            if flag not in _TRUE | _FALSE:
+                raise ConfigError(f"{name}: starttls must be true or false")
+            security = "starttls" if flag in _TRUE else "none"
+        try:
+            timeout = float(query.get("timeout", DEFAULT_TIMEOUT))
+        except ValueError:
+            raise ConfigError(f"{name}: timeout must be a number of seconds") from None
+        if not 1 <= timeout <= 300:
+            raise ConfigError(f"{name}: timeout must be between 1 and 300 seconds")
+        username, password = unquote(parts.username or ""), unquote(parts.password or "")
+        if security == "none" and not is_loopback(parts.hostname):
+            # Mail and the links in it would cross the network in clear, and so would the password.
+            raise ConfigError(f"{name}: starttls=false is allowed only for a server on this machine")
+        return cls(
+            host=parts.hostname,
+            port=port or (465 if security == "tls" else 587),
+            security=security,
+            username=username,
+            password=password,
+            timeout=timeout,
+        )

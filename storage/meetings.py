@@ -20,7 +20,7 @@ from storage.errors import InvalidInput, NotFound
 from storage.models import BoardPost, Meeting, Plan, ReminderEntry
 
 if TYPE_CHECKING:
-    from jobs.calendar import WorkCalendar
+    from storage.calendar import WorkCalendar
 
 # Ledger kinds of the board cycle (``reminder_entries.kind``); the step is the meeting id.
 BOARD_CALL = "board_call"

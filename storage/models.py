@@ -79,7 +79,7 @@ class Plan(Base):
     reference_date: Mapped[dt.date | None] = mapped_column(Date)
     # The plan's start, for relative timescales ("within 3 months", "immediate").
     start_date: Mapped[dt.date | None] = mapped_column(Date)
-    # Reminder policy overrides (jobs.policy reads them over its defaults).
+    # Reminder policy overrides (storage.policy reads them over its defaults).
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Where the board cycle posts the board pack (a channel id); board members also get it by DM.
     board_channel: Mapped[str | None] = mapped_column(String(32))

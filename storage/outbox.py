@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -124,6 +124,29 @@ def enqueue(
 ) -> None:
     """Owe ``kind`` work once the transaction commits; with ``key``, nothing more if a row already waits."""
     enqueue_all(session, [Owed(kind, payload, key, delay)])
+
+
+def enqueue_claimed(
+    session: Session, kind: str, payload: dict[str, Any], worker: str, *, lease: float
+) -> Claimed:
+    """Owe ``kind`` work that this process will do itself once the transaction commits (the CLI).
+
+    The row is born claimed by ``worker`` for ``lease`` seconds: nobody else takes it while this
+    process does it, and if the process dies first the claim lapses and a drainer does it."""
+    item_id = session.execute(
+        insert(OutboxItem)
+        .values(
+            kind=kind,
+            payload=payload,
+            not_before=db_time(),
+            created_at=db_time(),
+            attempts=1,
+            claimed_by=worker,
+            claimed_until=db_time(lease),
+        )
+        .returning(OutboxItem.id)
+    ).scalar_one()
+    return Claimed(item_id, kind, payload, 1)
 
 
 def _free():

@@ -41,7 +41,7 @@ from storage.models import (
     Section,
     Update,
 )
-from storage.people import PeopleIndex
+from storage.people import LeadResolution, PeopleIndex
 from storage.plans import MAX_UPDATE_TEXT, RAG_ONLY_TEXT, plan_by_name
 from storage.proposals import supersede_open
 from storage.rag import save_scheme, scheme_for_plan
@@ -385,18 +385,44 @@ class _Planner:
             return self.lead_cache[text]
         found = self.people.resolve(text)
         person = found.person
+        if person is None and not found.ambiguous:
+            found = self._named(text)
+            person = found.person
         if person is None and found.ambiguous:
             names = " or ".join(p.display_name for p in found.candidates)
             self.result.warnings.append(
                 f"lead '{text}' could be {names}: not linked; say who with `progressbot leads link`"
             )
-        elif person is None:
-            role = bool(_ROLE_WORDS.search(text)) or text.isupper()
-            person = self.people.get_or_create(
-                text, name=None if role else text, role_title=text if role and not text.isupper() else None
-            )
         self.lead_cache[text] = person
         return person
+
+    def _named(self, text: str) -> LeadResolution:
+        """A lead nobody goes by yet: the person a cell names with their post ("Sarah Okafor (Director of
+        Finance)", "Head of Early Help – Tom Reilly") or address is that person, found or created by name
+        with the post as their role title; an address is left out of the name and never stored unasked."""
+        from storage.importers.leads import name_and_post, without_email
+
+        bare, email = without_email(text)
+        if email and bare != text:
+            self.result.warnings.append(
+                f"lead '{text}': read as {bare}; to email them, `progressbot leads link \"{bare}\" --email {email}`"
+            )
+        named = name_and_post(bare)
+        name, post = named if named else (bare, None)
+        if name != text:
+            found = self.people.resolve(name)
+            if found.person is not None or found.ambiguous:
+                if found.person is not None and post:
+                    self.people.add_alias(found.person, post)
+                return found
+        if post:
+            return LeadResolution(self.people.get_or_create(name, name=name, role_title=post))
+        role = bool(_ROLE_WORDS.search(name)) or name.isupper()
+        return LeadResolution(
+            self.people.get_or_create(
+                name, name=None if role else name, role_title=name if role and not name.isupper() else None
+            )
+        )
 
     # -- progress and RAG
     def _updates(self, item: ParsedAction, action: Action | None) -> list[_NewUpdate]:

@@ -43,6 +43,11 @@ def plan_by_name(session: Session, name: str, *options: Any) -> Plan | None:
     return session.scalar(select(Plan).where(Plan.name_key == plan_name_key(wanted)).options(*options))
 
 
+def plan_title(plan: Plan) -> str:
+    """The plan's title as people read it (emails, the form): its title, else its name."""
+    return plan.title.strip() or plan.name
+
+
 def get_plan(session: Session, name: str | None) -> Plan:
     """The named plan, in any case; with no name, the only plan (NotFound listing the plans otherwise)."""
     if name:

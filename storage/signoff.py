@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from storage.authority import Actor, require_governor
 from storage.errors import Forbidden, InvalidInput, ProgressbotError
 from storage.models import Action, Plan, SignOff, Update
+from storage.policy import Policy
 
 AWAITING = "awaiting"  # complete, awaiting sign-off
 SIGNED_OFF = "signed_off"
@@ -32,8 +33,6 @@ NOTE_LIMIT = 3000
 
 
 def needs_signoff(plan: Plan) -> bool:
-    from jobs.policy import Policy
-
     return Policy.for_plan(plan).completion_needs_signoff
 
 

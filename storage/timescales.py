@@ -42,6 +42,7 @@ import html
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -301,82 +302,90 @@ class _Parser:
                 return first, last
         return build(self.base.year + 1)
 
-    # Each reader returns (first, last, has_year, rebuild) for one regex match.
     def read(self, m: re.Match[str]) -> _Found | None:
-        kind = m.lastgroup
+        """The period one match of ``_DATE_RE`` names; None when it names none (out of range, 30 Feb, "may")."""
         g = m.groupdict()
         text = m.group(0).strip()
-        try:
-            if g["iso"]:
-                year = self.check_year(int(g["iso_y"]), text)
-                day = dt.date(year, int(g["iso_m"]), int(g["iso_d"]))
-                return _Found(day, day, m.start(), m.end())
-            if g["num"]:
-                d, mo = int(g["num_d"]), int(g["num_m"])
-                note = None
-                if mo > 12 and d <= 12:  # written month-first, the American way
-                    d, mo = mo, d
-                    note = f"read {text!r} as {d} {calendar.month_name[mo]} (month and day swapped)"
-                year = self.check_year(_full_year(g["num_y"]), text)
-                day = dt.date(year, mo, d)
-                return _Found(day, day, m.start(), m.end(), note=note)
-            if g["nmy"]:
-                year = self.check_year(int(g["nmy_y"]), text)
-                mo = int(g["nmy_m"])
-                return _Found(dt.date(year, mo, 1), _month_end(year, mo), m.start(), m.end())
-            if g["qtr"]:
-                return self._quarter(m, g, text)
-            if g["season"]:
-                return self._season(m, g, text)
-            if g["dmy"]:
-                d, mo = int(g["dmy_d"]), MONTHS[g["dmy_m"].rstrip(".").lower()]
-                if g["dmy_y"]:
-                    year = self.check_year(_full_year(g["dmy_y"]), text)
-                    day = dt.date(year, mo, d)
-                    return _Found(day, day, m.start(), m.end())
-                dt.date(2000, mo, d)  # validates day-of-month (2000 is a leap year)
-                first, last = self.forward(lambda y: (dt.date(y, mo, d), dt.date(y, mo, d)))
-                return _Found(
-                    first,
-                    last,
-                    m.start(),
-                    m.end(),
-                    has_year=False,
-                    rebuild=lambda y: (dt.date(y, mo, d), dt.date(y, mo, d)),
-                )
-            if g["mdy"]:
-                mo, d = MONTHS[g["mdy_m"].rstrip(".").lower()], int(g["mdy_d"])
-                year = self.check_year(int(g["mdy_y"]), text)
-                day = dt.date(year, mo, d)
-                return _Found(day, day, m.start(), m.end())
-            if g["my"]:
-                return self._month_year(m, g, text)
-            if g["mon"]:
-                word = g["mon_m"]
-                if word == "may" and self.text.strip(" .").lower() != "may":
-                    return None  # the verb, not the month
-                mo = MONTHS[word.rstrip(".").lower()]
-                build = lambda y: (dt.date(y, mo, 1), _month_end(y, mo))  # noqa: E731
-                first, last = self.forward(build)
-                return _Found(first, last, m.start(), m.end(), has_year=False, rebuild=build)
-            if g["fy"]:
-                first_year = int(g["fy_y"])
-                second = _second_year(first_year, g["fy_y2"])
-                if second is None:
+        for group, reader in _READERS:
+            if g[group]:
+                try:
+                    return reader(self, m, g, text)
+                except (_OutOfRange, ValueError, OverflowError):
                     return None
-                self.check_year(first_year, text)
-                self.check_year(second, text)
-                if re.search(r"\b(?:academic|school)\s+year\s*$", self.text[: m.start()], re.IGNORECASE):
-                    return _Found(dt.date(first_year, 9, 1), dt.date(second, 8, 31), m.start(), m.end())
-                return _Found(dt.date(first_year, 4, 1), dt.date(second, 3, 31), m.start(), m.end())
-            if g["year"]:
-                year = self.check_year(int(g["year_y"]), text)
-                return _Found(dt.date(year, 1, 1), dt.date(year, 12, 31), m.start(), m.end())
-        except _OutOfRange:
+        raise AssertionError(m.lastgroup)  # pragma: no cover - every alternative has a reader
+
+    # One reader per alternative of _DATE_RE: (match, its groups, the matched text) in, a _Found out
+    # (or None). A ValueError from dt.date (31 April) means the text names no date.
+    def _iso(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found:
+        year = self.check_year(int(g["iso_y"]), text)
+        day = dt.date(year, int(g["iso_m"]), int(g["iso_d"]))
+        return _Found(day, day, m.start(), m.end())
+
+    def _numeric(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found:
+        """ "3/4/2024" is 3 April; "4/13/2024" can only be month-first, and says so in a note."""
+        d, mo = int(g["num_d"]), int(g["num_m"])
+        note = None
+        if mo > 12 and d <= 12:  # written month-first, the American way
+            d, mo = mo, d
+            note = f"read {text!r} as {d} {calendar.month_name[mo]} (month and day swapped)"
+        year = self.check_year(_full_year(g["num_y"]), text)
+        day = dt.date(year, mo, d)
+        return _Found(day, day, m.start(), m.end(), note=note)
+
+    def _numeric_month_year(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found:
+        year = self.check_year(int(g["nmy_y"]), text)
+        mo = int(g["nmy_m"])
+        return _Found(dt.date(year, mo, 1), _month_end(year, mo), m.start(), m.end())
+
+    def _day_month(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found:
+        """ "3 April 2024", or "3 April" alone: its next occurrence on or after the base date."""
+        d, mo = int(g["dmy_d"]), MONTHS[g["dmy_m"].rstrip(".").lower()]
+        if g["dmy_y"]:
+            year = self.check_year(_full_year(g["dmy_y"]), text)
+            day = dt.date(year, mo, d)
+            return _Found(day, day, m.start(), m.end())
+        dt.date(2000, mo, d)  # validates day-of-month (2000 is a leap year)
+        first, last = self.forward(lambda y: (dt.date(y, mo, d), dt.date(y, mo, d)))
+        return _Found(
+            first,
+            last,
+            m.start(),
+            m.end(),
+            has_year=False,
+            rebuild=lambda y: (dt.date(y, mo, d), dt.date(y, mo, d)),
+        )
+
+    def _month_day_year(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found:
+        mo, d = MONTHS[g["mdy_m"].rstrip(".").lower()], int(g["mdy_d"])
+        year = self.check_year(int(g["mdy_y"]), text)
+        day = dt.date(year, mo, d)
+        return _Found(day, day, m.start(), m.end())
+
+    def _month_alone(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found | None:
+        """ "April": the whole month, its next occurrence; "may" is the verb unless it is all the text."""
+        word = g["mon_m"]
+        if word == "may" and self.text.strip(" .").lower() != "may":
+            return None  # the verb, not the month
+        mo = MONTHS[word.rstrip(".").lower()]
+        build = lambda y: (dt.date(y, mo, 1), _month_end(y, mo))  # noqa: E731
+        first, last = self.forward(build)
+        return _Found(first, last, m.start(), m.end(), has_year=False, rebuild=build)
+
+    def _financial_year(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found | None:
+        """ "2023/24": April to March, or September to August after "academic year"."""
+        first_year = int(g["fy_y"])
+        second = _second_year(first_year, g["fy_y2"])
+        if second is None:
             return None
-        except (ValueError, OverflowError):
-            return None
-        raise AssertionError(kind)  # pragma: no cover - every alternative is handled above
+        self.check_year(first_year, text)
+        self.check_year(second, text)
+        if re.search(r"\b(?:academic|school)\s+year\s*$", self.text[: m.start()], re.IGNORECASE):
+            return _Found(dt.date(first_year, 9, 1), dt.date(second, 8, 31), m.start(), m.end())
+        return _Found(dt.date(first_year, 4, 1), dt.date(second, 3, 31), m.start(), m.end())
+
+    def _year(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found:
+        year = self.check_year(int(g["year_y"]), text)
+        return _Found(dt.date(year, 1, 1), dt.date(year, 12, 31), m.start(), m.end())
 
     def _month_year(self, m: re.Match[str], g: dict[str, str], text: str) -> _Found | None:
         mo = MONTHS[g["my_m"].rstrip(".").lower()]
@@ -442,6 +451,22 @@ class _Parser:
             return _Found(first, last, m.start(), m.end())
         first, last = self.forward(build)
         return _Found(first, last, m.start(), m.end(), has_year=False, rebuild=build)
+
+
+# The alternatives of _DATE_RE in the order they are tried, each with its reader.
+_READERS: tuple[tuple[str, Callable[[_Parser, re.Match[str], dict[str, str], str], _Found | None]], ...] = (
+    ("iso", _Parser._iso),
+    ("num", _Parser._numeric),
+    ("nmy", _Parser._numeric_month_year),
+    ("qtr", _Parser._quarter),
+    ("season", _Parser._season),
+    ("dmy", _Parser._day_month),
+    ("mdy", _Parser._month_day_year),
+    ("my", _Parser._month_year),
+    ("mon", _Parser._month_alone),
+    ("fy", _Parser._financial_year),
+    ("year", _Parser._year),
+)
 
 
 def _apply_cues(text: str, found: list[_Found]) -> None:

@@ -15,8 +15,8 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.views.common import OPEN_UPDATE_MODAL
 from jobs.reminders import run_reminder_pass
+from slackviews.common import OPEN_UPDATE_MODAL
 from storage.meetings import add_meeting
 from storage.models import Plan, ReminderEntry, ReminderMessage
 from tests.support import slack_signing as signing

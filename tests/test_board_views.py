@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
-from bot.views.board import meeting_summary, round_message, status_blocks, unreached_message
-from bot.views.reminders import reminder_message
 from jobs.board import LeadStatus, MeetingStatus
+from slackviews.board import meeting_summary, round_message, status_blocks, unreached_message
+from slackviews.reminders import reminder_message
+from slackviews.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
 
 INFO = {
     "id": 7,

@@ -35,7 +35,7 @@ def test_web_and_run_name_missing_settings(database):
 
 def test_importing_the_wsgi_module_builds_nothing():
     code = (
-        "import os; os.environ.pop('SLACK_BOT_TOKEN', None); import bot.wsgi as w; "
+        "import os; os.environ.pop('SLACK_BOT_TOKEN', None); import progressbot.wsgi as w; "
         "assert w.application._app is None; print('ok')"
     )
     out = subprocess.run(
@@ -83,8 +83,8 @@ def test_progressbot_web_serves_healthz_and_signed_commands(database, fake_slack
 def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_slack, monkeypatch):
     from apscheduler.events import EVENT_JOB_REMOVED
 
-    import bot.socket
-    import jobs.scheduler
+    import progressbot.scheduler
+    import progressbot.socket_mode
     from progressbot.lifecycle import StopSignal
 
     started = {}
@@ -106,7 +106,7 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
         def close(self):
             started["closed"] = True
 
-    real_create = jobs.scheduler.create_scheduler
+    real_create = progressbot.scheduler.create_scheduler
 
     catch_ups_done = threading.Event()
     removed: set[str] = set()
@@ -122,9 +122,9 @@ def test_run_starts_socket_mode_and_the_scheduler_in_one_process(database, fake_
         started["scheduler"] = scheduler
         return scheduler
 
-    monkeypatch.setattr(bot.socket, "make_socket_handler", FakeHandler)
+    monkeypatch.setattr(progressbot.socket_mode, "make_socket_handler", FakeHandler)
     monkeypatch.setattr(StopSignal, "wait", lambda self: "SIGTERM")  # stopped once connected
-    monkeypatch.setattr(jobs.scheduler, "create_scheduler", spy)
+    monkeypatch.setattr(progressbot.scheduler, "create_scheduler", spy)
     result = CliRunner().invoke(
         main,
         ["--database-url", database.url, "run"],

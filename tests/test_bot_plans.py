@@ -211,7 +211,7 @@ def test_home_refresh_refused_for_good_is_dropped_quietly(slack_app, caplog):
 
 
 def test_plan_suffix_is_parsed():
-    from bot.commands import parse_command
+    from bot.subcommands import parse_command
 
     assert parse_command("summary red plan ilacs").args == {"kind": "red", "plan": "ilacs"}
     assert parse_command("report docx plan ilacs").args == {"format": "docx", "plan": "ilacs"}

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import escape, mrkdwn, truncate_mrkdwn, unescape
-from bot.views.common import GET_REPORT, ActionCard
-from bot.views.home import BoardPanel, board_blocks
-from bot.views.messages import PICK_ACTION, ask_action_reply
-from bot.views.reminders import digest_message, reminder_message
 from jobs.planner import plan_reminders
 from report.summaries import ActionItem
+from slackviews.common import GET_REPORT, ActionCard
+from slackviews.home import BoardPanel, board_blocks
+from slackviews.messages import PICK_ACTION, ask_action_reply
+from slackviews.reminders import PlanDigest, digest_message, reminder_message
+from slackviews.text import escape, mrkdwn, truncate_mrkdwn, unescape
 from storage.models import ReminderEntry, ReminderMessage
 from tests.support import slack_signing as signing
 from tests.support.bot_harness import JO, R2
@@ -228,18 +228,18 @@ def test_picking_from_the_menu_stores_the_update(slack_app):
 
 def test_the_digest_get_report_button_carries_its_plan_and_names_it():
     digests = [
-        {
-            "plan_id": pid,
-            "plan": name,
-            "plan_title": "Improvement plan",
-            "counts": {"Red": 1},
-            "previous_counts": {},
-            "updates": [],
-            "overdue": [],
-            "due_soon": [],
-            "stale": [],
-            "last_report": None,
-        }
+        PlanDigest(
+            plan_id=pid,
+            plan=name,
+            plan_title="Improvement plan",
+            counts={"Red": 1},
+            previous_counts={},
+            updates=(),
+            overdue=(),
+            due_soon=(),
+            stale=(),
+            last_report=None,
+        )
         for pid, name in ((3, "ilacs"), (4, "send"))
     ]
     _text, blocks = digest_message(digests)
@@ -276,7 +276,7 @@ def test_the_digest_button_gets_that_plans_report_with_several_plans(slack_app):
     assert slack_app.click(BOARD, GET_REPORT, button["value"], channel="C0DIGEST", message_ts="1.2") == 200
     [upload] = slack_app.fake.wait_for("files.completeUploadExternal", timeout=30)
     assert "There are" not in json.dumps([c.params for c in slack_app.fake.calls("chat.postMessage")])
-    assert json.loads(button["value"])["plan_id"] in {d["plan_id"] for d in digests}
+    assert json.loads(button["value"])["plan_id"] in {d.plan_id for d in digests}
     assert upload.ok
 
 

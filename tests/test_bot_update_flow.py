@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.views.common import OPEN_UPDATE_MODAL
+from slackviews.common import OPEN_UPDATE_MODAL
 from tests.support.bot_harness import ADMIN, JO, OUTSIDER, R2, SAM
 from tests.support.waiting import wait_until
 

@@ -7,12 +7,13 @@ import json
 
 import pytest
 
-from bot.commands import parse_command, parse_day, parse_since
-from bot.text import escape, excerpt
+from bot.commands import parse_day, parse_since
+from bot.subcommands import parse_command
 from bot.updating import parse_reply
-from bot.views.common import ActionCard, UpdateSummary, card_section, group_cards, update_button
-from bot.views.messages import ask_rag_reply, help_reply
-from bot.views.update_modal import ModalMetadata, read_submission, update_modal, values_fingerprint
+from slackviews.common import ActionCard, UpdateSummary, card_section, group_cards, update_button
+from slackviews.messages import ask_rag_reply, help_reply
+from slackviews.text import escape, excerpt
+from slackviews.update_modal import ModalMetadata, read_submission, update_modal, values_fingerprint
 from storage.errors import InvalidInput
 from storage.rag import BUILTIN_SCHEMES
 

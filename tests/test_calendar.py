@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jobs.calendar import SendingWindow, WorkCalendar, may_send_now, window_bounds, zone
+from storage.calendar import SendingWindow, WorkCalendar, may_send_now, window_bounds, zone
 
 D = dt.date
 LONDON = ZoneInfo("Europe/London")

@@ -144,7 +144,7 @@ def test_log_levels_are_read_in_any_case_and_subdivisions_by_name():
         {"PROGRESSBOT_LOG_LEVEL": "debug", "PROGRESSBOT_HOLIDAY_SUBDIVISION": "Scotland"}
     )
     assert settings.log_level == "DEBUG"
-    from jobs.calendar import calendar_for
+    from storage.calendar import calendar_for
 
     calendar = calendar_for(settings.holiday_country, settings.holiday_subdivision)
     assert not calendar.is_working_day(dt.date(2026, 11, 30))  # St Andrew's Day, Scotland only
@@ -173,3 +173,25 @@ def test_leads_sync_with_a_revoked_token_says_what_to_fix(seeded, fake_slack):
         make_action(s, s.scalars(select(Plan)).one(), "1.2", leads=[make_person(s, "Bo Unlinked")])
     line = one_line_error(invoke("--database-url", seeded.url, "leads", "sync", env=env))
     assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in line and "xoxb-revoked" not in line
+
+
+@pytest.mark.parametrize(
+    ("option", "env"),
+    [
+        # A careless admin: the scheme forgotten, so the value is neither a URL nor a path.
+        (("--database-url", "dbuser:Hunter2pw@db.council.example/progress"), {}),
+        ((), {"DATABASE_URL": "dbuser:Hunter2pw@db.council.example/progress"}),
+        # Credentials where none belong: the form's address is echoed back as wrong.
+        ((), {"PROGRESSBOT_PUBLIC_URL": "https://admin:Hunter2pw@progress.council.example"}),
+    ],
+)
+def test_a_setting_echoed_in_an_error_never_shows_its_password(option, env):
+    result = invoke(*option, "plan", "show", env=env)
+    line = one_line_error(result)
+    assert result.exit_code == 2 and "Hunter2pw" not in result.output
+    assert ":***@" in line  # still says which value was wrong
+
+
+def test_config_errors_mask_credentials_and_slack_tokens_whatever_the_message():
+    message = str(ConfigError("X is wrong: 'postgres://u:pw1234@h/db' and xoxb-1-2-abcdef"))
+    assert "pw1234" not in message and "xoxb-1-2" not in message

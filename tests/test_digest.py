@@ -196,20 +196,21 @@ def test_a_run_killed_after_slack_accepted_the_digest_does_not_post_it_again(pla
 
 
 def test_long_lists_end_with_and_n_more_and_fit_50_blocks(database):
-    from bot.views.reminders import digest_message
+    from slackviews.reminders import DigestAction, PlanDigest, digest_message
 
-    digest = {
-        "plan_id": 1,
-        "plan_title": "Big",
-        "counts": {"Red": 40},
-        "previous_counts": {},
-        "unrated": 0,
-        "updates": [],
-        "stale": [],
-        "last_report": None,
-        "overdue": [{"ref": str(i), "title": "x" * 200, "due": "2026-01-01", "lead": "A"} for i in range(40)],
-        "due_soon": [],
-    }
+    digest = PlanDigest(
+        plan_id=1,
+        plan="",
+        plan_title="Big",
+        counts={"Red": 40},
+        previous_counts={},
+        unrated=0,
+        updates=(),
+        stale=(),
+        last_report=None,
+        overdue=tuple(DigestAction(str(i), "x" * 200, dt.date(2026, 1, 1), "A") for i in range(40)),
+        due_soon=(),
+    )
     text, blocks = digest_message([digest] * 8)
     assert len(blocks) <= 50
     assert "… and 30 more" in json.dumps(blocks, ensure_ascii=False)

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from mail.links import Links
 from storage.models import Person, ReminderMessage, Update
 from tests.support.form_harness import PAT_EMAIL, seed
 from web.forms import CleanUpdate
-from web.links import Links
 from web.service import LinkRevoked, ask_new_link, load_form, save_form
 
 pytestmark = pytest.mark.storage

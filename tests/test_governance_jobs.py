@@ -70,7 +70,7 @@ def test_withdrawn_and_merged_actions_leave_reminders_escalation_and_the_digest(
     assert not any(ref.startswith("1.") for ref, _, _ in _refs(plan_reminders(session, NOW), world))
     assert not any(ref.startswith("1.") for ref, _, _ in _refs(plan_escalations(session, NOW), world))
     [digest] = build_digests(session, NOW)
-    assert digest["overdue"] == [] and sum(digest["counts"].values()) + digest["unrated"] == 1
+    assert digest.overdue == () and sum(digest.counts.values()) + digest.unrated == 1
 
 
 def test_an_unlinked_lead_of_a_withdrawn_action_is_not_reported(session):
@@ -105,3 +105,30 @@ def test_a_completion_awaiting_sign_off_is_not_chased(session):
                        submitted_at=NOW - dt.timedelta(days=1), author=world.people["jo"])  # fmt: skip
     assert not any(ref == "1.2" for ref, _, _ in _refs(plan_reminders(session, NOW), world))
     assert session.query(Role).filter_by(slack_user_id=JO).count() == 1  # sanity: the fixture's roles
+
+
+def test_the_digest_counts_a_completion_awaiting_sign_off_apart_until_it_is_signed_off(session):
+    from slackviews.reminders import digest_message
+    from storage.signoff import sign_off
+
+    world = governed_plan(session)
+    record_lead_update(session, world.actions["1.2"], today=NOW.date(), rag="Blue", text="Done", source="slack",
+                       submitted_at=NOW - dt.timedelta(days=1), author=world.people["jo"])  # fmt: skip
+    [digest] = build_digests(session, NOW)
+    assert [a.ref for a in digest.awaiting_signoff] == ["1.2"]
+    assert digest.counts["Blue"] == 0 and digest.previous_awaiting_signoff == 0
+    text, blocks = digest_message([digest])
+    assert "complete, awaiting sign-off 1 (+1)" in text
+    listed = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert any(
+        t.startswith("*Complete, awaiting sign-off (1)*") and "*1.2* Practice forum" in t for t in listed
+    )
+
+    sign_off(session, world.actions["1.2"], actor=slack_actor(session, PAT), now=NOW, note="Seen the minutes")
+    [digest] = build_digests(session, NOW + dt.timedelta(minutes=1))
+    assert digest.awaiting_signoff == () and digest.counts["Blue"] == 1
+    text, blocks = digest_message([digest])
+    assert "awaiting sign-off" not in text
+    # A week on, last week's awaiting completion shows as the change it was.
+    [later] = build_digests(session, NOW + dt.timedelta(days=7))
+    assert later.counts["Blue"] == 1 and later.previous_awaiting_signoff == 0

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.app import create_app
-from bot.views import governance as gv
 from progressbot.cli import main
+from slackviews import governance as gv
 from tests.support import slack_signing as signing
 from tests.support.bot_harness import ADMIN, BOARD, SECRET, Bot, running, seed
 

@@ -13,7 +13,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.views import governance as gv
+from slackviews import governance as gv
 from storage.models import (
     Action,
     Challenge,
@@ -431,8 +431,8 @@ def test_home_tab_lists_what_waits_for_the_board(slack_app):
 
 @pytest.mark.parametrize("user", [BOARD])
 def test_the_digest_offers_a_challenge_for_this_weeks_updates(slack_app, user):
-    from bot.views.reminders import digest_message
     from jobs.digest import build_digests
+    from slackviews.reminders import digest_message
 
     slack_app.dm(JO, "Amber – forum designed", ts="1700000500.000001", thread_ts=R2)
     slack_app.fake.wait_for("chat.postMessage")

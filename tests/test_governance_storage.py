@@ -461,7 +461,7 @@ def test_complete_in_the_imported_plan_is_signed_off_by_the_import(session):
 
 
 def test_the_policy_can_turn_sign_off_off(session):
-    from jobs.policy import set_policy_value
+    from storage.policy import set_policy_value
 
     world = governed_plan(session)
     set_policy_value(session, world.plan, "completion_needs_signoff", "false")

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from progressbot.cli import main
+from storage.errors import ImportFailed
 from storage.importers import Limits, TooLarge, read_plan
 from storage.importers.limits import MB
 from tests.support.plan_builders import minimal_xlsx
@@ -156,3 +157,55 @@ def test_the_size_limit_setting_is_checked():
     for bad, message in (("lots", "must be a number"), ("0", "must be above 0")):
         with pytest.raises(ConfigError, match=f"PROGRESSBOT_IMPORT_MAX_MB {message}"):
             Settings.from_env({"PROGRESSBOT_IMPORT_MAX_MB": bad})
+
+
+def _with_doctype(source: Path, target: Path, part: str, doctype: str, reference: str) -> Path:
+    """``source`` with a DOCTYPE before ``part``'s root and ``reference`` inside its first text."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == part:
+                xml = data.decode("utf-8")
+                head = xml.index("?>") + 2 if xml.startswith("<?xml") else 0
+                first_text = xml.index("</w:t>") if "</w:t>" in xml else xml.index("</t>")
+                xml = xml[:head] + doctype + xml[head:first_text] + reference + xml[first_text:]
+                data = xml.encode("utf-8")
+            out.writestr(item, data)
+    return target
+
+
+LAUGHS = "".join(
+    f'<!ENTITY l{n} "{("&l" + str(n - 1) + ";") * 10}">' if n else '<!ENTITY l0 "lol">' for n in range(10)
+)
+
+
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+def test_external_entities_and_entity_expansion_are_never_resolved(tmp_path, kind):
+    """XXE (a local file read into the plan) and "billion laughs" (a 3 KB part that expands to 10^9
+    characters) in the document's XML: refused or read as nothing, never expanded."""
+    secret = tmp_path / "server-secret.txt"
+    secret.write_text("SERVER-SECRET-MARKER")
+    if kind == "docx":
+        source, part = (
+            Path(__file__).parents[1] / "progressbot" / "data" / "sample-plan.docx",
+            "word/document.xml",
+        )
+    else:
+        rows = [["Ref", "Action", "Lead", "Timescale"], ["1.1", "Do the thing", "Pat Partner", "March 2027"]]
+        source, part = minimal_xlsx(tmp_path / "plain.xlsx", rows, shared=True), "xl/sharedStrings.xml"
+    outside = _with_doctype(
+        source,
+        tmp_path / f"xxe.{kind}",
+        part,
+        f'<!DOCTYPE x [<!ENTITY ext SYSTEM "{secret.as_uri()}">]>',
+        "&ext;",
+    )
+    laughs = _with_doctype(source, tmp_path / f"laughs.{kind}", part, f"<!DOCTYPE x [{LAUGHS}]>", "&l9;")
+    for path in (outside, laughs):
+        try:
+            plan = read_plan(path)
+        except ImportFailed as refused:  # one line, naming the file
+            assert path.name in str(refused) and "\n" not in str(refused)
+            continue
+        text = repr(plan)
+        assert "SERVER-SECRET-MARKER" not in text and "lollollol" not in text

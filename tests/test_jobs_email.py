@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from jobs.planner import PlannerConfig
 from jobs.reminders import run_reminder_pass
+from mail.links import Links
 from mail.outbox import EmailChannel
 from progressbot.config import Settings
 from storage.models import Person, ReminderEntry, ReminderMessage
@@ -25,7 +26,6 @@ from tests.support.jobs_factories import (
     make_plan,
     quick_sender,
 )
-from web.links import Links
 
 D = dt.date
 UTC = dt.UTC

@@ -11,7 +11,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from jobs import scheduler as sched
+from progressbot import scheduler as sched
 from tests.support.jobs_factories import RecordingClient, make_action, make_person, make_plan
 
 MON = dt.datetime(2026, 11, 23, 9, 15, tzinfo=dt.UTC)
@@ -97,7 +97,7 @@ def test_job_errors_reach_the_listener_with_the_traceback(caplog):
         event = JobExecutionEvent(
             EVENT_JOB_ERROR, "reminder-pass", "default", MON, exception=exc, traceback="..."
         )
-    with caplog.at_level(logging.ERROR, logger="jobs.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="progressbot.scheduler"):
         sched.on_job_event(event)
     (record,) = caplog.records
     assert "reminder-pass failed" in record.getMessage() and record.exc_info[1].args == ("boom",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.views.reminders import describe_item, escalation_message, reminder_message, unlinked_message
+from slackviews.reminders import describe_item, escalation_message, reminder_message, unlinked_message
 
 ITEM = {
     "action_id": 7,

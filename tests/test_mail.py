@@ -284,3 +284,29 @@ def test_the_email_names_a_fresh_link_and_its_expiry(channel_setup):
     assert "https://progress.example.gov.uk/u/v1." in mail.text
     assert "works until Monday 7 December 2026" in mail.text
     assert mail.message["Subject"] == "Your new link to update Children's services improvement plan"
+
+
+def test_names_and_titles_with_line_breaks_add_no_header_and_html_is_escaped():
+    """A plan title, a lead's name or an action title is text from an imported document: it must not
+    add a header (Bcc: someone) or markup to the email."""
+    from email import message_from_bytes, policy
+
+    from mail.render import confirmation_email, new_link_email
+
+    evil = "Plan\r\nBcc: thief@evil.example\r\n\r\n<script>x()</script>"
+    section = PlanSection(
+        evil, "https://forms.example.org/u/x", dt.date(2026, 12, 7), [EmailAction("1.1", evil, text=evil)]
+    )
+    to = Recipient("Pat\r\nBcc: thief@evil.example", PAT_EMAIL)
+    for message in (
+        reminder_email(SENDER, to, [section], NOW, notices=[evil]),
+        new_link_email(SENDER, to, section, NOW),
+        confirmation_email(SENDER, to, section, NOW),
+    ):
+        raw = message.as_bytes()
+        parsed = message_from_bytes(raw, policy=policy.default)
+        headers = raw.split(b"\n\n")[0].decode()
+        assert parsed["Bcc"] is None and not any(line.startswith("Bcc") for line in headers.splitlines())
+        assert [a.addr_spec for a in parsed["To"].addresses] == [PAT_EMAIL]
+        html = next(p for p in parsed.walk() if p.get_content_type() == "text/html").get_content()
+        assert "<script>" not in html and "&lt;script&gt;" in html

@@ -46,6 +46,15 @@ def test_a_lapsed_lease_is_taken_again(session):
     assert [r.claimed_by for r in _rows(session)] == ["alive"]
 
 
+def test_work_owed_by_a_command_is_born_claimed_by_it(session):
+    owed = store.enqueue_claimed(session, "announce", {"name": "challenge", "ids": [7]}, "cli", lease=60)
+    assert (owed.kind, owed.payload, owed.attempts) == ("announce", {"name": "challenge", "ids": [7]}, 1)
+    assert store.claim(session, "drainer", limit=5, lease=60) == []  # the command does it itself
+    session.execute(update(OutboxItem).values(claimed_until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+    [taken] = store.claim(session, "drainer", limit=5, lease=60)  # the command died: its lease lapsed
+    assert (taken.id, taken.attempts) == (owed.id, 2)
+
+
 def test_coalesced_work_waits_in_one_row_until_claimed(session):
     for _ in range(5):
         store.enqueue(session, "home_refresh", {"user": "U1"}, key="home:U1")

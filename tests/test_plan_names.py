@@ -10,12 +10,12 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from jobs.policy import find_plan
 from progressbot.cli import main
 from storage.db import alembic_config, create_db_engine, make_session_factory, upgrade
 from storage.importers import read_plan
 from storage.models import Plan
 from storage.plans import get_plan, import_plan
+from storage.policy import find_plan
 from tests.support.jobs_factories import make_action, make_person, make_plan
 from tests.support.plan_builders import phase_plan_docx
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from jobs.calendar import WorkCalendar
 from jobs.occurrences import (
     Occurrence,
     before_steps,
@@ -14,8 +13,9 @@ from jobs.occurrences import (
     latest_checkpoint,
     next_recurrence,
 )
-from jobs.policy import Policy, set_policy_value
+from storage.calendar import WorkCalendar
 from storage.errors import InvalidInput
+from storage.policy import Policy, set_policy_value
 from tests.support.jobs_factories import make_plan
 
 D = dt.date

@@ -18,7 +18,7 @@ from bot.listeners.errors import handle_error
 from bot.verified import VERIFIED, Verified, verified_of
 from bot.wsgi import make_server, make_wsgi_app
 from tests.support import slack_signing as signing
-from tests.support.bot_harness import JO, R2, SECRET, seed
+from tests.support.bot_harness import BOARD, JO, R2, SECRET, seed
 
 
 def raw_post(url: str, head: bytes, body: bytes = b"", *, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -292,3 +292,74 @@ def test_socket_mode_requests_are_verified_by_the_socket(settings, database, fak
         app.progressbot_shutdown(5)
     answer = json.loads(response.body)
     assert response.status == 200 and "No action '&lt;!channel&gt;'" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # a cloud metadata service
+        "http://127.0.0.1:6379/",  # something on the server itself
+        "https://hooks.slack.com.evil.example/commands/T/1/x",
+        "https://hooks.slack.com@evil.example/x",
+        "https://evil.example/hooks.slack.com/x",
+    ],
+)
+def test_a_signed_request_naming_a_response_url_outside_slack_is_400_and_never_posted_to(
+    slack_app, elsewhere
+):
+    """Bolt's ``respond`` and the error path post (without a token) to the request's response_url. The
+    request is signed, so only someone with the signing secret could send this; they must not gain a
+    client that posts wherever they like from inside our network."""
+    requests = [
+        signing.slash_command("action 9.9", user_id=JO, response_url=elsewhere),
+        signing.block_actions(user_id=JO, action_id="get_report", value="html", response_url=elsewhere),
+        _with_response_urls(
+            signing.view_submission({"callback_id": "progress_update"}, {}, user_id=JO), elsewhere
+        ),
+    ]
+    for request in requests:
+        status, _, _ = slack_app.post(request)
+        assert status == 400
+    slack_app.settle()
+    assert [c.method for c in slack_app.fake.calls() if c.method != "auth.test"] == []
+    # Slack's own response_urls, and the configured Slack API's host (the fake here), still work.
+    assert slack_app.command("action 9.9", JO)[0] == 200
+    status, _, _ = slack_app.post(
+        signing.slash_command("action 9.9", user_id=JO, response_url=slack_app.fake.response_url)
+    )
+    assert status == 200
+
+
+def test_before_this_check_the_bot_posted_to_a_response_url_anywhere(slack_app):
+    """The same attack against a listening server: it hears nothing."""
+    from tests.support.fakeslack import FakeSlack
+
+    with FakeSlack() as elsewhere:
+        status, _, _ = slack_app.post(
+            signing.slash_command("summary", user_id=BOARD, response_url=elsewhere.response_url)
+        )
+        slack_app.settle()  # a summary is answered through the response_url, after the ack
+        assert status == 400 and elsewhere.calls() == []
+
+
+def test_answer_urls_are_read_from_every_place_slack_puts_them():
+    from bot.edge import SLACK_RESPONSE_ORIGINS, answers_to_slack
+
+    ok = "https://hooks.slack.com/app/T0/1/x"
+    assert answers_to_slack({"response_url": ok}, SLACK_RESPONSE_ORIGINS)
+    assert answers_to_slack(
+        {"response_urls": [{"response_url": ok}], "response_url": ""}, SLACK_RESPONSE_ORIGINS
+    )
+    assert not answers_to_slack(
+        {"response_urls": [{"response_url": "https://evil.example/"}]}, SLACK_RESPONSE_ORIGINS
+    )
+    assert not answers_to_slack({"response_url": ["https://hooks.slack.com/x"]}, SLACK_RESPONSE_ORIGINS)
+
+
+def _with_response_urls(request: signing.Request, url: str) -> signing.Request:
+    """A modal submission as Slack sends it when the modal asked for a response_url."""
+    from urllib.parse import parse_qs
+
+    payload = json.loads(parse_qs(request.body.decode())["payload"][0])
+    payload["response_urls"] = [{"block_id": "b", "action_id": "a", "channel_id": "C0", "response_url": url}]
+    return signing.Request(urlencode({"payload": json.dumps(payload)}).encode(), request.content_type)

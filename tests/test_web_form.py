@@ -197,7 +197,7 @@ def test_a_forged_or_altered_link_is_403_and_stores_nothing(form_site):
         "v1.1.1.1.AAAAAAAAAAA." + "A" * 43,
         "%27%3B%20DROP%20TABLE%20updates",
     ]
-    from web.links import Links
+    from mail.links import Links
 
     tampered.append(
         Links("another-secret-key-0123456789-abcdefghijk").make(

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.logs import redact
+from mail.html import contrast_ratio, rag_badge, text_on
+from mail.links import BadLink, Links
 from web import pages
-from web.html import contrast_ratio, rag_badge, text_on
-from web.links import BadLink, Links
 
 # (text, background) pairs the stylesheet uses, as written in web/pages.CSS.
 PAIRS = [

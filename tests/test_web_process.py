@@ -149,14 +149,14 @@ def test_sigterm_stops_a_gunicorn_worker_after_it_drained(env, fake_slack, datab
         [
             executable("gunicorn"),
             "-c",
-            "python:bot.gunicorn_conf",
+            "python:progressbot.gunicorn_conf",
             "--workers",
             "1",
             "--threads",
             "4",
             "--bind",
             "127.0.0.1:0",
-            "bot.wsgi:application",
+            "progressbot.wsgi:application",
         ],
         values,
     )

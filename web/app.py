@@ -22,12 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mail.links import BadLink, LinkClaims, Links
 from mail.outbox import EmailChannel, email_channel
 from storage.rag import scheme_for_plan
 from web import pages
 from web.body import BodyRefused, read_form_body
 from web.forms import parse_form, read_inputs
-from web.links import BadLink, LinkClaims, Links
 from web.service import LinkRevoked, ask_new_link, date_problems, load_form, save_form, saved_updates
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class FormApp:
         channel: EmailChannel | None = None,
         max_body: int | None = None,
         read_timeout: float | None = None,
-        on_saved: Callable[[list], None] | None = None,
+        slack: Any = None,
     ) -> None:
         from bot.logs import install_redaction
 
@@ -100,7 +100,8 @@ class FormApp:
         )  # the links are credentials: no log line, access lines included, shows one
         self.settings = settings
         self.factory = session_factory
-        self.on_saved = on_saved
+        # What updates set in motion is owed to Slack in the form's transaction (bot.wsgi.FormNotices).
+        self.slack = slack
         self.clock = clock
         self.links = Links(settings.secret_key, days=settings.link_days)
         self.origin = _origin(settings.public_url)
@@ -264,7 +265,10 @@ class FormApp:
                 parsed.errors.update(date_problems(session, parsed.updates, self._today(now)))
             if not parsed.ok:
                 return view, parsed, None
-            return view, parsed, save_form(session, view, parsed.updates, now=now, tz=self.settings.tz)
+            saved = save_form(session, view, parsed.updates, now=now, tz=self.settings.tz)
+            if saved.followups and self.slack is not None:
+                self.slack.owe(session, saved.followups)  # e.g. the board hears of a date request
+            return view, parsed, saved
 
         view, parsed, saved = self._transaction(store)
         if saved is None:
@@ -272,8 +276,8 @@ class FormApp:
             return 422, self._form(environ, token, view, state, now, claims)
         if saved.confirmation_id is not None:
             self._send_soon(saved.confirmation_id)
-        if saved.followups and self.on_saved is not None:
-            self.on_saved(saved.followups)  # e.g. the board hears of a date request in Slack
+        if saved.followups and self.slack is not None:
+            self.slack.owed()
         with self.factory() as session:
             lines = [_line(u) for u in saved_updates(session, saved.update_ids)]
         html = pages.confirmation_page(

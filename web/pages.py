@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.views.common import ActionCard
+from mail.html import e, rag_badge
+from slackviews.common import ActionCard
 from storage.updates import TEXT_LIMIT
 from web.forms import ActionInput
-from web.html import e, rag_badge
 from web.service import FormView
 
 CSS = """

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from bot.permissions import Viewer, update_rights
 from bot.queries import cards_for_actions, load_action
-from bot.views.common import ActionCard
+from mail.links import LinkClaims, address_tag
+from slackviews.common import ActionCard
 from storage.changes import OPEN
 from storage.errors import InvalidInput
 from storage.followups import FollowUps, record_lead_update
 from storage.models import Action, ActionLead, Person, Plan, ReminderMessage, Update
+from storage.plans import plan_title
 from storage.proposals import check_proposed_due
 from storage.rag import RagScheme, scheme_for_plan
 from web.forms import CleanUpdate
-from web.links import LinkClaims, address_tag
 
 SOURCE = "email"
 NEW_LINK_GAP = dt.timedelta(minutes=10)  # at most one new link per 10 minutes...
@@ -52,10 +53,6 @@ def lead_and_plan(session: Session, claims: LinkClaims) -> tuple[Person, Plan]:
     if person is None or plan is None or not person.email or address_tag(person.email) != claims.address_tag:
         raise LinkRevoked("this link is no longer valid")
     return person, plan
-
-
-def plan_title(plan: Plan) -> str:
-    return plan.title.strip() or plan.name
 
 
 def _action_ids(session: Session, person: Person, plan_id: int) -> tuple[list[int], dict[int, str]]:

@@ -1,8 +1,11 @@
 """``/progress``: parse, check who is asking, answer.
 
-Quick answers (help, mine, action, away, admin) are read in one short transaction and sent in the
-acknowledgement itself. Slow ones (summaries, the report) acknowledge first and answer through
-``respond`` afterwards; ``update`` acknowledges, then opens the modal while the trigger is fresh.
+Which subcommand answers, and whether in the acknowledgement, is declared once in ``bot.subcommands``.
+Inline answers (help, mine, action, away, board, admin) are read in one short transaction and sent in
+the acknowledgement itself. The others acknowledge first and do the slow part afterwards: summaries
+answer through ``respond``; ``update``, ``edit``, ``challenge`` and ``signoff`` open their modal while
+the trigger is fresh. A report is owed through the outbox (``bot.report_requests``) before the
+acknowledgement, so a restart still delivers it.
 """
 
 from __future__ import annotations
@@ -12,86 +15,29 @@ import logging
 
 from slack_bolt import Ack, App, Respond
 
-from bot import features
-from bot.commands import Command, parse_command
+from bot.commands import CommandCall
+from bot.features.quick_answers import show_action as show_action_reply
 from bot.services import Services
+from bot.subcommands import answer_inline, parse_command, subcommand_for
 from bot.verified import verified_of
-from bot.views.common import SHOW_ACTION
-from bot.views.messages import Reply
+from slackviews.common import SHOW_ACTION
 
 log = logging.getLogger(__name__)
-
-QUICK = {"help", "unknown", "mine", "action", "away", "board", "leads", "link", "grant"}
 
 
 def register(app: App, services: Services) -> None:
     @app.command("/progress")
     def progress(ack: Ack, command: dict, respond: Respond, context: dict) -> None:
         uid = command["user_id"]
-        verified = verified_of(context)
-        parsed: Command = parse_command(command.get("text", ""))
+        parsed = parse_command(command.get("text", ""))
         log.info("/progress %s from %s", parsed.name, uid)
-        if parsed.name in QUICK:
-            reply: Reply = features.quick_command(services, uid, parsed)
+        subcommand = subcommand_for(parsed)
+        if subcommand.inline:
+            reply = answer_inline(services, uid, subcommand, parsed)
             ack(response_type="ephemeral", **reply.as_kwargs())
             return
-        if parsed.name == "update":
-            ack()
-
-            def open_modal() -> None:
-                question = features.open_update_modal_for_ref(
-                    services,
-                    uid,
-                    str(parsed.args["ref"]),
-                    command["trigger_id"],
-                    parsed.args.get("plan"),  # type: ignore[arg-type]
-                )
-                if question is not None:  # the ref is in several plans: which one?
-                    respond(response_type="ephemeral", replace_original=False, **question.as_kwargs())
-
-            services.after_ack(verified, open_modal)
-            return
-        if parsed.name in ("edit", "challenge", "signoff"):
-            ack()
-            services.after_ack(
-                verified,
-                features.open_governance_modal,
-                services,
-                uid,
-                parsed.name,
-                str(parsed.args["ref"]),
-                command["trigger_id"],
-                parsed.args.get("plan"),
-            )
-            return
-        if parsed.name == "summary":
-            ack()
-
-            def answer() -> None:
-                respond(
-                    response_type="ephemeral",
-                    replace_original=False,
-                    **features.summary(services, uid, parsed).as_kwargs(),
-                )
-
-            services.after_ack(verified, answer)
-            return
-        if parsed.name == "report":
-            question = features.report_choice(services, uid, parsed)
-            if question is not None:  # several plans and none named: one button per plan
-                ack(response_type="ephemeral", **question.as_kwargs())
-                return
-            ack(response_type="ephemeral", text=f"Preparing the {parsed.args['format'].upper()} report…")
-            services.after_ack(
-                verified,
-                features.send_report,
-                services,
-                uid,
-                str(parsed.args["format"]),
-                parsed.args.get("plan"),
-            )
-            return
-        raise AssertionError(f"unhandled command {parsed.name}")
+        call = CommandCall(uid, parsed, command.get("trigger_id", ""), verified_of(context), ack, respond)
+        subcommand.handler(services, call)
 
     @app.action(SHOW_ACTION)
     def show_action(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
@@ -100,7 +46,7 @@ def register(app: App, services: Services) -> None:
         action_id = int(json.loads(action.get("value") or "{}")["action_id"])
 
         def answer() -> None:
-            reply = features.show_action(services, body["user"]["id"], action_id)
+            reply = show_action_reply(services, body["user"]["id"], action_id)
             if body.get("response_url"):
                 respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
             else:

@@ -30,9 +30,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.services import Services
-from bot.text import escape
 from bot.verified import Verified, verified_of
-from bot.views.update_modal import BLOCK_PROGRESS, CALLBACK_ID, FIELD_TO_BLOCK
+from slackviews.text import escape
+from slackviews.update_modal import BLOCK_PROGRESS, CALLBACK_ID, FIELD_TO_BLOCK
 from storage.db import DatabaseUnavailable
 from storage.errors import InvalidInput, ProgressbotError
 

@@ -4,7 +4,10 @@ Buttons that decide (Agree) store first and acknowledge after the commit; button
 (Decline…, Challenge…, Sign off…, Edit) acknowledge and open their modal while the trigger is fresh.
 A modal's submission is checked, stored in one short transaction, and only then acknowledged: the
 modal turns into what was done, or shows the problem next to the field with what was typed kept.
-Messages to other people go after the acknowledgement (``bot.announce``).
+Messages to other people are owed in the same transaction (an outbox row) and sent after the
+acknowledgement (``bot.announce``); if the process dies first, the next one (or the worker) sends them.
+Only opening a modal runs in memory after the ack: its trigger is dead within 3 s, so after a crash
+there is nothing worth doing.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from slack_bolt import Ack, App
 from bot import announce, governance
 from bot.listeners.errors import is_database_down, message_for
 from bot.services import Services
-from bot.text import escape, truncate_mrkdwn
 from bot.verified import verified_of
-from bot.views import governance as views
+from slackviews import governance as views
+from slackviews.text import escape, truncate_mrkdwn
 from storage.errors import InvalidInput, ProgressbotError
 from storage.proposals import AlreadyDecided
 
@@ -95,25 +98,16 @@ def _from_home(body: dict) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 
 
-def _decided(services: Services, body: dict, outcome, uid: str) -> None:
-    """After the ack: tell everyone concerned; refresh the Home tab the decision was made on."""
-    governance.after_decision(services, outcome, uid)
-    if _from_home(body):
-        from bot import features
-
-        features.refresh_home(services, uid)
-
-
 def _register_dates(app: App, services: Services) -> None:
     @app.action(views.AGREE_DATE)
-    def agree(ack: Ack, body: dict, action: dict, context: dict) -> None:
+    def agree(ack: Ack, body: dict, action: dict) -> None:
         uid, proposal_id = body["user"]["id"], _int(_value(action), "proposal_id")
         if proposal_id is None:
             ack()
             return
-        outcome = governance.agree_date(services, uid, proposal_id)  # stored before the ack
+        governance.agree_date(services, uid, proposal_id, home=_from_home(body))  # stored, owed
+        services.owed()
         ack()
-        services.after_ack(verified_of(context), _decided, services, body, outcome, uid)
 
     @app.action(views.DECLINE_DATE)
     def decline(ack: Ack, body: dict, action: dict, context: dict) -> None:
@@ -136,9 +130,9 @@ def _register_dates(app: App, services: Services) -> None:
             ack()
             return
         if data.get("op") == "agree":
-            outcome = governance.agree_date(services, uid, proposal_id)
+            governance.agree_date(services, uid, proposal_id, home=_from_home(body))
+            services.owed()
             ack()
-            services.after_ack(verified_of(context), _decided, services, body, outcome, uid)
             return
         ack()
         services.after_ack(
@@ -150,7 +144,7 @@ def _register_dates(app: App, services: Services) -> None:
         )
 
     @app.view(views.DECLINE_CALLBACK)
-    def declined(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    def declined(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
         proposal_id = _int(_meta(view), "proposal_id")
         reason = views.text_of(view["state"]["values"], "reason")
@@ -165,9 +159,9 @@ def _register_dates(app: App, services: Services) -> None:
             if _refuse(ack, exc, "reason"):
                 return
             raise
+        services.owed()
         message = escape(outcome.already) if outcome.already else "Declined. The lead is told why."
         ack(response_action="update", view=views.done_view("Revised date", message))
-        services.after_ack(verified_of(context), governance.after_decision, services, outcome, uid)
 
 
 def _register_challenges(app: App, services: Services) -> None:
@@ -190,7 +184,7 @@ def _register_challenges(app: App, services: Services) -> None:
     app.action(views.CHALLENGE_PICK)(open_challenge)
 
     @app.view(views.CHALLENGE_CALLBACK)
-    def challenged(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    def challenged(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
         meta = _meta(view)
         action_id, update_id = _int(meta, "action_id"), _int(meta, "update_id")
@@ -199,21 +193,20 @@ def _register_challenges(app: App, services: Services) -> None:
             ack(response_action="errors", errors={"question": "Write the question for the lead."})
             return
         try:
-            challenge_id, created = governance.submit_challenge(
+            governance.submit_challenge(
                 services, uid, action_id, update_id, question, key=f"slack-view:{view['id']}"
             )
         except Exception as exc:
             if _refuse(ack, exc, "question"):
                 return
             raise
+        services.owed()
         ack(
             response_action="update",
             view=views.done_view(
                 "Challenge", "Your question is recorded. The lead gets it now as a direct message."
             ),
         )
-        if created:
-            services.after_ack(verified_of(context), governance.after_challenge, services, uid, challenge_id)
 
 
 def _opens_modal(app: App, services: Services, action_id: str, build: Callable[[Services, str, int], dict]):
@@ -233,7 +226,7 @@ def _register_signoff(app: App, services: Services) -> None:
     _opens_modal(app, services, views.SIGN_OFF, governance.signoff_modal)
 
     @app.view(views.SIGNOFF_CALLBACK)
-    def signed(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    def signed(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
         action_id = _int(_meta(view), "action_id")
         values = view["state"]["values"]
@@ -248,6 +241,7 @@ def _register_signoff(app: App, services: Services) -> None:
             if _refuse(ack, exc, "note"):
                 return
             raise
+        services.owed()
         flag = "" if (note or link) else " With no note or link, the report flags the sign-off."
         ack(
             response_action="update",
@@ -255,14 +249,13 @@ def _register_signoff(app: App, services: Services) -> None:
                 "Signed off", f"*{escape(ref)}* is signed off and counts as complete.{flag}"
             ),
         )
-        services.after_ack(verified_of(context), announce.announce_signoff, services, action_id)
 
 
 def _register_edit(app: App, services: Services) -> None:
     _opens_modal(app, services, views.EDIT, governance.edit_form)
 
     @app.view(views.EDIT_CALLBACK)
-    def edited(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    def edited(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]
         action_id = _int(_meta(view), "action_id")
         form, errors = views.read_edit(view["state"]["values"])
@@ -275,6 +268,6 @@ def _register_edit(app: App, services: Services) -> None:
             if _refuse(ack, exc, "reason"):
                 return
             raise
+        services.owed()
         done = "Saved:\n" + "\n".join(f"• {escape(line)}" for line in lines)
         ack(response_action="update", view=views.done_view("Edit", truncate_mrkdwn(done, 2900)))
-        services.after_ack(verified_of(context), governance.after_edit, services, uid, action_id, lines)

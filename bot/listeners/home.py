@@ -7,10 +7,11 @@ import logging
 
 from slack_bolt import Ack, App
 
-from bot import features
+from bot.features.home_tab import publish_home
+from bot.report_requests import request_report
 from bot.services import Services
 from bot.verified import verified_of
-from bot.views.common import GET_REPORT
+from slackviews.common import GET_REPORT
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +23,13 @@ def register(app: App, services: Services) -> None:
             return
         # Built and published after the acknowledgement; a failure is logged, never sent to the person
         # (they opened a tab, they did not ask a question), and the next opening tries again.
-        services.after_ack(verified_of(context), features.publish_home, services, event["user"], quiet=True)
+        services.after_ack(verified_of(context), publish_home, services, event["user"], quiet=True)
 
     @app.action(GET_REPORT)
     def get_report(ack: Ack, body: dict, action: dict, context: dict) -> None:
-        ack()
         fmt, plan_id = read_report_value(action.get("value") or "")
-        services.after_ack(
-            verified_of(context), features.send_report, services, body["user"]["id"], fmt, None, plan_id
-        )
+        request_report(services, verified_of(context), body["user"]["id"], fmt, plan_id=plan_id)
+        ack()
 
 
 def read_report_value(value: str) -> tuple[str, int | None]:

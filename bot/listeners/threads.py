@@ -21,9 +21,9 @@ from slack_bolt import Ack, App
 from bot import governance
 from bot.answers import owe_click_answer, owe_dm_hint, owe_thread_answer
 from bot.services import Services
-from bot.text import unescape
 from bot.updating import choose_action, choose_rag, first_delivery, handle_thread_reply
-from bot.views.messages import PICK_ACTION, PICK_RAG
+from slackviews.messages import PICK_ACTION, PICK_RAG
+from slackviews.text import unescape
 
 log = logging.getLogger(__name__)
 

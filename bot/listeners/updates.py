@@ -15,13 +15,19 @@ import logging
 
 from slack_bolt import Ack, App
 
-from bot import features
 from bot.answers import owe_modal_confirmation
+from bot.features.modals import open_update_modal_for_button
 from bot.services import Services
 from bot.updating import Checked, check_modal, write
 from bot.verified import verified_of
-from bot.views.common import OPEN_UPDATE_MODAL
-from bot.views.update_modal import CALLBACK_ID, ModalMetadata, read_submission, saved_view, values_fingerprint
+from slackviews.common import OPEN_UPDATE_MODAL
+from slackviews.update_modal import (
+    CALLBACK_ID,
+    ModalMetadata,
+    read_submission,
+    saved_view,
+    values_fingerprint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +39,7 @@ def register(app: App, services: Services) -> None:
         value = json.loads(action.get("value") or "{}")
         services.after_ack(
             verified_of(context),
-            features.open_update_modal_for_button,
+            open_update_modal_for_button,
             services,
             body["user"]["id"],
             int(value["action_id"]),

@@ -18,12 +18,16 @@ from functools import cached_property
 import click
 
 from progressbot.config import ConfigError, Settings, database_url
+from progressbot.secret_text import hide_secrets
 
 
 class UserError(click.ClickException):
     """Bad input from the person at the keyboard: one clear line, exit 2."""
 
     exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(hide_secrets(message))  # what a person typed may hold a password
 
     def show(self, file=None) -> None:
         click.echo(f"progressbot: error: {self.message}", err=True)

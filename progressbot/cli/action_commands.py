@@ -88,10 +88,21 @@ def _people(session, names: tuple[str, ...], new_names: tuple[str, ...]):
     return people
 
 
-def _tell(ctx: CliContext, send) -> str:
-    """Run ``send(services)`` when Slack is configured; the sentence to print either way."""
+def _owe(ctx: CliContext, session, name: str, ids: list[int], **extra):
+    """In the command's transaction: owe the announcement ``name`` (``bot.governance.ANNOUNCERS``)
+    when Slack is configured, so it is sent even if this command dies right after the commit."""
     if not ctx.settings.slack_bot_token:
+        return None
+    from bot.outbox import announcement, owe_now
+
+    return owe_now(session, announcement(name, ids, **extra))
+
+
+def _tell(ctx: CliContext, owed) -> str:
+    """After the commit: send what ``_owe`` owed; the sentence to print either way."""
+    if owed is None:
         return "nobody was told in Slack (SLACK_BOT_TOKEN is not set)"
+    from bot.outbox import do_now
     from bot.services import Services
     from bot.slack_client import make_client
 
@@ -99,10 +110,12 @@ def _tell(ctx: CliContext, send) -> str:
         settings=ctx.settings, session_factory=ctx.session_factory, client=make_client(ctx.settings)
     )
     try:
-        told = send(services)
+        outcome = do_now(services, owed)
     finally:
         services.executor.shutdown(wait=True)
-    return f"told in Slack: {told}" if told else "nobody to tell in Slack"
+    if not outcome.done:
+        return f"not told in Slack yet ({outcome.error}): the worker tells them when Slack answers"
+    return f"told in Slack: {outcome.told}" if outcome.told else "nobody to tell in Slack"
 
 
 # --- set / add ----------------------------------------------------------------------------------
@@ -232,10 +245,8 @@ def action_close(ctx, ref, plan_name, as_, into, reason, evidence, by, at) -> No
             now=_when(ctx, at),
             evidence_url=evidence,
         )
-        action_id = action.id
-    from bot.announce import announce_closure
-
-    told = _tell(ctx, lambda services: announce_closure(services, action_id))
+        owed = _owe(ctx, session, "closure", [action.id])
+    told = _tell(ctx, owed)
     what = {
         "complete": "closed as complete and signed off",
         "withdrawn": "withdrawn",
@@ -296,12 +307,10 @@ def _decide(
             now=_when(ctx, at),
             tz=tz,
         )
-        proposal_id = decided.proposal.id
         new = decided.proposal.proposed_due.strftime("%-d %b %Y")
         old = decided.proposal.from_due.strftime("%-d %b %Y") if decided.proposal.from_due else "no date"
-    from bot.announce import announce_decision
-
-    told = _tell(ctx, lambda services: announce_decision(services, proposal_id))
+        owed = _owe(ctx, session, "decision", [decided.proposal.id])
+    told = _tell(ctx, owed)
     if agree:
         click.echo(f"agreed: {plan.name} {ref} is now due {new} (was {old}); {told}")
     else:
@@ -375,10 +384,8 @@ def challenge_command(ctx, ref, plan_name, question, by, at) -> None:
         raised = raise_challenge(
             session, action, actor=cli_actor(session, by), question=question, now=_when(ctx, at)
         )
-        challenge_id = raised.challenge.id
-    from bot.announce import announce_challenge
-
-    told = _tell(ctx, lambda services: announce_challenge(services, challenge_id))
+        owed = _owe(ctx, session, "challenge", [raised.challenge.id])
+    told = _tell(ctx, owed)
     click.echo(f"challenged {plan.name} {ref}; {told}")
 
 
@@ -408,10 +415,9 @@ def signoff_command(ctx, ref, plan_name, note, evidence, by, at) -> None:
             evidence_url=evidence,
             tz=ctx.settings.tz,
         )
-        action_id, evidence_given = action.id, bool(signed.note or signed.evidence_url)
-    from bot.announce import announce_signoff
-
-    told = _tell(ctx, lambda services: announce_signoff(services, action_id))
+        evidence_given = bool(signed.note or signed.evidence_url)
+        owed = _owe(ctx, session, "signoff", [action.id])
+    told = _tell(ctx, owed)
     flag = "" if evidence_given else " (no note or link: the report flags it)"
     click.echo(f"signed off {plan.name} {ref}{flag}; {told}")
 

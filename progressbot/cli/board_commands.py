@@ -77,8 +77,8 @@ def _flags(day: dt.date, calendar) -> str:
 
 def _schedule(session, meeting, ctx: CliContext):
     from jobs.board import schedule_for
-    from jobs.policy import Policy
     from storage.meetings import previous_meeting
+    from storage.policy import Policy
 
     config = _config(ctx)
     return schedule_for(
@@ -96,7 +96,7 @@ def _describe_round(session, meeting, ctx: CliContext) -> str:
 
 
 def _late_warning(session, meeting, ctx: CliContext, now: dt.datetime) -> str | None:
-    from jobs.calendar import local_today
+    from storage.calendar import local_today
 
     s = _schedule(session, meeting, ctx)
     today = local_today(now, ctx.settings.tz)
@@ -134,7 +134,7 @@ def board_add(
     now_text: str | None,
 ) -> None:
     """Add a board meeting on DATE."""
-    from jobs.calendar import local_today
+    from storage.calendar import local_today
     from storage.meetings import add_meeting, default_cutoff, meeting_label
     from storage.plans import get_plan
 
@@ -186,7 +186,7 @@ def board_repeat(
     now_text: str | None,
 ) -> None:
     """Add meetings by a plain-English RULE, e.g. "monthly on the second Tuesday"; prints the dates."""
-    from jobs.calendar import local_today
+    from storage.calendar import local_today
     from storage.meeting_rules import parse_rule
     from storage.meetings import meeting_label, repeat_meetings
     from storage.plans import get_plan
@@ -308,7 +308,7 @@ def _list_status(meeting, now: dt.datetime, tz) -> str:
 @pass_ctx
 def board_remove(ctx: CliContext, date: str, plan_name: str | None, now_text: str | None) -> None:
     """Remove the meeting on DATE (cancelled, and leads told, if its call has gone out)."""
-    from jobs.calendar import local_today
+    from storage.calendar import local_today
     from storage.meetings import find_meeting, meeting_label, remove_meeting
     from storage.plans import get_plan
 
@@ -350,7 +350,7 @@ def board_move(
     now_text: str | None,
 ) -> None:
     """Move the meeting on DATE to NEW_DATE, keeping its round (nobody is asked twice)."""
-    from jobs.calendar import local_today
+    from storage.calendar import local_today
     from storage.meetings import default_cutoff, find_meeting, meeting_label, move_meeting, round_started
     from storage.plans import get_plan
 
@@ -466,7 +466,7 @@ def board_status(
 ) -> None:
     """Who has answered for a meeting: per lead, the actions asked about, updated and outstanding."""
     from jobs.board import default_meeting, meeting_status
-    from jobs.calendar import local_today
+    from storage.calendar import local_today
     from storage.meetings import find_meeting
     from storage.plans import get_plan
 

@@ -81,7 +81,7 @@ def worker(ctx: CliContext, rate: float | None) -> None:
     """Run the scheduler: reminder passes every 15 minutes and the weekly digest. Run exactly one."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from jobs.scheduler import create_scheduler, stop_scheduler
+    from progressbot.scheduler import create_scheduler, stop_scheduler
 
     client = _client(ctx)
     try:
@@ -202,7 +202,7 @@ def policy() -> None:
 @pass_ctx
 def policy_show(ctx: CliContext, plan_name: str | None) -> None:
     """Every policy key, its value for the plan, and whether it is the default."""
-    from jobs.policy import DESCRIPTIONS, describe, find_plan
+    from storage.policy import DESCRIPTIONS, describe, find_plan
 
     with ctx.session_factory() as session:
         try:
@@ -221,7 +221,7 @@ def policy_show(ctx: CliContext, plan_name: str | None) -> None:
 @pass_ctx
 def policy_set(ctx: CliContext, plan_name: str | None, key: str, value: str) -> None:
     """Set KEY to VALUE for the plan ("default" removes the override)."""
-    from jobs.policy import describe, find_plan, set_policy_value
+    from storage.policy import describe, find_plan, set_policy_value
 
     try:
         with ctx.session_factory.begin() as session:

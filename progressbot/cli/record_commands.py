@@ -258,32 +258,35 @@ def update_command(
         when = u.submitted_at.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M %Z")
         verb = "recorded" if recorded.result.created else "already recorded"
         click.echo(f"{verb}: {plan.name} {action.ref} {u.rag or 'no RAG'}{behalf}, {when}")
-        follow = recorded.followups
-        action_id, update_id = action.id, u.id
-    _announce_followups(ctx, follow, action_id, update_id)
+        owed = _owe_followups(ctx, session, recorded.followups, action.id, u.id)
+    _announce_followups(ctx, owed)
 
 
-def _announce_followups(ctx: CliContext, follow, action_id: int, update_id: int) -> None:
-    """Say what the update set in motion, and tell the board in Slack when it can."""
+def _owe_followups(ctx: CliContext, session, follow, action_id: int, update_id: int) -> list:
+    """In the update's transaction: what it set in motion, each with its owed announcement."""
+    from progressbot.cli.action_commands import _owe
+
+    owed = []
+    if follow.proposed is not None:
+        proposal = follow.proposed.proposal
+        said = f"asked the board for a new due date, {proposal.proposed_due:%-d %b %Y}"
+        owed.append((said, _owe(ctx, session, "proposal", [proposal.id])))
+    for challenge, _answer in follow.answered:
+        owed.append(
+            (f"answers the challenge from {challenge.by_text}", _owe(ctx, session, "answer", [challenge.id]))
+        )
+    if follow.awaiting_signoff:
+        said = "complete, awaiting sign-off by an admin or board member"
+        owed.append((said, _owe(ctx, session, "completion", [action_id, update_id])))
+    return owed
+
+
+def _announce_followups(ctx: CliContext, owed: list) -> None:
+    """After the commit: say what the update set in motion, and tell the board in Slack when it can."""
     from progressbot.cli.action_commands import _tell
 
-    if follow.proposed is not None:
-        from bot.announce import announce_proposal
-
-        proposal_id = follow.proposed.proposal.id
-        day = follow.proposed.proposal.proposed_due
-        told = _tell(ctx, lambda services: announce_proposal(services, proposal_id))
-        click.echo(f"  asked the board for a new due date, {day:%-d %b %Y}; {told}")
-    for challenge, _answer in follow.answered:
-        from bot.announce import announce_answer
-
-        told = _tell(ctx, lambda services, cid=challenge.id: announce_answer(services, cid))
-        click.echo(f"  answers the challenge from {challenge.by_text}; {told}")
-    if follow.awaiting_signoff:
-        from bot.announce import announce_completion
-
-        told = _tell(ctx, lambda services: announce_completion(services, action_id, update_id))
-        click.echo(f"  complete, awaiting sign-off by an admin or board member; {told}")
+    for said, item in owed:
+        click.echo(f"  {said}; {_tell(ctx, item)}")
 
 
 def _update_dict(u, tz) -> dict[str, object]:

@@ -33,11 +33,12 @@ def _require(ctx: CliContext, *, socket_mode: bool) -> None:
 def web(ctx: CliContext, port: int | None, host: str) -> None:
     """Serve Slack over HTTP: POST /slack/events (events, commands, interactivity) and GET /healthz.
 
-    For production use gunicorn with bot.wsgi:application (see the Procfile); this runs the same app on
+    For production use gunicorn with progressbot.wsgi:application (see the Procfile); this runs the same app on
     a threaded stdlib server. SIGTERM stops it like Ctrl-C: no new requests, acknowledged work finished.
     """
     from bot.app import create_app
-    from bot.wsgi import database_health, form_app, make_server, make_wsgi_app
+    from bot.wsgi import database_health, make_server, make_wsgi_app
+    from progressbot.wsgi import form_app
     from storage.db import make_read_session_factory
 
     _require(ctx, socket_mode=False)
@@ -75,7 +76,7 @@ def _start_scheduler(ctx: CliContext, client) -> object | None:
     """The scheduler's jobs in this process, on APScheduler's BackgroundScheduler (its own thread)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from jobs.scheduler import create_scheduler
+    from progressbot.scheduler import create_scheduler
 
     scheduler = create_scheduler(
         ctx.settings, ctx.session_factory, client, scheduler_class=BackgroundScheduler
@@ -96,8 +97,8 @@ def run(ctx: CliContext, no_scheduler: bool) -> None:
     SIGTERM stops it like Ctrl-C: no new requests, acknowledged work finished, the scheduler shut down.
     """
     from bot.app import create_app
-    from bot.socket import make_socket_handler, stop_socket_handler
-    from jobs.scheduler import stop_scheduler
+    from progressbot.scheduler import stop_scheduler
+    from progressbot.socket_mode import make_socket_handler, stop_socket_handler
 
     _require(ctx, socket_mode=True)
     app = create_app(ctx.settings, ctx.session_factory, socket_mode=True)

@@ -16,7 +16,7 @@ from storage.importers.leads import is_post, split_people
 from storage.importers.model import Cell, GlossaryEntry, ParsedAction, ParsedSection
 from storage.importers.pairing import join_text, paired
 from storage.importers.ragcells import RagRead, read_rag
-from storage.importers.rows import RowRead, UnitInfo, read_row
+from storage.importers.rows import TOTALS, RowRead, UnitInfo, read_row
 from storage.importers.sections import HEADING, kind_of, section_number
 from storage.importers.segments import Piece, title_of
 from storage.importers.tables import RowItem, TextItem, Unit
@@ -109,7 +109,8 @@ class ActionReader:
             self.found.unknown_rags.setdefault(read.rag.unknown, []).append(read.where)
         if read.role == "note":
             self.account.record(read.where, "skipped", read.text)
-            self.warnings.add(f"{read.where} skipped: '{_quote_row(read.item)}' is a note, not an action")
+            kind = "a total" if TOTALS.match(read.text) else "a note"
+            self.warnings.add(f"{read.where} skipped: '{_quote_row(read.item)}' is {kind}, not an action")
             return ctx
         if read.role == "heading":
             self.account.record(read.where, "heading")

@@ -131,6 +131,8 @@ class _BodyReader:
     def para(self, p: etree._Element) -> Para:
         runs: list[tuple[str, bool]] = []
         for r in p.iter(w("r")):
+            if _placeholder(r):
+                continue  # a content control still showing "Choose an item." says nothing
             rpr = r.find(w("rPr"))
             if _flag(rpr, "vanish"):
                 self.hidden_runs += 1  # hidden text: what the author chose not to show
@@ -143,8 +145,12 @@ class _BodyReader:
         return Para(runs, listed)
 
     def cell_para(self, p: etree._Element) -> Para:
-        self.label(p, _style(p))  # keeps Word's list counters in step for the paragraphs after it
-        return self.para(p)
+        label = self.label(p, _style(p))  # keeps Word's list counters in step for the paragraphs after it
+        para = self.para(p)
+        if label and label.text and not para.text.strip():
+            # A cell numbered by Word with no text of its own (a "No." column Word counts): the number.
+            return Para([(label.text, False)], True)
+        return para
 
     def finish(self) -> None:
         if self.hidden_runs:
@@ -239,6 +245,15 @@ def _fill(tc: etree._Element) -> str | None:
     if fill in _NO_FILL and shd.get(w("val")) == "solid":
         fill = shd.get(w("color"))  # a "solid" pattern paints the pattern colour, not the fill
     return None if fill in _NO_FILL else fill.upper()
+
+
+def _placeholder(r: etree._Element) -> bool:
+    """The run is the placeholder text of a content control nobody has filled in."""
+    for sdt in r.iterancestors(w("sdt")):
+        pr = sdt.find(w("sdtPr"))
+        if pr is not None and pr.find(w("showingPlcHdr")) is not None:
+            return True
+    return False
 
 
 def _children(parent: etree._Element, tag: str):

@@ -192,13 +192,23 @@ def _rank(role: str, key: str, index: int) -> tuple[int, int]:
         plain = 0 if _ORIGINAL.search(key) or _MILESTONES.search(key) else 1
         return (2 if _REVISED.search(key) else plain, -index)
     if role in ("progress", "progress_rag", "rag"):
-        if re.search(r"\b(latest|current|most recent)\b", key):
+        if re.search(r"\b(latest|current|most recent|this (quarter|month|period|review))\b", key):
             return (10**7, index)
+        if is_older_update(key):
+            return (-1, index)
         dated = header_date(key)
         if dated is not None:
             return (dated, index)
         return (0 if re.search(r"^(comments?|notes?)\b", key) else 1, index)
     return (0, -index)
+
+
+_OLDER = re.compile(r"\b(previous|prior|earlier)\b")
+
+
+def is_older_update(header: str) -> bool:
+    """ "Previous update", "Prior position": what a later column of the same table replaced."""
+    return bool(_OLDER.search(header.casefold()))
 
 
 def header_date(key: str) -> int | None:
@@ -439,3 +449,34 @@ def headerless_glossary(rows: list[list[Cell]], title: str = "") -> dict[str, in
     if len(positions) > 2:
         found["name"] = positions[2]
     return found
+
+
+def sub_header(header: list[Cell], row: list[Cell]) -> Columns | None:
+    """The header when ``row`` is the lower half of a two-row header ("Timescale" merged over "Start |
+    End", "Progress" over "Previous update | Progress this quarter"): every cell of ``row`` with text sits
+    under a merged header cell or an empty one and names a column. Each sub-column is named by its own
+    text when that names a role, else by the group's ("Timescale – End")."""
+    if len(row) != len(header):
+        return None
+    group = ""
+    names: list[str] = []
+    under_group = False
+    for top, low in zip(header, row, strict=True):
+        if top.span != 0:  # a cell of its own; 0: covered by the merged cell before it
+            group = top.text if top.span > 1 else ""
+        if not low.text:
+            names.append(top.text)
+            continue
+        if (top.text and not group) or not _looks_like_header_cell(low.text):
+            return None
+        under_group = under_group or bool(group)
+        names.append(low.text if header_role(low.text) else f"{group} – {low.text}".strip(" –"))
+    if not under_group:
+        return None
+    return action_header([Cell.of(n) for n in names])
+
+
+def _looks_like_header_cell(text: str) -> bool:
+    return (
+        len(text) <= 40 and "\n" not in text and not _DATA_LIKE.match(text) and not re.search(r"\d{3,}", text)
+    )

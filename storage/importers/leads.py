@@ -99,7 +99,7 @@ def soft_parts(text: str, known: Callable[[str], bool] = lambda _: False) -> lis
         if (
             parts
             and separator == ","
-            and _BARE_ABBREVIATION.fullmatch(piece)
+            and _is_place(piece)
             and not known(piece)
             and len(parts[-1].split()) >= 2
         ):
@@ -107,6 +107,20 @@ def soft_parts(text: str, known: Callable[[str], bool] = lambda _: False) -> lis
         elif piece:
             parts.append(piece)
     return parts
+
+
+def _is_place(piece: str) -> bool:
+    """What follows a post after a comma to say where it is: "ICB", "MASH", "Exploitation", "Children's
+    Services"; not another post ("Head of Safeguarding") or a person ("Pat Jones")."""
+    if _BARE_ABBREVIATION.fullmatch(piece):
+        return True
+    words = piece.split()
+    return (
+        1 <= len(words) <= 2
+        and looks_like_lead(piece)
+        and not _POST_WORDS.search(piece)
+        and not is_personal_name(piece)
+    )
 
 
 _CONTINUES = re.compile(r"(,|&|\band|\bof|\bfor|-|–)$", re.I)
@@ -142,7 +156,7 @@ def split_known_head(text: str, known_alone: Callable[[str], bool]) -> tuple[lis
     """ "DCS and key partner agencies And partnerships", where "DCS" leads other actions on its own:
     the lead is DCS and the rest is a note. Capitalised parts after the known head are leads too
     ("Head of Exploitation & Head of Safeguarding"). None when the cell does not start with a known lead."""
-    parts = [p.strip(" ,.") for p in _SOFT_SPLIT.split(text) if p.strip(" ,.")]
+    parts = soft_parts(text, known_alone)
     if len(parts) < 2 or not known_alone(parts[0]):
         return None
     people = [parts[0]]
@@ -158,3 +172,67 @@ def split_known_head(text: str, known_alone: Callable[[str], bool]) -> tuple[lis
         start = text.find(notes[0])
         note = text[start:].strip(" ,.") if start >= 0 else " and ".join(notes)
     return people, note
+
+
+# --- a person named with their post or address ----------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_HONORIFICS = {
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "prof",
+    "professor",
+    "cllr",
+    "councillor",
+    "sir",
+    "dame",
+}
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.?|O['’][A-Z][a-z]+|Mc[A-Z][a-z]+")
+_SPACED_DASH = re.compile(r"\s+[–—-]\s+")
+
+
+def is_personal_name(text: str) -> bool:
+    """ "Sarah Okafor", "Dr Helen Marsh", "Mary-Jane O'Neill": two to four capitalised words (after an
+    honorific), none of them a post word or an abbreviation; "DI Smith" and "Named Nurse" are not."""
+    words = text.split()
+    if words and words[0].rstrip(".").casefold() in _HONORIFICS:
+        words = words[1:]
+    return (
+        2 <= len(words) <= 4
+        and all(_NAME_WORD.fullmatch(w) for w in words)
+        and not _POST_WORDS.search(" ".join(words))
+    )
+
+
+def without_email(text: str) -> tuple[str, str | None]:
+    """ "Priya Shah <priya.shah@x.gov.uk>" -> ("Priya Shah", the address); a cell that is only an address
+    stays as it is, since the address is then all the plan says about who it is."""
+    found = _EMAIL.search(text)
+    if not found:
+        return text, None
+    rest = _EMAIL.sub("", text)
+    rest = re.sub(r"[<(\[]\s*[>)\]]|mailto:", "", rest).strip(" ,;:-–<>()[]")
+    return (rest, found.group(0)) if rest else (text, found.group(0))
+
+
+def name_and_post(text: str) -> tuple[str, str] | None:
+    """The person and their post when a lead gives both: "Sarah Okafor (Director of Finance)", "Head of
+    Early Help – Tom Reilly", "Tom Reilly – Head of Early Help". None when it is not one person's name
+    with a post ("Police – DI Smith" names an agency and an officer; "Head of Service (Early Help)" a
+    post): those stay as written."""
+    bracketed = re.fullmatch(r"(.+?)\s*\((.+)\)", text.strip())
+    if bracketed and is_personal_name(bracketed.group(1)) and _POST_WORDS.search(bracketed.group(2)):
+        return bracketed.group(1).strip(), bracketed.group(2).strip()
+    parts = _SPACED_DASH.split(text.strip())
+    if len(parts) != 2:
+        return None
+    first, second = (p.strip() for p in parts)
+    if is_personal_name(second) and _POST_WORDS.search(first):
+        return second, first
+    if is_personal_name(first) and _POST_WORDS.search(second):
+        return first, second
+    return None

@@ -111,8 +111,28 @@ def _is_heading(block: BodyText) -> bool:
     )
 
 
-def _section_heading(block: BodyText) -> re.Match[str] | None:
-    return _SECTION.match(visible(block)) if _is_heading(block) and not block.bullet else None
+def _section_heading(block: BodyText) -> re.Match[str] | str | None:
+    """A recommendation heading ("Recommendation 4 – …"), or a heading Word numbers as the first level
+    of a list ("1." in front of "The quality of strategy discussions"): its match, or its number."""
+    if not _is_heading(block) or block.bullet:
+        return None
+    return _SECTION.match(visible(block)) or _numbered_heading(block)
+
+
+def _numbered_heading(block: BodyText) -> str | None:
+    if block.heading is None or not block.label:
+        return None
+    match = re.fullmatch(r"(\d{1,2})[.)]?", block.label.strip())
+    return match.group(1) if match else None
+
+
+def _plausible(plan: ListPlan) -> bool:
+    """Numbered headings without a recommendation's name over numbered paragraphs are a plan only when
+    most of those paragraphs say who or when: a report's own "1. Purpose" over "1.1 This report…" is not."""
+    if any(_SECTION.match(s.title) for s in plan.sections):
+        return True
+    said = sum(1 for a in plan.actions if a.leads or a.timescale)
+    return said * 2 >= len(plan.actions)
 
 
 def _urgency(text: str) -> str:
@@ -145,7 +165,7 @@ def read_list_plan(blocks: list[BodyText], account: Account) -> ListPlan | None:
             )
             break
     reader.close()
-    if not plan.actions:
+    if not plan.actions or not _plausible(plan):
         return None
     plan.plan_date = plan_date(plan.front)
     _warn(plan)
@@ -196,13 +216,14 @@ class _Reader:
     def _ends_plan(self, block: BodyText) -> bool:
         if block.heading is None or self.level is None or block.heading > self.level:
             return False
-        return bool(_END.search(block.text)) or not _SECTION.match(visible(block))
+        return bool(_END.search(block.text)) or not _section_heading(block)
 
     def _start(self, block: BodyText, where: str) -> None:
         self.close()
         title = visible(block)
         match = _SECTION.match(title)
-        number = match.group("n") if match else str(len(self.plan.sections) + 1)
+        number = match.group("n") if match else _numbered_heading(block) or str(len(self.plan.sections) + 1)
+        title = title if match else block.text
         ref = str(NUMBER_WORDS.get(number.casefold(), number)).upper()
         section = ParsedSection("recommendation", title, ref=ref)
         self.plan.sections.append(section)

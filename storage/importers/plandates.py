@@ -23,7 +23,7 @@ _FULL_DATE = re.compile(
 # relative timescales count from the plan's start.)
 _OWN = re.compile(
     r"\bdate of (?:the )?(?:plan|submission|approval|sign-?off)\b|\bplan date\b|"
-    r"\b(?:agreed|approved|signed|submitted|adopted|endorsed|ratified)\b",
+    r"\b(?:agreed|approved|signed|submitted|adopted|endorsed|ratified)\b|\bsign-?off\b",
     re.I,
 )
 # Words of any sentence that dates something (a list plan's "Cabinet, 12 March 2025").

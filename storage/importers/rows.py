@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from storage.importers.headers import Columns, header_date, normalise_header, with_unnamed_columns
+from storage.importers.headers import (
+    Columns,
+    header_date,
+    is_older_update,
+    normalise_header,
+    with_unnamed_columns,
+)
 from storage.importers.leads import hard_parts, is_note, join_broken_lines
 from storage.importers.model import Cell
 from storage.importers.ragcells import NO_RAG, RagRead, read_rag, split_progress_rag
@@ -36,6 +42,8 @@ _EMPTY = Cell()
 FOOTNOTE = re.compile(
     r"^\s*(\*{1,3}\s*\S|[†‡§¹²³⁴]|\[\d{1,2}\]\s|notes?\s*[:\-–]|n\.?b\.?[:\s]|sources?\s*:)", re.I
 )
+# A totals or summary line under the table ("Total: 12 actions, 8 green", "Summary – 3 complete").
+TOTALS = re.compile(r"^\s*((grand\s+)?totals?|summary|overall)\s*(\d|[:\-–(])|^\s*\d+\s+actions?\b", re.I)
 NO_READ = RagRead(None, "")
 
 
@@ -216,7 +224,7 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     if (
         len(filled) == 1
         and (filled[0][0] == 0 or filled[0][1].span > 1)
-        and FOOTNOTE.match(filled[0][1].text)
+        and (FOOTNOTE.match(filled[0][1].text) or TOTALS.match(filled[0][1].text))
     ):
         return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
@@ -224,7 +232,7 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     parsed = parse_action_cell(
         cells("action"), refs_in_use=info.inline_refs or info.has_ref_col, labelled=info.labelled
     )
-    row_ref = cells("ref").text.strip().rstrip(".") if info.has_ref_col else ""
+    row_ref = clean_ref(cells("ref").text) if info.has_ref_col else ""
     pieces = list(parsed.pieces)
     if info.has_ref_col:
         pieces = ref_column_pieces(parsed, row_ref, plain_segments(cells("ref")))
@@ -292,7 +300,7 @@ def ref_column_pieces(parsed: ActionCell, row_ref: str, ref_segs: list[str]) -> 
     """The actions of a row in a plan with a ref column: one per ref, or the whole cell as one."""
     if not row_ref:
         return []
-    refs = [r.strip().rstrip(".") for r in ref_segs]
+    refs = [clean_ref(r) for r in ref_segs]
     texts = [*parsed.loose, *(p.full_text for p in parsed.pieces)]
     if len(refs) > 1 and all(looks_like_ref(r) for r in refs) and len(texts) == len(refs):
         # "1.1" and "1.2" in one ref cell, one paragraph each in the action cell: one action each.
@@ -304,6 +312,11 @@ def ref_column_pieces(parsed: ActionCell, row_ref: str, ref_segs: list[str]) -> 
     while extras and extras[0][:1].islower():  # a sentence carried onto the next line
         first = f"{first} {extras.pop(0)}"
     return [Piece(row_ref, first, extras)]
+
+
+def clean_ref(text: str) -> str:
+    """The ref as the plan means it: "1.2*" (a footnote mark) and "3." are "1.2" and "3"."""
+    return re.sub(r"[\s.*†‡]+$", "", text.strip())
 
 
 def looks_like_ref(text: str) -> bool:
@@ -386,8 +399,8 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
     earlier: list[tuple[str, str]] = []
     extra: list[str] = []
     for header, cell in others:
-        if not cell.text:
-            continue
+        if not cell.text or (text and is_older_update(header)):
+            continue  # the update a later column replaced is history, not part of the progress
         if _dated(header):
             earlier.append((header, cell.text))
         else:

@@ -22,6 +22,7 @@ from storage.importers.headers import (
     glossary_header,
     headerless_glossary,
     history_header,
+    sub_header,
 )
 from storage.importers.model import Block, BodyText, Cell, Notice, Table
 from storage.importers.ragkey import is_key_row, looks_like_key
@@ -135,6 +136,9 @@ class Grouper:
         self.sheet = ""  # the Excel sheet being read, until its first action header
         self.sheet_marks: list[tuple[Unit, int, str]] = []  # (unit, item index, sheet) where a sheet starts
         self.sheet_headings: set[str] = set()  # sheets the reader already made headings ("Phase 1")
+        self.header_row: list[Cell] | None = None  # the action header just read, for a second header row
+        # Title lines at the top of a later sheet, held until the sheet shows whether a header follows them.
+        self.sheet_title: list[tuple[list[Cell], str]] = []
 
     def group(self, blocks: list[Block]) -> Grouped:
         for block in blocks:
@@ -145,6 +149,7 @@ class Grouper:
             else:
                 self._table(block)
                 self.last_text = ""
+        self._flush_sheet_title()
         self._place_lead_in()
         self._place_sheet_names()
         return Grouped(self.units, self.front, self.notices, self.skipped)
@@ -265,7 +270,11 @@ class Grouper:
         header = action_header(row)
         if header is not None:
             self._action_header(header, row, where)
+            self.header_row = row
             return None
+        if self._sub_header(row, where):
+            return None
+        self.header_row = None
         in_actions = self.current is not None and self.current.kind == "action"
         if (fresh or not in_actions) and self._table_header(row, where):
             return None
@@ -298,8 +307,44 @@ class Grouper:
             self.next_top = False
         if self.sheet:
             self.sheet_marks.append((current, len(current.items), self.sheet))
+            self._title_heading(current)
             self.sheet = ""
         self.started = True
+
+    def _title_heading(self, unit: Unit) -> None:
+        """A later sheet's title block above its own header: title lines, and the one that names a section
+        ("Priority 2: Permanence for children in care") heads the sheet's actions, instead of its name."""
+        titles = [(row, where) for row, where in self.sheet_title]
+        self.sheet_title = []
+        for _, where in titles:
+            self.account.record(where, "header")
+        named = [(_row_text(row), where) for row, where in titles if HEADING.match(_row_text(row))]
+        if named:
+            unit.items.append(TextItem("heading", named[0][0], named[0][1]))
+            self.sheet_headings.add(self.sheet)
+
+    def _flush_sheet_title(self) -> None:
+        """Title lines of a sheet that turned out to have no header of its own are rows like any other."""
+        held, self.sheet_title = self.sheet_title, []
+        for row, where in held:
+            self._place_now(row, where)
+
+    def _sub_header(self, row: list[Cell], where: str) -> bool:
+        """The second row of a two-row header, right under the first: the columns it names replace the
+        merged ones above it."""
+        current = self.current
+        if self.header_row is None or current is None or current.kind != "action":
+            return False
+        columns = sub_header(self.header_row, row)
+        if columns is None:
+            return False
+        if current.items and current.columns.header != columns.header:
+            self.current = current = Unit("action", columns)  # not the header the table had so far
+            self.units.append(current)
+        current.columns = columns
+        self.header_row = None
+        self.account.record(where, "header")
+        return True
 
     def _table_header(self, row: list[Cell], where: str) -> bool:
         for kind, detect in (("glossary", glossary_header), ("history", history_header)):
@@ -340,6 +385,13 @@ class Grouper:
         return len(row) >= width
 
     def _place(self, row: list[Cell], where: str) -> None:
+        if self.sheet and self.started and sum(1 for c in row if c.text) == 1:
+            self.sheet_title.append((row, where))  # the top of a new sheet: a title block?
+            return
+        self._flush_sheet_title()
+        self._place_now(row, where)
+
+    def _place_now(self, row: list[Cell], where: str) -> None:
         current = self.current
         if current is not None and current.kind in ("glossary", "history") and not _fits(current, row):
             self.current = current = None  # a title line or another table after the glossary or history

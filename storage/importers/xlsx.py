@@ -65,6 +65,7 @@ class _Style:
     date: bool = False
     percent: bool = False
     decimals: int | None = None
+    month: bool = False  # a date shown without its day ("Mar-26", "March 2026"): it names a month
 
 
 @dataclass
@@ -408,7 +409,8 @@ def _number(text: str, style: _Style, date1904: bool) -> str:
         return text
     if style.date and 0 < value < 2_958_466:
         base = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
-        return (base + dt.timedelta(days=value)).strftime("%d %B %Y")  # a real date, written as plans do
+        shown = "%B %Y" if style.month else "%d %B %Y"  # a real date, written as the sheet shows it
+        return (base + dt.timedelta(days=value)).strftime(shown)
     if style.percent:
         return f"{value * 100:.{style.decimals or 0}f}%"
     if style.decimals is not None:
@@ -445,6 +447,7 @@ def _styles(root: etree._Element | None, theme: list[str]) -> list[_Style]:
                 date=fmt_id in _DATE_FORMAT_IDS or _is_date_code(code),
                 percent=fmt_id in _PERCENT_FORMAT_IDS or code.endswith("%"),
                 decimals=len(decimals.group(1)) if decimals else None,
+                month=fmt_id == 17 or _is_month_code(code),
             )
         )
     return styles
@@ -464,6 +467,12 @@ def _is_date_code(code: str) -> bool:
         return False
     plain = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0])
     return bool(re.search(r"[dy]|m{3,}", plain, re.I)) or bool(re.search(r"d.*m|m.*y", plain, re.I))
+
+
+def _is_month_code(code: str) -> bool:
+    """ "mmm-yy", "mmmm yyyy": a date format that shows the month and year but no day."""
+    plain = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0]).casefold()
+    return "m" in plain and "y" in plain and "d" not in plain and "h" not in plain and "s" not in plain
 
 
 def _fill_colour(fill: etree._Element, theme: list[str]) -> str | None:

@@ -23,10 +23,11 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from bot.app import create_app
-from bot.wsgi import announcer, make_server, make_wsgi_app
+from bot.wsgi import make_server, make_wsgi_app
+from mail.links import Links
+from progressbot.wsgi import FormNotices
 from storage.models import Action, ActionLead, Person, Plan, RagState, Role, Update
 from web.app import FormApp
-from web.links import Links
 
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
 PAT_EMAIL = "pat.partner@police.example.org"
@@ -174,7 +175,7 @@ def form_site(fake_slack, database, settings, smtp_server, now):
     )
     app = create_app(settings, database.session_factory, clock=clock)
     forms = FormApp(
-        settings, database.session_factory, clock=clock, on_saved=announcer(app.progressbot_services)
+        settings, database.session_factory, clock=clock, slack=FormNotices(app.progressbot_services)
     )
     forms.channel.mailer.sleep = lambda seconds: None  # retries within a send: no real waiting in tests
     server.set_app(make_wsgi_app(app, forms=forms))

@@ -1,4 +1,4 @@
-"""gunicorn settings for the Procfile's ``web`` (``gunicorn -c python:bot.gunicorn_conf …``).
+"""gunicorn settings for the Procfile's ``web`` (``gunicorn -c python:progressbot.gunicorn_conf …``).
 
 - ``post_worker_init``: build the app when a worker starts, so the worker's outbox drainer does at
   once whatever a stopped worker left owed (not only after its first request).
@@ -17,14 +17,14 @@ graceful_timeout = int(float(os.environ.get("PROGRESSBOT_SHUTDOWN_TIMEOUT") or 2
 
 
 def post_worker_init(worker) -> None:
-    from bot.wsgi import application
+    from progressbot.wsgi import application
 
     application.build()
 
 
 def worker_exit(server, worker) -> None:
-    from bot.wsgi import application
     from progressbot.config import Settings
+    from progressbot.wsgi import application
 
     try:
         timeout = Settings.from_env().shutdown_timeout

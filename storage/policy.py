@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.calendar import EARLIEST, LATEST, SendingWindow
+from storage.calendar import EARLIEST, LATEST, SendingWindow
 from storage.errors import InvalidInput, NotFound
 from storage.models import Plan
 from storage.plans import plan_by_name

@@ -11,7 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from bot.text import (
+from slackviews.common import ActionCard, context, due_text, emoji_for, rag_badge, section
+from slackviews.text import (
     EVIDENCE_NOTE_LIMIT,
     EVIDENCE_URL_LIMIT,
     OPTION_DESCRIPTION_LIMIT,
@@ -20,7 +21,6 @@ from bot.text import (
     excerpt,
     plain,
 )
-from bot.views.common import ActionCard, context, due_text, emoji_for, rag_badge, section
 from storage.rag import RagScheme
 
 CALLBACK_ID = "progress_update"

@@ -2,18 +2,20 @@
 
 Pure functions: plain data in, ``(text, blocks)`` out. Every listed action carries an Update button
 (action_id ``open_update_modal``, value ``{"action_id": .., "reminder_message_id": ..}``) that opens the
-Slack app's update modal. User-typed text is escaped with ``bot.text.escape``.
+Slack app's update modal. User-typed text is escaped with ``slackviews.text.escape``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
-from bot.views.common import report_button_value
-from bot.views.governance import challenge_select
+from slackviews.common import report_button_value
+from slackviews.governance import challenge_select
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate
 
 UPDATE_ACTION_ID = "open_update_modal"
 GET_REPORT_ACTION_ID = "get_report"
@@ -24,9 +26,12 @@ LIST_LINES = 10
 
 
 def _date(iso: str | None) -> str:
-    if not iso:
+    return _day(dt.date.fromisoformat(iso) if iso else None)
+
+
+def _day(day: dt.date | None) -> str:
+    if day is None:
         return "no date"
-    day = dt.date.fromisoformat(iso)
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
@@ -110,7 +115,7 @@ def reminder_message(
     """
     if any(is_board_item(i) for i in items):
         # A board call or chase (jobs.board), with any reminders due the same pass: still one DM.
-        from bot.views.board import round_message
+        from slackviews.board import round_message
 
         return round_message(items, reminder_message_id=reminder_message_id, answered=answered)
     answered = answered or {}
@@ -245,21 +250,66 @@ def _list_section(title: str, lines: list[str], *, limit: int = LIST_LINES) -> d
     return {"type": "section", "text": mrkdwn(f"*{title}*\n{body}")}
 
 
-def _digest_part(d: dict[str, Any], *, several: bool = False) -> tuple[list[dict[str, Any]], str]:
+@dataclass(frozen=True)
+class DigestAction:
+    """An action listed in the digest (overdue, due soon, or without a recent update)."""
+
+    ref: str
+    title: str
+    due: dt.date | None
+    lead: str  # its leads' names, or "no lead"
+
+
+@dataclass(frozen=True)
+class DigestUpdate:
+    """An update given this week."""
+
+    ref: str
+    who: str
+    rag: str | None
+    text: str | None
+    action_id: int | None = None  # with update_id: board members can challenge it from the digest
+    update_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanDigest:
+    """One plan's week (``jobs.digest.build_digests``), as ``digest_message`` renders it."""
+
+    plan_id: int | None
+    plan: str  # the name ``plan NAME`` takes
+    plan_title: str
+    counts: dict[str, int]  # RAG label -> actions now
+    previous_counts: dict[str, int]  # RAG label -> actions a week ago
+    unrated: int = 0
+    updates: tuple[DigestUpdate, ...] = ()
+    overdue: tuple[DigestAction, ...] = ()
+    due_soon: tuple[DigestAction, ...] = ()
+    stale: tuple[DigestAction, ...] = ()
+    last_report: dt.date | None = None  # when the last report was published
+    # Marked complete by their lead, not yet signed off: out of ``counts``, as in the report.
+    awaiting_signoff: tuple[DigestAction, ...] = ()
+    previous_awaiting_signoff: int = 0
+
+
+def _digest_part(d: PlanDigest, *, several: bool = False) -> tuple[list[dict[str, Any]], str]:
     blocks: list[dict[str, Any]] = []
-    counts = d["counts"]
     parts = []
-    for label, n in counts.items():
-        change = n - d["previous_counts"].get(label, 0)
+    for label, n in d.counts.items():
+        change = n - d.previous_counts.get(label, 0)
         sign = f" ({'+' if change > 0 else ''}{change})" if change else ""
         parts.append(f"*{escape(label)}* {n}{sign}")
-    unrated = d.get("unrated", 0)
-    if unrated:
-        parts.append(f"no RAG yet {unrated}")
-    summary = f"{escape(d['plan_title'])}: " + ", ".join(p.replace("*", "") for p in parts)
-    title = f"Weekly progress: {d['plan_title']}"
-    if several and d.get("plan") and d["plan"] != d["plan_title"]:
-        title += f" (plan {d['plan']})"  # the name `plan NAME` takes, for every action listed below
+    if d.awaiting_signoff or d.previous_awaiting_signoff:
+        n = len(d.awaiting_signoff)
+        change = n - d.previous_awaiting_signoff
+        sign = f" ({'+' if change > 0 else ''}{change})" if change else ""
+        parts.append(f"complete, awaiting sign-off {n}{sign}")
+    if d.unrated:
+        parts.append(f"no RAG yet {d.unrated}")
+    summary = f"{escape(d.plan_title)}: " + ", ".join(p.replace("*", "") for p in parts)
+    title = f"Weekly progress: {d.plan_title}"
+    if several and d.plan and d.plan != d.plan_title:
+        title += f" (plan {d.plan})"  # the name `plan NAME` takes, for every action listed below
     blocks.append({"type": "header", "text": plain(title)})
     blocks.append(
         {
@@ -268,42 +318,43 @@ def _digest_part(d: dict[str, Any], *, several: bool = False) -> tuple[list[dict
         }
     )
     updates = [
-        f"• *{escape(u['ref'])}* {escape(u['who'])}: {escape(u['rag'] or 'no RAG')} – {excerpt(u['text'], 150)}"
-        for u in d["updates"]
+        f"• *{escape(u.ref)}* {escape(u.who)}: {escape(u.rag or 'no RAG')} – {excerpt(u.text, 150)}"
+        for u in d.updates
     ]
     blocks.append(_list_section(f"Updates this week ({len(updates)})", updates))
     overdue = [
-        f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
-        f"({escape(a['lead'])})"
-        for a in d["overdue"]
+        f"• *{escape(a.ref)}* {escape(truncate(a.title, 120))} – due {_day(a.due)} ({escape(a.lead)})"
+        for a in d.overdue
     ]
     blocks.append(_list_section(f"Overdue ({len(overdue)})", overdue))
     soon = [
-        f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} – due {_date(a['due'])} "
-        f"({escape(a['lead'])})"
-        for a in d["due_soon"]
+        f"• *{escape(a.ref)}* {escape(truncate(a.title, 120))} – due {_day(a.due)} ({escape(a.lead)})"
+        for a in d.due_soon
     ]
     blocks.append(_list_section(f"Due in the next 14 days ({len(soon)})", soon))
-    stale = [
-        f"• *{escape(a['ref'])}* {escape(truncate(a['title'], 120))} ({escape(a['lead'])})"
-        for a in d["stale"]
-    ]
-    since = f"since the last report ({_date(d['last_report'])})" if d.get("last_report") else "yet"
+    if d.awaiting_signoff:  # only when there are some: a plan's part must stay within the block limit
+        awaiting = [
+            f"• *{escape(a.ref)}* {escape(truncate(a.title, 120))} ({escape(a.lead)})"
+            for a in d.awaiting_signoff
+        ]
+        blocks.append(_list_section(f"Complete, awaiting sign-off ({len(awaiting)})", awaiting))
+    stale = [f"• *{escape(a.ref)}* {escape(truncate(a.title, 120))} ({escape(a.lead)})" for a in d.stale]
+    since = f"since the last report ({_day(d.last_report)})" if d.last_report else "yet"
     blocks.append(_list_section(f"No update {since} ({len(stale)})", stale))
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
             "action_id": GET_REPORT_ACTION_ID,
             "text": plain("Get report"),
-            "value": report_button_value(d.get("plan_id")),
+            "value": report_button_value(d.plan_id),
         }
     ]
     # Board members and admins can challenge any of this week's updates (others are refused politely).
     picker = challenge_select(
         [
-            (f"{u['ref']} · {u['who']} · {u['rag'] or 'no RAG'}", u["action_id"], u["update_id"])
-            for u in d["updates"]
-            if u.get("action_id") is not None
+            (f"{u.ref} · {u.who} · {u.rag or 'no RAG'}", u.action_id, u.update_id)
+            for u in d.updates
+            if u.action_id is not None
         ]
     )
     if picker is not None:
@@ -313,7 +364,7 @@ def _digest_part(d: dict[str, Any], *, several: bool = False) -> tuple[list[dict
     return blocks, summary
 
 
-def digest_message(digests: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+def digest_message(digests: Sequence[PlanDigest]) -> tuple[str, list[dict[str, Any]]]:
     """The weekly digest: one part per plan, the whole message kept within 50 blocks."""
     blocks: list[dict[str, Any]] = []
     texts = []

@@ -1,5 +1,8 @@
 """The worker: an APScheduler 3.x scheduler whose jobs are thin calls into idempotent passes.
 
+It lives with the commands, above every other package, because it composes them: the passes
+(``jobs``), the email channel (``mail``) and the Slack outbox (``bot``).
+
 Choices, on purpose:
 - ``reminder-pass`` every 15 minutes, round the clock, in the configured time zone: each lead's own
   09:00 (London, New York, Kolkata's half hour) is reached within a quarter of an hour, and a pass
@@ -22,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.base import BaseScheduler
@@ -30,12 +32,18 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import REMINDER_REFRESHER
+from bot.outbox import drain_owed
 from jobs.digest import run_digest
 from jobs.planner import PlannerConfig
 from jobs.reminders import run_reminder_pass
 from jobs.sender import DEFAULT_RATE
-from mail.outbox import email_channel
+from mail.outbox import EmailChannel, email_channel
+from progressbot.config import Settings
+from progressbot.lifecycle import within
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +57,14 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass
 class JobContext:
-    settings: Any
-    session_factory: Any
-    client: Any
-    rate: float = DEFAULT_RATE
+    """What every job is called with: built once by ``create_scheduler``."""
+
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    client: WebClient
+    rate: float = DEFAULT_RATE  # Slack messages per second (jobs.sender.Pacer)
     config: PlannerConfig = field(default_factory=PlannerConfig)
-    email: Any = None  # mail.outbox.EmailChannel when email is configured
+    email: EmailChannel | None = None  # when email is configured
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)  # the one place the worker reads the clock
@@ -73,7 +83,7 @@ def parse_digest_schedule(text: str) -> tuple[str, int, int]:
     return day, hour, minute
 
 
-def digest_due(now: dt.datetime, schedule: str, tz: Any) -> bool:
+def digest_due(now: dt.datetime, schedule: str, tz: dt.tzinfo) -> bool:
     """True in the hours after this week's digest time (the start-up catch-up uses it).
 
     A worker down at Monday 09:00 and back by the afternoon still posts; one back on Thursday does not
@@ -104,9 +114,13 @@ def digest_job(ctx: JobContext, *, catch_up: bool = False) -> None:
 
 def outbox_job(ctx: JobContext) -> None:
     """Slack work the web processes owe but have not done (one crashed, or none is running): do it."""
-    from bot.outbox import drain_owed
-
-    drain_owed(ctx.settings, ctx.session_factory, ctx.client, timeout=OUTBOX_SECONDS - 10)
+    drain_owed(
+        ctx.settings,
+        ctx.session_factory,
+        ctx.client,
+        timeout=OUTBOX_SECONDS - 10,
+        reminder_refresher=REMINDER_REFRESHER,
+    )
 
 
 def on_job_event(event: JobExecutionEvent) -> None:
@@ -185,8 +199,6 @@ def stop_scheduler(scheduler: BaseScheduler, timeout: float) -> bool:
     for it): ``shutdown()`` from another thread while that look is in progress makes the loop raise
     JobLookupError on the job it is about to remove.
     """
-    from progressbot.lifecycle import within
-
     if not scheduler.running:
         return True
     scheduler.pause()
@@ -196,9 +208,9 @@ def stop_scheduler(scheduler: BaseScheduler, timeout: float) -> bool:
 
 
 def create_scheduler(
-    settings: Any,
-    session_factory: Any,
-    client: Any,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
     *,
     rate: float | None = None,
     scheduler_class: type[BaseScheduler] = BlockingScheduler,

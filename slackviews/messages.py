@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate, truncate_mrkdwn
-from bot.views.common import (
+from slackviews.common import (
     DIVIDER,
     ActionCard,
     card_section,
@@ -20,6 +20,7 @@ from bot.views.common import (
     section,
     update_button,
 )
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, excerpt, mrkdwn, plain, truncate, truncate_mrkdwn
 from storage.rag import RagScheme
 
 PICK_RAG = "pick_rag"
@@ -27,28 +28,14 @@ PICK_ACTION = "pick_action"
 
 EXAMPLE = "/progress update 3.2"
 
-HELP_LINES = (
-    "*`/progress mine`*: your actions, with due dates, last RAG and Update buttons",
-    "*`/progress update 3.2`*: update an action (RAG, progress, evidence link, a proposed new timescale)",
-    "*`/progress action 3.2`*: one action with its latest update and a short history",
-    "*`/progress summary`*: RAG counts and exceptions; add `section NAME`, `lead NAME`, `red`, `overdue` "
-    "or `changes [SINCE]`",
-    "*`/progress report [docx|html|pdf]`*: the board report, sent to you as a file",
-    "*`/progress board`*: board members and admins: the next board meeting and who has updated for it",
+# Help's lines that are not subcommands (those come from ``bot.subcommands``).
+HELP_NOTES = (
     "With several plans, add `plan NAME` to pick one, e.g. `/progress summary red plan ilacs`, "
     "`/progress report docx plan ilacs`, `/progress action 3.2 plan ilacs`",
-    "*`/progress away 2026-12-24 [@deputy]`*: leave cover while you are away; `/progress away off` when back",
     "You can also reply in a reminder's thread, e.g. _Amber – forum designed, first session booked_; "
     "add _new date 30 June_ to ask the board for a revised date.",
 )
-BOARD_HELP_LINES = (
-    "*Board and admins:* `/progress challenge 3.2` asks the lead about an update · `/progress signoff 3.2` "
-    "signs off a completion · Agree / Decline on a lead's request for a new date",
-)
-ADMIN_HELP_LINES = (
-    "*Admins:* `/progress edit 3.2` changes an action (leads, timescale, title, section, status) · "
-    "`/progress leads` · `/progress link NAME @user` · `/progress grant board|admin @user`",
-)
+BOARD_HELP_NOTE = "Agree / Decline on a lead's request for a new date"
 
 OUTSIDER_TEXT = (
     "Sorry, progressbot is only open to the leads of the improvement plan, board members and admins, "
@@ -67,9 +54,8 @@ class Reply:
         return {"text": self.text, "blocks": self.blocks}
 
 
-def help_reply(*, unknown: str | None = None, admin: bool = False, board: bool = False) -> Reply:
-    lines = list(HELP_LINES) + (list(BOARD_HELP_LINES) if admin or board else [])
-    lines += list(ADMIN_HELP_LINES) if admin else []
+def help_reply(lines: Sequence[str] = (), *, unknown: str | None = None, names: Sequence[str] = ()) -> Reply:
+    """Help: ``lines`` (``bot.subcommands.help_lines``), after "I didn't understand" when ``unknown``."""
     blocks = []
     if unknown is not None:
         blocks.append(section(f"I didn't understand `{escape(unknown)}`. For example: `{EXAMPLE}`"))
@@ -78,7 +64,7 @@ def help_reply(*, unknown: str | None = None, admin: bool = False, board: bool =
     text = (
         f"I didn't understand that. Try `{EXAMPLE}`."
         if unknown is not None
-        else "progressbot commands: mine, update REF, action REF, summary, report, away"
+        else "progressbot commands: " + ", ".join(names)
     )
     return Reply(text, blocks)
 
@@ -133,7 +119,7 @@ def action_reply(
     """One action; with ``card.governance`` also its revisions, a pending date, challenges and
     sign-off, and the buttons the viewer may use (Edit for admins; Agree/Decline, Challenge, Sign off
     for board members and admins who do not lead it)."""
-    from bot.views.governance_card import governance_blocks
+    from slackviews.governance_card import governance_blocks
 
     leads = ", ".join(escape(n) for n in card.leads) or "no lead recorded"
     lines = [

@@ -1,7 +1,7 @@
 """Pieces shared by the Block Kit builders: the action card data, RAG badges, Update buttons.
 
-Builders in ``bot.views`` are pure: plain data in, Block Kit dicts out. Every string that came from a
-person (titles, progress text, names) goes through ``bot.text.escape`` before landing in mrkdwn.
+Builders in ``slackviews`` are pure: plain data in, Block Kit dicts out. Every string that came from a
+person (titles, progress text, names) goes through ``slackviews.text.escape`` before landing in mrkdwn.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from bot.text import escape, excerpt, mrkdwn, plain
+from slackviews.text import escape, excerpt, mrkdwn, plain
 from storage.rag import colour_family
 
 OPEN_UPDATE_MODAL = "open_update_modal"  # the contract with jobs' reminder buttons

@@ -3,9 +3,8 @@ challenges, and the buttons the viewer may use."""
 
 from __future__ import annotations
 
-from bot.text import escape, excerpt, truncate_mrkdwn
-from bot.views.common import ActionCard, context
-from bot.views.governance import (
+from slackviews.common import ActionCard, context
+from slackviews.governance import (
     actions_block,
     agree_button,
     challenge_button,
@@ -14,6 +13,7 @@ from bot.views.governance import (
     edit_button,
     signoff_button,
 )
+from slackviews.text import escape, excerpt, truncate_mrkdwn
 
 
 def _lines(card: ActionCard) -> list[str]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, mrkdwn, truncate
-from bot.views.reminders import (
+from slackviews.reminders import (
     _action_heading,
     describe_item,
     is_board_item,
     reminder_item_block,
     update_button,
 )
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, mrkdwn, truncate
 
 LIST_LIMIT = 2800  # characters in one list section, well inside Slack's 3,000
 MEETING_STAGES = ("board_cancelled", "board_moved", "board_chase", "board_call")

@@ -10,9 +10,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from bot.text import escape, excerpt, mrkdwn, plain
-from bot.views.common import context, section
-from bot.views.messages import Reply
+from slackviews.common import context, section
+from slackviews.messages import Reply
+from slackviews.text import escape, excerpt, mrkdwn, plain
 
 AGREE_DATE = "gov_agree_date"
 DECLINE_DATE = "gov_decline_date"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.text import MESSAGE_BLOCK_LIMIT, escape, excerpt
-from bot.views.common import GET_REPORT, context, emoji_for, header, report_button_value, section
-from bot.views.messages import Reply
 from report.data import Breakdown, RagKeyEntry
 from report.summaries import ActionItem, ActionListSummary, ChangesSummary, GroupSummary, OverallSummary
+from slackviews.common import GET_REPORT, context, emoji_for, header, report_button_value, section
+from slackviews.messages import Reply
+from slackviews.text import MESSAGE_BLOCK_LIMIT, escape, excerpt
 
 _ARROW_WORDS = {"improved": "↑", "worse": "↓", "unchanged": "→", "new": "new"}
 

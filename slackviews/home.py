@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.text import VIEW_BLOCK_LIMIT, escape, truncate, truncate_mrkdwn
-from bot.views.common import DIVIDER, GET_REPORT, ActionCard, context, header, report_button_value, section
-from bot.views.messages import OUTSIDER_TEXT, cards_blocks
-from bot.views.summary import changes_reply, counts_line, item_sections
 from report.summaries import ActionItem, ChangesSummary, OverallSummary
+from slackviews.common import DIVIDER, GET_REPORT, ActionCard, context, header, report_button_value, section
+from slackviews.messages import OUTSIDER_TEXT, cards_blocks
+from slackviews.summary import changes_reply, counts_line, item_sections
+from slackviews.text import VIEW_BLOCK_LIMIT, escape, truncate, truncate_mrkdwn
 
 EXCEPTION_BLOCKS = 3  # up to two sections of exceptions and the "… and N more" line
 BOARD_BLOCKS = 30  # room kept for the board panel; the lead's list gets the rest
@@ -45,7 +45,7 @@ WAITING_SHOWN = 5
 
 def waiting_blocks(panel: BoardPanel) -> list[dict]:
     """Date requests and completions waiting for the board, each with its button, and the picker."""
-    from bot.views.governance import challenge_picker, request_menu, signoff_button
+    from slackviews.governance import challenge_picker, request_menu, signoff_button
 
     blocks: list[dict] = []
     if panel.waiting:
