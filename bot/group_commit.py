@@ -2,10 +2,13 @@
 
 Under a burst, every request paying for its own transaction (a pool checkout, ``BEGIN``, ``COMMIT``,
 and on SQLite a turn at the process's writer lock) costs about as much as the work inside it, and on
-PostgreSQL each statement is a round trip. Here a request thread hands its prepared work to the writer
-and waits; the writer takes every piece waiting and writes them with ``write_batch`` (a few statements
-for the whole batch), commits once, and only then wakes each request thread, which acknowledges. So the
+PostgreSQL each statement is a round trip. Here a request thread hands its work to the writer and
+waits; the writer takes every piece waiting and writes them with ``write_batch`` (a few statements for
+the whole batch), commits once, and only then wakes each request thread, which acknowledges. So the
 promise is unchanged: nothing is acknowledged before it is committed.
+
+One writer per process, on purpose: SQLite has one writer at a time anyway, and on PostgreSQL several
+writers made smaller batches and cost more CPU per submission.
 
 ``write_batch(connection, pieces)`` returns one outcome per piece: a result, or a ``Declined`` for a
 piece it wrote nothing for (the others go on). If it raises, the whole batch is rolled back and each
@@ -49,16 +52,14 @@ class GroupCommit(Generic[P]):
         services: Services,
         write_batch: Callable[[Connection, list[P]], list[Any]],
         *,
-        writers: int = 1,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self.services = services
         self.write_batch = write_batch
-        self.writers = writers
         self.max_batch = max_batch
         self._waiting: list[_Piece] = []
         self._wake = threading.Condition()
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
         # For tests and benchmarks: the transactions committed, and the pieces they wrote (not declined).
         self.transactions = 0
         self.pieces = 0
@@ -68,11 +69,9 @@ class GroupCommit(Generic[P]):
         (``Declined``, or the error of its own transaction)."""
         piece = _Piece(item)
         with self._wake:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            if len(self._threads) < self.writers:
-                thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+                self._thread.start()
             self._waiting.append(piece)
             self._wake.notify()
         piece.done.wait()

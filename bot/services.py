@@ -50,7 +50,6 @@ C = TypeVar("C")
 # acknowledge requests.
 AFTER_ACK_THREADS = 4
 MAX_DEFER_SECONDS = 0.5
-POSTGRES_WRITERS = 2  # group-commit writers (bot.group_commit) on PostgreSQL
 _SQLITE_WRITER = threading.Lock()
 
 
@@ -136,9 +135,7 @@ class Services:
 
             with self._quiet:
                 if self._group_commit is None:
-                    # SQLite has one writer at a time anyway; PostgreSQL's round trips overlap.
-                    writers = 1 if self.is_sqlite else POSTGRES_WRITERS
-                    self._group_commit = GroupCommit(self, write_batch, writers=writers)
+                    self._group_commit = GroupCommit(self, write_batch)
         return self._group_commit
 
     def connection_transaction(self, fn: Callable[[Connection], T]) -> T:
@@ -168,10 +165,6 @@ class Services:
                 checked = check(session)
             return self.transaction(lambda session: write(session, checked))
         return self.transaction(lambda session: write(session, check(session)))
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self._is_sqlite()
 
     def _is_sqlite(self) -> bool:
         if self._sqlite is None:
