@@ -3,7 +3,7 @@
 slack_sdk logs request headers (with the bearer token) at DEBUG, and an exception can carry a URL or a
 header. Rather than trusting each caller, a log record factory rewrites every record as it is made:
 the configured secrets, anything shaped like a Slack token and the password of anything shaped like
-``user:password@host`` become ``[redacted]`` (``progressbot.secret_text``). The traceback of a logged
+``user:password@host`` become ``[redacted]`` (``progressbot.config.hide_secrets``). The traceback of a logged
 exception is formatted and cleaned the same way: an exception's message is text we did not write.
 """
 
@@ -13,8 +13,7 @@ import logging
 import re
 import threading
 
-from progressbot.config import Settings
-from progressbot.secret_text import hide_secrets
+from progressbot.config import Settings, hide_secrets
 
 # The update form's links (/u/TOKEN) are credentials: access-log lines and errors name the path only.
 FORM_LINK_PATTERN = re.compile(r"/u/[A-Za-z0-9._~%-]+")

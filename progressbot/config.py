@@ -16,12 +16,30 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from progressbot.secret_text import hide_secrets
-
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TIMEZONE = "Europe/London"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+# --- Masking secrets in text a person or a log will see -------------------------------------------------
+# Settings are echoed in error messages so a person can see what they typed wrong; a value can carry a
+# credential even where none belongs (``DATABASE_URL=user:password@host/db`` with the scheme forgotten,
+# ``PROGRESSBOT_PUBLIC_URL=https://admin:password@host``). Rather than trusting each message to leave it
+# out, every configuration and command-line error, and every log record (``bot.logs``), passes through
+# ``hide_secrets``: the password of anything shaped like ``user:password@host`` becomes ``***`` and
+# anything shaped like a Slack token becomes ``[redacted]``. It lives here because config is the one
+# module every package may import.
+
+SLACK_TOKEN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+# ``user:password@`` after a scheme's ``//``, or at the start of a word (a URL without its scheme).
+# The password runs to the last ``@`` before the host, so ``p@ss`` typed unencoded is masked whole.
+_USERINFO = re.compile(r"(?P<user>(?:(?<=//)|(?<![^\s'\"(<=,;]))[^\s:/@'\"]+):(?P<password>[^\s/'\"]*)@")
+
+
+def hide_secrets(text: str) -> str:
+    text = SLACK_TOKEN.sub("[redacted]", text)
+    return _USERINFO.sub(lambda m: f"{m.group('user')}:***@", text)
 
 
 _NUMBERS = {"send_rate": "messages per second", "shutdown_timeout": "seconds", "import_max_mb": "megabytes"}

@@ -196,3 +196,20 @@ def test_only_web_evidence_links_become_links(session, now):
     assert 'href="javascript' not in html
     assert "Evidence: javascript:alert(1)" in html
     assert '<a href="https://example.org/ok">' in html
+
+
+def test_a_rag_colour_that_is_not_plain_hex_never_reaches_a_style_attribute():
+    from types import SimpleNamespace
+
+    from report.data import RagKeyEntry
+    from report.html_parts import rag_td
+
+    def data(colour):
+        entry = RagKeyEntry("Red", colour, "Off track", False, 0)
+        return SimpleNamespace(key_entry=lambda label: entry if label == "Red" else None)
+
+    assert rag_td(data("#C00000"), "Red") == (
+        '<td class="rag" style="background:#C00000;color:#FFFFFF">Red</td>'
+    )
+    hostile = rag_td(data("red;background:url(https://evil.example/x)"), "Red")
+    assert hostile == '<td class="rag">Red</td>'

@@ -17,8 +17,7 @@ from functools import cached_property
 
 import click
 
-from progressbot.config import ConfigError, Settings, database_url
-from progressbot.secret_text import hide_secrets
+from progressbot.config import ConfigError, Settings, database_url, hide_secrets
 
 
 class UserError(click.ClickException):
