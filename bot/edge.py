@@ -310,6 +310,10 @@ class SlackEdge:
 
     ``on_request`` is called when a verified request starts, and ``on_sent`` once its response has
     gone (the outbox drains then): see ``bot.services.Services.request_started``.
+
+    ``direct`` (``bot.direct.route``) sees each verified, well-formed body first and may answer it
+    without Bolt (the update modal's submission, the interaction that comes in bursts); when it
+    returns None, Bolt dispatches the request as usual.
     """
 
     def __init__(
@@ -321,6 +325,7 @@ class SlackEdge:
         read_timeout: float = READ_TIMEOUT_SECONDS,
         on_request: Callable[[], None] | None = None,
         on_sent: Callable[[], None] | None = None,
+        direct: Callable[[dict], BoltResponse | None] | None = None,
         clock: Callable[[], float] = time.time,
         response_origins: tuple[str, ...] = SLACK_RESPONSE_ORIGINS,
     ) -> None:
@@ -332,6 +337,7 @@ class SlackEdge:
         self._deadlines = ReadDeadlines()
         self._on_request = on_request
         self._on_sent = on_sent
+        self._direct = direct
         self._clock = clock
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -351,16 +357,18 @@ class SlackEdge:
                 raise Refused(400, "response_url is not Slack's")
         except Refused as refused:
             return self._refuse(environ, start_response, refused)
-        request = BoltRequest(
-            body=text,
-            query=environ.get("QUERY_STRING") or "",
-            headers=_headers(environ),
-            context={VERIFIED: Verified.of(data, received_at=started)},
-        )
         if self._on_request is not None:
             self._on_request()
         try:
-            response = self.app.dispatch(request)
+            response = self._direct(data) if self._direct is not None else None
+            if response is None:
+                request = BoltRequest(
+                    body=text,
+                    query=environ.get("QUERY_STRING") or "",
+                    headers=_headers(environ),
+                    context={VERIFIED: Verified.of(data, received_at=started)},
+                )
+                response = self.app.dispatch(request)
         except BaseException:
             if self._on_sent is not None:
                 self._on_sent()

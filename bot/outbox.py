@@ -62,6 +62,11 @@ TRANSIENT_ERRORS = frozenset(
 )
 LEASE_SECONDS = 60.0
 SWEEP_SECONDS = 15.0
+# Results are recorded (done rows deleted) once every claimed row is done or half the room is, or
+# after this long: one write transaction per batch of rows instead of one per row, which under a burst
+# of submissions is CPU the acknowledgements need. A row done but not yet recorded is at worst done again by a process that
+# takes it over after a crash: the same window as a row done just before its process died.
+RECORD_WAIT_SECONDS = 0.25
 MAX_ATTEMPTS = 14  # backoff 1 s … 10 min: about an hour of trying, then the row is dropped, loudly
 SLACK_THREADS = 8
 
@@ -95,13 +100,27 @@ def owe(
     home_delay: float = HOME_REFRESH_DELAY,
 ) -> None:
     """Everything an update (or an answer) owes Slack, in one statement."""
+    store.enqueue_all(
+        session,
+        owed_items(calls, reminder_message_id=reminder_message_id, home_of=home_of, home_delay=home_delay),
+    )
+
+
+def owed_items(
+    calls: list[tuple[str, dict]],
+    *,
+    reminder_message_id: int | None = None,
+    home_of: str | None = None,
+    home_delay: float = HOME_REFRESH_DELAY,
+) -> list[store.Owed]:
+    """The rows ``owe`` writes (``bot.direct`` writes them on its own connection)."""
     items = [store.Owed(kind, payload) for kind, payload in calls]
     if reminder_message_id:
         # Not coalesced: each refresh re-renders from the database, so a second one is harmless.
         items.append(store.Owed(REMINDER_REFRESH, {"reminder_message_id": int(reminder_message_id)}))
     if home_of:
         items.append(store.Owed(HOME_REFRESH, {"user": home_of}, key=f"home:{home_of}", delay=home_delay))
-    store.enqueue_all(session, items)
+    return items
 
 
 # --- doing it ------------------------------------------------------------------------------------
@@ -310,6 +329,7 @@ class Drainer:
         self._stopping = False
         self._running: dict[int, Future] = {}
         self._results: list[tuple[int, Outcome]] = []
+        self._first_result_at: float | None = None  # time.monotonic() of the oldest unrecorded result
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox")
         self._full = False  # the last look found more due than there was room for
         self._thread: threading.Thread | None = None
@@ -393,12 +413,14 @@ class Drainer:
         next_renewal, next_look = now + self.lease / 3, now
         while True:
             with self._wake:
-                timeout = min(next_renewal, next_look) - time.monotonic()
-                if not (self._kicked or self._results or self._stopping) and timeout > 0:
+                timeout = min(next_renewal, next_look, self._record_at()) - time.monotonic()
+                if not (self._kicked or self._stopping) and timeout > 0:
                     self._wake.wait(timeout)
                 kicked, self._kicked = self._kicked, False
-                results, self._results = self._results, []
                 stopping = self._stopping
+                results = []
+                if stopping or time.monotonic() >= self._record_at():
+                    results, self._results, self._first_result_at = self._results, [], None
             try:
                 retry_in = self._record(results)
                 if retry_in is not None:
@@ -417,10 +439,30 @@ class Drainer:
                 log.warning("outbox: database unavailable (%s)", exc.__class__.__name__)
                 next_look = time.monotonic() + self.sweep
 
+    def _enough_results(self) -> bool:
+        """Every claimed row is done, or half the room: record them, so the room is filled again
+        while the threads still have rows to do."""
+        done = len(self._results)
+        return done >= len(self._running) or done >= self.threads * 2
+
+    def _record_at(self) -> float:
+        """When the results waiting should be recorded (call with ``_wake`` held): at once when there
+        are enough (``_enough_results``), else ``RECORD_WAIT_SECONDS`` after the first; never when there
+        are none."""
+        if not self._results:
+            return float("inf")
+        if self._enough_results():
+            return 0.0
+        assert self._first_result_at is not None
+        return self._first_result_at + RECORD_WAIT_SECONDS
+
     def _fill(self) -> float:
         """Claim what is due into the free threads; the seconds until it is worth looking again."""
-        room = self.threads * 4 - len(self._running)
-        self._full = room <= 0
+        capacity = self.threads * 4
+        room = capacity - len(self._running)
+        # Claim when at least half the room is free: under a burst, one claim per batch of rows
+        # instead of one per row done.
+        self._full = room < capacity // 2
         if self._full:
             return self.sweep
         claimed = self._claim(room)
@@ -438,8 +480,12 @@ class Drainer:
     def _finished(self, item_id: int, future: Future) -> None:
         outcome = DONE if future.cancelled() or future.exception() else future.result()
         with self._wake:
+            first = not self._results
+            if first:
+                self._first_result_at = time.monotonic()
             self._results.append((item_id, outcome))
-            self._wake.notify()
+            if first or self._enough_results():
+                self._wake.notify()  # the loop's timer changes: record now, or RECORD_WAIT_SECONDS on
 
     # -- database steps, each one short transaction
     def _claim(self, limit: int) -> list[store.Claimed]:

@@ -25,12 +25,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox import HOME_REFRESH_DELAY
 from progressbot.config import Settings
 
 if TYPE_CHECKING:
+    from bot.group_commit import GroupCommit
     from bot.outbox import Drainer
     from bot.verified import Verified
 
@@ -89,6 +92,7 @@ class Services:
     reminder_refresher: ReminderRefresher | None = None
     # Seconds a Home refresh waits so that a burst of updates by one person publishes it once.
     home_refresh_delay: float = HOME_REFRESH_DELAY
+    _group_commit: GroupCommit | None = field(default=None, repr=False)
     _sqlite: bool | None = field(default=None, repr=False)
     _reader: sessionmaker[Session] | None = field(default=None, repr=False)
     _pending: set[Future] = field(default_factory=set, repr=False)
@@ -121,6 +125,33 @@ class Services:
         """
         with self._writer_turn(), self.session_factory.begin() as session:
             return fn(session)
+
+    @property
+    def group_commit(self) -> GroupCommit:
+        """The writer that stores concurrent direct-route submissions in one transaction (``bot.direct``)."""
+        if self._group_commit is None:
+            from bot.direct import write_batch
+            from bot.group_commit import GroupCommit
+
+            with self._quiet:
+                if self._group_commit is None:
+                    self._group_commit = GroupCommit(self, write_batch)
+        return self._group_commit
+
+    def connection_transaction(self, fn: Callable[[Connection], T]) -> T:
+        """``transaction`` for SQLAlchemy Core: ``fn(connection)`` in one write transaction, committed.
+
+        The same rules (BEGIN IMMEDIATE and this process's writer turn on SQLite), without an ORM
+        session: the direct route (``bot.direct``) runs only prepared Core statements.
+        """
+        engine = self.session_factory.kw.get("bind")
+        if not isinstance(engine, Engine):  # a factory bound to one connection (tests): use the session's
+            with self._writer_turn(), self.session_factory.begin() as session:
+                return fn(session.connection())
+        from storage.db import write_engine
+
+        with self._writer_turn(), write_engine(engine).begin() as conn:
+            return fn(conn)
 
     def check_then_write(self, check: Callable[[Session], C], write: Callable[[Session, C], T]) -> T:
         """Read and check, then write what was checked.

@@ -48,6 +48,7 @@ class WebApp:
         forms: WSGIApp | None = None,
         max_body: int = MAX_BODY_BYTES,
         read_timeout: float = READ_TIMEOUT_SECONDS,
+        direct: bool = True,
     ) -> None:
         self.bolt = app
         self.forms = forms
@@ -62,6 +63,7 @@ class WebApp:
             read_timeout=read_timeout,
             on_request=self.services.request_started if self.services else None,
             on_sent=self.services.response_sent if self.services else None,
+            direct=_direct_route(self.services, direct),
             # SLACK_API_URL's host too: a GovSlack or test install's Slack answers from there.
             response_origins=(
                 (*SLACK_RESPONSE_ORIGINS, self.services.settings.slack_api_url)
@@ -92,6 +94,15 @@ class WebApp:
         return bool(shutdown(timeout)) if shutdown is not None else True
 
 
+def _direct_route(services, enabled: bool):
+    """progressbot's direct route (``bot.direct``) for its own app; none for any other Bolt app."""
+    if services is None or not enabled:
+        return None
+    from bot.direct import route
+
+    return route(services)
+
+
 def make_wsgi_app(
     app: App,
     *,
@@ -100,6 +111,7 @@ def make_wsgi_app(
     forms: WSGIApp | None = None,
     max_body: int = MAX_BODY_BYTES,
     read_timeout: float = READ_TIMEOUT_SECONDS,
+    direct: bool = True,
 ) -> WebApp:
     """``forms`` (``web.app.FormApp``) serves the update form under ``/u/``; it verifies its own requests
     (signed link, CSRF token), and ``/slack/events`` goes through the verified edge."""
@@ -110,6 +122,7 @@ def make_wsgi_app(
         forms=forms,
         max_body=max_body,
         read_timeout=read_timeout,
+        direct=direct,
     )
 
 

@@ -140,6 +140,11 @@ def _immediate(engine: Engine) -> Engine:
     return found
 
 
+def write_engine(engine: Engine) -> Engine:
+    """The engine whose transactions are writes: BEGIN IMMEDIATE on SQLite, the engine itself elsewhere."""
+    return _immediate(engine) if engine.dialect.name == "sqlite" else engine
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions: ``factory.begin()`` writes (BEGIN IMMEDIATE on SQLite); ``factory()`` reads (BEGIN)."""
     return sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)
@@ -147,7 +152,18 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for reads only (on SQLite: a plain BEGIN, which never waits for a writer)."""
-    return sessionmaker(engine.execution_options(**{BEGIN_OPTION: "DEFERRED"}), expire_on_commit=False)
+    return sessionmaker(read_engine(engine), expire_on_commit=False)
+
+
+_READ: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The engine whose transactions only read (on SQLite: a plain BEGIN); one per engine."""
+    found = _READ.get(engine)
+    if found is None:
+        found = _READ[engine] = engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+    return found
 
 
 def alembic_config(url: str):

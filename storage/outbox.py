@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
@@ -81,6 +82,9 @@ def _insert_statement(dialect: str):
 _INSERT = {name: _insert_statement(name) for name in ("sqlite", "postgresql")}
 
 
+_INSERT_RETURNING = _INSERT["postgresql"].returning(OutboxItem.id)
+
+
 @dataclass(frozen=True)
 class Owed:
     kind: str
@@ -91,14 +95,28 @@ class Owed:
 
 def enqueue_all(session: Session, items: list[Owed]) -> None:
     """Owe every item once the transaction commits, in one statement."""
+    _insert(session, session.get_bind().dialect.name, items)
+
+
+def insert_owed(conn: Connection, items: list[Owed]) -> None:
+    """``enqueue_all`` on a Core connection inside its transaction (``bot.direct``, a batch of updates).
+
+    On PostgreSQL with ``RETURNING``: SQLAlchemy then sends the rows as one multi-row ``INSERT``
+    instead of a statement per row.
+    """
+    if conn.dialect.name == "postgresql" and len(items) > 1:
+        conn.execute(_INSERT_RETURNING, [_params(i) for i in items]).all()
+        return
+    _insert(conn, conn.dialect.name, items)
+
+
+def _insert(executor: Session | Connection, dialect: str, items: list[Owed]) -> None:
     if items:
-        session.execute(
-            _INSERT[session.get_bind().dialect.name],
-            [
-                {"kind": i.kind, "payload": i.payload, "coalesce_key": i.key, "after": offset(i.delay)}
-                for i in items
-            ],
-        )
+        executor.execute(_INSERT[dialect], [_params(i) for i in items])
+
+
+def _params(item: Owed) -> dict[str, Any]:
+    return {"kind": item.kind, "payload": item.payload, "coalesce_key": item.key, "after": offset(item.delay)}
 
 
 def enqueue(

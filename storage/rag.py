@@ -9,7 +9,7 @@ from __future__ import annotations
 import colorsys
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -253,6 +253,16 @@ def scheme_for_plan(plan: Plan) -> RagScheme:
         RagStateSpec(r.label, r.rank, r.colour, r.meaning, r.is_complete, tuple(r.aliases or ()))
         for r in plan.rag_states
     )
+    try:
+        return _scheme_of(states)
+    except TypeError:  # an alias that is not a string (unhashable): build it afresh
+        return _scheme_of.__wrapped__(states)
+
+
+@lru_cache(maxsize=256)
+def _scheme_of(states: tuple[RagStateSpec, ...]) -> RagScheme:
+    """One scheme object per distinct set of states: its parsing table is built once, not per update
+    (schemes are immutable values, so sharing them is safe)."""
     labels = [s.label for s in sorted(states, key=lambda s: s.rank)]
     name = next((n for n, s in BUILTIN_SCHEMES.items() if s.labels == labels), "custom")
     return RagScheme(name, states)

@@ -210,6 +210,12 @@ def _insert_ignoring_used_keys(dialect: str):
 _INSERT = {name: _insert_ignoring_used_keys(name) for name in ("sqlite", "postgresql")}
 
 
+def insert_statement(dialect: str):
+    """The insert ``insert_update`` runs (a row from ``new_update``; returns the new id, or nothing
+    when the idempotency key is used), for a Core connection (``bot.direct``)."""
+    return _INSERT[dialect]
+
+
 # --- reading --------------------------------------------------------------------------------------
 
 
