@@ -69,6 +69,25 @@ def test_message_limits_are_enforced(fake_slack, client):
         client.chat_postMessage(channel="C1", text="x", blocks=long_section)
 
 
+def test_every_block_kit_limit_is_enforced_as_slack_enforces_it(fake_slack, client):
+    button = {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b" * 76}}
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="C1", text="x", blocks=[{"type": "actions", "elements": [button]}])
+    assert err.value.response["error"] == "invalid_blocks"
+    assert fake_slack.block_problems == ["blocks[0].elements[0].text[0]: 76 > 75"]
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "t" * 25},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}],
+    }
+    with pytest.raises(SlackApiError) as err:
+        client.views_open(trigger_id="1.2.3", view=modal)
+    assert err.value.response["error"] == "invalid_arguments"
+    assert fake_slack.block_problems[-1] == "view.title[0]: 25 > 24"
+    fine = {**modal, "title": {"type": "plain_text", "text": "t" * 24}}
+    assert client.views_open(trigger_id="1.2.3", view=fine)["ok"]
+
+
 def test_ephemeral_views_and_reactions(fake_slack, client):
     assert client.chat_postEphemeral(channel="C1", user="U1", text="only you")["ok"]
     view = {"type": "modal", "callback_id": "cb", "title": {"type": "plain_text", "text": "T"}, "blocks": []}

@@ -29,7 +29,9 @@ Scripting:
 ``time.monotonic()``), for benchmarks and tests that run the fake in another process.
 
 The fake also enforces a few real limits so code that would fail against Slack fails here too:
-50 blocks per message, 100 per view, 3,000 characters in a section's text, 40,000 in message text.
+50 blocks per message, 100 per view, 40,000 characters in message text, and every Block Kit limit
+``tests.support.blockkit`` knows (text lengths by element, option and element counts, ids and values):
+a payload breaking one is refused whole, as Slack refuses it, and listed in ``block_problems``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.support.blockkit import problems as block_problems
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 MESSAGE_TEXT_LIMIT = 40_000
@@ -107,6 +111,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         # Everything posted (postMessage, and files shared outside a thread), in order.
         self.messages: list[dict[str, Any]] = []
+        self.block_problems: list[str] = []  # what payloads Slack would have refused broke
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view, as last opened/updated
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
@@ -464,9 +469,17 @@ class FakeSlack:
             return "no_text"
         if len(text) > MESSAGE_TEXT_LIMIT:
             return "msg_too_long"
-        if len(blocks) > MESSAGE_BLOCK_LIMIT or not _blocks_fit(blocks):
+        if len(blocks) > MESSAGE_BLOCK_LIMIT or not _blocks_fit(blocks) or self._block_problems(blocks):
             return "invalid_blocks"
         return None
+
+    def _block_problems(self, blocks: list[Any], view: dict | None = None) -> list[str]:
+        """Every Block Kit limit the payload breaks (Slack refuses it whole); kept for the failing test."""
+        found = block_problems(blocks, view=view)
+        if found:
+            with self._lock:
+                self.block_problems.extend(found)
+        return found
 
     def _m_chat_postMessage(self, params: dict) -> dict:
         channel = params.get("channel") or ""
@@ -524,7 +537,8 @@ class FakeSlack:
     def _store_view(self, view: Any, view_id: str) -> dict:
         if not isinstance(view, dict) or "type" not in view:
             return {"ok": False, "error": "invalid_arguments"}
-        if len(view.get("blocks") or []) > VIEW_BLOCK_LIMIT or not _blocks_fit(view.get("blocks") or []):
+        blocks = view.get("blocks") or []
+        if len(blocks) > VIEW_BLOCK_LIMIT or not _blocks_fit(blocks) or self._block_problems(blocks, view):
             return {"ok": False, "error": "invalid_arguments"}
         stored = {**view, "id": view_id, "hash": self._next_id("H"), "team_id": TEAM_ID}
         self.views[view_id] = stored
