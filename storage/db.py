@@ -129,15 +129,25 @@ class UnitOfWork(Session):
         return bind
 
 
-_IMMEDIATE: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+# One engine per (engine, BEGIN mode), so a session keeps one connection and each mode is built once.
+_BEGINNING: dict[str, weakref.WeakKeyDictionary[Engine, Engine]] = {
+    "IMMEDIATE": weakref.WeakKeyDictionary(),
+    "DEFERRED": weakref.WeakKeyDictionary(),
+}
+
+
+def _beginning(engine: Engine, mode: str) -> Engine:
+    """The engine whose SQLite transactions start with ``BEGIN <mode>``."""
+    cache = _BEGINNING[mode]
+    found = cache.get(engine)
+    if found is None:
+        found = cache[engine] = engine.execution_options(**{BEGIN_OPTION: mode})
+    return found
 
 
 def _immediate(engine: Engine) -> Engine:
-    """The engine whose connections begin IMMEDIATE (one per engine, so a session keeps one connection)."""
-    found = _IMMEDIATE.get(engine)
-    if found is None:
-        found = _IMMEDIATE[engine] = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-    return found
+    """The engine whose connections begin IMMEDIATE: its transactions take the write lock at once."""
+    return _beginning(engine, "IMMEDIATE")
 
 
 def write_engine(engine: Engine) -> Engine:
@@ -155,15 +165,9 @@ def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(read_engine(engine), expire_on_commit=False)
 
 
-_READ: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-
-
 def read_engine(engine: Engine) -> Engine:
     """The engine whose transactions only read (on SQLite: a plain BEGIN); one per engine."""
-    found = _READ.get(engine)
-    if found is None:
-        found = _READ[engine] = engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
-    return found
+    return _beginning(engine, "DEFERRED")
 
 
 def alembic_config(url: str):

@@ -11,27 +11,15 @@ field by field on the same plans.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import docx
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from tests.support.plan_builders import add_table, shade
+from tests.support.plan_builders import add_table, layout_registry, shade
 
-Expected = tuple[str, str, list[str], str | None, str, str | None, str | None, str | None]
-EXPECTED: dict[str, list[Expected]] = {}
-BUILDERS: dict[str, Callable[[Path], Path]] = {}
-
-
-def layout(name: str, expected: list[Expected]):
-    def register(builder: Callable[[Path], Path]) -> Callable[[Path], Path]:
-        EXPECTED[name] = expected
-        BUILDERS[name] = builder
-        return builder
-
-    return register
+layout, EXPECTED, BUILDERS = layout_registry()
 
 
 HOEH = "Head of Early Help"

@@ -14,42 +14,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT
-from docx.oxml import OxmlElement
 
-from tests.support.plan_builders import add_table, shade
+from tests.support.plan_builders import Expected, add_table, layout_registry, repeat_header, span_row
 
-Expected = tuple[str, str, list[str], str | None, str, str | None, str | None, str | None]
-EXPECTED: dict[str, list[Expected]] = {}
-BUILDERS: dict[str, Callable[[Path], Path]] = {}
-
-
-def layout(name: str, expected: list[Expected]):
-    def register(builder: Callable[[Path], Path]) -> Callable[[Path], Path]:
-        EXPECTED[name] = expected
-        BUILDERS[name] = builder
-        return builder
-
-    return register
-
-
-def _span(table, row: int, fill: str | None = None) -> None:
-    """Merge a row across every column (a section row), optionally filled."""
-    cells = table.rows[row].cells
-    merged = cells[0].merge(cells[-1])
-    if fill:
-        shade(merged, fill)
-
-
-def _repeat_header(table) -> None:
-    """Mark the first row as Word's "Repeat as header row at the top of each page"."""
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
-    tr_pr.append(flag)
+layout, EXPECTED, BUILDERS = layout_registry()
 
 
 # ---------------------------------------------------------------- A. SEND written statement of action
@@ -727,10 +699,10 @@ def hmicfrs_landscape_docx(path: Path) -> Path:
         ],
     ]
     table = add_table(d, rows)
-    _repeat_header(table)
+    repeat_header(table)
     table.cell(1, 1).merge(table.cell(2, 1))
     table.cell(4, 1).merge(table.cell(5, 1))
-    _span(table, 6)
+    span_row(table, 6)
     d.save(str(path))
     return path
 
@@ -1017,7 +989,7 @@ def school_improvement_docx(path: Path) -> Path:
     ]
     table = add_table(d, rows)
     for r in (1, 4):
-        _span(table, r, "D9E2F3")
+        span_row(table, r, "D9E2F3")
         table.cell(r, 0).paragraphs[0].runs[0].bold = True
     d.add_paragraph("Glossary")
     add_table(
@@ -1407,7 +1379,7 @@ def ilacs_glossary_docx(path: Path) -> Path:
     ]
     table = add_table(d, rows)
     for r in (1, 4):
-        _span(table, r)
+        span_row(table, r)
     d.add_heading("Glossary of abbreviations", 1)
     add_table(
         d,
@@ -1909,7 +1881,7 @@ def lead_agency_docx(path: Path) -> Path:
         ["Note: RAG ratings agreed at the executive on 9 May 2025.", "", "", "", "", "", "", ""],
     ]
     table = add_table(d, rows)
-    _span(table, 5)
+    span_row(table, 5)
     d.save(str(path))
     return path
 

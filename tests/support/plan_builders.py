@@ -5,11 +5,49 @@ Each builder writes one file and returns its path; the expected results live in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+
+# What a careful reader finds in one action: (ref, title, leads, due, schedule, rag, progress, section).
+Expected = tuple[str, str, list[str], str | None, str, str | None, str | None, str | None]
+Builder = Callable[[Path], Path]
+
+
+def layout_registry() -> tuple[Callable, dict[str, list[Expected]], dict[str, Builder]]:
+    """``layout(name, expected)``, a decorator that registers a plan builder with what a careful reader
+    finds in its plan, and the two dicts it fills: expected actions and builders, by layout name."""
+    expected: dict[str, list[Expected]] = {}
+    builders: dict[str, Builder] = {}
+
+    def layout(name: str, rows: list[Expected]) -> Callable[[Builder], Builder]:
+        def register(builder: Builder) -> Builder:
+            expected[name] = rows
+            builders[name] = builder
+            return builder
+
+        return register
+
+    return layout, expected, builders
+
+
+def span_row(table, row: int, fill: str | None = None, *, bold: bool = False) -> None:
+    """Merge a row across every column (a section row), optionally filled and bold."""
+    cells = table.rows[row].cells
+    merged = cells[0].merge(cells[-1])
+    if fill:
+        shade(merged, fill)
+    if bold:
+        for run in merged.paragraphs[0].runs:
+            run.bold = True
+
+
+def repeat_header(table) -> None:
+    """Mark the first row as Word's "Repeat as header row at the top of each page"."""
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
 def shade(cell, fill: str) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -38,34 +37,15 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from tests.support.plan_builders import add_table, shade, write
+from tests.support.plan_builders import (
+    add_table,
+    layout_registry,
+    repeat_header,
+    span_row,
+    write,
+)
 
-Expected = tuple[str, str, list[str], str | None, str, str | None, str | None, str | None]
-EXPECTED: dict[str, list[Expected]] = {}
-BUILDERS: dict[str, Callable[[Path], Path]] = {}
-
-
-def layout(name: str, expected: list[Expected]):
-    def register(builder: Callable[[Path], Path]) -> Callable[[Path], Path]:
-        EXPECTED[name] = expected
-        BUILDERS[name] = builder
-        return builder
-
-    return register
-
-
-def _span(table, row: int, fill: str | None = None, *, bold: bool = False) -> None:
-    cells = table.rows[row].cells
-    merged = cells[0].merge(cells[-1])
-    if fill:
-        shade(merged, fill)
-    if bold:
-        for run in merged.paragraphs[0].runs:
-            run.bold = True
-
-
-def _repeat_header(table) -> None:
-    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+layout, EXPECTED, BUILDERS = layout_registry()
 
 
 def _landscape(d) -> None:
@@ -230,7 +210,7 @@ def peer_challenge_merged_docx(path: Path) -> Path:
     ]
     table = add_table(d, rows)
     for r in (1, 5):
-        _span(table, r, "D9E2F3", bold=True)
+        span_row(table, r, "D9E2F3", bold=True)
     table.cell(6, 2).merge(table.cell(8, 2))
     d.save(str(path))
     return path
@@ -867,8 +847,8 @@ def youth_justice_landscape_docx(path: Path) -> Path:
             ],
         ],
     )
-    _repeat_header(first)
-    _span(first, 1, "FFF2CC", bold=True)
+    repeat_header(first)
+    span_row(first, 1, "FFF2CC", bold=True)
     d.add_page_break()
     second = add_table(
         d,
@@ -896,9 +876,9 @@ def youth_justice_landscape_docx(path: Path) -> Path:
             ["Total: 6 actions – 3 green, 2 amber, 1 red", "", "", "", "", ""],
         ],
     )
-    _repeat_header(second)
+    repeat_header(second)
     for r, fill in ((2, "FFF2CC"), (5, None), (6, None)):
-        _span(second, r, fill, bold=fill is not None)
+        span_row(second, r, fill, bold=fill is not None)
     d.save(str(path))
     return path
 
@@ -1171,7 +1151,7 @@ def focused_visit_docx(path: Path) -> Path:
         ],
     )
     first.cell(1, 0).merge(first.cell(2, 0))
-    _repeat_header(first)
+    repeat_header(first)
     d.add_page_break()
     second = add_table(
         d,
@@ -1210,7 +1190,7 @@ def focused_visit_docx(path: Path) -> Path:
         ],
     )
     second.cell(2, 0).merge(second.cell(3, 0))
-    _repeat_header(second)
+    repeat_header(second)
     d.save(str(path))
     return path
 
