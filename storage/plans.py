@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFound
-from storage.models import Action, ActionLead, Plan, Update, plan_name_key
-from storage.rag import RagScheme, scheme_for_plan
+from storage.models import Action, ActionLead, Person, Plan, RagState, Section, Update, plan_name_key
+from storage.rag import RagScheme, scheme_for_plan, scheme_from_rows
 
 if TYPE_CHECKING:
     from storage.importers.model import ParsedPlan
@@ -209,6 +209,81 @@ def plan_payload(
         ],
         action_count=len(actions),
     )
+    return {"plan": header, "actions": actions, "warnings": list(warnings or [])}
+
+
+def plan_table(session: Session, plan_id: int, *, warnings: list[str] | None = None) -> dict[str, Any]:
+    """What the readable table of a stored plan shows, in the shape of ``plan_payload`` but only those
+    fields: {"plan": {name, title, organisation, reference_date, rag_scheme, action_count}, "actions":
+    [{ref, title, leads, timescale, due, rag, section, status}], "warnings"}.
+
+    Plain column queries, no ORM objects: ``plan show`` and ``import`` (without ``--json``) print this,
+    and loading a 5,000-action plan as objects took longer than the rest of the import's storing.
+    """
+    from storage.updates import latest_rags
+
+    session.flush()
+    plan = session.execute(
+        select(Plan.name, Plan.title, Plan.organisation, Plan.reference_date).where(Plan.id == plan_id)
+    ).one()
+    states = session.execute(
+        select(
+            RagState.label,
+            RagState.rank,
+            RagState.colour,
+            RagState.meaning,
+            RagState.is_complete,
+            RagState.aliases,
+        )
+        .where(RagState.plan_id == plan_id)
+        .order_by(RagState.rank)
+    ).all()
+    scheme = scheme_from_rows(states)
+    leads: dict[int, list[str]] = {}
+    for action_id, name in session.execute(
+        select(ActionLead.action_id, Person.display_name)
+        .join(Person, Person.id == ActionLead.person_id)
+        .join(Action, Action.id == ActionLead.action_id)
+        .where(Action.plan_id == plan_id)
+        .order_by(ActionLead.action_id, ActionLead.position)
+    ):
+        leads.setdefault(action_id, []).append(name)
+    rags = latest_rags(session, plan_id)
+    rows = session.execute(
+        select(
+            Action.id,
+            Action.ref,
+            Action.title,
+            Action.timescale,
+            Action.due_date,
+            Action.status,
+            Section.title,
+        )
+        .outerjoin(Section, Section.id == Action.section_id)
+        .where(Action.plan_id == plan_id)
+        .order_by(Action.position, Action.id)
+    )
+    actions = [
+        {
+            "ref": ref,
+            "title": title,
+            "leads": leads.get(action_id, []),
+            "timescale": timescale,
+            "due": due.isoformat() if due else None,
+            "rag": rags.get(action_id),
+            "section": section,
+            "status": status,
+        }
+        for action_id, ref, title, timescale, due, status, section in rows
+    ]
+    header = {
+        "name": plan.name,
+        "title": plan.title,
+        "organisation": plan.organisation,
+        "reference_date": plan.reference_date.isoformat() if plan.reference_date else None,
+        "rag_scheme": {"name": scheme.name, "states": [{"label": s.label} for s in scheme.states]},
+        "action_count": len(actions),
+    }
     return {"plan": header, "actions": actions, "warnings": list(warnings or [])}
 
 

@@ -247,11 +247,16 @@ FIVE_STATE_SYMBOLS = frozenset("X✗✘×↓⬇↑⬆✓✔☑")
 
 def scheme_for_plan(plan: Plan) -> RagScheme:
     """The plan's scheme, rebuilt from its rows; the default BRAG when it has none."""
-    if not plan.rag_states:
+    return scheme_from_rows(plan.rag_states)
+
+
+def scheme_from_rows(rows) -> RagScheme:
+    """The scheme of a plan's ``RagState`` rows (objects or plain rows with the same names), in rank order."""
+    if not rows:
         return BUILTIN_SCHEMES[DEFAULT_SCHEME]
     states = tuple(
         RagStateSpec(r.label, r.rank, r.colour, r.meaning, r.is_complete, tuple(r.aliases or ()))
-        for r in plan.rag_states
+        for r in rows
     )
     try:
         return _scheme_of(states)

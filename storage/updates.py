@@ -251,6 +251,28 @@ def latest_updates(
     gets its newest update. With ``with_rag=False`` it is simply the newest update. Ties on
     ``submitted_at`` go to the higher id (recorded last). Actions without updates are absent.
     """
+    ranked = _ranked(plan_id, as_of=as_of, with_rag=with_rag)
+    rows = session.scalars(
+        select(Update)
+        .join(ranked, ranked.c.id == Update.id)
+        .where(ranked.c.n == 1)
+        .options(selectinload(Update.author), selectinload(Update.on_behalf_of))
+    )
+    return {u.action_id: u for u in rows}
+
+
+def latest_rags(session: Session, plan_id: int) -> dict[int, str | None]:
+    """action id -> the RAG of the update ``latest_updates`` picks, as plain rows (no ORM objects): what
+    a table of the plan needs, quickly for thousands of actions."""
+    ranked = _ranked(plan_id, as_of=None, with_rag=True)
+    rows = session.execute(
+        select(Update.action_id, Update.rag).join(ranked, ranked.c.id == Update.id).where(ranked.c.n == 1)
+    )
+    return {action_id: rag for action_id, rag in rows}
+
+
+def _ranked(plan_id: int, *, as_of: dt.datetime | None, with_rag: bool):
+    """Each of the plan's updates with its rank among its action's (1: the one that gives its state)."""
     order = [*_newest_first()]
     if with_rag:
         order.insert(0, case((Update.rag.is_(None), 1), else_=0))
@@ -261,14 +283,7 @@ def latest_updates(
     )
     if as_of is not None:
         ranked = ranked.where(Update.submitted_at <= as_of)
-    ranked = ranked.subquery()
-    rows = session.scalars(
-        select(Update)
-        .join(ranked, ranked.c.id == Update.id)
-        .where(ranked.c.n == 1)
-        .options(selectinload(Update.author), selectinload(Update.on_behalf_of))
-    )
-    return {u.action_id: u for u in rows}
+    return ranked.subquery()
 
 
 @dataclass(frozen=True)

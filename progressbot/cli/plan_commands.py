@@ -43,7 +43,7 @@ def import_command(
 ) -> None:
     """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
     from storage.importers import Limits, read_plan
-    from storage.plans import import_plan, plan_payload
+    from storage.plans import import_plan, plan_payload, plan_table
 
     reference = _date(reference_date)
     try:
@@ -62,8 +62,12 @@ def import_command(
             )
             if dry_run:
                 payload = result.preview or {}
+            elif as_json:
+                payload = plan_payload(session, result.plan, warnings=result.warnings)
+                session.commit()
             else:
-                payload = plan_payload(session, result.plan, warnings=result.warnings, governance=as_json)
+                # The table needs only a few columns: read them as plain rows (see plan_table).
+                payload = plan_table(session, result.plan.id, warnings=result.warnings)
                 session.commit()
     except ProgressbotError as exc:
         raise UserError(f"{path.name}: {exc}") from None
@@ -138,11 +142,12 @@ def _wrapped(text: str) -> str:
 @pass_ctx
 def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
     """Show a stored plan: its actions, leads, due dates and latest RAG."""
-    from storage.plans import get_plan, plan_payload
+    from storage.plans import get_plan, plan_payload, plan_table
 
     try:
         with ctx.session_factory.begin() as session:
-            payload = plan_payload(session, get_plan(session, plan_name), governance=as_json)
+            plan = get_plan(session, plan_name)
+            payload = plan_payload(session, plan) if as_json else plan_table(session, plan.id)
     except ProgressbotError as exc:
         raise UserError(str(exc)) from None
     if as_json:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from storage.importers.model import Cell
 
@@ -117,6 +118,7 @@ _MONTHS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def normalise_header(text: str) -> str:
     text = re.sub(r"[\s\u00a0]+", " ", text).strip().strip(":*.").strip()
     return text.casefold()
@@ -133,6 +135,9 @@ def looks_like_data(text: str) -> bool:
     )
 
 
+# Memoised: a pure function of the text, asked for every cell of every row (leads, dates and RAG words
+# repeat down a 5,000-row sheet).
+@lru_cache(maxsize=4096)
 def header_role(text: str) -> str | None:
     key = normalise_header(text)
     if not key or looks_like_data(text) or not _ANY_ROLE.search(key):
@@ -233,20 +238,25 @@ def _month_number(word: str) -> int:
 
 def action_header(row: list[Cell]) -> Columns | None:
     """The column of each role when ``row`` is the header of an action table, else None."""
-    found: dict[str, list[tuple[tuple[int, int], int]]] = {}
-    named = 0
-    for index, cell in enumerate(row):
-        if not cell.text:
-            continue
-        named += 1
-        if _DATA_LIKE.match(cell.text.strip()):
-            return None  # a header row names columns; "Action 12 Review …" or "1.1 Develop …" is a data row
-        role = header_role(cell.text)
-        if role:
-            key = normalise_header(cell.text)
-            found.setdefault(role, []).append((_rank(role, key, index), index))
+    texts = [(index, cell.text) for index, cell in enumerate(row) if cell.text]
+    named = len(texts)
     if named < 3:
         return None
+    # A header row names columns; "Action 12 Review …" or "1.1 Develop …" is a data row.
+    if any(_DATA_LIKE.match(text.strip()) for _, text in texts):
+        return None
+    # At least half the named cells must have a role (below); a data row gives up as soon as too many do
+    # not, before the rules are tried on the rest of its cells.
+    misses_left = named - max(2, (named + 1) // 2)
+    found: dict[str, list[tuple[tuple[int, int], int]]] = {}
+    for index, text in texts:
+        role = header_role(text)
+        if role is None or role == "links":
+            misses_left -= 1
+            if misses_left < 0:
+                return None
+        if role:
+            found.setdefault(role, []).append((_rank(role, normalise_header(text), index), index))
     if "rag" in found and any("rag" in normalise_header(row[i].text) for _, i in found["rag"]):
         # "RAG" beats a plain "Status" column (often "In progress" and such)
         found["rag"] = [(r, i) for r, i in found["rag"] if "rag" in normalise_header(row[i].text)]

@@ -65,6 +65,12 @@ def _para_segments(para: Para) -> list[Segment]:
 
 def _pieces(text: str):
     """(offset, piece) for each line of ``text``, split again at runs of spaces, stripped, non-empty."""
+    if "\n" not in text and "  " not in text and "\t" not in text and "\u00a0\u00a0" not in text:
+        # One line with no gap (most cells): skip the regex scan.
+        piece = text.strip()
+        if piece:
+            yield len(text) - len(text.lstrip()), piece
+        return
     for line_start, line in _lines(text):
         start = 0
         for gap in [*_GAP.finditer(line), None]:
