@@ -200,6 +200,8 @@ class _Planner:
         self.imported = _imported_updates(session, plan)
         self.reference = parsed.reference_date or (plan.reference_date if plan else None) or now.date()
         self.start = parsed.start_date or (plan.start_date if plan else None)
+        # Timescales repeat down a plan ("March 2025", "Ongoing"); each text is read once per import.
+        self.timescales: dict[str | None, Timescale] = {}
         self.submitted_at = noon(parsed.document_date) if parsed.document_date else now
         self.lead_cache: dict[str, Person | None] = {}
         self.guard = ImportGuard(
@@ -266,9 +268,15 @@ class _Planner:
 
     # -- actions
     def _action(self, item: ParsedAction, position: int, section: Section | None) -> _ActionChange:
-        ts = parse_timescale(
-            item.timescale, reference=self.reference, start=self.start, inspection=self.parsed.inspection_date
-        )
+        ts = self.timescales.get(item.timescale)
+        if ts is None:
+            ts = parse_timescale(
+                item.timescale,
+                reference=self.reference,
+                start=self.start,
+                inspection=self.parsed.inspection_date,
+            )
+            self.timescales[item.timescale] = ts
         if ts.warning:
             self.result.warnings.append(f"{item.ref}: {ts.warning}")
         values = {
