@@ -20,6 +20,8 @@ class Para:
 
     @property
     def text(self) -> str:
+        if len(self.runs) == 1:  # most paragraphs: no join to build
+            return self.runs[0][0]
         return "".join(t for t, _ in self.runs)
 
     @property
