@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from storage.errors import NotFound
 from storage.importers import read_plan
 from storage.models import Action, Plan, Update
-from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload
+from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload, plan_table
 from tests.support.plan_builders import add_table, phase_plan_docx, write
 
 pytestmark = pytest.mark.storage
@@ -188,3 +188,39 @@ def test_reimport_with_a_different_rag_scheme_warns(session, tmp_path):
         "the RAG scheme changed from Red, Amber, Green, Blue to Not started or behind, Delayed, On track, "
         "Ahead, Completed; 35 earlier update(s) use a label the new scheme does not have"
     )
+
+
+_TABLE_FIELDS = ("ref", "title", "leads", "timescale", "due", "rag", "section", "status")
+
+
+@pytest.mark.parametrize("fixture", ["phase", "stockton-2023-improvement-plan-shaded.docx"])
+def test_plan_table_shows_what_the_full_payload_shows(session, tmp_path, fixture):
+    """``plan show`` and ``import`` print ``plan_table``, read as plain rows: the same values, in the same
+    order, as the full payload's, after a text-only update (the RAG stays) and a withdrawal."""
+    from storage.updates import record_update
+
+    path = phase_plan_docx(tmp_path / "p.docx") if fixture == "phase" else FIXTURES / fixture
+    plan = import_plan(session, read_plan(path), plan_name="p", now=NOW).plan
+    first, second = plan.actions[0], plan.actions[1]
+    record_update(session, first, rag=None, text="Spoke to the auditors", source="cli", submitted_at=NOW)
+    second.status = "withdrawn"
+    full = plan_payload(session, plan, warnings=["w"])
+    table = plan_table(session, plan.id, warnings=["w"])
+    assert len(full["actions"]) == len(table["actions"]) > 2
+    for shown, expected in zip(table["actions"], full["actions"], strict=True):
+        assert shown == {k: expected[k] for k in _TABLE_FIELDS}
+    assert table["actions"][1]["status"] == "withdrawn"
+    assert table["actions"][0]["rag"] is not None  # the RAG before the text-only update
+    header = full["plan"]
+    assert table["plan"] == {
+        "name": header["name"],
+        "title": header["title"],
+        "organisation": header["organisation"],
+        "reference_date": header["reference_date"],
+        "rag_scheme": {
+            "name": header["rag_scheme"]["name"],
+            "states": [{"label": s["label"]} for s in header["rag_scheme"]["states"]],
+        },
+        "action_count": header["action_count"],
+    }
+    assert table["warnings"] == ["w"]
