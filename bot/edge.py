@@ -205,10 +205,19 @@ def _check_interactive(body: dict) -> bool:
         isinstance(actions, list) and all(isinstance(a, dict) and _is(a.get("value"), str) for a in actions)
     ):
         return False
+    if not _is(body.get("callback_id"), str):
+        return False
     view = body.get("view")
+    if body.get("type") in ("view_submission", "view_closed") and not isinstance(view, dict):
+        return False
     if view is not None:
         state = view.get("state")
-        if not (_is(view.get("id"), str) and _is(view.get("private_metadata"), str) and _is(state, dict)):
+        # Bolt's listener matching reads a view's type and callback_id unguarded: strings, if anything.
+        if not isinstance(view.get("type"), str):
+            return False
+        if not all(_is(view.get(k), str) for k in ("id", "callback_id", "private_metadata")):
+            return False
+        if not _is(state, dict):
             return False
         if state is not None and not _is(state.get("values"), dict):
             return False

@@ -224,6 +224,37 @@ def test_unsigned_garbage_is_401(slack_app, body, content_type):
             ).encode(),
             signing.FORM,
         ),
+        # A view without its type (Bolt's matcher reads view["type"] unguarded), or with odd types.
+        (
+            urlencode(
+                {
+                    "payload": json.dumps(
+                        {
+                            "type": "view_submission",
+                            "user": {"id": JO},
+                            "view": {"callback_id": "progress_update", "state": {"values": {}}},
+                        }
+                    )
+                }
+            ).encode(),
+            signing.FORM,
+        ),
+        (
+            urlencode(
+                {"payload": json.dumps({"type": "view_submission", "user": {"id": JO}, "view": {"type": 7}})}
+            ).encode(),
+            signing.FORM,
+        ),
+        (
+            urlencode({"payload": json.dumps({"type": "view_closed", "user": {"id": JO}})}).encode(),
+            signing.FORM,
+        ),
+        (
+            urlencode(
+                {"payload": json.dumps({"type": "shortcut", "user": {"id": JO}, "callback_id": 3})}
+            ).encode(),
+            signing.FORM,
+        ),
     ],
 )
 def test_signed_but_malformed_is_400_never_500(slack_app, body, content_type):
