@@ -92,8 +92,7 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
         if plan_id not in last_reports or published_at > last_reports[plan_id]:
             last_reports[plan_id] = published_at
 
-    awaiting_now = _awaiting_signoff(session, plans, done, now)
-    awaiting_before = _awaiting_signoff(session, plans, done, week_ago)
+    awaiting_now, awaiting_before = _awaiting_signoff(session, plans, done, (now, week_ago))
 
     out = []
     for plan in plans:
@@ -104,15 +103,15 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
         counts = dict.fromkeys(labels, 0)
         previous = dict.fromkeys(labels, 0)
         unrated = 0
-        awaiting, awaited_before = 0, 0
+        awaited_before = 0
         for a in mine:
             rag = current[a.id].rag if a.id in current else None
-            if a.id in awaiting_now:
-                awaiting += 1  # not complete until signed off: counted apart, as the report does
-            elif rag in counts:
-                counts[rag] += 1
-            else:
-                unrated += 1
+            # A completion awaiting sign-off is not complete yet: listed apart, as the report does.
+            if a.id not in awaiting_now:
+                if rag in counts:
+                    counts[rag] += 1
+                else:
+                    unrated += 1
             old = before[a.id].rag if a.id in before else None
             if a.id in awaiting_before:
                 awaited_before += 1
@@ -175,31 +174,45 @@ def build_digests(session: Session, now: dt.datetime, *, tz_name: str = "Europe/
 
 
 def _awaiting_signoff(
-    session: Session, plans: list[Plan], done: dict[int, set[str]], as_of: dt.datetime
-) -> set[int]:
-    """Open actions whose lead marked them complete by ``as_of`` and nobody had signed off by then."""
+    session: Session, plans: list[Plan], done: dict[int, set[str]], times: tuple[dt.datetime, ...]
+) -> list[set[int]]:
+    """For each of ``times``, the open actions whose lead had marked them complete and nobody had signed
+    off by then (one read of the updates and sign-offs serves every time)."""
     asking = {plan.id for plan in plans if needs_signoff(plan)}
     if not asking:
-        return set()
-    signed = set(
-        session.scalars(select(SignOff.update_id).where(SignOff.at <= as_of, SignOff.update_id.is_not(None)))
-    )
+        return [set() for _ in times]
+    latest = max(times)
+    signoffs = session.execute(
+        select(SignOff.update_id, SignOff.at).where(SignOff.at <= latest, SignOff.update_id.is_not(None))
+    ).all()
     updates: dict[int, list[Any]] = {}
     plan_of: dict[int, int] = {}
     for row in session.execute(
-        select(Update.id, Update.action_id, Update.rag, Update.source, Action.plan_id)
+        select(Update.id, Update.action_id, Update.rag, Update.source, Update.submitted_at, Action.plan_id)
         .join(Action, Action.id == Update.action_id)
-        .where(Action.status == "open", Action.plan_id.in_(asking), Update.submitted_at <= as_of)
+        .where(Action.status == "open", Action.plan_id.in_(asking), Update.submitted_at <= latest)
         .order_by(Update.action_id, Update.submitted_at, Update.id)
     ):
         updates.setdefault(row.action_id, []).append(row)
         plan_of[row.action_id] = row.plan_id
-    return {
-        action_id
-        for action_id, rows in updates.items()
-        if completion_state(completion_run(rows, done.get(plan_of[action_id], set())), signed, needs=True)
-        == AWAITING
-    }
+    found = []
+    for when in times:
+        signed = {update_id for update_id, at in signoffs if at <= when}
+        found.append(
+            {
+                action_id
+                for action_id, rows in updates.items()
+                if completion_state(
+                    completion_run(
+                        [r for r in rows if r.submitted_at <= when], done.get(plan_of[action_id], set())
+                    ),
+                    signed,
+                    needs=True,
+                )
+                == AWAITING
+            }
+        )
+    return found
 
 
 def run_digest(
