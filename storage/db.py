@@ -20,9 +20,6 @@ SQLite specifics, all on purpose:
 from __future__ import annotations
 
 import logging
-import os
-import re
-import stat
 import weakref
 from pathlib import Path
 
@@ -31,10 +28,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.schema import MIGRATIONS_DIR, head_revisions
+from storage.sqlite_file import BUSY_TIMEOUT_SECONDS, create_private_file
+
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_SECONDS = 30  # at least 5 s: a writer waits for another process instead of failing
 BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 
 
@@ -88,26 +86,6 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _on_begin(conn):  # pragma: no cover - exercised by every SQLite test
         immediate = conn.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE"
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def create_private_file(path: Path) -> None:
-    """Create the database file readable and writable by its owner only (0600), if it is new.
-
-    An existing file keeps its mode (an administrator may have chosen it); one that others can read
-    is logged once, so the choice is visible.
-    """
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("database file %s is readable by others (mode %o); chmod 600 it", path, mode)
-        return
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # created by another process meanwhile
-        return
-    except OSError:  # e.g. the folder is missing: SQLite reports that when it connects
-        return
-    os.close(fd)
 
 
 class UnitOfWork(Session):
@@ -196,22 +174,6 @@ def upgrade(engine_or_url: Engine | str) -> None:
     finally:
         if owns:
             engine.dispose()
-
-
-_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w\-]+|None)['\"]?", re.M)
-
-
-def head_revisions() -> set[str]:
-    """The newest migration(s), read from the scripts' own ``revision`` lines without loading Alembic."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        found = dict(m.groups() for m in _REVISION.finditer(script.read_text(encoding="utf-8")))
-        if "revision" in found:
-            revisions.add(found["revision"])
-            if found.get("down_revision") not in (None, "None"):
-                parents.add(found["down_revision"])
-    return revisions - parents
 
 
 def current_revisions(engine: Engine) -> set[str]:

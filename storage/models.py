@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from storage.plan_rows import plan_name_key
+
 
 def utcnow() -> dt.datetime:
     """Audit timestamps only; business logic always receives ``now`` as a parameter."""
@@ -103,11 +105,6 @@ class Plan(Base):
     def _set_name_key(self, _key: str, name: str) -> str:
         self.name_key = plan_name_key(name)
         return name
-
-
-def plan_name_key(name: str) -> str:
-    """How plan names are compared: case and surrounding spaces ignored."""
-    return (name or "").strip().casefold()
 
 
 class RagState(Base):

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from storage.errors import NotFound
 from storage.importers import read_plan
 from storage.models import Action, Plan, Update
-from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload, plan_table
+from storage.plan_rows import plan_table
+from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload, rows_of
 from tests.support.plan_builders import add_table, phase_plan_docx, write
 
 pytestmark = pytest.mark.storage
@@ -205,7 +206,7 @@ def test_plan_table_shows_what_the_full_payload_shows(session, tmp_path, fixture
     record_update(session, first, rag=None, text="Spoke to the auditors", source="cli", submitted_at=NOW)
     second.status = "withdrawn"
     full = plan_payload(session, plan, warnings=["w"])
-    table = plan_table(session, plan.id, warnings=["w"])
+    table = plan_table(rows_of(session), plan.id, warnings=["w"])
     assert len(full["actions"]) == len(table["actions"]) > 2
     for shown, expected in zip(table["actions"], full["actions"], strict=True):
         assert shown == {k: expected[k] for k in _TABLE_FIELDS}
