@@ -23,7 +23,18 @@ import logging
 import weakref
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -157,10 +168,16 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(engine_or_url: Engine | str) -> None:
-    """Apply every Alembic migration (idempotent; runs at every start-up)."""
-    from alembic import command
+def upgrade(engine_or_url: Engine | str, *, migrate_new: bool = False) -> None:
+    """Bring the schema to the newest revision (idempotent; runs at start-up when it is not there).
 
+    A brand-new database (no tables at all) gets the models' schema in one go (``create_all``) and is
+    stamped at the newest revision, Alembic's recipe for new databases: running every migration
+    (SQLite's batch mode copies tables at each step) and loading Alembic took longer than the rest of
+    an import. ``tests/test_storage_schema.py`` checks that both ways build the same schema, version
+    table included, on SQLite and PostgreSQL. ``migrate_new`` runs the migrations anyway (that test's
+    reference).
+    """
     if isinstance(engine_or_url, str):
         engine = create_db_engine(engine_or_url)
         owns = True
@@ -168,12 +185,33 @@ def upgrade(engine_or_url: Engine | str) -> None:
         engine, owns = engine_or_url, False
     try:
         with engine.begin() as conn:
+            if not migrate_new and not inspect(conn).get_table_names():
+                _create_at_head(conn)
+                return
+            from alembic import command
+
             cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     finally:
         if owns:
             engine.dispose()
+
+
+def _create_at_head(conn: Connection) -> None:
+    """The models' tables, and what ``alembic stamp head`` writes: Alembic's version table (as Alembic
+    creates it) holding the newest revision. Alembic itself is not loaded for this."""
+    from storage.models import Base
+
+    Base.metadata.create_all(conn)
+    version = Table(
+        "alembic_version",
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    version.create(conn)
+    conn.execute(version.insert(), [{"version_num": revision} for revision in sorted(head_revisions())])
 
 
 def current_revisions(engine: Engine) -> set[str]:
