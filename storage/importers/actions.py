@@ -168,6 +168,10 @@ class ActionReader:
         if not (ref or text):
             return ctx
         section = ctx.section
+        if section is not None and section.kind == "recommendation" and (ref or None) == (
+            section.ref or None
+        ) and text == section.title:
+            return ctx  # the group's name repeated on every row of it (an export): the same section
         if section is not None and section.kind == "recommendation" and text[:1].islower():
             section.title = f"{section.title} {text}"
             return ctx

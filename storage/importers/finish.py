@@ -62,11 +62,19 @@ def generate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:
         return
     taken = {a.ref for a in actions if a.ref}
     counters: dict[str, int] = {}
+    # A section with no number of its own (a Recommendation or Area column's text) is numbered by its
+    # place among the plan's sections, as a heading with no number is.
+    tops: list = []
+    for action in actions:
+        top = _top(action.section)
+        if top is not None and all(top is not t for t in tops):
+            tops.append(top)
     for action in missing:
-        top = action.section
-        while top is not None and top.parent is not None:
-            top = top.parent
-        prefix = f"{top.ref}." if top is not None and top.ref else ""
+        top = _top(action.section)
+        number = top.ref if top is not None and top.ref else ""
+        if top is not None and not number:
+            number = str(next(i for i, t in enumerate(tops, 1) if t is top))
+        prefix = f"{number}." if number else ""
         counters[prefix] = counters.get(prefix, 0) + 1
         ref = f"{prefix}{counters[prefix]}"
         while ref in taken:
@@ -78,6 +86,12 @@ def generate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:
         f"the plan gives no action refs for {len(missing)} action(s): numbered them per "
         f"section ({missing[0].ref}, ...)"
     )
+
+
+def _top(section):
+    while section is not None and section.parent is not None:
+        section = section.parent
+    return section
 
 
 def deduplicate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:
