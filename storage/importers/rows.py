@@ -45,6 +45,8 @@ FOOTNOTE = re.compile(
 )
 # A totals or summary line under the table ("Total: 12 actions, 8 green", "Summary – 3 complete").
 TOTALS = re.compile(r"^\s*((grand\s+)?totals?|summary|overall)\s*(\d|[:\-–(])|^\s*\d+\s+actions?\b", re.I)
+# The label of a totals row, whatever its cells beside it count ("Total open actions", "Number of actions").
+TOTAL_LABEL = re.compile(r"^\s*((grand\s+)?totals?|(number|count|no\.?) of actions)\b", re.I)
 NO_READ = RagRead(None, "")
 
 
@@ -61,6 +63,7 @@ class UnitInfo:
         frozenset()
     )  # rows that head the lettered actions under them ("1" over "a", "b")
     summaries: frozenset[str] = frozenset()  # rows with a ref and a name only, over actions that say more
+    state_progress: bool = False  # the Progress column holds only task states (a task-list export)
 
     @classmethod
     def of(cls, unit: Unit, scheme: RagScheme) -> UnitInfo:
@@ -81,12 +84,19 @@ class UnitInfo:
         # In a plan that numbers its actions in the text, an unnumbered line is detail, never a heading.
         summaries = frozenset() if inline else _summary_rows(unit, columns) - parents
         labelled = any(has_action_label(c) for c in cells)
-        return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries)
+        progress = columns.get("progress")
+        states = [
+            r[progress].text for r in rows if progress is not None and progress < len(r) and r[progress].text
+        ]
+        state_progress = len(states) >= 2 and all(_TASK_STATE.fullmatch(t) for t in states)
+        return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries, state_progress)
 
 
 # A machine's key for a row ("kT0vXQ2mV0yZ9h3bRZpLqGUAF0dS", a Planner task ID; a GUID): unique, but no
 # ref anyone says or types.
-_MACHINE_KEY = re.compile(r"(?=.*\d)(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9_\-]{16,}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.I)
+_MACHINE_KEY = re.compile(
+    r"(?=.*\d)(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9_\-]{16,}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.I
+)
 
 
 def _without_machine_keys(columns: Columns, rows: list[list[Cell]]) -> Columns:
@@ -245,6 +255,14 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         and (filled[0][0] == 0 or filled[0][1].span > 1)
         and (FOOTNOTE.match(filled[0][1].text) or TOTALS.match(filled[0][1].text))
     ):
+        return RowRead(item, "note", cells, text=filled[0][1].text)
+    if (
+        filled
+        and not cells("ref").text
+        and TOTAL_LABEL.match(filled[0][1].text)
+        and len(filled[0][1].text.split()) <= 6
+    ):
+        # "Total open actions | 4 | 1 green, 1 amber …": a label and counts under the table, in any column
         return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
@@ -409,7 +427,7 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
         plain, plain_others = cells.best("progress")
         others = [*others, *([("", plain)] if plain.text else []), *plain_others]
     text = "" if _MEASURE.fullmatch(best.text) else best.text
-    if _TASK_STATE.fullmatch(text):
+    if info.state_progress and _TASK_STATE.fullmatch(text):
         # A task list's state ("Not started", "In progress", "Completed") under a Progress header: a
         # state, not progress text; a completed one is the RAG when the row gives none.
         state, text = text, ""

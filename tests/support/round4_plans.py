@@ -406,7 +406,13 @@ def send_phases_lettered_docx(path: Path) -> Path:
         d,
         [
             header,
-            ["a) Appoint an interim Head of SEND", "Director of Education", "End of Q1", "Appointed from 1 May", "Complete"],
+            [
+                "a) Appoint an interim Head of SEND",
+                "Director of Education",
+                "End of Q1",
+                "Appointed from 1 May",
+                "Complete",
+            ],
             [
                 "b) Clear the backlog of annual reviews older than 12 months",
                 "Head of SEND / SEND Casework Manager",
@@ -728,7 +734,9 @@ def lscp_closed_sheet_xlsx(path: Path) -> Path:
         ]
     )
     ws.append([])
-    ws.append([None, "Total open actions", None, None, None, None, "4", "1 green, 1 amber, 1 red, 1 not rated"])
+    ws.append(
+        [None, "Total open actions", None, None, None, None, "4", "1 green, 1 amber, 1 red, 1 not rated"]
+    )
     ws.cell(ws.max_row, 2).font = Font(bold=True)
     ws.auto_filter.ref = f"A4:H{ws.max_row - 2}"
 
@@ -958,6 +966,7 @@ def planner_export_csv(path: Path) -> Path:
 
 
 # ---------------------------------------------------------------- 7. performance-system export
+
 
 @layout(
     "performance-system-csv",
@@ -1197,11 +1206,31 @@ def gantt_months_xlsx(path: Path) -> Path:
 
     _band(_TA)
     _row(["A1", "Close the 2025/26 budget gap", "Director of Finance", "Amber", "Gap down to £2.1m"], 0, 5)
-    _row(["A2", "Review fees and charges", "Head of Finance", "Green", "Proposals to Cabinet in November"], 3, 8)
-    _row(["A3", "Set up an invest-to-save fund", "Director of Finance / Head of Transformation", None, None], 9, 11)
+    _row(
+        ["A2", "Review fees and charges", "Head of Finance", "Green", "Proposals to Cabinet in November"],
+        3,
+        8,
+    )
+    _row(
+        ["A3", "Set up an invest-to-save fund", "Director of Finance / Head of Transformation", None, None],
+        9,
+        11,
+    )
     _band(_TB)
-    _row(["B1", "Move council tax forms online", "Head of Customer Services", "Blue", "Live since July"], 1, 3)
-    _row(["B2", "Open a single customer contact centre", "Head of Customer Services", "Red", "Site not yet found"], None, None)
+    _row(
+        ["B1", "Move council tax forms online", "Head of Customer Services", "Blue", "Live since July"], 1, 3
+    )
+    _row(
+        [
+            "B2",
+            "Open a single customer contact centre",
+            "Head of Customer Services",
+            "Red",
+            "Site not yet found",
+        ],
+        None,
+        None,
+    )
     wb.save(path)
     return path
 
@@ -1529,9 +1558,7 @@ def housing_evidence_impact_xlsx(path: Path) -> Path:
     ws.title = "Improvement plan"
     ws.append(["Eastleigh Vale Council – Housing Ombudsman Special Investigation: Improvement Plan"])
     ws.append(["Plan date: 1 April 2025"])
-    ws.append(
-        ["Ref", "Finding", "Action", "Owner", "Target", "Progress to date", "Evidence / Impact", "RAG"]
-    )
+    ws.append(["Ref", "Finding", "Action", "Owner", "Target", "Progress to date", "Evidence / Impact", "RAG"])
     data = [
         [
             "HO1",
