@@ -120,6 +120,11 @@ _MONTHS = (
     r"nov(ember)?|dec(ember)?|spring|summer|autumn|winter|q[1-4]"
 )
 
+_MONTH_HEADER = re.compile(
+    r"^(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?)[\s\-'’]*(\d\d|20\d\d)$",
+    re.I,
+)
 MONTH_WORD = re.compile(rf"\b({_MONTHS})\b", re.I)
 
 
@@ -267,6 +272,13 @@ def action_header(row: list[Cell]) -> Columns | None:
         return None
     # At least half the named cells must have a role (below); a data row gives up as soon as too many do
     # not, before the rules are tried on the rest of its cells.
+    months = [index for index, text in texts if _MONTH_HEADER.match(text.strip())]
+    if len(months) >= 3:
+        # A Gantt chart: one column per month, its cells marked while the action runs.
+        texts = [(index, text) for index, text in texts if index not in months]
+        named -= len(months)
+    else:
+        months = []
     misses_left = named - max(2, (named + 1) // 2)
     found: dict[str, list[tuple[tuple[int, int], int]]] = {}
     for index, text in texts:
@@ -295,6 +307,8 @@ def action_header(row: list[Cell]) -> Columns | None:
         role: (min(cols) if role in ("action", "ref", "lead") else cols[0]) for role, cols in ordered.items()
     }
     extra = {role: cols for role, cols in ordered.items() if len(cols) > 1}
+    if months:
+        roles["timeline"], extra["timeline"] = months[0], tuple(months)
     return Columns(roles, extra, tuple(c.text for c in row), spans=tuple(c.span for c in row))
 
 

@@ -71,6 +71,7 @@ class UnitInfo:
         rows = unit.data_rows()
         columns = with_unnamed_columns(columns, rows, lambda c: _is_rag_cell(c, scheme))
         columns = _without_machine_keys(columns, rows)
+        columns = _merged_group_column(columns, rows)
         action = columns["action"]
         cells = [r[action] for r in rows if action < len(r) and r[action].text]
         has_ref_col = "ref" in columns
@@ -109,6 +110,26 @@ def _without_machine_keys(columns: Columns, rows: list[list[Cell]]) -> Columns:
         return columns
     roles = {k: v for k, v in columns.roles.items() if k != "ref"}
     return Columns(roles, columns.extra, columns.header, columns.rec_ref, columns.spans)
+
+
+def _merged_group_column(columns: Columns, rows: list[list[Cell]]) -> Columns:
+    """A column before the action column whose header names no role ("Quality statement", "Domain") and
+    whose cells are merged down over several actions groups them: it is read as a Recommendation column
+    (a section per cell) when the table has none."""
+    if "recommendation" in columns:
+        return columns
+    action = columns["action"]
+    taken = set(columns.roles.values()) | ({columns.rec_ref} if columns.rec_ref is not None else set())
+    for index in range(action):
+        if index in taken or index >= len(columns.header) or not columns.header[index].strip():
+            continue
+        cells = [r[index] for r in rows if index < len(r)]
+        texts = [c.text for c in cells if c.text]
+        merged = sum(1 for c in cells if c.continued)
+        if merged and len(texts) >= 2 and all(len(t) <= 200 for t in texts):
+            roles = {**columns.roles, "recommendation": index}
+            return Columns(roles, columns.extra, columns.header, columns.rec_ref, columns.spans)
+    return columns
 
 
 _SUB_REF = re.compile(r"^\(?([a-z]|[ivx]{1,4})[.)]?$")
@@ -278,7 +299,7 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         found, said = lead_segments(cell, item.where)
         leads.extend(found)
         notes.extend(said)
-    times = [one_language_date(t) for t in plain_segments(cells("timescale"))]
+    times = [one_language_date(t) for t in plain_segments(cells("timescale"))] or _timeline(cells)
     rag, progress, earlier = _rag_and_progress(cells, info)
     read = RowRead(
         item,
@@ -449,6 +470,17 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
         else:
             extra.append(f"{header.strip() or 'Comments'}: {cell.text}" if text else cell.text)
     return rag, "\n".join(filter(None, [text, *extra])), earlier
+
+
+def _timeline(cells: Cells) -> list[str]:
+    """In a Gantt chart, the action is due at the end of the last month whose cell is marked (text or a
+    fill other than white)."""
+    marked = [
+        cells.columns.header[i]
+        for i in cells.columns.all("timeline")
+        if i < len(cells.row) and (cells.row[i].text or (cells.row[i].fill or "FFFFFF").upper() != "FFFFFF")
+    ]
+    return marked[-1:]
 
 
 _TWO_PARTS = re.compile(r"\s+/\s+")
