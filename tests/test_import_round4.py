@@ -147,3 +147,21 @@ def test_a_column_merged_down_over_its_actions_groups_them(tmp_path):
         "Supporting people to live healthier lives",
         "Safeguarding",
     ]
+
+
+def test_a_months_update_is_no_gantt_mark_and_a_total_needs_a_totals_label():
+    from storage.importers.headers import action_header
+    from storage.importers.model import Cell
+    from storage.importers.rows import TOTAL_LABEL, Cells, _timeline
+
+    header = [Cell.of(t) for t in ["Action", "Lead", "April 2025", "May 2025", "June 2025", "RAG"]]
+    columns = action_header(header)
+    assert columns.all("timeline") == (2, 3, 4)
+    marked = [Cell.of("Audit"), Cell.of("HoS"), Cell.of("x"), Cell(fill="4472C4"), Cell(), Cell.of("Green")]
+    assert _timeline(Cells(marked, columns)) == ["May 2025"]
+    update = Cell.of("Audit tool agreed with partners")
+    assert _timeline(Cells([Cell.of("Audit"), Cell.of("HoS"), update, Cell(), Cell(), Cell()], columns)) == []
+    for label in ("Total", "Totals", "Total open actions", "Grand total", "Number of actions"):
+        assert TOTAL_LABEL.match(label), label
+    for title in ("Total reward strategy refresh", "Totally rethink the front door"):
+        assert not TOTAL_LABEL.match(title), title

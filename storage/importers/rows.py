@@ -46,7 +46,11 @@ FOOTNOTE = re.compile(
 # A totals or summary line under the table ("Total: 12 actions, 8 green", "Summary – 3 complete").
 TOTALS = re.compile(r"^\s*((grand\s+)?totals?|summary|overall)\s*(\d|[:\-–(])|^\s*\d+\s+actions?\b", re.I)
 # The label of a totals row, whatever its cells beside it count ("Total open actions", "Number of actions").
-TOTAL_LABEL = re.compile(r"^\s*((grand\s+)?totals?|(number|count|no\.?) of actions)\b", re.I)
+TOTAL_LABEL = re.compile(
+    r"^\s*(grand\s+)?totals?(\s+(number\s+of\s+)?((open|closed|completed?|live|all)\s+)?actions?\b|\s*$)|"
+    r"^\s*(number|count|no\.?)\s+of\s+((open|closed|completed?|live)\s+)?actions\b",
+    re.I,
+)
 NO_READ = RagRead(None, "")
 
 
@@ -472,13 +476,19 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
     return rag, "\n".join(filter(None, [text, *extra])), earlier
 
 
+# What marks a month in a Gantt chart: a fill, or a short mark ("x", "●", "✓", "Start"). A sentence under a
+# month is that month's update, not a mark.
+_MARK = re.compile(r"\S{1,10}")
+
+
 def _timeline(cells: Cells) -> list[str]:
-    """In a Gantt chart, the action is due at the end of the last month whose cell is marked (text or a
-    fill other than white)."""
+    """In a Gantt chart, the action is due at the end of the last month whose cell is marked (a short mark
+    or a fill other than white)."""
     marked = [
         cells.columns.header[i]
         for i in cells.columns.all("timeline")
-        if i < len(cells.row) and (cells.row[i].text or (cells.row[i].fill or "FFFFFF").upper() != "FFFFFF")
+        if i < len(cells.row)
+        and (_MARK.fullmatch(cells.row[i].text) or (cells.row[i].fill or "FFFFFF").upper() != "FFFFFF")
     ]
     return marked[-1:]
 
