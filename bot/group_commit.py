@@ -22,8 +22,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy.engine import Connection
-
 if TYPE_CHECKING:
     from bot.services import Services
 
@@ -50,12 +48,15 @@ class GroupCommit(Generic[P]):
     def __init__(
         self,
         services: Services,
-        write_batch: Callable[[Connection, list[P]], list[Any]],
+        write_batch: Callable[[Any, list[P]], list[Any]],
         *,
         max_batch: int = MAX_BATCH,
+        transaction: Callable[[Callable[[Any], Any]], Any] | None = None,
     ) -> None:
         self.services = services
         self.write_batch = write_batch
+        # Runs fn(connection) in one write transaction and commits; by default an SQLAlchemy one.
+        self.transaction = transaction or services.connection_transaction
         self.max_batch = max_batch
         self._waiting: list[_Piece] = []
         self._wake = threading.Condition()
@@ -97,9 +98,7 @@ class GroupCommit(Generic[P]):
 
     def _commit(self, batch: list[_Piece]) -> None:
         try:
-            outcomes = self.services.connection_transaction(
-                lambda conn: self.write_batch(conn, [p.item for p in batch])
-            )
+            outcomes = self.transaction(lambda conn: self.write_batch(conn, [p.item for p in batch]))
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].outcome = exc
