@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import webload
 from ack import burst, wait_for_outbox
@@ -86,6 +87,10 @@ def serve(which: str) -> None:
 
         runpy.run_path(sys.argv[0], run_name="__main__")
         return
+    # As the ``progressbot`` command runs: the repository first, not this folder (its report.py would
+    # hide the report package).
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [str(ROOT), *(p for p in sys.path if p and Path(p).resolve() != here)]
     from progressbot.cli import main
 
     sys.argv = ["progressbot", "web", "--host", "127.0.0.1", "--port", "0"]
