@@ -186,7 +186,7 @@ class _Compiled:
         out = []
         for key, default, processor in self.parts:
             value = row[key] if key is not None else default
-            out.append(processor(value) if processor is not None and value is not None else value)
+            out.append(processor(value) if processor is not None else value)  # None too, as SQLAlchemy does
         return tuple(out)
 
 
@@ -226,19 +226,18 @@ class BatchConnection:
         self._cursor: Any = None
         self._checks: dict[tuple[int, int], tuple[str, list[str]]] = {}
         self._processors = _result_processors(self.dialect)
-        owed_keys = ("kind", "payload", "coalesce_key", "after")
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
-        # SQLite: the statements as SQLAlchemy compiles them, run row by row (``rowcount`` says whether
-        # an update's key was new) or with executemany, each in C. PostgreSQL: ``_pg_insert_sql``.
+        # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``_Compiled.many``).
+        # PostgreSQL: one statement per batch shape (``_pg_insert_sql``), its values processed the same way.
         self._updates: _Compiled | _Values
         if self.name == "sqlite":
             self._updates = _Compiled(_insert_updates("sqlite"), self.dialect, UPDATE_COLUMNS)
+            outbox_keys = ("kind", "payload", "coalesce_key", "after")
+            self._outbox = _Compiled(OUTBOX_INSERT["sqlite"], self.dialect, outbox_keys)
         else:
             self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
-        self._outbox = _Compiled(OUTBOX_INSERT[self.name], self.dialect, owed_keys)
-        # PostgreSQL: one statement per batch shape (``_pg_insert_sql``), its values processed the same way.
-        self._outbox_values = _Values(OutboxItem.__table__, self.dialect, _OUTBOX_VALUES)
+            self._outbox_values = _Values(OutboxItem.__table__, self.dialect, _OUTBOX_VALUES)
         self._pg_inserts: dict[tuple[int, int], str] = {}
 
     # -- transactions
