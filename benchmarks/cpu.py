@@ -10,7 +10,8 @@ until progressbot's outbox has sent every confirmation, and prints the CPU of ea
 divided by the number of submissions.
 
     python benchmarks/cpu.py [--requests 2000] [--concurrency 20] [--database-url URL] [--json]
-    python benchmarks/cpu.py --profile web  ...   # also: py-spy must be installed; writes a flame SVG
+    python benchmarks/cpu.py --yappi web ...     # also profile progressbot's burst (yappi, CPU clock)
+    python benchmarks/cpu.py --profile web ...   # or sample it with py-spy (collapsed stacks)
 """
 
 from __future__ import annotations
