@@ -100,10 +100,10 @@ class KeepAliveWebClient(WebClient):
         if not 200 <= resp.status < 300:
             # What urllib raises for any non-2xx answer; slack_sdk reads the body and headers from it.
             raise HTTPError(url, resp.status, resp.reason, resp.headers, io.BytesIO(raw))
-        if resp.headers.get_content_type() == "application/gzip":
+        mime, charset = _content_type(resp.headers.get("Content-Type") or "")
+        if mime == "application/gzip":
             return {"status": resp.status, "headers": resp.headers, "body": raw}
-        charset = resp.headers.get_content_charset() or "utf-8"
-        return {"status": resp.status, "headers": resp.headers, "body": raw.decode(charset)}
+        return {"status": resp.status, "headers": resp.headers, "body": raw.decode(charset or "utf-8")}
 
     def _connection(self, key: tuple[str, str]) -> tuple[http.client.HTTPConnection, bool]:
         """This thread's open connection to ``key`` if it is still usable, else a new one."""
@@ -150,6 +150,18 @@ class _HTTPConnection(_NoDelay, http.client.HTTPConnection):
 
 class _HTTPSConnection(_NoDelay, http.client.HTTPSConnection):
     pass
+
+
+def _content_type(value: str) -> tuple[str, str | None]:
+    """``("application/json", "utf-8")`` from a Content-Type: what urllib's ``get_content_type`` and
+    ``get_content_charset`` give for Slack's answers, without building an email message each time."""
+    mime, _, params = value.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, param_value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = param_value.strip().strip('"').lower() or None
+    return mime.strip().lower(), charset
 
 
 def _usable(conn: http.client.HTTPConnection) -> bool:

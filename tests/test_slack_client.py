@@ -134,3 +134,22 @@ def test_https_uses_the_clients_tls_context():
     conn, reused = client._connection(("https", "slack.example"))
     assert isinstance(conn, http.client.HTTPSConnection) and not reused
     assert conn._context is context and conn.host == "slack.example" and conn.port == 443
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "application/json; charset=utf-8",
+        'text/plain; CHARSET="ISO-8859-1"',
+        "application/gzip",
+        "",
+        "text/html",
+    ],
+)
+def test_content_type_is_read_as_urllib_reads_it(value):
+    message = http.client.HTTPMessage()
+    if value:
+        message["Content-Type"] = value
+    mime, charset = transport._content_type(value)
+    assert charset == message.get_content_charset()
+    assert (mime == "application/gzip") == (message.get_content_type() == "application/gzip")
