@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -159,7 +159,7 @@ def _claim_statement():
     due = (
         select(table.c.id)
         .where(table.c.not_before <= db_time(), free)
-        .order_by(table.c.id)
+        .order_by(case((table.c.kind == bindparam("last_kind"), 1), else_=0), table.c.id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
@@ -185,9 +185,13 @@ _FINISH = delete(OutboxItem.__table__).where(
 )
 
 
-def claim(session: Session, worker: str, *, limit: int, lease: float) -> list[Claimed]:
-    """Take up to ``limit`` due rows for ``lease`` seconds; rows another process holds are skipped."""
-    rows = session.connection().execute(_CLAIM, {"limit": limit, "worker": worker, "lease": offset(lease)})
+def claim(
+    session: Session, worker: str, *, limit: int, lease: float, last: str | None = None
+) -> list[Claimed]:
+    """Take up to ``limit`` due rows for ``lease`` seconds, oldest first but rows of kind ``last`` after
+    every other kind; rows another process holds are skipped."""
+    params = {"limit": limit, "worker": worker, "lease": offset(lease), "last_kind": last}
+    rows = session.connection().execute(_CLAIM, params)
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
