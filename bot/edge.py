@@ -244,6 +244,12 @@ def well_formed(body: Any) -> bool:
         return _check_interactive(body)
     if kind == "event_callback":
         return _check_event(body)
+    if kind == "block_suggestion":  # Bolt matches its listener on action_id, read unguarded
+        return (
+            _check_interactive(body)
+            and all(_is(body.get(k), str, optional=False) for k in ("action_id", "block_id"))
+            and _is(body.get("value"), str)
+        )
     return _is(kind, str)
 
 

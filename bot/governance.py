@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import announce
@@ -26,7 +26,7 @@ from storage.changes import MERGED, OPEN, Edit, reopen, set_action
 from storage.closing import close_action
 from storage.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Action, GovernanceNotice, Person, Section, Update
-from storage.people import can_update
+from storage.people import can_update, people_matching
 from storage.plans import get_action
 from storage.signoff import AWAITING, COMPLETE, completion, sign_off
 
@@ -303,8 +303,12 @@ def edit_form(services: Services, uid: str, action_id: int) -> dict:
         require_admin(slack_actor(session, uid), "change the plan")
         action = announce.load(session, action_id)
         leads = [lead.person for lead in sorted(action.leads, key=lambda lead: lead.position) if lead.person]
-        others = session.scalars(select(Person).order_by(Person.display_name, Person.id)).all()
-        people = list(dict.fromkeys([*leads, *others]))[:100]
+        everyone = session.scalar(select(func.count(Person.id))) or 0
+        if everyone > views.PICKER_LIMIT:
+            people = leads  # the picker searches; it starts with the current leads chosen
+        else:
+            others = session.scalars(select(Person).order_by(Person.display_name, Person.id)).all()
+            people = list(dict.fromkeys([*leads, *others]))
         sections = session.scalars(
             select(Section).where(Section.plan_id == action.plan_id).order_by(Section.position, Section.id)
         ).all()
@@ -322,8 +326,17 @@ def edit_form(services: Services, uid: str, action_id: int) -> dict:
                 leads=tuple(p.id for p in leads),
                 sections=tuple((s.id, f"{s.ref or ''} {s.title}".strip()) for s in sections),
                 section_id=action.section_id,
+                everyone=everyone,
             )
         )
+
+
+def lead_options(services: Services, uid: str, typed: str) -> list[dict]:
+    """What the edit modal's lead picker offers for what the admin typed (a ``block_suggestion``)."""
+    with services.session_factory() as session:
+        require_admin(slack_actor(session, uid), "change the plan")
+        found = people_matching(session, typed[:100], limit=views.PICKER_LIMIT)
+        return views.person_options([(p.id, p.display_name) for p in found])
 
 
 def submit_edit(services: Services, uid: str, action_id: int, form: views.EditSubmission) -> list[str]:

@@ -6,6 +6,7 @@ Markdown is CommonMark (email, GitHub, most chat tools); Slack gets Block Kit fr
 
 from __future__ import annotations
 
+import re
 from functools import singledispatch
 
 from report.data import ARROWS, AWAITING_LABEL, Breakdown, Change, RagKeyEntry
@@ -71,16 +72,31 @@ def _item_md(item: ActionItem) -> str:
     if item.notes:
         line += " · _" + "; ".join(_md(n) for n in item.notes) + "_"
     if item.progress:
-        line += f"\n  _{human_date(item.progress_date)}:_ {_md(item.progress)}"
+        line += f"\n  _{human_date(item.progress_date)}:_ {_md_block(item.progress)}"
     return line
 
 
+_MD_SPECIALS = ("\\", "*", "_", "`", "[", "]", "<", ">", "|", "#", "~")
+# A line that starts like this would begin a list or a heading underline if left as it is.
+_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)(?=[.)]))")
+
+
 def _md(text: str) -> str:
-    """Escape the Markdown characters that would change meaning inside user text."""
-    out = text or ""
-    for ch in ("\\", "*", "_", "`", "[", "]", "<", ">", "|", "#"):
+    """Escape user text for use inside one line of Markdown: its line breaks become spaces, so a title
+    or a name can never end a list item, a table row or a heading early."""
+    out = " ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+    for ch in _MD_SPECIALS:
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def _md_block(text: str, indent: str = "  ") -> str:
+    """Escape user text that keeps its lines (a progress update), for the end of a list item's first
+    line: each later line is a hard break indented to stay in the item, and none can start a list or a
+    heading underline of its own."""
+    lines = [_md(part) for part in (text or "").splitlines() if part.strip()]
+    later = [_MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\", line) for line in lines[1:]]
+    return ("  \n" + indent).join(lines[:1] + later)
 
 
 def _change_text(c: ChangeItem) -> str:
@@ -206,5 +222,5 @@ def _(s: ChangesSummary) -> str:
 @render_markdown.register
 def _(s: ChangesSummary) -> str:
     lines = [f"**Changes** {_changes_head(s)}", ""]
-    lines += [f"- {_md(_change_text(c))}" for c in s.updates] or ["No updates."]
+    lines += [f"- {_md_block(_change_text(c))}" for c in s.updates] or ["No updates."]
     return "\n".join(lines) + "\n"

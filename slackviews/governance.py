@@ -27,6 +27,8 @@ CHALLENGE_CALLBACK = "gov_challenge"
 SIGNOFF_CALLBACK = "gov_signoff"
 EDIT_CALLBACK = "gov_edit"
 INPUT = "value"
+LEAD_SEARCH = "lead_search"  # the edit modal's searchable lead picker (its options come from the app)
+PICKER_LIMIT = 100  # Slack's options per select menu; more people than this and the picker searches
 
 QUESTION_LIMIT = 3000
 REASON_LIMIT = 2000
@@ -308,26 +310,44 @@ class EditForm:
     timescale: str
     due: dt.date | None
     status: str
-    people: tuple[tuple[int, str], ...]  # (person id, name), at most 100
+    people: tuple[tuple[int, str], ...]  # (person id, name): everyone, or the leads when searching
     leads: tuple[int, ...]
     sections: tuple[tuple[int, str], ...]  # (section id, heading), at most 100
     section_id: int | None
+    everyone: int = 0  # how many people there are; over PICKER_LIMIT, the lead picker searches
 
 
 def _option(value: str, text: str) -> dict:
     return {"text": plain(text, 75), "value": value}
 
 
-def edit_modal(form: EditForm) -> dict:
-    people = [_option(str(pid), name) for pid, name in form.people[:100]]
+def person_options(people: list[tuple[int, str]]) -> list[dict]:
+    """The options a searchable lead picker offers (Slack's answer to a ``block_suggestion``)."""
+    return [_option(str(pid), name) for pid, name in people[:PICKER_LIMIT]]
+
+
+def _lead_picker(form: EditForm) -> dict:
+    people = [_option(str(pid), name) for pid, name in form.people]
     chosen = [o for o in people if int(o["value"]) in form.leads]
-    leads = {"type": "multi_static_select", "action_id": INPUT, "options": people}
+    block: dict = {"type": "input", "block_id": "leads", "label": plain("Lead(s)")}
+    if form.everyone > PICKER_LIMIT or len(people) > PICKER_LIMIT:
+        # A static menu holds 100 options; past that, Slack asks the app as the person types.
+        element = {"type": "multi_external_select", "action_id": LEAD_SEARCH, "min_query_length": 0}
+        block["hint"] = plain(
+            f"Type part of a name to search all {max(form.everyone, len(people)):,} people."
+        )
+    else:
+        element = {"type": "multi_static_select", "action_id": INPUT, "options": people}
     if chosen:
-        leads["initial_options"] = chosen
+        element["initial_options"] = chosen
+    return {**block, "element": element}
+
+
+def edit_modal(form: EditForm) -> dict:
     blocks = [
         section(f"Change *{escape(form.ref)}*. Every change is recorded with your name and the reason."),
         _text_input("title", "Title", multiline=True, max_length=2000, initial=form.title),
-        {"type": "input", "block_id": "leads", "label": plain("Lead(s)"), "element": leads},
+        _lead_picker(form),
         _text_input(
             "timescale",
             "Timescale",
@@ -419,10 +439,9 @@ def text_of(values: dict, block: str) -> str:
 
 def read_edit(values: dict) -> tuple[EditSubmission, dict[str, str]]:
     errors: dict[str, str] = {}
+    picked = (values.get("leads") or {}).get(LEAD_SEARCH) or value_of(values, "leads")
     leads = tuple(
-        int(o["value"])
-        for o in value_of(values, "leads").get("selected_options") or []
-        if str(o.get("value", "")).isdigit()
+        int(o["value"]) for o in picked.get("selected_options") or [] if str(o.get("value", "")).isdigit()
     )
     raw_due = value_of(values, "due").get("selected_date")
     due = None

@@ -16,7 +16,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -153,6 +153,19 @@ def person_for_email(session: Session, email: str | None) -> Person | None:
     if not email:
         return None
     return session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def people_matching(session: Session, text: str, *, limit: int = 100) -> list[Person]:
+    """People whose display name, name, role title or an alias contains ``text`` (any case), by display
+    name: what a lead picker offers as someone types."""
+    query = select(Person).order_by(Person.display_name, Person.id).limit(limit)
+    needle = (text or "").strip()
+    if needle:
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        fields = (Person.display_name, Person.name, Person.role_title)
+        by_alias = select(LeadAlias.person_id).where(LeadAlias.text.ilike(like, escape="\\"))
+        query = query.where(or_(*(f.ilike(like, escape="\\") for f in fields), Person.id.in_(by_alias)))
+    return list(session.scalars(query))
 
 
 def _suggestions(session: Session, text: str, limit: int = 3) -> list[str]:

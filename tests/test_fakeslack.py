@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import json
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -277,3 +278,31 @@ def test_manifest_asks_for_exactly_the_scopes_used():
     ):
         assert needed in text
     assert "interactivity:\n    is_enabled: true" in text
+
+
+def test_acknowledgements_are_checked_as_slack_checks_them():
+    from tests.support.blockkit import ack_problems
+
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Update"}, "blocks": [section]}
+    assert ack_problems("") == []
+    assert ack_problems("plain text reply") == []
+    assert ack_problems(json.dumps({"response_action": "update", "view": modal})) == []
+    assert ack_problems(json.dumps({"response_action": "errors", "errors": {"progress": "Too long"}})) == []
+    too_many = {**modal, "blocks": [section] * 101}
+    assert ack_problems(json.dumps({"response_action": "update", "view": too_many})) == [
+        "view has 101 blocks (limit 100)"
+    ]
+    long_title = {**modal, "title": {"type": "plain_text", "text": "x" * 25}}
+    assert ack_problems(json.dumps({"response_action": "push", "view": long_title}))
+    assert ack_problems(json.dumps({"response_action": "errors", "errors": {}})) == [
+        "response_action errors without an errors object"
+    ]
+    assert ack_problems(json.dumps({"response_action": "close"})) == ["unknown response_action 'close'"]
+    assert ack_problems(json.dumps({"text": "x", "blocks": [section] * 51})) == [
+        "message has 51 blocks (limit 50)"
+    ]
+    assert ack_problems(json.dumps({"text": "x" * 40_001})) == ["text of 40001 characters (limit 40000)"]
+    assert ack_problems(json.dumps({"text": "x", "response_type": "public"})) == [
+        "unknown response_type 'public'"
+    ]

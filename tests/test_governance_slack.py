@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from storage.models import (
     ChallengeAnswer,
     DateDecision,
     DateProposal,
+    Person,
     PlanChange,
     Role,
     SignOff,
@@ -390,6 +392,74 @@ def test_withdrawing_from_the_edit_modal_and_who_may_edit(slack_app):
     assert gv.CHALLENGE not in json.dumps(card) and "open_update_modal" not in json.dumps(card)
     mine = json.dumps(slack_app.ack_json("mine", JO))
     assert "Action 3.2 title" in mine and "Action 3.3 title" not in mine  # it has left Jo's list
+
+
+def test_with_more_than_a_menu_of_people_the_lead_picker_searches(slack_app):
+    """Slack's static menu holds 100 options: with more people the edit modal's lead picker asks the app
+    as the admin types, finds people by any part of a name, post or alias, starts with the current
+    leads chosen, and offers nothing to someone who may not edit."""
+    with slack_app.database.session_factory.begin() as session:
+        for i in range(120):
+            session.add(
+                Person(display_name=f"Partner {i:03d}", role_title="Designated Nurse" if i == 7 else None)
+            )
+    slack_app.command("edit 3.2", ADMIN)
+    view = slack_app.fake.wait_for("views.open")[-1].response["view"]
+    block = next(b for b in view["blocks"] if b.get("block_id") == "leads")
+    picker = block["element"]
+    assert picker["type"] == "multi_external_select" and "options" not in picker
+    assert [o["text"]["text"] for o in picker["initial_options"]] == ["Jo Bloggs"]
+    assert "search all 12" in block["hint"]["text"]  # 120 partners and the seeded people
+
+    def offered(user, typed, action_id=gv.LEAD_SEARCH):
+        request = signing.block_suggestion(
+            user_id=user, action_id=action_id, block_id="leads", value=typed, view=view
+        )
+        status, _, body = slack_app.post(request)
+        assert status == 200, body
+        return [(o["text"]["text"], o["value"]) for o in json.loads(body)["options"]]
+
+    with slack_app.database.session_factory() as session:
+        ids = dict(session.execute(select(Person.display_name, Person.id)).all())
+    assert offered(ADMIN, "partner 10") == [
+        (f"Partner {i}", str(ids[f"Partner {i}"])) for i in range(100, 110)
+    ]
+    assert offered(ADMIN, "designated") == [("Partner 007", str(ids["Partner 007"]))]
+    assert offered(ADMIN, "sam") == [("Sam Smith", str(ids["Sam Smith"]))]
+    assert offered(ADMIN, "50%") == []  # typed wildcards match themselves
+    assert len(offered(ADMIN, "")) == 100  # what the menu shows before anything is typed
+    assert offered(JO, "partner") == []  # not an admin
+    partner = next(
+        o
+        for o in json.loads(
+            slack_app.post(
+                signing.block_suggestion(
+                    user_id=ADMIN, action_id=gv.LEAD_SEARCH, block_id="leads", value="Partner 042", view=view
+                )
+            )[2]
+        )["options"]
+    )
+    values = {
+        "title": _text("Action 3.2 title"),
+        "leads": {gv.LEAD_SEARCH: {"type": "multi_external_select", "selected_options": [partner]}},
+        "timescale": _text(""),
+        "status": {"value": {"type": "static_select", "selected_option": {"value": "open"}}},
+        "reason": _text("Handed to health"),
+    }
+    done = _submit_view(slack_app, view, values, ADMIN)
+    assert done["response_action"] == "update"
+    assert "lead(s): Jo Bloggs → Partner 042" in json.dumps(done["view"], ensure_ascii=False)
+
+
+def test_a_signed_block_suggestion_without_its_ids_is_a_bad_request(slack_app):
+    request = signing.block_suggestion(
+        user_id=ADMIN, action_id=gv.LEAD_SEARCH, block_id="leads", value="x", view={}
+    )
+    payload = json.loads(parse_qs(request.body.decode())["payload"][0])
+    del payload["action_id"]
+    broken = signing.Request(urlencode({"payload": json.dumps(payload)}).encode(), request.content_type)
+    status, _, _ = slack_app.post(broken)
+    assert status == 400
 
 
 # --- Home tab and digest ------------------------------------------------------------------------

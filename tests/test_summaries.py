@@ -118,3 +118,35 @@ def test_summaries_of_an_empty_plan(session, now):
     assert summaries.red_only(data).items == ()
     assert "The plan has no actions yet." in render_text(summaries.overall(data))
     assert render_markdown(summaries.overdue(data)).strip().endswith("None.")
+
+
+def test_markdown_keeps_typed_line_breaks_inside_their_item_and_starts_nothing_new():
+    """A progress update is free text: its lines may start with "- ", "1." or "---". In Markdown each
+    stays a line of the same list item (a hard break, indented), and none begins a list, a heading
+    underline or a new item; a title's line breaks become spaces."""
+    item = summaries.ActionItem(
+        id=1,
+        ref="1.1",
+        title="Audit\n- casework",
+        section="1",
+        leads=("Head of Service",),
+        rag="Amber",
+        colour="#FFC000",
+        due=None,
+        overdue=False,
+        direction=None,
+        arrow="",
+        progress="Done so far:\n- 40 audits\n2. moderation\n---\n+ more\n10) next",
+        progress_date="2026-03-01",
+    )
+    md = render_markdown(summaries.ActionListSummary("p", "2026-03-10", "red", "Red actions", (item,)))
+    lines = md.splitlines()[2:]
+    assert lines[0] == "- **1.1** [Amber] Audit - casework · Head of Service"
+    assert lines[1:] == [
+        "  _1 Mar 2026:_ Done so far:  ",
+        "  \\- 40 audits  ",
+        "  2\\. moderation  ",
+        "  \\---  ",
+        "  \\+ more  ",
+        "  10\\) next",
+    ]

@@ -254,6 +254,18 @@ def _register_signoff(app: App, services: Services) -> None:
 def _register_edit(app: App, services: Services) -> None:
     _opens_modal(app, services, views.EDIT, governance.edit_form)
 
+    @app.options(views.LEAD_SEARCH)
+    def lead_options(ack: Ack, body: dict) -> None:
+        try:
+            options = governance.lead_options(services, body["user"]["id"], body.get("value") or "")
+        except ProgressbotError:
+            options = []  # not an admin (any more): nothing to offer, and the submission is refused too
+        except Exception as exc:
+            if not is_database_down(exc):
+                raise
+            options = []  # the menu shows "no results"; a DM for every keystroke would be worse
+        ack(options=options)
+
     @app.view(views.EDIT_CALLBACK)
     def edited(ack: Ack, body: dict, view: dict) -> None:
         uid = body["user"]["id"]

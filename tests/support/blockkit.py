@@ -88,3 +88,57 @@ def problems(blocks: list[Any], *, view: dict | None = None) -> list[str]:
         _walk({k: v for k, v in view.items() if k != "blocks"}, view.get("type", "modal"), "view", out)
     _walk(blocks, "blocks", "blocks", out)
     return out
+
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+MESSAGE_TEXT = 40_000
+RESPONSE_ACTIONS = {"update", "push", "errors", "clear"}
+
+
+def ack_problems(body: str) -> list[str]:
+    """What Slack would reject in the HTTP answer to a command or an interaction (the acknowledgement
+    itself): a message over its limits, a ``response_action`` view over its limits, malformed
+    ``errors``. An empty body is a plain acknowledgement."""
+    import json
+
+    if not body.strip():
+        return []
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return []  # plain text: Slack shows it as the command's ephemeral reply
+    if not isinstance(answer, dict):
+        return [f"the acknowledgement is JSON but not an object: {body[:80]!r}"]
+    out: list[str] = []
+    action = answer.get("response_action")
+    if action is not None:
+        if action not in RESPONSE_ACTIONS:
+            out.append(f"unknown response_action {action!r}")
+        if action in ("update", "push"):
+            view = answer.get("view")
+            if not isinstance(view, dict) or view.get("type") != "modal":
+                return [*out, f"response_action {action} without a modal view"]
+            blocks = view.get("blocks") or []
+            if len(blocks) > VIEW_BLOCKS:
+                out.append(f"view has {len(blocks)} blocks (limit {VIEW_BLOCKS})")
+            out += problems(blocks, view=view)
+        if action == "errors":
+            errors = answer.get("errors")
+            if not errors or not isinstance(errors, dict):
+                out.append("response_action errors without an errors object")
+            else:
+                out += [
+                    f"errors[{k!r}] is not text" for k, v in errors.items() if not isinstance(v, str) or not v
+                ]
+        return out
+    text = answer.get("text") or ""
+    if len(text) > MESSAGE_TEXT:
+        out.append(f"text of {len(text)} characters (limit {MESSAGE_TEXT})")
+    blocks = answer.get("blocks") or []
+    if len(blocks) > MESSAGE_BLOCKS:
+        out.append(f"message has {len(blocks)} blocks (limit {MESSAGE_BLOCKS})")
+    out += problems(blocks)
+    if answer.get("response_type") not in (None, "ephemeral", "in_channel"):
+        out.append(f"unknown response_type {answer['response_type']!r}")
+    return out

@@ -37,6 +37,7 @@ from storage.models import (
     Update,
 )
 from tests.support import slack_signing as signing
+from tests.support.blockkit import ack_problems
 from tests.support.fakeslack import FakeSlack
 
 SECRET = "test-signing-secret"
@@ -74,7 +75,10 @@ class Bot:
         self.services.executor.wait_idle()
 
     def post(self, request: signing.Request, **kwargs) -> tuple[int, dict[str, str], str]:
-        return signing.post(self.url, request, SECRET, **kwargs)
+        status, headers, body = signing.post(self.url, request, SECRET, **kwargs)
+        if status == 200:  # every acknowledgement is checked the way Slack would check it
+            assert not ack_problems(body), (ack_problems(body), body[:500])
+        return status, headers, body
 
     def command(self, text: str, user: str) -> tuple[int, str]:
         status, _, body = self.post(

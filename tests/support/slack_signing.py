@@ -190,6 +190,32 @@ def view_submission(
     return _interactive(payload)
 
 
+def block_suggestion(
+    *, user_id: str, action_id: str, block_id: str, value: str, view: dict[str, Any]
+) -> Request:
+    """What Slack sends as someone types in an external select menu of an open modal."""
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+        "container": {"type": "view", "view_id": view.get("id") or "V0"},
+        "api_app_id": API_APP_ID,
+        "token": "deprecated-verification-token",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "view": {
+            "id": view.get("id") or "V0",
+            "type": "modal",
+            "callback_id": view.get("callback_id", ""),
+            "private_metadata": view.get("private_metadata", ""),
+            "blocks": view.get("blocks", []),
+            "state": {"values": {}},
+        },
+    }
+    return _interactive(payload)
+
+
 def event_callback(
     event: dict[str, Any], *, event_id: str | None = None, event_time: int = 1700000000
 ) -> Request:
