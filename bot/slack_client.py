@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
 import select
 import socket
 import threading
@@ -55,16 +56,7 @@ class KeepAliveWebClient(WebClient):
     def __init__(self, *args: Any, idle_seconds: float = IDLE_SECONDS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.idle_seconds = idle_seconds
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._open: set[http.client.HTTPConnection] = set()
-
-    def close(self) -> None:
-        """Close every pooled connection (of every thread); later calls open new ones."""
-        with self._lock:
-            conns, self._open = self._open, set()
-        for conn in conns:
-            conn.close()
+        self._local = threading.local()  # {(scheme, host:port): (connection, last used, pid)}
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         parts = urlsplit(url)
@@ -77,7 +69,7 @@ class KeepAliveWebClient(WebClient):
         try:
             conn.request("POST", selector, req.data, headers)
         except OSError as exc:
-            self._discard(key, conn)
+            conn.close()
             if not reused:
                 raise URLError(exc) from exc  # as urllib: a new connection failed before Slack had it all
             # The pooled connection died before the whole request was written: send it on a new one.
@@ -85,18 +77,18 @@ class KeepAliveWebClient(WebClient):
             try:
                 conn.request("POST", selector, req.data, headers)
             except OSError as again:
-                self._discard(key, conn)
+                conn.close()
                 raise URLError(again) from again
         try:
             resp = conn.getresponse()
             raw = resp.read()
         except BaseException:
-            self._discard(key, conn)  # the request may have reached Slack: raised, never resent here
+            conn.close()  # the request may have reached Slack: raised, never resent here
             raise
         if conn.sock is None or resp.will_close:  # the server said Connection: close
-            self._discard(key, conn)
+            conn.close()
         else:
-            self._local.conns[key] = (conn, time.monotonic())
+            self._local.conns[key] = (conn, time.monotonic(), os.getpid())
         if not 200 <= resp.status < 300:
             # What urllib raises for any non-2xx answer; slack_sdk reads the body and headers from it.
             raise HTTPError(url, resp.status, resp.reason, resp.headers, io.BytesIO(raw))
@@ -112,23 +104,19 @@ class KeepAliveWebClient(WebClient):
             conns = self._local.conns = {}
         pooled = conns.pop(key, None)
         if pooled is not None:
-            conn, last_used = pooled
-            if time.monotonic() - last_used < self.idle_seconds and _usable(conn):
+            conn, last_used, pid = pooled
+            if pid != os.getpid():  # inherited through fork: the parent may use the same socket
+                conns.clear()
+            elif time.monotonic() - last_used < self.idle_seconds and _usable(conn):
                 return conn, True
-            self._discard(key, conn)
+            else:
+                conn.close()
         scheme, netloc = key
         if scheme == "https":
             conn = _HTTPSConnection(netloc, timeout=self.timeout, context=self.ssl)
         else:
             conn = _HTTPConnection(netloc, timeout=self.timeout)
-        with self._lock:
-            self._open.add(conn)
         return conn, False
-
-    def _discard(self, key: tuple[str, str], conn: http.client.HTTPConnection) -> None:
-        conn.close()
-        with self._lock:
-            self._open.discard(conn)
 
 
 class _NoDelay:

@@ -30,7 +30,7 @@ def _post(client: WebClient, n: int = 0):
 
 
 def _pooled(client: KeepAliveWebClient) -> http.client.HTTPConnection:
-    [(conn, _last_used)] = client._local.conns.values()
+    [(conn, _last_used, _pid)] = client._local.conns.values()
     return conn
 
 
@@ -69,6 +69,16 @@ def test_a_pooled_connection_that_fails_while_the_request_is_written_is_replaced
     assert _post(client, 2)["ok"]
     assert [m["text"] for m in fake_slack.messages] == ["message 1", "message 2"]
     assert fake_slack.call_count("chat.postMessage") == 2
+
+
+def test_a_connection_inherited_through_fork_is_left_to_the_parent(fake_slack: FakeSlack, monkeypatch):
+    client = _client(fake_slack)
+    _post(client, 1)
+    inherited = _pooled(client)
+    monkeypatch.setattr(transport.os, "getpid", lambda: -1)  # as in a child after fork
+    _post(client, 2)
+    assert fake_slack.connections == 2
+    assert inherited.sock is not None  # not closed: the socket is the parent's too
 
 
 def test_a_new_connection_that_cannot_be_made_is_urllibs_error(fake_slack: FakeSlack):
