@@ -50,6 +50,7 @@ def test_many_calls_share_one_connection(fake_slack: FakeSlack):
 def test_a_connection_the_server_closed_while_idle_is_replaced_before_writing(fake_slack: FakeSlack):
     client = _client(fake_slack, connection_retries=0)
     _post(client, 1)
+    wait_until(lambda: fake_slack.idle_connections() == 1, what="the fake to finish answering")
     assert fake_slack.close_idle_connections() == 1
     wait_until(lambda: not transport._usable(_pooled(client)), what="the client to see the hang-up")
     assert _post(client, 2)["ok"]

@@ -274,6 +274,12 @@ class FakeSlack:
             self._holds[method] = threading.Event()
             return self._holds[method]
 
+    def idle_connections(self) -> int:
+        """Keep-alive connections waiting for their next request (one just answered is idle only
+        once its handler has finished writing, a moment after the client has the answer)."""
+        with self._lock:
+            return sum(1 for busy in self._open.values() if not busy)
+
     def close_idle_connections(self) -> int:
         """Hang up every keep-alive connection waiting for its next request; how many."""
         with self._lock:
