@@ -294,12 +294,13 @@ pid = os.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
-print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stdout)
+cpu = usage.ru_utime + usage.ru_stime
+print(time.perf_counter() - start, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stdout)
 """
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MB, exit code, first line of stderr) of one progressbot process."""
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
+    """(seconds, CPU seconds, peak RSS in MB, exit code, first line of stderr) of one progressbot process."""
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *PROGRESSBOT, *args],
         env=env,
@@ -307,9 +308,9 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
         capture_output=True,
         check=False,
     )
-    seconds, peak_kb, code = done.stdout.decode().split()[-3:]
+    seconds, cpu, peak_kb, code = done.stdout.decode().split()[-4:]
     lines = done.stderr.decode(errors="replace").strip().splitlines()
-    return float(seconds), int(peak_kb) / 1024, int(code), lines[0] if lines else ""
+    return float(seconds), float(cpu), int(peak_kb) / 1024, int(code), lines[0] if lines else ""
 
 
 def statements(path: Path, url: str) -> int:
@@ -356,7 +357,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        timings: dict[str, list[tuple[float, float]]] = {
+        timings: dict[str, list[tuple[float, float, float]]] = {
             name: [] for name in [*plans, "plan show (38 actions)"]
         }
         for round_number in range(options.rounds):
@@ -365,18 +366,24 @@ def main() -> None:
                 order.reverse()
             for name, path in order:
                 db = folder / f"r{round_number}-{path.stem}.db"
-                seconds, rss, code, err = run(["--database-url", f"sqlite:///{db}", "import", str(path)], env)
+                seconds, cpu, rss, code, err = run(
+                    ["--database-url", f"sqlite:///{db}", "import", str(path)], env
+                )
                 assert code == 0, err
-                timings[name].append((seconds, rss))
-            seconds, rss, code, err = run(["--database-url", show_db, "plan", "show"], env)
+                timings[name].append((seconds, cpu, rss))
+            seconds, cpu, rss, code, err = run(["--database-url", show_db, "plan", "show"], env)
             assert code == 0, err
-            timings["plan show (38 actions)"].append((seconds, rss))
-        print(f"Whole progressbot processes, {options.rounds} rounds (median, best, worst; peak RSS):")
+            timings["plan show (38 actions)"].append((seconds, cpu, rss))
+        # CPU time (user + system) beside the wall time: on a shared machine it moves less with the load.
+        print(
+            f"Whole progressbot processes, {options.rounds} rounds (median, best, worst; median CPU time; "
+            f"peak RSS; load average {os.getloadavg()[0]:.1f}):"
+        )
         for name, values in timings.items():
-            times = [t for t, _ in values]
+            times = [t for t, _, _ in values]
             print(
                 f"  {name:28} {statistics.median(times):6.2f} s  (best {min(times):.2f}, worst {max(times):.2f})  "
-                f"{max(r for _, r in values):5.0f} MB"
+                f"CPU {statistics.median(c for _, c, _ in values):.2f} s  {max(r for _, _, r in values):5.0f} MB"
             )
         for name, path in plans.items():
             count = statements(path, f"sqlite:///{folder / (path.stem + '-count.db')}")
@@ -401,7 +408,7 @@ def hostile(folder: Path, env: dict[str, str]) -> None:
         ("DOCX", lambda: near_limit_docx(folder / "near.docx")),
     ):
         path = build()
-        seconds, rss, code, err = run(
+        seconds, _cpu, rss, code, err = run(
             ["--database-url", f"sqlite:///{folder / 'near.db'}", "import", str(path), "--dry-run"], env
         )
         print(
@@ -412,7 +419,7 @@ def hostile(folder: Path, env: dict[str, str]) -> None:
     for name, build in builders:
         path = build()
         size = path.stat().st_size / MB
-        seconds, rss, code, err = run(
+        seconds, _cpu, rss, code, err = run(
             ["--database-url", f"sqlite:///{folder / 'hostile.db'}", "import", str(path)], env
         )
         verdict = "ok" if code == 2 and seconds < 10 and rss < 500 else "FAILED"

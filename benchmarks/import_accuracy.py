@@ -4,7 +4,8 @@
 
 Builds every plan in tests/support/layout_plans.py and holdout_plans.py (written by the importer's
 author), in tests/support/outsider_plans.py (written by someone who had not read the importer) and in
-tests/support/reviewer_plans.py (a reviewer's layouts unlike all of those),
+tests/support/reviewer_plans.py (a reviewer's layouts unlike all of those) and in
+tests/support/round4_plans.py (a fourth round, written before reading the importer),
 imports it into a temporary SQLite database and compares eight fields of every action (ref, title,
 leads, due, schedule, RAG, progress, section) with what a careful reader finds in the document. An
 action the importer missed counts as eight wrong fields; an action it invented counts eight wrong
@@ -28,6 +29,7 @@ from tests.support import (
     holdout_plans,  # registers its plans in the same tables
     outsider_plans,
     reviewer_plans,
+    round4_plans,
 )
 from tests.support.layout_plans import BUILDERS, EXPECTED
 
@@ -39,6 +41,7 @@ GROUPS = (
     ("outsider plans, first round", outsider_plans.BUILDERS, OUTSIDER_FIRST),
     ("outsider plans, second round", outsider_plans.BUILDERS, OUTSIDER_SECOND),
     ("reviewer plans, third round", reviewer_plans.BUILDERS, reviewer_plans.EXPECTED),
+    ("outsider plans, fourth round", round4_plans.BUILDERS, round4_plans.EXPECTED),
 )
 
 

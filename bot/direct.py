@@ -28,11 +28,11 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from bot.answers import modal_confirmation
-from bot.group_commit import Declined
+from bot.group_commit import Declined, GroupCommit
 from bot.outbox import owed_items, slack_call
 from bot.permissions import UpdateRights
 from bot.updating import SOURCE, Stored
@@ -46,10 +46,9 @@ from slackviews.update_modal import (
     saved_view,
     values_fingerprint,
 )
-from storage import outbox as outbox_store
-from storage import updates as update_store
+from storage.batch import BatchConnection, SessionBatch
+from storage.db import write_engine
 from storage.errors import ProgressbotError
-from storage.models import Action, ActionLead, Challenge, ChallengeAnswer, Person, Plan, RagState, Update
 from storage.outbox import Owed
 from storage.rag import scheme_for_plan
 from storage.updates import new_update
@@ -59,60 +58,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the checks of a batch need, in one statement built once (so each execution reuses its compiled
-# form), whatever the batch size: on PostgreSQL every statement is a round trip the writer waits for.
-# One row per action, RAG state and submitter who leads (or is a delegate of) the action, with:
-# - the action, its plan and the state (``new_update`` checks the RAG against the plan's scheme);
-# - the submitter (``update_rights`` makes a lead or delegate the author, on nobody's behalf, whatever
-#   their roles); NULL columns when no submitter of the batch leads the action;
-# - the earliest challenge still open on the action: an update submitted after it answers it (the
-#   listener's path).
-_LEAD = (
-    select(ActionLead.action_id, Person.slack_user_id, Person.id, Person.display_name)
-    .join(Person, Person.id == ActionLead.person_id)
-    .where(Person.slack_user_id.in_(bindparam("uids", expanding=True)))
-    .subquery("lead")
-)
-_OPEN_SINCE = (
-    select(func.min(Challenge.at))
-    .where(Challenge.action_id == Action.id, ~exists().where(ChallengeAnswer.challenge_id == Challenge.id))
-    .scalar_subquery()
-)
-_CHECK = (
-    select(
-        Action.id,
-        Action.ref,
-        Action.title,
-        Plan.name.label("plan_name"),
-        _OPEN_SINCE.label("open_since"),
-        _LEAD.c.slack_user_id.label("lead_uid"),
-        _LEAD.c.id.label("lead_id"),
-        _LEAD.c.display_name.label("lead_name"),
-        RagState.label,
-        RagState.rank,
-        RagState.colour,
-        RagState.meaning,
-        RagState.is_complete,
-        RagState.aliases,
-    )
-    .select_from(Action)
-    .join(Plan, Plan.id == Action.plan_id)
-    .outerjoin(_LEAD, _LEAD.c.action_id == Action.id)
-    .outerjoin(RagState, RagState.plan_id == Plan.id)
-    .where(Action.id.in_(bindparam("action_ids", expanding=True)))
-    .order_by(Action.id, RagState.rank)
-)
-
-
-# The updates of a batch in one statement; the keys returned are those inserted (a used key is skipped).
-_INSERT_MANY = {
-    dialect: update_store.insert_statement(dialect).returning(Update.idempotency_key)
-    for dialect in ("sqlite", "postgresql")
-}
-
 
 class NotPlain(Declined):
     """This submission needs the listener's full path; nothing was written."""
+
+
+def group_commit(services: Services) -> GroupCommit:
+    """The direct route's writer: on its own connection (``storage.batch.BatchConnection``) when the
+    services have an engine, else on SQLAlchemy connections (a session bound to one, in tests)."""
+    engine = services.session_factory.kw.get("bind")
+    if isinstance(engine, Engine) and engine.dialect.name in ("sqlite", "postgresql"):
+        batch_conn = BatchConnection(write_engine(engine))
+        return GroupCommit(
+            services, write_batch, transaction=lambda fn: services.batch_transaction(batch_conn, fn)
+        )
+    return GroupCommit(services, write_batch)
 
 
 def route(services: Services):
@@ -179,24 +139,42 @@ class Prepared:
     owed: list[Owed]
 
 
-def prepare(item: Submitted, action_rows: list, lead: Any, challenged_since: dt.datetime | None) -> Prepared:
+class _ActionContext:
+    """What every submission on one action in a batch shares, worked out once per batch."""
+
+    __slots__ = ("action", "card", "plan", "rag_states", "rows")
+
+    def __init__(self, rows: list[Any]) -> None:
+        first = rows[0]
+        self.rows = rows
+        states = [r for r in rows if r.label is not None]
+        # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does.
+        self.plan = SimpleNamespace(name=first.plan_name, rag_states=states)
+        self.action = SimpleNamespace(id=first.id, plan=self.plan)
+        self.card = ActionCard(id=first.id, ref=first.ref, title=first.title, plan_name=first.plan_name)
+        self.rag_states: dict[str | None, Any] = {}
+
+    def rag_state(self, label: str | None) -> Any:
+        if label not in self.rag_states:
+            scheme = scheme_for_plan(self.plan)
+            self.rag_states[label] = next((s for s in scheme.states if s.label == label), None)
+        return self.rag_states[label]
+
+
+def prepare(
+    item: Submitted, context: _ActionContext | None, lead: Any, challenged_since: dt.datetime | None
+) -> Prepared:
     """Check one submission against what the batch read (``NotPlain`` unless it is the plain case)."""
     uid, metadata, submission, key, now = item.uid, item.metadata, item.submission, item.key, item.now
-    if not action_rows:
+    if context is None:
         raise NotPlain("no such action")
     if lead is None:
         raise NotPlain("not a lead of the action")
     if challenged_since is not None and challenged_since <= now:
         raise NotPlain("it answers a challenge")
-    action_row = action_rows[0]
-    rows = action_rows
-    states = [r for r in rows if r.label is not None]
-    # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does.
-    plan = SimpleNamespace(name=action_row.plan_name, rag_states=states)
-    action = SimpleNamespace(id=action_row.id, plan=plan)
     author = lead
     row = new_update(
-        action,
+        context.action,
         rag=submission.rag,
         text=submission.text,
         source=SOURCE,
@@ -209,22 +187,18 @@ def prepare(item: Submitted, action_rows: list, lead: Any, challenged_since: dt.
         idempotency_key=key,
         reminder_message_id=metadata.reminder_message_id,
     )
-    scheme = scheme_for_plan(plan)
-    rag_state = next((s for s in scheme.states if s.label == row["rag"]), None)
+    rag_state = context.rag_state(row["rag"])
     if rag_state is not None and rag_state.is_complete:
         raise NotPlain("a completion (it may need signing off)")
-    card = ActionCard(
-        id=action_row.id, ref=action_row.ref, title=action_row.title, plan_name=action_row.plan_name
-    )
     stored = Stored(
-        card=card,
+        card=context.card,
         rag=row["rag"],
         rag_colour=rag_state.colour if rag_state is not None else None,
         text=row["text"],
         created=True,
         rights=UpdateRights(author=author, on_behalf_of=None),  # type: ignore[arg-type]
         reminder_message_id=metadata.reminder_message_id,
-        action_id=action_row.id,
+        action_id=context.action.id,
     )
     reply = modal_confirmation(stored)
     owed = owed_items(
@@ -233,54 +207,51 @@ def prepare(item: Submitted, action_rows: list, lead: Any, challenged_since: dt.
         home_of=uid,
         home_delay=item.home_delay,
     )
-    return Prepared(row, action_row.ref, reply, owed)
+    return Prepared(row, context.card.ref, reply, owed)
 
 
-def write_batch(conn: Connection, batch: list[Submitted]) -> list[Any]:
+def write_batch(batch_conn: BatchConnection | SessionBatch, batch: list[Submitted]) -> list[Any]:
     """Check and insert a batch of submissions and what they owe, in the caller's transaction: one
-    read, one insert of the updates and one of the outbox rows, whatever the batch size.
+    read, and one insert of the updates and their outbox rows, whatever the batch size
+    (``storage.batch``).
 
     One outcome per submission: its ``Prepared`` when its update was inserted, else ``NotPlain``
     (not the plain case, or a repeated submission: its key is used, and the insert skipped it).
     """
+    if isinstance(batch_conn, Connection):  # a caller with an SQLAlchemy connection
+        batch_conn = SessionBatch(batch_conn)
     action_ids = sorted({item.metadata.action_id for item in batch})
     uids = sorted({item.uid for item in batch})
     states: dict[int, dict] = {}  # action id -> {rank: state row}: each state once, in rank order
     leads: dict[tuple[int, str], Any] = {}
     challenged: dict[int, Any] = {}
-    for row in conn.execute(_CHECK, {"action_ids": action_ids, "uids": uids}):
+    for row in batch_conn.check(action_ids, uids):
         states.setdefault(row.id, {})[row.rank] = row
         challenged[row.id] = row.open_since
-        if row.lead_uid is not None:
+        if row.lead_uid is not None and (row.id, row.lead_uid) not in leads:
             leads[(row.id, row.lead_uid)] = SimpleNamespace(id=row.lead_id, display_name=row.lead_name)
-    actions = {action_id: list(by_rank.values()) for action_id, by_rank in states.items()}
+    contexts = {action_id: _ActionContext(list(by_rank.values())) for action_id, by_rank in states.items()}
     outcomes: list[Any] = [None] * len(batch)
     prepared: dict[int, Prepared] = {}
+    seen: set[str] = set()
     for i, item in enumerate(batch):
         action_id = item.metadata.action_id
+        if item.key in seen:  # a second submission of the same key in this batch is a repeat
+            outcomes[i] = NotPlain("a repeated submission")
+            continue
         try:
             prepared[i] = prepare(
-                item, actions.get(action_id, []), leads.get((action_id, item.uid)), challenged.get(action_id)
+                item, contexts.get(action_id), leads.get((action_id, item.uid)), challenged.get(action_id)
             )
+            seen.add(item.key)
         except NotPlain as why:
             outcomes[i] = why
         except ProgressbotError as why:  # e.g. a RAG the plan does not have: the listener says so
             outcomes[i] = NotPlain(str(why))
     if prepared:
         rows = [p.row for p in prepared.values()]
-        created = {row.idempotency_key for row in conn.execute(_INSERT_MANY[conn.dialect.name], rows)}
+        owed = [(p.row["idempotency_key"], item) for p in prepared.values() for item in p.owed]
+        created = batch_conn.insert(rows, owed)
         for i, p in prepared.items():
-            key = p.row["idempotency_key"]
-            if key in created:
-                created.discard(key)  # a second submission of the same key in this batch is a repeat
-                outcomes[i] = p
-            else:
-                outcomes[i] = NotPlain("a repeated submission")
-    # The outbox rows in a consistent order, so that two writers (processes) inserting the same
-    # coalescing key (one person's Home refresh) wait for each other instead of deadlocking.
-    owed = sorted(
-        (item for o in outcomes if isinstance(o, Prepared) for item in o.owed),
-        key=lambda item: item.key or "",
-    )
-    outbox_store.insert_owed(conn, owed)
+            outcomes[i] = p if p.row["idempotency_key"] in created else NotPlain("a repeated submission")
     return outcomes

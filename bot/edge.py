@@ -21,6 +21,7 @@ error handler and the work after the acknowledgement take every address they ans
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import heapq
@@ -278,6 +279,24 @@ def answers_to_slack(body: dict, origins: tuple[str, ...]) -> bool:
     return all(not url or (isinstance(url, str) and origin(url) in origins) for url in answer_urls(body))
 
 
+def form_payload(text: str) -> str | None:
+    """The ``payload`` of a form body whose only field it is (every interaction), percent-decoded in C;
+    None for any other body, which Bolt's parser takes.
+
+    The same string ``urllib.parse.parse_qsl`` gives (Bolt's parser), which decodes in Python, one
+    escape at a time: about 0.2 ms for an update modal's 250 escapes. Here each ``%XX`` becomes
+    ``\\xXX`` for ``codecs.escape_decode``; a body with a backslash of its own (never, in a form) or a
+    malformed escape (``escape_decode`` refuses it) goes the general way.
+    """
+    if not text.startswith("payload=") or "&" in text or "\\" in text or not text.isascii():
+        return None
+    try:
+        raw = codecs.escape_decode(text[8:].replace("+", " ").replace("%", "\\x"))[0]
+    except ValueError:
+        return None
+    return raw.decode("utf-8", "replace")
+
+
 def parse(body: bytes, content_type: str) -> tuple[str, dict]:
     """The body as text and as data, or ``Refused(400)``."""
     try:
@@ -286,8 +305,10 @@ def parse(body: bytes, content_type: str) -> tuple[str, dict]:
         raise Refused(400, "body is not UTF-8") from None
     from slack_bolt.request.internals import parse_body
 
+    kind = content_type.split(";")[0].strip().lower() or None
     try:
-        data = parse_body(text, content_type.split(";")[0].strip().lower() or None)
+        payload = form_payload(text) if kind != "application/json" else None
+        data = json.loads(payload) if payload is not None else parse_body(text, kind)
     except (ValueError, TypeError):
         raise Refused(400, "body is not parseable") from None
     if not well_formed(data):

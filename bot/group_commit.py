@@ -22,8 +22,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy.engine import Connection
-
 if TYPE_CHECKING:
     from bot.services import Services
 
@@ -38,24 +36,31 @@ class Declined(Exception):
 
 
 class _Piece:
+    """One request's work; ``done`` is held until the writer has its outcome (a bare lock: the cheapest
+    hand-off between two threads, and it is released exactly once)."""
+
     __slots__ = ("done", "item", "outcome")
 
     def __init__(self, item: Any) -> None:
         self.item = item
         self.outcome: Any = None
-        self.done = threading.Event()
+        self.done = threading.Lock()
+        self.done.acquire()
 
 
 class GroupCommit(Generic[P]):
     def __init__(
         self,
         services: Services,
-        write_batch: Callable[[Connection, list[P]], list[Any]],
+        write_batch: Callable[[Any, list[P]], list[Any]],
         *,
         max_batch: int = MAX_BATCH,
+        transaction: Callable[[Callable[[Any], Any]], Any] | None = None,
     ) -> None:
         self.services = services
         self.write_batch = write_batch
+        # Runs fn(connection) in one write transaction and commits; by default an SQLAlchemy one.
+        self.transaction = transaction or services.connection_transaction
         self.max_batch = max_batch
         self._waiting: list[_Piece] = []
         self._wake = threading.Condition()
@@ -74,7 +79,7 @@ class GroupCommit(Generic[P]):
                 self._thread.start()
             self._waiting.append(piece)
             self._wake.notify()
-        piece.done.wait()
+        piece.done.acquire()  # released by the writer once the outcome is known
         if isinstance(piece.outcome, BaseException):
             raise piece.outcome
         return piece.outcome
@@ -93,13 +98,11 @@ class GroupCommit(Generic[P]):
                         piece.outcome = exc
             finally:
                 for piece in batch:
-                    piece.done.set()
+                    piece.done.release()
 
     def _commit(self, batch: list[_Piece]) -> None:
         try:
-            outcomes = self.services.connection_transaction(
-                lambda conn: self.write_batch(conn, [p.item for p in batch])
-            )
+            outcomes = self.transaction(lambda conn: self.write_batch(conn, [p.item for p in batch]))
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].outcome = exc

@@ -130,13 +130,18 @@ class Services:
     def group_commit(self) -> GroupCommit:
         """The writer that stores concurrent direct-route submissions in one transaction (``bot.direct``)."""
         if self._group_commit is None:
-            from bot.direct import write_batch
-            from bot.group_commit import GroupCommit
+            from bot.direct import group_commit
 
             with self._quiet:
                 if self._group_commit is None:
-                    self._group_commit = GroupCommit(self, write_batch)
+                    self._group_commit = group_commit(self)
         return self._group_commit
+
+    def batch_transaction(self, batch_conn: Any, fn: Callable[[Any], T]) -> T:
+        """``connection_transaction`` on the group-commit writer's own connection
+        (``storage.batch.BatchConnection``): the same rules, this process's writer turn included."""
+        with self._writer_turn():
+            return batch_conn.transaction(fn)
 
     def connection_transaction(self, fn: Callable[[Connection], T]) -> T:
         """``transaction`` for SQLAlchemy Core: ``fn(connection)`` in one write transaction, committed.

@@ -10,11 +10,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from email.headerregistry import Address
-from email.utils import parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 DEFAULT_DATABASE_URL = "sqlite:///progressbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -305,6 +307,10 @@ def check_public_url(url: str) -> str:
 
 def check_mail_from(value: str) -> Address:
     """``progressbot@council.gov.uk`` or ``Improvement Board <progressbot@council.gov.uk>``."""
+    # Imported here: the email package is a good part of a short command's start-up, and only mail uses it.
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
     if "\n" in value or "\r" in value:
         raise ConfigError("PROGRESSBOT_MAIL_FROM must be one line")
     name, addr = parseaddr(value)

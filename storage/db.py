@@ -20,21 +20,30 @@ SQLite specifics, all on purpose:
 from __future__ import annotations
 
 import logging
-import os
-import re
-import stat
 import weakref
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.schema import MIGRATIONS_DIR, head_revisions
+from storage.sqlite_file import BUSY_TIMEOUT_SECONDS, create_private_file
+
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_SECONDS = 30  # at least 5 s: a writer waits for another process instead of failing
 BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 
 
@@ -88,26 +97,6 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _on_begin(conn):  # pragma: no cover - exercised by every SQLite test
         immediate = conn.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE"
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def create_private_file(path: Path) -> None:
-    """Create the database file readable and writable by its owner only (0600), if it is new.
-
-    An existing file keeps its mode (an administrator may have chosen it); one that others can read
-    is logged once, so the choice is visible.
-    """
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("database file %s is readable by others (mode %o); chmod 600 it", path, mode)
-        return
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # created by another process meanwhile
-        return
-    except OSError:  # e.g. the folder is missing: SQLite reports that when it connects
-        return
-    os.close(fd)
 
 
 class UnitOfWork(Session):
@@ -179,10 +168,16 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(engine_or_url: Engine | str) -> None:
-    """Apply every Alembic migration (idempotent; runs at every start-up)."""
-    from alembic import command
+def upgrade(engine_or_url: Engine | str, *, migrate_new: bool = False) -> None:
+    """Bring the schema to the newest revision (idempotent; runs at start-up when it is not there).
 
+    A brand-new database (no tables at all) gets the models' schema in one go (``create_all``) and is
+    stamped at the newest revision, Alembic's recipe for new databases: running every migration
+    (SQLite's batch mode copies tables at each step) and loading Alembic took longer than the rest of
+    an import. ``tests/test_storage_schema.py`` checks that both ways build the same schema, version
+    table included, on SQLite and PostgreSQL. ``migrate_new`` runs the migrations anyway (that test's
+    reference).
+    """
     if isinstance(engine_or_url, str):
         engine = create_db_engine(engine_or_url)
         owns = True
@@ -190,6 +185,11 @@ def upgrade(engine_or_url: Engine | str) -> None:
         engine, owns = engine_or_url, False
     try:
         with engine.begin() as conn:
+            if not migrate_new and not inspect(conn).get_table_names():
+                _create_at_head(conn)
+                return
+            from alembic import command
+
             cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
@@ -198,20 +198,20 @@ def upgrade(engine_or_url: Engine | str) -> None:
             engine.dispose()
 
 
-_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w\-]+|None)['\"]?", re.M)
+def _create_at_head(conn: Connection) -> None:
+    """The models' tables, and what ``alembic stamp head`` writes: Alembic's version table (as Alembic
+    creates it) holding the newest revision. Alembic itself is not loaded for this."""
+    from storage.models import Base
 
-
-def head_revisions() -> set[str]:
-    """The newest migration(s), read from the scripts' own ``revision`` lines without loading Alembic."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        found = dict(m.groups() for m in _REVISION.finditer(script.read_text(encoding="utf-8")))
-        if "revision" in found:
-            revisions.add(found["revision"])
-            if found.get("down_revision") not in (None, "None"):
-                parents.add(found["down_revision"])
-    return revisions - parents
+    Base.metadata.create_all(conn)
+    version = Table(
+        "alembic_version",
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    version.create(conn)
+    conn.execute(version.insert(), [{"version_num": revision} for revision in sorted(head_revisions())])
 
 
 def current_revisions(engine: Engine) -> set[str]:

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from storage.plan_rows import plan_name_key
+
 
 def utcnow() -> dt.datetime:
     """Audit timestamps only; business logic always receives ``now`` as a parameter."""
@@ -66,12 +68,14 @@ class Base(DeclarativeBase):
 
 class Plan(Base):
     __tablename__ = "plans"
+    # Named as migration 0005 named it: a new database is created from these models (storage.db.upgrade).
+    __table_args__ = (UniqueConstraint("name_key", name="uq_plans_name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # The name case-folded: names are matched in any case, so two plans may not differ only in case.
     # Set from ``name`` (below); NULL only for a clash left over from before the rule (see 0002).
-    name_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name_key: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(Text, default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
     source_filename: Mapped[str | None] = mapped_column(String(500))
@@ -105,11 +109,6 @@ class Plan(Base):
         return name
 
 
-def plan_name_key(name: str) -> str:
-    """How plan names are compared: case and surrounding spaces ignored."""
-    return (name or "").strip().casefold()
-
-
 class RagState(Base):
     """One state of a plan's RAG scheme. ``rank`` orders states from worst (0) to best."""
 
@@ -141,7 +140,7 @@ class Section(Base):
     ref: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(Text)
     # What the plan says under the heading: the recommendation's text, its outcome and measures.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")  # as 0006 added it
     position: Mapped[int] = mapped_column(Integer)
 
     plan: Mapped[Plan] = relationship(back_populates="sections")
@@ -173,7 +172,9 @@ class Action(Base):
     # record who, when and why in ``plan_changes``. Withdrawn and merged actions leave reminders,
     # counts and percentages; the report lists them in a band of their own.
     status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actions.id", ondelete="SET NULL", name="fk_actions_merged_into_id")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -387,7 +388,9 @@ class DigestPost(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[dt.datetime | None]
     # The ledger message the digest is posted through (claims, retries and in-doubt checks as reminders).
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_messages.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder_messages.id", ondelete="SET NULL", name="fk_digest_posts_message_id")
+    )
 
 
 class SchedulerLease(Base):

@@ -11,16 +11,18 @@ import difflib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFound
-from storage.models import Action, ActionLead, Person, Plan, RagState, Section, Update, plan_name_key
-from storage.rag import RagScheme, scheme_for_plan, scheme_from_rows
+from storage.models import Action, ActionLead, Plan, Update
+from storage.plan_rows import find_plan_id, plan_id_by_name
+from storage.rag import RagScheme, scheme_for_plan
 
 if TYPE_CHECKING:
     from storage.importers.model import ParsedPlan
     from storage.plan_import import ImportResult
+    from storage.sqlite_file import Run
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +35,19 @@ def list_plans(session: Session) -> list[Plan]:
     return list(session.scalars(select(Plan).order_by(Plan.name)))
 
 
+def rows_of(session: Session) -> Run:
+    """``run(sql, params) -> rows`` on the session (see ``storage.plan_rows``), after a flush, as an ORM
+    query would autoflush: what the session has added is in what it reads."""
+    session.flush()
+    return lambda sql, params: session.execute(text(sql), params).all()
+
+
 def plan_by_name(session: Session, name: str, *options: Any) -> Plan | None:
-    """The plan called ``name`` in any case (the exact spelling first, for plans that predate the
-    rule that names may not differ only in case)."""
-    wanted = name.strip()
-    plan = session.scalar(select(Plan).where(Plan.name == wanted).options(*options))
-    if plan is not None:
-        return plan
-    return session.scalar(select(Plan).where(Plan.name_key == plan_name_key(wanted)).options(*options))
+    """The plan called ``name`` in any case (``storage.plan_rows.plan_id_by_name``), loaded with ``options``."""
+    plan_id = plan_id_by_name(rows_of(session), name)
+    if plan_id is None:
+        return None
+    return session.scalar(select(Plan).where(Plan.id == plan_id).options(*options))
 
 
 def plan_title(plan: Plan) -> str:
@@ -50,19 +57,7 @@ def plan_title(plan: Plan) -> str:
 
 def get_plan(session: Session, name: str | None) -> Plan:
     """The named plan, in any case; with no name, the only plan (NotFound listing the plans otherwise)."""
-    if name:
-        plan = plan_by_name(session, name)
-        if plan is not None:
-            return plan
-        names = [p.name for p in list_plans(session)]
-        known = f"; plans: {', '.join(names)}" if names else "; no plan has been imported yet"
-        raise NotFound(f"no plan named '{name}'{known}")
-    plans = list_plans(session)
-    if len(plans) == 1:
-        return plans[0]
-    if not plans:
-        raise NotFound("no plan has been imported yet (progressbot import PATH)")
-    raise NotFound(f"there are {len(plans)} plans, say which with --plan: {', '.join(p.name for p in plans)}")
+    return session.get_one(Plan, find_plan_id(rows_of(session), name))
 
 
 def get_action(session: Session, plan: Plan, ref: str) -> Action:
@@ -209,81 +204,6 @@ def plan_payload(
         ],
         action_count=len(actions),
     )
-    return {"plan": header, "actions": actions, "warnings": list(warnings or [])}
-
-
-def plan_table(session: Session, plan_id: int, *, warnings: list[str] | None = None) -> dict[str, Any]:
-    """What the readable table of a stored plan shows, in the shape of ``plan_payload`` but only those
-    fields: {"plan": {name, title, organisation, reference_date, rag_scheme, action_count}, "actions":
-    [{ref, title, leads, timescale, due, rag, section, status}], "warnings"}.
-
-    Plain column queries, no ORM objects: ``plan show`` and ``import`` (without ``--json``) print this,
-    and loading a 5,000-action plan as objects took longer than the rest of the import's storing.
-    """
-    from storage.updates import latest_rags
-
-    session.flush()
-    plan = session.execute(
-        select(Plan.name, Plan.title, Plan.organisation, Plan.reference_date).where(Plan.id == plan_id)
-    ).one()
-    states = session.execute(
-        select(
-            RagState.label,
-            RagState.rank,
-            RagState.colour,
-            RagState.meaning,
-            RagState.is_complete,
-            RagState.aliases,
-        )
-        .where(RagState.plan_id == plan_id)
-        .order_by(RagState.rank)
-    ).all()
-    scheme = scheme_from_rows(states)
-    leads: dict[int, list[str]] = {}
-    for action_id, name in session.execute(
-        select(ActionLead.action_id, Person.display_name)
-        .join(Person, Person.id == ActionLead.person_id)
-        .join(Action, Action.id == ActionLead.action_id)
-        .where(Action.plan_id == plan_id)
-        .order_by(ActionLead.action_id, ActionLead.position)
-    ):
-        leads.setdefault(action_id, []).append(name)
-    rags = latest_rags(session, plan_id)
-    rows = session.execute(
-        select(
-            Action.id,
-            Action.ref,
-            Action.title,
-            Action.timescale,
-            Action.due_date,
-            Action.status,
-            Section.title,
-        )
-        .outerjoin(Section, Section.id == Action.section_id)
-        .where(Action.plan_id == plan_id)
-        .order_by(Action.position, Action.id)
-    )
-    actions = [
-        {
-            "ref": ref,
-            "title": title,
-            "leads": leads.get(action_id, []),
-            "timescale": timescale,
-            "due": due.isoformat() if due else None,
-            "rag": rags.get(action_id),
-            "section": section,
-            "status": status,
-        }
-        for action_id, ref, title, timescale, due, status, section in rows
-    ]
-    header = {
-        "name": plan.name,
-        "title": plan.title,
-        "organisation": plan.organisation,
-        "reference_date": plan.reference_date.isoformat() if plan.reference_date else None,
-        "rag_scheme": {"name": scheme.name, "states": [{"label": s.label} for s in scheme.states]},
-        "action_count": len(actions),
-    }
     return {"plan": header, "actions": actions, "warnings": list(warnings or [])}
 
 

@@ -10,10 +10,12 @@ import colorsys
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # not at run time: ``plan show``'s quick path uses schemes without SQLAlchemy
+    from sqlalchemy.orm import Session
 
-from storage.models import Plan, RagState
+    from storage.models import Plan
 
 
 @dataclass(frozen=True)
@@ -268,13 +270,27 @@ def scheme_from_rows(rows) -> RagScheme:
 def _scheme_of(states: tuple[RagStateSpec, ...]) -> RagScheme:
     """One scheme object per distinct set of states: its parsing table is built once, not per update
     (schemes are immutable values, so sharing them is safe)."""
-    labels = [s.label for s in sorted(states, key=lambda s: s.rank)]
-    name = next((n for n, s in BUILTIN_SCHEMES.items() if s.labels == labels), "custom")
-    return RagScheme(name, states)
+    return RagScheme(scheme_name([s.label for s in sorted(states, key=lambda s: s.rank)]), states)
+
+
+def scheme_name(labels: list[str]) -> str:
+    """The name of the scheme whose labels, in rank order, are ``labels``: a built-in's, else "custom"."""
+    return next((n for n, s in BUILTIN_SCHEMES.items() if s.labels == labels), "custom")
+
+
+def scheme_labels(labels: list[str]) -> tuple[str, list[str]]:
+    """(name, labels) of the scheme of a plan whose states' labels, in rank order, are ``labels``: what
+    ``scheme_from_rows`` makes of them, without building the scheme (the default when there are none)."""
+    if not labels:
+        default = BUILTIN_SCHEMES[DEFAULT_SCHEME]
+        return default.name, [s.label for s in default.states]
+    return scheme_name(labels), list(labels)
 
 
 def save_scheme(session: Session, plan: Plan, scheme: RagScheme) -> None:
     """Replace the plan's states; flush between delete and insert because (plan, rank) is unique."""
+    from storage.models import RagState
+
     if plan.rag_states:
         plan.rag_states.clear()
         session.flush()

@@ -261,18 +261,10 @@ def latest_updates(
     return {u.action_id: u for u in rows}
 
 
-def latest_rags(session: Session, plan_id: int) -> dict[int, str | None]:
-    """action id -> the RAG of the update ``latest_updates`` picks, as plain rows (no ORM objects): what
-    a table of the plan needs, quickly for thousands of actions."""
-    ranked = _ranked(plan_id, as_of=None, with_rag=True)
-    rows = session.execute(
-        select(Update.action_id, Update.rag).join(ranked, ranked.c.id == Update.id).where(ranked.c.n == 1)
-    )
-    return {action_id: rag for action_id, rag in rows}
-
-
 def _ranked(plan_id: int, *, as_of: dt.datetime | None, with_rag: bool):
-    """Each of the plan's updates with its rank among its action's (1: the one that gives its state)."""
+    """Each of the plan's updates with its rank among its action's (1: the one that gives its state).
+
+    ``storage.plan_rows`` ranks them the same way in plain SQL for the plan's table (a test checks)."""
     order = [*_newest_first()]
     if with_rag:
         order.insert(0, case((Update.rag.is_(None), 1), else_=0))

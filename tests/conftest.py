@@ -47,9 +47,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the real Alembic migrations once; each test copies the resulting file."""
+    """Run the real Alembic migrations once (not the new-database shortcut); each test copies the file."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite:///{path}")
+    upgrade(f"sqlite:///{path}", migrate_new=True)
     return path
 
 
@@ -68,7 +68,7 @@ def _engines(_migrated_sqlite_template: Path, tmp_path_factory: pytest.TempPathF
                 with engine.begin() as conn:
                     Base.metadata.drop_all(conn)
                     conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-                upgrade(engine)
+                upgrade(engine, migrate_new=True)
                 engines[backend] = engine
         return engines[backend]
 

@@ -82,3 +82,17 @@ def test_importing_reads_a_plan_without_python_docx_openpyxl_or_matplotlib(datab
     ):
         loaded = _loaded("--database-url", database.url, "import", str(path), "--plan", path.suffix[1:])
         assert loaded == ["storage.importers.parse", "storage.plan_import"], path
+
+
+def test_importing_into_a_new_database_creates_it_without_alembic(tmp_path):
+    from tests.support.plan_builders import text_plan_csv
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    path = text_plan_csv(tmp_path / "p.csv")
+    assert _loaded("--database-url", url, "import", str(path)) == [
+        "storage.importers.parse",
+        "storage.plan_import",
+    ]
+    engine = storage_db.create_db_engine(url)
+    assert storage_db.current_revisions(engine) == storage_db.head_revisions()
+    engine.dispose()

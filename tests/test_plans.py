@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from storage.errors import NotFound
 from storage.importers import read_plan
 from storage.models import Action, Plan, Update
-from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload, plan_table
+from storage.plan_rows import plan_table
+from storage.plans import get_action, get_plan, import_plan, list_plans, plan_payload, rows_of
 from tests.support.plan_builders import add_table, phase_plan_docx, write
 
 pytestmark = pytest.mark.storage
@@ -205,7 +206,7 @@ def test_plan_table_shows_what_the_full_payload_shows(session, tmp_path, fixture
     record_update(session, first, rag=None, text="Spoke to the auditors", source="cli", submitted_at=NOW)
     second.status = "withdrawn"
     full = plan_payload(session, plan, warnings=["w"])
-    table = plan_table(session, plan.id, warnings=["w"])
+    table = plan_table(rows_of(session), plan.id, warnings=["w"])
     assert len(full["actions"]) == len(table["actions"]) > 2
     for shown, expected in zip(table["actions"], full["actions"], strict=True):
         assert shown == {k: expected[k] for k in _TABLE_FIELDS}
@@ -224,3 +225,27 @@ def test_plan_table_shows_what_the_full_payload_shows(session, tmp_path, fixture
         "action_count": header["action_count"],
     }
     assert table["warnings"] == ["w"]
+
+
+def test_plan_table_picks_the_rag_latest_updates_picks(session, tmp_path):
+    """The table's plain SQL ranks updates as ``latest_updates`` does: the newest with a RAG, a tie on
+    ``submitted_at`` going to the one recorded last, a later text-only update not counting."""
+    from storage.rag import scheme_for_plan
+    from storage.updates import latest_updates, record_update
+
+    plan = import_plan(session, read_plan(phase_plan_docx(tmp_path / "p.docx")), plan_name="p", now=NOW).plan
+    a, b, c = plan.actions[:3]
+    labels = [s.label for s in scheme_for_plan(plan).states]
+    later = NOW + dt.timedelta(days=1)
+    for action, rag in ((a, labels[0]), (a, labels[1]), (b, labels[2]), (b, labels[0])):
+        record_update(session, action, rag=rag, text=f"{rag} now", source="cli", submitted_at=later)
+    record_update(session, c, rag=labels[3], text="ahead", source="cli", submitted_at=later)
+    record_update(session, c, rag=None, text="no RAG this time", source="cli", submitted_at=later)
+    table = {row["ref"]: row["rag"] for row in plan_table(rows_of(session), plan.id)["actions"]}
+    picked = {
+        ref: u.rag
+        for ref, u in ((x.ref, latest_updates(session, plan.id).get(x.id)) for x in plan.actions)
+        if u
+    }
+    assert {ref: rag for ref, rag in table.items() if ref in picked} == picked
+    assert [table[x.ref] for x in (a, b, c)] == [labels[1], labels[0], labels[3]]

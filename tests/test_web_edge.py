@@ -394,3 +394,42 @@ def _with_response_urls(request: signing.Request, url: str) -> signing.Request:
     payload = json.loads(parse_qs(request.body.decode())["payload"][0])
     payload["response_urls"] = [{"block_id": "b", "action_id": "a", "channel_id": "C0", "response_url": url}]
     return signing.Request(urlencode({"payload": json.dumps(payload)}).encode(), request.content_type)
+
+
+@pytest.mark.parametrize(
+    ("body", "decoded_in_c"),
+    [
+        (
+            urlencode(
+                {"payload": json.dumps({"type": "view_submission", "t": 'a+b & "c" 100% é 😀 \\ <x>'})}
+            ),
+            True,
+        ),
+        (urlencode({"payload": json.dumps({"t": "é"}, ensure_ascii=False)}), True),
+        ("payload=%7B%22a%22%3A+1%7D", True),
+        ("payload=%7b%22a%22%3a%221%2b1%22%7d", True),  # lower-case escapes
+        ("payload=%7B%22a%22%3A%22%C3%28%22%7D", True),  # not UTF-8 once decoded: replaced, as parse_qsl does
+        ("payload=%7B%22a%22%3A%22%ZZ%22%7D", False),  # a malformed escape
+        ("payload=%7B%22a%22%3A1%7D%2", False),  # cut short
+        ('payload={"a":"x\\\\y"}', False),  # a backslash of its own
+        ("payload=%7B%7D&other=1", False),  # more than one field
+        ("token=x&payload=%7B%7D", False),
+        ("payload=", True),
+        ("command=%2Fprogress&text=a%2Bb+c", False),
+    ],
+)
+def test_the_edge_decodes_forms_exactly_as_bolts_parser(body, decoded_in_c):
+    from slack_bolt.request.internals import parse_body
+
+    from bot.edge import form_payload
+
+    payload = form_payload(body)
+    assert (payload is not None) == decoded_in_c
+    try:
+        expected = parse_body(body, "application/x-www-form-urlencoded")
+    except ValueError:
+        with pytest.raises(ValueError):
+            json.loads(payload if payload is not None else "")
+        return
+    if payload is not None:
+        assert json.loads(payload) == expected

@@ -74,6 +74,18 @@ class CliContext:
         self._opened.append(engine)
         return factory
 
+    def read_quickly(self, work):
+        """``work(run)`` (``run(sql, params) -> rows``, see ``storage.plan_rows``) on a SQLite file already
+        at the newest schema, through the standard library's sqlite3: no SQLAlchemy to load, which is
+        most of a short command's time. None when that does not apply (see
+        ``storage.sqlite_file.read_quickly``); the caller then takes ``session_factory``.
+        """
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            return None  # -v: the usual path, whose SQLAlchemy and Alembic logging was asked for
+        from storage.sqlite_file import read_quickly
+
+        return read_quickly(self.database_url, work)
+
     def close(self) -> None:
         for engine in self._opened:
             engine.dispose()

@@ -43,7 +43,8 @@ def import_command(
 ) -> None:
     """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
     from storage.importers import Limits, read_plan
-    from storage.plans import import_plan, plan_payload, plan_table
+    from storage.plan_rows import plan_table
+    from storage.plans import import_plan, plan_payload, rows_of
 
     reference = _date(reference_date)
     try:
@@ -67,7 +68,7 @@ def import_command(
                 session.commit()
             else:
                 # The table needs only a few columns: read them as plain rows (see plan_table).
-                payload = plan_table(session, result.plan.id, warnings=result.warnings)
+                payload = plan_table(rows_of(session), result.plan.id, warnings=result.warnings)
                 session.commit()
     except ProgressbotError as exc:
         raise UserError(f"{path.name}: {exc}") from None
@@ -142,12 +143,23 @@ def _wrapped(text: str) -> str:
 @pass_ctx
 def plan_show(ctx: CliContext, plan_name: str | None, as_json: bool) -> None:
     """Show a stored plan: its actions, leads, due dates and latest RAG."""
-    from storage.plans import get_plan, plan_payload, plan_table
+    from storage.plan_rows import find_plan_id, plan_table
+
+    def table(run) -> dict:
+        return plan_table(run, find_plan_id(run, plan_name))
 
     try:
-        with ctx.session_factory.begin() as session:
-            plan = get_plan(session, plan_name)
-            payload = plan_payload(session, plan) if as_json else plan_table(session, plan.id)
+        # The table, from a SQLite file at the newest schema, needs no SQLAlchemy (see read_quickly).
+        payload = None if as_json else ctx.read_quickly(table)
+        if payload is None:
+            from storage.plans import get_plan, plan_payload, rows_of
+
+            with ctx.session_factory.begin() as session:
+                payload = (
+                    plan_payload(session, get_plan(session, plan_name))
+                    if as_json
+                    else table(rows_of(session))
+                )
     except ProgressbotError as exc:
         raise UserError(str(exc)) from None
     if as_json:

@@ -16,7 +16,7 @@ from storage.importers.leads import is_post, split_people
 from storage.importers.model import Cell, GlossaryEntry, ParsedAction, ParsedSection
 from storage.importers.pairing import join_text, paired
 from storage.importers.ragcells import RagRead, read_rag
-from storage.importers.rows import TOTALS, RowRead, UnitInfo, read_row
+from storage.importers.rows import TOTAL_LABEL, TOTALS, RowRead, UnitInfo, read_row
 from storage.importers.sections import HEADING, kind_of, section_number
 from storage.importers.segments import Piece, title_of
 from storage.importers.tables import RowItem, TextItem, Unit
@@ -109,7 +109,7 @@ class ActionReader:
             self.found.unknown_rags.setdefault(read.rag.unknown, []).append(read.where)
         if read.role == "note":
             self.account.record(read.where, "skipped", read.text)
-            kind = "a total" if TOTALS.match(read.text) else "a note"
+            kind = "a total" if TOTALS.match(read.text) or TOTAL_LABEL.match(read.text) else "a note"
             self.warnings.add(f"{read.where} skipped: '{_quote_row(read.item)}' is {kind}, not an action")
             return ctx
         if read.role == "heading":
@@ -168,6 +168,13 @@ class ActionReader:
         if not (ref or text):
             return ctx
         section = ctx.section
+        if (
+            section is not None
+            and section.kind == "recommendation"
+            and (ref or None) == (section.ref or None)
+            and text == section.title
+        ):
+            return ctx  # the group's name repeated on every row of it (an export): the same section
         if section is not None and section.kind == "recommendation" and text[:1].islower():
             section.title = f"{section.title} {text}"
             return ctx

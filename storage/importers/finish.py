@@ -62,11 +62,33 @@ def generate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:
         return
     taken = {a.ref for a in actions if a.ref}
     counters: dict[str, int] = {}
+    # A section with no number of its own (a Recommendation or Area column's text) is numbered by its
+    # place among the plan's sections, as a heading with no number is.
+    tops: list = []
+    for action in actions:
+        top = _top(action.section)
+        if top is not None and all(top is not t for t in tops):
+            tops.append(top)
+    lettered_tops = {
+        id(t)
+        for t in (_top(a.section) for a in missing)
+        if all(_LETTERED.match(a.title) for a in missing if _top(a.section) is t)
+    }
     for action in missing:
-        top = action.section
-        while top is not None and top.parent is not None:
-            top = top.parent
-        prefix = f"{top.ref}." if top is not None and top.ref else ""
+        top = _top(action.section)
+        number = top.ref if top is not None and top.ref else ""
+        if top is not None and not number:
+            number = str(next(i for i, t in enumerate(tops, 1) if t is top))
+        prefix = f"{number}." if number else ""
+        lettered = _LETTERED.match(action.title)
+        if lettered and id(top) in lettered_tops:
+            # "a) Appoint …" under "Phase 1 – …": the plan letters its actions within the section: "1a"
+            ref = f"{number}{lettered.group(1).casefold()}"
+            if ref not in taken:
+                action.title = lettered.group(2)
+                taken.add(ref)
+                action.ref, action.ref_generated = ref, False
+                continue
         counters[prefix] = counters.get(prefix, 0) + 1
         ref = f"{prefix}{counters[prefix]}"
         while ref in taken:
@@ -74,10 +96,21 @@ def generate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:
             ref = f"{prefix}{counters[prefix]}"
         taken.add(ref)
         action.ref, action.ref_generated = ref, True
-    warnings.add(
-        f"the plan gives no action refs for {len(missing)} action(s): numbered them per "
-        f"section ({missing[0].ref}, ...)"
-    )
+    numbered = [a for a in missing if a.ref_generated]
+    if numbered:
+        warnings.add(
+            f"the plan gives no action refs for {len(numbered)} action(s): numbered them per "
+            f"section ({numbered[0].ref}, ...)"
+        )
+
+
+_LETTERED = re.compile(r"^\(?([a-zA-Z])\)\s+(\S.*)$", re.S)
+
+
+def _top(section):
+    while section is not None and section.parent is not None:
+        section = section.parent
+    return section
 
 
 def deduplicate_refs(actions: list[ParsedAction], warnings: Warnings) -> None:

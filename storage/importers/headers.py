@@ -22,7 +22,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "ref",
         re.compile(
             r"^(ref|ref no|ref number|reference|no|number|#|item|item no|id|action (no|number|ref|id)|"
-            r"rec(ommendation)? (no|number|ref)|ref #|action #|rec|line|"
+            r"rec(ommendation)? (no|number|ref)|ref #|action #|rec|line|(action |ref |reference )?code|"
             r"(row|task|item|issue|unique|line) ?(id|no|number|ref|#))$"
         ),
     ),
@@ -35,13 +35,16 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "rag",
-        re.compile(r"\b(rag|r ?a ?g|r/a/g|brag|b/r/a/g)\b|^(rag |current |overall )?status$|^(rag )?rating$"),
+        re.compile(
+            r"\b(rag|r ?a ?g|r/a/g|brag|b/r/a/g)\b|^(rag |current |overall )?status$|^(rag )?rating$|"
+            r"^traffic ?lights?( status)?$"
+        ),
     ),
     (
         "progress",
         re.compile(
             r"progress|^(latest |current |monthly |quarterly )?updates?\b|\bupdates?$|^status updates?$|"
-            r"commentary|^comments?\b|^notes?$|\bposition\b|^narrative|^what has been done"
+            r"commentary|^comments?\b|^(latest |last |most recent )?notes?$|\bposition\b|^narrative|^what has been done"
         ),
     ),
     (
@@ -85,7 +88,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "recommendation",
         re.compile(
             r"recommendation|area for (improvement|development)|areas? for improvement|^priorit|^themes?$|"
-            r"^improvement area|^phase|^workstream|^areas?$|^issues? identified|^findings?$|^key line"
+            r"^improvement area|^phase|^workstream|^areas?$|^issues? identified|^findings?$|^key line|^bucket( name)?$"
         ),
     ),
 ]
@@ -99,7 +102,7 @@ _START = re.compile(r"\bstart|^date (added|raised|opened|identified|agreed|logge
 # Date columns that say when something happened to the row, not when the action is due.
 _NOT_DUE = re.compile(
     r"\b(start(ed)?|modified|created|raised|added|logged|opened|identified|review(ed)?|last|birth|"
-    r"inspection|meeting|closed|updated?)\b"
+    r"inspection|meeting|closed|updated?|notes?|comments?|progress|status)\b"
 )
 _MILESTONES = re.compile(r"\bmilestones?\b")
 # Lead columns that name an organisation ("Lead agency") or the councillor who oversees the work
@@ -116,6 +119,13 @@ _MONTHS = (
     r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
     r"nov(ember)?|dec(ember)?|spring|summer|autumn|winter|q[1-4]"
 )
+
+_MONTH_HEADER = re.compile(
+    r"^(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?)[\s\-'’]*(\d\d|20\d\d)$",
+    re.I,
+)
+MONTH_WORD = re.compile(rf"\b({_MONTHS})\b", re.I)
 
 
 @lru_cache(maxsize=4096)
@@ -140,8 +150,10 @@ def looks_like_data(text: str) -> bool:
 @lru_cache(maxsize=4096)
 def header_role(text: str) -> str | None:
     key = normalise_header(text)
-    if not key or looks_like_data(text) or not _ANY_ROLE.search(key):
+    if not key or looks_like_data(text):
         return None
+    if not _ANY_ROLE.search(key):
+        return _bilingual_role(text)
     for role, pattern in _RULES:
         if pattern.search(key):
             if (
@@ -153,7 +165,20 @@ def header_role(text: str) -> str | None:
             if role == "timescale" and (_START.search(key) or _generic_date(key)):
                 return None  # a start date or the date an action was added says nothing about when it is due
             return role
-    return None
+    return _bilingual_role(text)
+
+
+_TWO_LANGUAGES = re.compile(r"\s+/\s+|\s*\n\s*")
+
+
+def _bilingual_role(text: str) -> str | None:
+    """A header written in two languages ("Cam gweithredu / Action", "Swyddog arweiniol\nLead officer"):
+    the role of the part that names one, when the parts do not name two different columns."""
+    parts = [p for p in _TWO_LANGUAGES.split(text.strip()) if p.strip()]
+    if len(parts) != 2:
+        return None
+    roles = {role for role in map(header_role, parts) if role}
+    return roles.pop() if len(roles) == 1 else None
 
 
 def _generic_date(key: str) -> bool:
@@ -247,6 +272,13 @@ def action_header(row: list[Cell]) -> Columns | None:
         return None
     # At least half the named cells must have a role (below); a data row gives up as soon as too many do
     # not, before the rules are tried on the rest of its cells.
+    months = [index for index, text in texts if _MONTH_HEADER.match(text.strip())]
+    if len(months) >= 3:
+        # A Gantt chart: one column per month, its cells marked while the action runs.
+        texts = [(index, text) for index, text in texts if index not in months]
+        named -= len(months)
+    else:
+        months = []
     misses_left = named - max(2, (named + 1) // 2)
     found: dict[str, list[tuple[tuple[int, int], int]]] = {}
     for index, text in texts:
@@ -275,6 +307,8 @@ def action_header(row: list[Cell]) -> Columns | None:
         role: (min(cols) if role in ("action", "ref", "lead") else cols[0]) for role, cols in ordered.items()
     }
     extra = {role: cols for role, cols in ordered.items() if len(cols) > 1}
+    if months:
+        roles["timeline"], extra["timeline"] = months[0], tuple(months)
     return Columns(roles, extra, tuple(c.text for c in row), spans=tuple(c.span for c in row))
 
 

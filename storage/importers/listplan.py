@@ -23,6 +23,7 @@ from storage.importers.model import BodyText, ParsedAction, ParsedSection
 from storage.importers.plandates import plan_date
 from storage.importers.sections import NUMBER_WORDS
 from storage.importers.segments import title_of
+from storage.rag import RagScheme
 
 _NUMBER = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _SECTION = re.compile(
@@ -55,6 +56,14 @@ _GOVERNANCE = re.compile(
     re.I,
 )
 _TYPED = re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2}){0,2})[.)]?\s+(?=\S)")
+# "Action 4. Train …": the plan's own number for the action, kept as written (it runs through the plan).
+_LABELLED = re.compile(r"^(?:action|step)\s+(?P<n>\d{1,3}(?:\.\d{1,2}){0,2})[.):]?\s+(?=\S)", re.I)
+# A line under an action that gives its progress or its RAG: "Update: …", "RAG: Amber".
+_PROGRESS_LINE = re.compile(
+    r"^(?:progress(?: update)?|(?:latest )?update|commentary|current position)\s*[:\-–]\s*(?P<v>\S.*)$",
+    re.I | re.S,
+)
+_RAG_LINE = re.compile(r"^(?:rag|rag status|rag rating|b?rag rating|status)\s*[:\-–]\s*(?P<v>\S.*)$", re.I)
 # "Lead: …", "(Lead officer – …)", "Timescale: …": a field the paragraph labels, up to the next label,
 # a closing bracket or the end.
 _FIELD = re.compile(
@@ -95,10 +104,11 @@ def visible(block: BodyText) -> str:
 
 
 def _numbered(block: BodyText) -> str | None:
-    """The number a paragraph shows ("4.", "4.1"), typed or Word's own; None when it is not numbered."""
+    """The number a paragraph shows ("4.", "4.1", "Action 4."), typed or Word's own; None when it is not
+    numbered."""
     if block.label and not block.bullet:
         return block.label.rstrip(".)").strip() or None
-    match = _TYPED.match(block.text)
+    match = _TYPED.match(block.text) or _LABELLED.match(block.text)
     return match.group("n") if match else None
 
 
@@ -146,7 +156,9 @@ def _urgency(text: str) -> str:
     return f"within {amount} {match.group('unit').lower()}"
 
 
-def read_list_plan(blocks: list[BodyText], account: Account) -> ListPlan | None:
+def read_list_plan(
+    blocks: list[BodyText], account: Account, scheme: RagScheme | None = None
+) -> ListPlan | None:
     """The plan in these paragraphs, or None when they hold no recommendation heading with numbered
     actions under it."""
     start = next(
@@ -155,7 +167,7 @@ def read_list_plan(blocks: list[BodyText], account: Account) -> ListPlan | None:
     if start is None:
         return None
     plan = ListPlan(front=[visible(b) for b in blocks[:start]])
-    reader = _Reader(plan, account, blocks[start].heading)
+    reader = _Reader(plan, account, blocks[start].heading, scheme)
     for index, block in enumerate(blocks[start:], start=start):
         if not reader.paragraph(block, f"paragraph {index + 1}"):
             rest = len(blocks) - index
@@ -178,8 +190,10 @@ def _after_governance(blocks: list[BodyText], index: int) -> bool:
 
 
 class _Reader:
-    def __init__(self, plan: ListPlan, account: Account, level: int | None) -> None:
-        self.plan, self.account = plan, account
+    def __init__(
+        self, plan: ListPlan, account: Account, level: int | None, scheme: RagScheme | None = None
+    ) -> None:
+        self.plan, self.account, self.scheme = plan, account, scheme
         self.level = level  # the heading level of the recommendation headings
         self.current: _Section | None = None
 
@@ -242,10 +256,11 @@ class _Reader:
         return False
 
     def _action(self, current: _Section, block: BodyText, number: str, where: str) -> None:
-        text = _TYPED.sub("", block.text, count=1) if not block.label else block.text
+        labelled = not block.label and bool(_LABELLED.match(block.text))
+        text = block.text if block.label else (_LABELLED if labelled else _TYPED).sub("", block.text, count=1)
         text, leads, timescale = labelled_fields(text)
         position = len(current.actions) + 1
-        ref = number if "." in number else f"{current.section.ref}.{position}"
+        ref = number if "." in number or labelled else f"{current.section.ref}.{position}"
         action = ParsedAction(
             ref=ref,
             title=title_of(text),
@@ -263,8 +278,15 @@ class _Reader:
         self.record(where, "action")
         current.mode = "actions"
 
-    @staticmethod
-    def _detail(action: ParsedAction, block: BodyText) -> None:
+    def _detail(self, action: ParsedAction, block: BodyText) -> None:
+        line = block.text.strip()
+        progress, rag = _PROGRESS_LINE.match(line), _RAG_LINE.match(line)
+        if progress:
+            action.progress = "\n".join(filter(None, [action.progress, progress.group("v").strip()]))
+            return
+        if rag and self.scheme is not None and self.scheme.parse(rag.group("v").strip()):
+            action.rag, action.rag_raw = self.scheme.parse(rag.group("v").strip()), rag.group("v").strip()
+            return
         text, leads, timescale = labelled_fields(block.text)
         if leads:
             action.leads.extend(p for p in _split_leads(leads) if p not in action.leads)
@@ -292,8 +314,8 @@ class _Reader:
             action.success_criteria = "\n".join(current.measures)
         shown = [n for n in current.labels if "." not in n]
         expected = [str(i) for i in range(1, len(current.actions) + 1)]
-        if shown and shown != expected[: len(shown)] and len(shown) == len(current.actions):
-            refs = [a.ref for a in current.actions]
+        refs = [a.ref for a in current.actions]
+        if shown and shown != expected[: len(shown)] and len(shown) == len(current.actions) and refs != shown:
             self.plan.warnings.append(
                 f"the document numbers the actions under '{quote(current.section.title, 50)}' "
                 f"{shown[0]}–{shown[-1]}; they are stored as {refs[0]}–{refs[-1]}"

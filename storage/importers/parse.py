@@ -65,7 +65,11 @@ def parse_blocks(blocks: list[Block], *, filename: str, reference_date: dt.date 
         action_tables=len(action_units),
         account=account,
     )
-    listed = None if action_units else read_list_plan([b for b in blocks if isinstance(b, BodyText)], account)
+    listed = (
+        None
+        if action_units
+        else read_list_plan([b for b in blocks if isinstance(b, BodyText)], account, scheme)
+    )
     if listed is not None:
         _from_list(plan, listed, glossary, warnings)
         front = listed.front

@@ -23,7 +23,7 @@ class RagRead:
 def read_rag(cell: Cell, scheme: RagScheme) -> RagRead:
     text = " ".join(cell.text.split())
     if text:
-        label = scheme.parse(text)
+        label = scheme.parse(text) or _one_language_label(text, scheme)
         if label:
             return RagRead(label, text)
     if cell.fill:
@@ -35,6 +35,16 @@ def read_rag(cell: Cell, scheme: RagScheme) -> RagRead:
     if text and text.casefold() not in NO_RAG:
         return RagRead(None, text, f"'{text}'")
     return RagRead(None, text)
+
+
+def _one_language_label(text: str, scheme: RagScheme) -> str | None:
+    """A RAG written in two languages ("Ambr / Amber", "Gwyrdd / Green"): the state the one part that
+    names one names. Two parts naming two states ("Green / Amber") say nothing for sure."""
+    parts = re.split(r"\s+/\s+", text)
+    if len(parts) != 2:
+        return None
+    labels = {label for label in map(scheme.parse, parts) if label}
+    return labels.pop() if len(labels) == 1 else None
 
 
 _MARKED = re.compile(

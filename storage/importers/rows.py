@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from storage.importers.headers import (
+    MONTH_WORD,
     Columns,
     header_date,
     is_older_update,
@@ -44,6 +45,12 @@ FOOTNOTE = re.compile(
 )
 # A totals or summary line under the table ("Total: 12 actions, 8 green", "Summary – 3 complete").
 TOTALS = re.compile(r"^\s*((grand\s+)?totals?|summary|overall)\s*(\d|[:\-–(])|^\s*\d+\s+actions?\b", re.I)
+# The label of a totals row, whatever its cells beside it count ("Total open actions", "Number of actions").
+TOTAL_LABEL = re.compile(
+    r"^\s*(grand\s+)?totals?(\s+(number\s+of\s+)?((open|closed|completed?|live|all)\s+)?actions?\b|\s*$)|"
+    r"^\s*(number|count|no\.?)\s+of\s+((open|closed|completed?|live)\s+)?actions\b",
+    re.I,
+)
 NO_READ = RagRead(None, "")
 
 
@@ -60,12 +67,15 @@ class UnitInfo:
         frozenset()
     )  # rows that head the lettered actions under them ("1" over "a", "b")
     summaries: frozenset[str] = frozenset()  # rows with a ref and a name only, over actions that say more
+    state_progress: bool = False  # the Progress column holds only task states (a task-list export)
 
     @classmethod
     def of(cls, unit: Unit, scheme: RagScheme) -> UnitInfo:
         columns = unit.columns if isinstance(unit.columns, Columns) else Columns(dict(unit.columns))
         rows = unit.data_rows()
         columns = with_unnamed_columns(columns, rows, lambda c: _is_rag_cell(c, scheme))
+        columns = _without_machine_keys(columns, rows)
+        columns = _merged_group_column(columns, rows)
         action = columns["action"]
         cells = [r[action] for r in rows if action < len(r) and r[action].text]
         has_ref_col = "ref" in columns
@@ -79,7 +89,51 @@ class UnitInfo:
         # In a plan that numbers its actions in the text, an unnumbered line is detail, never a heading.
         summaries = frozenset() if inline else _summary_rows(unit, columns) - parents
         labelled = any(has_action_label(c) for c in cells)
-        return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries)
+        progress = columns.get("progress")
+        states = [
+            r[progress].text for r in rows if progress is not None and progress < len(r) and r[progress].text
+        ]
+        state_progress = len(states) >= 2 and all(_TASK_STATE.fullmatch(t) for t in states)
+        return cls(columns, scheme, has_ref_col, inline, labelled, parents, summaries, state_progress)
+
+
+# A machine's key for a row ("kT0vXQ2mV0yZ9h3bRZpLqGUAF0dS", a Planner task ID; a GUID): unique, but no
+# ref anyone says or types.
+_MACHINE_KEY = re.compile(
+    r"(?=.*\d)(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9_\-]{16,}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.I
+)
+
+
+def _without_machine_keys(columns: Columns, rows: list[list[Cell]]) -> Columns:
+    """A ref column that holds only machine keys is no ref column: such a plan is numbered per section."""
+    ref = columns.get("ref")
+    if ref is None:
+        return columns
+    texts = [r[ref].text for r in rows if ref < len(r) and r[ref].text]
+    if not texts or not all(_MACHINE_KEY.fullmatch(t.strip()) for t in texts):
+        return columns
+    roles = {k: v for k, v in columns.roles.items() if k != "ref"}
+    return Columns(roles, columns.extra, columns.header, columns.rec_ref, columns.spans)
+
+
+def _merged_group_column(columns: Columns, rows: list[list[Cell]]) -> Columns:
+    """A column before the action column whose header names no role ("Quality statement", "Domain") and
+    whose cells are merged down over several actions groups them: it is read as a Recommendation column
+    (a section per cell) when the table has none."""
+    if "recommendation" in columns:
+        return columns
+    action = columns["action"]
+    taken = set(columns.roles.values()) | ({columns.rec_ref} if columns.rec_ref is not None else set())
+    for index in range(action):
+        if index in taken or index >= len(columns.header) or not columns.header[index].strip():
+            continue
+        cells = [r[index] for r in rows if index < len(r)]
+        texts = [c.text for c in cells if c.text]
+        merged = sum(1 for c in cells if c.continued)
+        if merged and len(texts) >= 2 and all(len(t) <= 200 for t in texts):
+            roles = {**columns.roles, "recommendation": index}
+            return Columns(roles, columns.extra, columns.header, columns.rec_ref, columns.spans)
+    return columns
 
 
 _SUB_REF = re.compile(r"^\(?([a-z]|[ivx]{1,4})[.)]?$")
@@ -227,6 +281,14 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         and (FOOTNOTE.match(filled[0][1].text) or TOTALS.match(filled[0][1].text))
     ):
         return RowRead(item, "note", cells, text=filled[0][1].text)
+    if (
+        filled
+        and not cells("ref").text
+        and TOTAL_LABEL.match(filled[0][1].text)
+        and len(filled[0][1].text.split()) <= 6
+    ):
+        # "Total open actions | 4 | 1 green, 1 amber …": a label and counts under the table, in any column
+        return RowRead(item, "note", cells, text=filled[0][1].text)
     if len(filled) == 1 and _is_heading_cell(*filled[0], info, top=item.top):
         return RowRead(item, "heading", cells, text=filled[0][1].text)
     parsed = parse_action_cell(
@@ -241,7 +303,7 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
         found, said = lead_segments(cell, item.where)
         leads.extend(found)
         notes.extend(said)
-    times = plain_segments(cells("timescale"))
+    times = [one_language_date(t) for t in plain_segments(cells("timescale"))] or _timeline(cells)
     rag, progress, earlier = _rag_and_progress(cells, info)
     read = RowRead(
         item,
@@ -389,7 +451,13 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
     if "progress_rag" in info.columns and "progress" in info.columns:
         plain, plain_others = cells.best("progress")
         others = [*others, *([("", plain)] if plain.text else []), *plain_others]
-    text = best.text
+    text = "" if _MEASURE.fullmatch(best.text) else best.text
+    if info.state_progress and _TASK_STATE.fullmatch(text):
+        # A task list's state ("Not started", "In progress", "Completed") under a Progress header: a
+        # state, not progress text; a completed one is the RAG when the row gives none.
+        state, text = text, ""
+        if rag.label is None and info.scheme.parse(state):
+            rag = RagRead(info.scheme.parse(state), state)
     if rag.label is None:
         label, rest = split_progress_rag(text, info.scheme, combined=progress_role == "progress_rag")
         if label is not None:
@@ -399,13 +467,56 @@ def _rag_and_progress(cells: Cells, info: UnitInfo) -> tuple[RagRead, str, list[
     earlier: list[tuple[str, str]] = []
     extra: list[str] = []
     for header, cell in others:
-        if not cell.text or (text and is_older_update(header)):
+        if not cell.text or _MEASURE.fullmatch(cell.text) or (text and is_older_update(header)):
             continue  # the update a later column replaced is history, not part of the progress
         if _dated(header):
             earlier.append((header, cell.text))
         else:
             extra.append(f"{header.strip() or 'Comments'}: {cell.text}" if text else cell.text)
     return rag, "\n".join(filter(None, [text, *extra])), earlier
+
+
+# What marks a month in a Gantt chart: a fill, or a short mark ("x", "●", "✓", "Start"). A sentence under a
+# month is that month's update, not a mark.
+_MARK = re.compile(r"\S{1,10}")
+
+
+def _timeline(cells: Cells) -> list[str]:
+    """In a Gantt chart, the action is due at the end of the last month whose cell is marked (a short mark
+    or a fill other than white)."""
+    marked = [
+        cells.columns.header[i]
+        for i in cells.columns.all("timeline")
+        if i < len(cells.row)
+        and (_MARK.fullmatch(cells.row[i].text) or (cells.row[i].fill or "FFFFFF").upper() != "FFFFFF")
+    ]
+    return marked[-1:]
+
+
+_TWO_PARTS = re.compile(r"\s+/\s+")
+_DAY_MONTH = re.compile(r"\b\d{1,2}[/.]\d{1,2}\b")
+
+
+def one_language_date(text: str) -> str:
+    """A date written in two languages ("Medi 2025 / September 2025"): the part whose month the reader
+    knows, when the other part gives the same year and no month it knows (so it is the same date, not a
+    second one: "March 2021 / November 2020" and "31 July 2020 / Ongoing" stay as they are)."""
+    parts = _TWO_PARTS.split(text)
+    if len(parts) != 2:
+        return text
+    known = [bool(MONTH_WORD.search(p) or _DAY_MONTH.search(p)) for p in parts]
+    years = [set(re.findall(r"\b20\d\d\b", p)) for p in parts]
+    if known.count(True) == 1 and years[0] and years[0] == years[1]:
+        return parts[known.index(True)]
+    return text
+
+
+_TASK_STATE = re.compile(
+    r"\s*(not started|not yet started|in progress|started|completed?|done|on hold|deferred|cancelled|closed)\s*",
+    re.I,
+)
+# A progress cell that is only a percentage ("60%") is a measure of how far, not the progress text.
+_MEASURE = re.compile(r"\s*\d{1,3}(\.\d+)?\s*%\s*")
 
 
 def _dated(header: str) -> bool:

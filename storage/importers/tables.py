@@ -298,8 +298,14 @@ class Grouper:
         self.account.record(where, "header")
         current = self.current
         if current is not None and current.kind == "action" and current.columns.roles == header.roles:
-            # The same header repeated: the table goes on after a page break (a new sheet is no page break).
-            self.next_top = not self.sheet
+            # The same header repeated: the table goes on after a page break (a new sheet is no page break),
+            # unless a heading stands between the two: then the rows below it are its own.
+            headed = (
+                bool(current.items)
+                and isinstance(current.items[-1], TextItem)
+                and (current.items[-1].kind in ("heading", "strapline"))
+            )
+            self.next_top = not self.sheet and not headed
         else:
             self.current = current = Unit("action", header)
             self.units.append(current)

@@ -214,9 +214,8 @@ class _SheetReader:
         hidden = el.get("hidden") in ("1", "true")
         cells: dict[int, Cell] = {}
         column = 0
-        for c in el:
-            if local(c.tag) != "c":
-                continue
+        # "{*}c": a c in any namespace, as local() reads tags, but matched by lxml in C (thousands of cells).
+        for c in el.iterchildren("{*}c"):
             column = _column(c.get("r")) or column + 1
             made = self._cell(c, column, number)
             if made is not None:
@@ -252,12 +251,13 @@ class _SheetReader:
         return made
 
     def _value(self, c: etree._Element, kind: str, style: _Style) -> list[tuple[str, bool | None]]:
-        v = next((x.text or "" for x in c if local(x.tag) == "v"), None)
+        found = c.find("{*}v")
+        v = None if found is None else found.text or ""
         if kind == "s":
             index = int(v) if v and v.strip().isdigit() else -1
             return self.book.strings[index] if 0 <= index < len(self.book.strings) else []
         if kind == "inlineStr":
-            inline = next((x for x in c if local(x.tag) == "is"), None)
+            inline = c.find("{*}is")
             return _rich_runs(inline) if inline is not None else []
         if v is None:
             return []
@@ -377,8 +377,11 @@ def _after_ref(made: Cell, text: str, previous: str) -> Cell:
     return made
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
 def _column(ref: str | None) -> int:
-    letters = re.match(r"[A-Za-z]+", ref or "")
+    letters = _LETTERS.match(ref or "")
     if not letters:
         return 0
     n = 0

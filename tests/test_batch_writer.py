@@ -1,0 +1,147 @@
+"""The group-commit writer's own connection (``storage.batch.BatchConnection``), on SQLite and PostgreSQL.
+
+It runs SQLAlchemy's compiled statements through the DB-API driver, so it must write exactly what the
+same batch writes through SQLAlchemy (``SessionBatch``): the same update rows and the same outbox rows.
+A key already used is skipped, owes nothing, and does not cost the others their updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.direct import NotPlain, Prepared, Submitted, write_batch
+from slackviews.update_modal import ModalMetadata, read_submission
+from storage.batch import BatchConnection, RepeatedKey, SessionBatch
+from storage.db import write_engine
+from storage.models import Action, ActionLead, OutboxItem, Person, Plan, RagState, Update
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+def seeded(engine):
+    """A committed plan with one action led by one person (removed afterwards: the engine is shared)."""
+    tag = uuid.uuid4().hex[:8]
+    with Session(engine) as session, session.begin():
+        plan = Plan(name=f"batch-{tag}", title="Batch writer")
+        for rank, (label, colour, done) in enumerate(
+            [("Red", "#FF0000", False), ("Amber", "#FFC000", False), ("Blue", "#0070C0", True)]
+        ):
+            plan.rag_states.append(
+                RagState(label=label, rank=rank, colour=colour, meaning=label, is_complete=done, aliases=[])
+            )
+        lead = Person(display_name="Batch Lead", name="Batch Lead", slack_user_id=f"U{tag}")
+        session.add_all([plan, lead])
+        session.flush()
+        action = Action(
+            plan_id=plan.id, ref="9.1", position=0, title="Batch & <co>", due_date=dt.date(2027, 1, 1)
+        )
+        action.leads.append(ActionLead(person_id=lead.id))
+        session.add(action)
+        session.flush()
+        ids = {"plan": plan.id, "action": action.id, "lead": lead.id, "uid": lead.slack_user_id}
+    yield ids
+    with Session(engine) as session, session.begin():
+        session.execute(delete(OutboxItem))
+        session.execute(delete(Update).where(Update.action_id == ids["action"]))
+        session.execute(delete(ActionLead).where(ActionLead.action_id == ids["action"]))
+        session.execute(delete(Action).where(Action.id == ids["action"]))
+        session.execute(delete(RagState).where(RagState.plan_id == ids["plan"]))
+        session.execute(delete(Plan).where(Plan.id == ids["plan"]))
+        session.execute(delete(Person).where(Person.id == ids["lead"]))
+
+
+def _submitted(
+    ids, key: str, now: dt.datetime, *, rag: str = "Amber", reminder: int | None = None
+) -> Submitted:
+    values = {
+        "rag": {"value": {"type": "radio_buttons", "selected_option": {"value": rag}}},
+        "progress": {"value": {"type": "plain_text_input", "value": f"Done: {key} & <more>"}},
+        "evidence": {"value": {"type": "url_text_input", "value": "https://example.org/e"}},
+        "proposed_due": {"value": {"type": "datepicker", "selected_date": None}},
+    }
+    submission, errors = read_submission(values)
+    assert not errors
+    metadata = ModalMetadata.loads(json.dumps({"action_id": ids["action"], "reminder_message_id": reminder}))
+    return Submitted(ids["uid"], metadata, submission, key, now, 2.5)
+
+
+def _stored(engine, ids) -> tuple[list[dict], list[tuple]]:
+    with Session(engine) as session:
+        updates = session.scalars(select(Update).where(Update.action_id == ids["action"]).order_by(Update.id))
+        skip = {"id", "created_at"}
+        rows = [
+            {c.key: getattr(u, c.key) for c in Update.__table__.columns if c.key not in skip} for u in updates
+        ]
+        outbox = [
+            (
+                o.kind,
+                o.payload,
+                o.coalesce_key,
+                o.attempts,
+                round((o.not_before - o.created_at).total_seconds()),
+            )
+            for o in session.scalars(select(OutboxItem).order_by(OutboxItem.id))
+        ]
+    return rows, outbox
+
+
+def _clear(engine, ids) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(delete(OutboxItem))
+        session.execute(delete(Update).where(Update.action_id == ids["action"]))
+
+
+def test_the_writers_connection_writes_what_sqlalchemy_writes(engine, seeded, now):
+    def batch():
+        return [_submitted(seeded, f"k{n}", now, rag=rag) for n, rag in enumerate(["Amber", "red", "Blue"])]
+
+    with write_engine(engine).begin() as conn:
+        via_sqlalchemy = write_batch(SessionBatch(conn), batch())
+    expected = _stored(engine, seeded)
+    _clear(engine, seeded)
+    writer = BatchConnection(write_engine(engine))
+    try:
+        via_driver = writer.transaction(lambda c: write_batch(c, batch()))
+    finally:
+        writer.close()
+    assert _stored(engine, seeded) == expected
+    assert (
+        [type(o) for o in via_driver] == [type(o) for o in via_sqlalchemy] == [Prepared, Prepared, NotPlain]
+    )
+    assert [p.row for p in via_driver[:2]] == [p.row for p in via_sqlalchemy[:2]]
+    rows, outbox = expected
+    assert [r["rag"] for r in rows] == ["Amber", "Red"]  # canonicalised; the completion went to Bolt
+    assert rows[0]["submitted_at"] == now and rows[0]["author_id"] == seeded["lead"]
+    # Each DM, then one Home refresh for the person (coalesced), after its delay; in coalescing-key order.
+    assert [(kind, key, delay) for kind, _, key, _, delay in outbox] == [
+        ("slack_call", None, 0),
+        ("slack_call", None, 0),
+        ("home_refresh", f"home:{seeded['uid']}", 2),
+    ]
+
+
+def test_a_used_key_is_skipped_and_costs_the_others_nothing(engine, seeded, now):
+    writer = BatchConnection(write_engine(engine))
+    again = [_submitted(seeded, key, now) for key in ("new1", "used", "new2", "new1")]
+    try:
+        first = writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "used", now)]))
+        assert isinstance(first[0], Prepared)
+        try:
+            outcomes = writer.transaction(lambda c: write_batch(c, again))
+        except RepeatedKey:  # SQLite cannot say which: the group commit then writes each alone
+            assert engine.dialect.name == "sqlite"
+            assert [r["idempotency_key"] for r in _stored(engine, seeded)[0]] == ["used"]  # rolled back
+            outcomes = [writer.transaction(lambda c, item=item: write_batch(c, [item]))[0] for item in again]
+    finally:
+        writer.close()
+    assert [type(o) for o in outcomes] == [Prepared, NotPlain, Prepared, NotPlain]
+    rows, outbox = _stored(engine, seeded)
+    assert [r["idempotency_key"] for r in rows] == ["used", "new1", "new2"]
+    assert sum(1 for kind, *_ in outbox if kind == "slack_call") == 3  # one DM per update, none for repeats
