@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from storage.errors import Forbidden
 from storage.models import Action, ActionLead, Person, Role
@@ -69,8 +69,45 @@ def is_known(session: Session, who: Viewer) -> bool:
         return True
     if who.person is None:
         return False
-    leads = session.scalar(select(ActionLead.action_id).where(ActionLead.person_id == who.person.id).limit(1))
-    return leads is not None or bool(_covered_leads(session, who.person))
+    return bool(session.scalar(_LEADS_SOMETHING, {"person_id": who.person.id}))
+
+
+def _leads_something(person_id):
+    """Leads (or is a delegate for) an action, or is a lead's named deputy: not an outsider."""
+    deputy_of = aliased(Person)
+    return or_(
+        exists().where(ActionLead.person_id == person_id), exists().where(deputy_of.deputy_id == person_id)
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the Home tab needs to know about a Slack user who is a person (``standing``)."""
+
+    person_id: int
+    display_name: str
+    reader: bool
+    known: bool  # as ``is_known`` says
+
+
+def standing(session: Session, slack_user_id: str) -> Standing | None:
+    """``viewer`` and ``is_known`` in one statement and no ORM objects, for a user linked to a person
+    (None otherwise): every lead's Home tab is rendered again after each of their updates."""
+    row = session.execute(_STANDING, {"uid": slack_user_id}).first()
+    if row is None:
+        return None
+    person_id, name, reader, leads = row
+    return Standing(person_id=person_id, display_name=name, reader=bool(reader), known=bool(reader or leads))
+
+
+# Built once (an alias and its statement cost more CPU to build than to run).
+_LEADS_SOMETHING = select(_leads_something(bindparam("person_id")))
+_STANDING = select(
+    Person.id,
+    Person.display_name,
+    exists().where(Role.slack_user_id == bindparam("uid"), Role.role.in_((ADMIN, BOARD))),
+    _leads_something(Person.id),
+).where(Person.slack_user_id == bindparam("uid"))
 
 
 def _covered_leads(session: Session, person: Person) -> list[Person]:

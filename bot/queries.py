@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from slackviews.common import ActionCard, CardGovernance, UpdateSummary
 from storage.errors import NotFound
-from storage.models import Action, ActionLead, Person, Plan, Update
+from storage.models import Action, ActionLead, Person, Plan, RagState, Update
 from storage.plans import get_action, get_plan, list_plans
-from storage.rag import scheme_for_plan
-from storage.updates import CurrentState, current_states
+from storage.rag import RagScheme, scheme_for_plan, scheme_from_rows
+from storage.updates import CurrentState, newest_first
 
 _LOAD = (
     selectinload(Action.leads).selectinload(ActionLead.person),
@@ -30,13 +30,6 @@ _LOAD_BRIEF = (
     joinedload(Action.leads).joinedload(ActionLead.person),
     joinedload(Action.plan).joinedload(Plan.rag_states),
 )
-
-
-_LOAD_LIST = (
-    selectinload(Action.leads).selectinload(ActionLead.person),
-    selectinload(Action.plan).selectinload(Plan.rag_states),
-)
-_NO_UPDATES = CurrentState(rag=None, text=None)
 
 
 def _summary(update: Update, tz: dt.tzinfo) -> UpdateSummary:
@@ -61,27 +54,38 @@ def card(
         updates = [] if brief else sorted(action.updates, key=lambda u: (u.submitted_at, u.id))
         with_rag = [u for u in updates if u.rag]
         with_text = [u for u in updates if u.text]
-    scheme = scheme_for_plan(action.plan)
-    rag = with_rag[-1].rag if with_rag else None
+    return _card(
+        action,
+        leads=tuple(al.person.display_name for al in action.leads),
+        plan_name=action.plan.name,
+        scheme=scheme_for_plan(action.plan),
+        rag=with_rag[-1].rag if with_rag else None,
+        history=tuple(_summary(u, tz) for u in reversed(with_text)),
+    )
+
+
+def _card(
+    action, *, leads: tuple[str, ...], plan_name: str, scheme: RagScheme, rag: str | None, history
+) -> ActionCard:
+    """What a card shows, from an ``Action`` or a plain row with the same names (``lead_cards``)."""
     colour = None
     if rag:
         try:
             colour = scheme.state(rag).colour
         except KeyError:
             colour = None
-    history = tuple(_summary(u, tz) for u in reversed(with_text))
     return ActionCard(
         id=action.id,
         ref=action.ref,
         title=action.title,
         timescale=action.timescale,
         due=action.due_date,
-        leads=tuple(al.person.display_name for al in action.leads),
+        leads=leads,
         rag=rag,
         rag_colour=colour,
         last=history[0] if history else None,
         history=history,
-        plan_name=action.plan.name,
+        plan_name=plan_name,
         complete=scheme.is_complete(rag) or action.schedule == "done",
     )
 
@@ -196,21 +200,107 @@ def find_action(session: Session, ref: str, plan_name: str | None = None) -> Act
 
 
 def cards_for_person(session: Session, person: Person, tz: dt.tzinfo) -> list[ActionCard]:
-    """The person's actions with their RAG and last update (the Home tab, ``/progress mine``).
+    """The person's actions with their RAG and last update (the Home tab, ``/progress mine``)."""
+    return lead_cards(session, person.id, tz)
 
-    A fixed number of queries that never reads an action's whole history (``current_states``)."""
-    actions = list(
-        session.scalars(
-            select(Action)
-            .join(ActionLead, ActionLead.action_id == Action.id)
-            # Withdrawn and merged actions have left the plan: not on the lead's list.
-            .where(ActionLead.person_id == person.id, Action.status == "open")
-            .options(*_LOAD_LIST)
-            .order_by(Action.plan_id, Action.position)
-        ).unique()
+
+def lead_cards(session: Session, person_id: int, tz: dt.tzinfo) -> list[ActionCard]:
+    """``cards_for_person`` by person id, in two statements whatever the number of actions or updates.
+
+    Plain rows, no ORM objects: the Home tab of every lead who updates is rendered again (the outbox's
+    ``home_refresh``), so this is on the path of every burst. One row per action and lead (the action's
+    plan name, its current RAG and its latest update with text, as ``current_states`` picks them: index
+    lookups, newest first), then the plans' RAG states. ``tests/test_home_cards.py`` checks the cards
+    equal those ``card`` builds from the ORM objects.
+    """
+    rows = session.execute(_LEAD_CARDS, {"person_id": person_id}).all()
+    if not rows:
+        return []
+    plan_ids = sorted({r.plan_id for r in rows})
+    states: dict[int, list] = {p: [] for p in plan_ids}
+    for state in session.execute(_RAG_STATES, {"plan_ids": plan_ids}):
+        states[state.plan_id].append(state)
+    schemes = {p: scheme_from_rows(s) for p, s in states.items()}
+    leads: dict[int, list[str]] = {}
+    firsts = []
+    for r in rows:
+        names = leads.get(r.id)
+        if names is None:
+            names = leads[r.id] = []
+            firsts.append(r)
+        if r.lead_name is not None:
+            names.append(r.lead_name)
+    cards = []
+    for r in firsts:
+        history = ()
+        if r.text_at is not None:
+            author = r.author_name if r.author_name is not None else r.author_text
+            date = r.text_at.astimezone(tz).date()
+            history = (UpdateSummary(rag=r.text_rag, text=r.text, date=date, author=author),)
+        scheme = schemes[r.plan_id]
+        cards.append(
+            _card(
+                r, leads=tuple(leads[r.id]), plan_name=r.plan_name, scheme=scheme, rag=r.rag, history=history
+            )
+        )
+    return cards
+
+
+def _lead_cards_statement():
+    mine = aliased(ActionLead)
+    lead = aliased(ActionLead)
+    lead_person = aliased(Person)
+    latest = aliased(Update)
+    author = aliased(Person)
+
+    def newest(column, condition):
+        return (
+            select(column)
+            .where(Update.action_id == Action.id, condition)
+            .order_by(*newest_first())
+            .limit(1)
+            .correlate(Action)
+            .scalar_subquery()
+        )
+
+    return (
+        select(
+            Action.id,
+            Action.ref,
+            Action.title,
+            Action.timescale,
+            Action.due_date,
+            Action.schedule,
+            Action.plan_id,
+            Plan.name.label("plan_name"),
+            newest(Update.rag, Update.rag.is_not(None)).label("rag"),
+            latest.rag.label("text_rag"),
+            latest.text,
+            latest.submitted_at.label("text_at"),
+            latest.author_text,
+            author.display_name.label("author_name"),
+            lead_person.display_name.label("lead_name"),
+        )
+        .join(mine, and_(mine.action_id == Action.id, mine.person_id == bindparam("person_id")))
+        .join(Plan, Plan.id == Action.plan_id)
+        .outerjoin(latest, latest.id == newest(Update.id, Update.text != ""))
+        .outerjoin(author, author.id == latest.author_id)
+        .outerjoin(lead, lead.action_id == Action.id)
+        .outerjoin(lead_person, lead_person.id == lead.person_id)
+        # Withdrawn and merged actions have left the plan: not on the lead's list.
+        .where(Action.status == "open")
+        .order_by(Action.plan_id, Action.position, lead.position)
     )
-    states = current_states(session, [a.id for a in actions])
-    return [card(a, tz, current=states.get(a.id, _NO_UPDATES)) for a in actions]
+
+
+# Built once: the statements' cache keys are computed per call, but not their construction.
+_LEAD_CARDS = _lead_cards_statement()
+_RAG_STATES = (
+    select(RagState.plan_id, RagState.label, RagState.rank, RagState.colour, RagState.meaning)
+    .add_columns(RagState.is_complete, RagState.aliases)
+    .where(RagState.plan_id.in_(bindparam("plan_ids", expanding=True)))
+    .order_by(RagState.plan_id, RagState.rank)
+)
 
 
 def cards_for_actions(session: Session, action_ids: list[int], tz: dt.tzinfo) -> list[ActionCard]:

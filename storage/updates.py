@@ -219,7 +219,7 @@ def insert_statement(dialect: str):
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _newest_first():
+def newest_first():
     return (Update.submitted_at.desc(), Update.id.desc())
 
 
@@ -232,7 +232,7 @@ def latest_update(
         query = query.where(Update.submitted_at <= as_of)
     if with_rag:
         query = query.where(Update.rag.is_not(None))
-    return session.scalar(query.order_by(*_newest_first()).limit(1))
+    return session.scalar(query.order_by(*newest_first()).limit(1))
 
 
 def current_rag(session: Session, action: Action, *, as_of: dt.datetime | None = None) -> str | None:
@@ -265,7 +265,7 @@ def _ranked(plan_id: int, *, as_of: dt.datetime | None, with_rag: bool):
     """Each of the plan's updates with its rank among its action's (1: the one that gives its state).
 
     ``storage.plan_rows`` ranks them the same way in plain SQL for the plan's table (a test checks)."""
-    order = [*_newest_first()]
+    order = [*newest_first()]
     if with_rag:
         order.insert(0, case((Update.rag.is_(None), 1), else_=0))
     ranked = (
@@ -300,7 +300,7 @@ def current_states(session: Session, action_ids: list[int]) -> dict[int, Current
         return (
             select(Update.id)
             .where(Update.action_id == Action.id, condition)
-            .order_by(*_newest_first())
+            .order_by(*newest_first())
             .limit(1)
             .correlate(Action)
             .scalar_subquery()

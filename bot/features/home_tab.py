@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.board import meeting_lines
 from bot.features.asking import report_data
-from bot.permissions import is_known, viewer
-from bot.queries import all_plans, cards_for_person
+from bot.permissions import is_known, standing, viewer
+from bot.queries import all_plans, cards_for_person, lead_cards
 from bot.services import Services
 from report import summaries
 from report.data import ReportData
@@ -28,6 +28,13 @@ BOARD_PANEL_DAYS = 14  # the panel's changes and challengeable updates: the last
 def home(services: Services, uid: str) -> dict:
     """The Home tab view for one person."""
     with services.read_factory.begin() as session:
+        # A lead (not a reader): three statements, plain rows; the outbox renders it after each update.
+        me = standing(session, uid)
+        if me is not None and not me.reader:
+            if not me.known:
+                return home_views.outsider_home()
+            cards = lead_cards(session, me.person_id, services.settings.tz)
+            return home_views.home_view(name=me.display_name, cards=cards, today=services.today(), board=None)
         who = viewer(session, uid)
         if not is_known(session, who):
             return home_views.outsider_home()
