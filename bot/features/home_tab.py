@@ -28,26 +28,28 @@ BOARD_PANEL_DAYS = 14  # the panel's changes and challengeable updates: the last
 def home(services: Services, uid: str) -> dict:
     """The Home tab view for one person."""
     with services.read_factory.begin() as session:
-        # A lead (not a reader): three statements, plain rows; the outbox renders it after each update.
+        # A lead who is not a reader, the common case (the outbox renders it after each of their
+        # updates): three statements and plain rows.
         me = standing(session, uid)
         if me is not None and not me.reader:
             if not me.known:
                 return home_views.outsider_home()
             cards = lead_cards(session, me.person_id, services.settings.tz)
-            return home_views.home_view(name=me.display_name, cards=cards, today=services.today(), board=None)
-        who = viewer(session, uid)
-        if not is_known(session, who):
-            return home_views.outsider_home()
-        cards = cards_for_person(session, who.person, services.settings.tz) if who.person else []
-        board = None
-        if who.reader:
-            try:
-                plans = all_plans(session)
-            except NotFound as exc:
-                board = [home_views.BoardPanel(overall=None, exceptions=(), changes=None, note=str(exc))]
-            else:
-                board = [board_panel(services, session, plan) for plan in plans]
-        name = who.person.display_name if who.person else ""
+            name, board = me.display_name, None
+        else:
+            who = viewer(session, uid)
+            if not is_known(session, who):
+                return home_views.outsider_home()
+            cards = cards_for_person(session, who.person, services.settings.tz) if who.person else []
+            board = None
+            if who.reader:
+                try:
+                    plans = all_plans(session)
+                except NotFound as exc:
+                    board = [home_views.BoardPanel(overall=None, exceptions=(), changes=None, note=str(exc))]
+                else:
+                    board = [board_panel(services, session, plan) for plan in plans]
+            name = who.person.display_name if who.person else ""
     return home_views.home_view(name=name, cards=cards, today=services.today(), board=board)
 
 
