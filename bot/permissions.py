@@ -92,8 +92,9 @@ class Standing:
 
 def standing(session: Session, slack_user_id: str) -> Standing | None:
     """``viewer`` and ``is_known`` in one statement and no ORM objects, for a user linked to a person
-    (None otherwise): every lead's Home tab is rendered again after each of their updates."""
-    row = session.execute(_STANDING, {"uid": slack_user_id}).first()
+    (None otherwise): every lead's Home tab is rendered again after each of their updates. On the
+    session's connection, as ``bot.queries.lead_cards``: no autoflush."""
+    row = session.connection().execute(_STANDING, {"uid": slack_user_id}).first()
     if row is None:
         return None
     person_id, name, reader, leads = row

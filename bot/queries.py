@@ -211,14 +211,15 @@ def lead_cards(session: Session, person_id: int, tz: dt.tzinfo) -> list[ActionCa
     ``home_refresh``), so this is on the path of every burst. One row per action and lead (the action's
     plan name, its current RAG and its latest update with text, as ``current_states`` picks them: index
     lookups, newest first), then the plans' RAG states. ``tests/test_home_cards.py`` checks the cards
-    equal those ``card`` builds from the ORM objects.
+    equal those ``card`` builds from the ORM objects. Run on the session's connection, past the ORM's
+    execution layer (half the CPU): no autoflush, so a caller with unflushed changes flushes first.
     """
-    rows = session.execute(_LEAD_CARDS, {"person_id": person_id}).all()
+    rows = session.connection().execute(_LEAD_CARDS, {"person_id": person_id}).all()
     if not rows:
         return []
     plan_ids = sorted({r.plan_id for r in rows})
     states: dict[int, list] = {p: [] for p in plan_ids}
-    for state in session.execute(_RAG_STATES, {"plan_ids": plan_ids}):
+    for state in session.connection().execute(_RAG_STATES, {"plan_ids": plan_ids}):
         states[state.plan_id].append(state)
     schemes = {p: scheme_from_rows(s) for p, s in states.items()}
     leads: dict[int, list[str]] = {}
