@@ -34,11 +34,13 @@ from webload import (
     percentile,
     seed,
     send,
+    shape_arguments,
     start_noop,
     start_web,
     stop,
     stored_labels,
     submission,
+    target_for,
 )
 
 P99_TARGET_MS = 100.0
@@ -81,15 +83,15 @@ def wait_for_outbox(
 
 
 def run_database(database_url: str, args: argparse.Namespace) -> dict:
-    action_id = seed(database_url, fresh=True)
+    targets = seed(database_url, fresh=True, leads=args.leads, actions_per_lead=args.actions_per_lead)
     server = (args.workers, args.threads) if args.gunicorn else None
     with webload.fake_slack() as fake_url:
         bot, bot_url = start_web(fake_url, database_url, gunicorn=server)
         noop, noop_url = start_noop(fake_url, gunicorn=server)
         try:
             for n in range(5):  # warm-up: first-request work (auth.test, imports, pools)
-                send(noop_url, f"WN{n}", submission(action_id, f"WN{n}"))
-                send(bot_url, f"WP{n}", submission(action_id, f"WP{n}"))
+                send(noop_url, f"WN{n}", submission(target_for(targets, n), f"WN{n}"))
+                send(bot_url, f"WP{n}", submission(target_for(targets, n), f"WP{n}"))
             results: dict[str, list] = {"noop": [], "progressbot": []}
             outbox_delays: list[float] = []
             drain_after_last_ack: list[float] = []
@@ -100,7 +102,9 @@ def run_database(database_url: str, args: argparse.Namespace) -> dict:
                     url = noop_url if name == "noop" else bot_url
                     labels = [f"R{r}{name[0].upper()}{n:06d}" for n in range(args.requests)]
                     sent, elapsed = burst(
-                        url, [(lab, submission(action_id, lab)) for lab in labels], args.concurrency
+                        url,
+                        [(lab, submission(target_for(targets, k), lab)) for k, lab in enumerate(labels)],
+                        args.concurrency,
                     )
                     results[name].append((sent, elapsed))
                     if name == "progressbot":
@@ -149,6 +153,7 @@ def print_result(result: dict, args: argparse.Namespace) -> None:
     print(
         f"\n{result['database']}, {result['server']}: {args.rounds} rounds x {args.requests} signed view "
         f"submissions per app, {args.concurrency} concurrent clients, alternating order, "
+        f"{args.leads} leads x {args.actions_per_lead} actions, "
         f"python {sys.version.split()[0]}"
     )
     print(
@@ -191,6 +196,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="with --gunicorn (the Procfile's default)")
     parser.add_argument("--threads", type=int, default=4, help="with --gunicorn (the Procfile's default)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    shape_arguments(parser)
     args = parser.parse_args()
     urls = []
     tmp = tempfile.TemporaryDirectory()

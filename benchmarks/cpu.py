@@ -28,7 +28,7 @@ from pathlib import Path
 
 import webload
 from ack import burst, wait_for_outbox
-from webload import ROOT, seed, stop, submission
+from webload import ROOT, Target, seed, shape_arguments, stop, submission, target_for
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -134,13 +134,13 @@ def start(which: str, fake_url: str, database_url: str, yappi: str | None = None
     return webload.start([sys.executable, __file__, "--serve", which], env)
 
 
-def measure(which: str, args: argparse.Namespace, fake_url: str, action_id: int) -> dict:
+def measure(which: str, args: argparse.Namespace, fake_url: str, targets: list[Target]) -> dict:
     yappi_out = f"{tempfile.gettempdir()}/cpu-{which}.pstat" if args.yappi == which else None
     proc, url = start(which, fake_url, args.database_url, yappi_out)
     profiler = None
     try:
         for n in range(20):  # warm-up: imports, pools, compiled statements
-            webload.send(url, f"W{which[0]}{n}", submission(action_id, f"W{which[0]}{n}"))
+            webload.send(url, f"W{which[0]}{n}", submission(target_for(targets, n), f"W{which[0]}{n}"))
         if which == "web":
             wait_for_outbox(fake_url, args.database_url, {f"W{which[0]}{n}" for n in range(20)})
         time.sleep(0.5)
@@ -159,7 +159,11 @@ def measure(which: str, args: argparse.Namespace, fake_url: str, action_id: int)
             time.sleep(0.5)
         before = cpu_by_kind(proc.pid)
         labels = [f"C{which[0]}{n:06d}" for n in range(args.requests)]
-        sent, elapsed = burst(url, [(lab, submission(action_id, lab)) for lab in labels], args.concurrency)
+        sent, elapsed = burst(
+            url,
+            [(lab, submission(target_for(targets, k), lab)) for k, lab in enumerate(labels)],
+            args.concurrency,
+        )
         during = cpu_by_kind(proc.pid)
         if which == "web":
             wait_for_outbox(fake_url, args.database_url, {s.label for s in sent if s.acked is not None})
@@ -209,14 +213,15 @@ def main() -> None:
     parser.add_argument("--yappi", choices=("web", "noop"), help="profile this app with yappi (CPU clock)")
     parser.add_argument("--profile-format", default="raw", choices=("raw", "flamegraph", "speedscope"))
     parser.add_argument("--json", action="store_true")
+    shape_arguments(parser)
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     args.database_url = args.database_url or f"sqlite:///{tmp.name}/cpu.db"
-    action_id = seed(args.database_url, fresh=True)
+    targets = seed(args.database_url, fresh=True, leads=args.leads, actions_per_lead=args.actions_per_lead)
     results = []
     with webload.fake_slack() as fake_url:
         for which in args.apps.split(","):
-            results.append(measure(which, args, fake_url, action_id))
+            results.append(measure(which, args, fake_url, targets))
     if args.json:
         print(json.dumps(results, indent=2))
         return

@@ -19,10 +19,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import webload
-from webload import confirmations, seed, send, start_web, stop, stored_labels, submission
+from webload import Target, confirmations, seed, send, start_web, stop, stored_labels, submission, target_for
 
 
-def one_round(database_url: str, fake_url: str, action_id: int, r: int, args: argparse.Namespace) -> dict:
+def one_round(
+    database_url: str, fake_url: str, targets: list[Target], r: int, args: argparse.Namespace
+) -> dict:
     web, url = start_web(fake_url, database_url)
     kill_at = random.randint(args.burst // 20, args.burst // 2)
     acked: set[str] = set()
@@ -30,7 +32,7 @@ def one_round(database_url: str, fake_url: str, action_id: int, r: int, args: ar
 
     def client(n: int) -> None:
         label = f"K{r}x{n:05d}"
-        result = send(url, label, submission(action_id, label), timeout=10)
+        result = send(url, label, submission(target_for(targets, n), label), timeout=10)
         if result.acked is not None:
             with lock:
                 acked.add(label)
@@ -72,14 +74,14 @@ def main() -> None:
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     database_url = args.database_url or f"sqlite:///{tmp.name}/kill9.db"
-    action_id = seed(database_url, fresh=True)
+    targets = seed(database_url, fresh=True)
     print(
         f"{'round':>5} {'killed after':>13} {'acknowledged':>13} {'lost':>5} {'confirmed later':>16} {'drained in':>11}"
     )
     lost = 0
     with webload.fake_slack() as fake_url:
         for r in range(args.rounds):
-            result = one_round(database_url, fake_url, action_id, r, args)
+            result = one_round(database_url, fake_url, targets, r, args)
             lost += result["lost"]
             print(
                 f"{r + 1:>5} {result['killed_after_acks']:>13} {result['acknowledged']:>13} {result['lost']:>5} "

@@ -23,18 +23,30 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import webload
-from webload import Sent, confirmations, percentile, seed, send, start_web, stop, stored_labels, submission
+from webload import (
+    Sent,
+    confirmations,
+    percentile,
+    seed,
+    send,
+    shape_arguments,
+    start_web,
+    stop,
+    stored_labels,
+    submission,
+    target_for,
+)
 
 CONFIRMATION_TARGET_S = 2.0
 
 
-def run(database_url: str, rate: float, seconds: float) -> dict:
-    action_id = seed(database_url, fresh=True)
+def run(database_url: str, rate: float, seconds: float, leads: int, actions_per_lead: int) -> dict:
+    targets = seed(database_url, fresh=True, leads=leads, actions_per_lead=actions_per_lead)
     with webload.fake_slack() as fake_url:
         web, url = start_web(fake_url, database_url)
         try:
             for n in range(5):
-                send(url, f"W{n}", submission(action_id, f"W{n}"))
+                send(url, f"W{n}", submission(target_for(targets, n), f"W{n}"))
             total = int(rate * seconds)
             sent: list[Sent] = []
             lock = threading.Lock()
@@ -48,10 +60,10 @@ def run(database_url: str, rate: float, seconds: float) -> dict:
                         time.sleep(lag)  # the open-loop schedule, not a measurement
                     else:
                         behind.append(-lag)
-                    label = f"S{n:06d}"
+                    label, target = f"S{n:06d}", target_for(targets, n)
 
-                    def one(label: str = label) -> None:
-                        result = send(url, label, submission(action_id, label))
+                    def one(label: str = label, target: webload.Target = target) -> None:
+                        result = send(url, label, submission(target, label))
                         with lock:
                             sent.append(result)
 
@@ -101,9 +113,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--json", action="store_true")
+    shape_arguments(parser)
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
-    result = run(args.database_url or f"sqlite:///{tmp.name}/sustained.db", args.rate, args.seconds)
+    result = run(
+        args.database_url or f"sqlite:///{tmp.name}/sustained.db",
+        args.rate,
+        args.seconds,
+        args.leads,
+        args.actions_per_lead,
+    )
     if args.json:
         print(json.dumps(result, indent=2))
         return

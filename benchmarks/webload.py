@@ -43,8 +43,27 @@ threading.Event().wait()
 """
 
 
-def seed(database_url: str, *, fresh: bool = False) -> int:
-    """One plan, one lead (``LEAD``), one action; returns the action id."""
+LEADS = 200  # a burst after a reminder: many leads answering at once
+ACTIONS_PER_LEAD = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    """An action and the lead who updates it (the submitter, who gets the confirmation DM)."""
+
+    action_id: int
+    lead: str
+
+
+def seed(
+    database_url: str, *, fresh: bool = False, leads: int = LEADS, actions_per_lead: int = ACTIONS_PER_LEAD
+) -> list[Target]:
+    """One plan; ``leads`` leads (``LEAD`` is the first), each leading ``actions_per_lead`` actions.
+
+    The targets come lead by lead in turn (every lead's first action, then every lead's second …), so
+    consecutive submissions (``target_for``) go to different leads, as in a real burst: the
+    confirmation DMs go to many channels and the Home tab of every lead is owed a refresh.
+    """
     from sqlalchemy import text
 
     from storage.db import open_database
@@ -66,18 +85,49 @@ def seed(database_url: str, *, fresh: bool = False) -> int:
         ):
             plan.rag_states.append(RagState(label=label, rank=rank, colour=colour, meaning=label, aliases=[]))
         session.add(plan)
-        lead = Person(display_name="Bench Lead", name="Bench Lead", slack_user_id=LEAD)
-        session.add(lead)
+        people = [
+            Person(
+                display_name=f"Bench Lead {n}",
+                name=f"Bench Lead {n}",
+                slack_user_id=LEAD if n == 0 else f"U0L{n:05d}",
+            )
+            for n in range(leads)
+        ]
+        session.add_all(people)
         session.flush()
-        action = Action(
-            plan_id=plan.id, ref="1.1", position=0, title="Benchmark action", due_date=dt.date(2027, 1, 1)
-        )
-        action.leads.append(ActionLead(person_id=lead.id))
-        session.add(action)
+        actions: list[tuple[Action, Person]] = []
+        for k in range(actions_per_lead):
+            for n, lead in enumerate(people):
+                action = Action(
+                    plan_id=plan.id,
+                    ref=f"{n + 1}.{k + 1}",
+                    position=len(actions),
+                    title=f"Benchmark action {n + 1}.{k + 1}",
+                    due_date=dt.date(2027, 1, 1),
+                )
+                action.leads.append(ActionLead(person_id=lead.id))
+                actions.append((action, lead))
+        session.add_all([action for action, _ in actions])
         session.flush()
-        action_id = action.id
+        targets = [Target(action.id, str(lead.slack_user_id)) for action, lead in actions]
     engine.dispose()
-    return action_id
+    return targets
+
+
+def shape_arguments(parser) -> None:
+    """``--leads`` and ``--actions-per-lead``: who the burst's submissions come from."""
+    parser.add_argument("--leads", type=int, default=LEADS, help="leads submitting (default %(default)s)")
+    parser.add_argument(
+        "--actions-per-lead",
+        type=int,
+        default=ACTIONS_PER_LEAD,
+        help="actions each leads (default %(default)s)",
+    )
+
+
+def target_for(targets: list[Target], n: int) -> Target:
+    """The ``n``th submission's action: round the leads in turn."""
+    return targets[n % len(targets)]
 
 
 def start(cmd: list[str], env: dict[str, str], pattern: str = URL_PATTERN) -> tuple[subprocess.Popen, str]:
@@ -155,14 +205,15 @@ def start_noop(fake_url: str, *, gunicorn: tuple[int, int] | None = None) -> tup
     return start([sys.executable, str(ROOT / "benchmarks" / "noop_app.py")], env)
 
 
-def submission(action_id: int, label: str) -> signing.Request:
-    """A signed view_submission of a distinct modal (so each stores an update) with text ``label``."""
+def submission(target: Target, label: str) -> signing.Request:
+    """A signed view_submission of a distinct modal (so each stores an update) with text ``label``,
+    by the action's lead."""
     view = {
         "id": f"V{label}",
         "callback_id": "progress_update",
         "type": "modal",
-        "title": {"type": "plain_text", "text": "Update 1.1"},
-        "private_metadata": json.dumps({"action_id": action_id, "reminder_message_id": None}),
+        "title": {"type": "plain_text", "text": "Update"},
+        "private_metadata": json.dumps({"action_id": target.action_id, "reminder_message_id": None}),
     }
     values = {
         "rag": {"value": {"type": "radio_buttons", "selected_option": {"value": "Amber"}}},
@@ -170,7 +221,7 @@ def submission(action_id: int, label: str) -> signing.Request:
         "evidence": {"value": {"type": "url_text_input", "value": None}},
         "proposed_due": {"value": {"type": "datepicker", "selected_date": None}},
     }
-    return signing.view_submission(view, values, user_id=LEAD)
+    return signing.view_submission(view, values, user_id=target.lead)
 
 
 @dataclass

@@ -7,7 +7,9 @@ What is owed (written by the listeners with the update, in the same transaction;
   ``fallback`` call is tried once if Slack refuses the first for good (a deleted message).
 - ``reminder_refresh``: re-render a reminder so the answered action shows "Updated: Amber".
 - ``home_refresh``: re-publish a person's Home tab. Coalesced: one per person per
-  ``HOME_REFRESH_DELAY`` seconds, whatever the number of updates.
+  ``HOME_REFRESH_DELAY`` seconds, whatever the number of updates. Claimed after every other kind
+  that is due: rendering a Home tab costs many times a DM, and in a burst by many leads the
+  confirmations would otherwise wait behind the Home tabs.
 - ``announce``: what a governance event owes people (``bot.governance.ANNOUNCERS``): the board hears
   of a date request or a completion to sign off, a lead of a decision, a challenge, a sign-off or an
   edit, a challenger of the answer. Written by the update modal and thread replies, the governance
@@ -490,7 +492,7 @@ class Drainer:
     # -- database steps, each one short transaction
     def _claim(self, limit: int) -> list[store.Claimed]:
         return self.services.transaction(
-            lambda session: store.claim(session, self.name, limit=limit, lease=self.lease)
+            lambda session: store.claim(session, self.name, limit=limit, lease=self.lease, last=HOME_REFRESH)
         )
 
     def _record(self, results: list[tuple[int, Outcome]]) -> float | None:

@@ -67,6 +67,23 @@ def test_coalesced_work_waits_in_one_row_until_claimed(session):
     assert keys == [(None, "w"), ("home:U2", None), ("home:U1", None)]
 
 
+def test_rows_of_the_kind_named_last_are_claimed_after_the_others(session):
+    store.enqueue(session, "home_refresh", {"user": "U1"}, key="home:U1")
+    store.enqueue(session, "slack_call", CALL)
+    store.enqueue(session, "announce", {"name": "challenge", "ids": [1]})
+    first = store.claim(session, "w", limit=2, lease=60, last="home_refresh")
+    assert sorted(c.kind for c in first) == ["announce", "slack_call"]
+    [then] = store.claim(session, "w", limit=2, lease=60, last="home_refresh")
+    assert then.kind == "home_refresh"
+
+
+def test_without_a_kind_named_last_rows_are_claimed_oldest_first(session):
+    store.enqueue(session, "home_refresh", {"user": "U1"}, key="home:U1")
+    store.enqueue(session, "slack_call", CALL)
+    [first] = store.claim(session, "w", limit=1, lease=60)
+    assert first.kind == "home_refresh"
+
+
 def test_retry_later_releases_with_a_delay(session):
     store.enqueue(session, "slack_call", CALL)
     [claimed] = store.claim(session, "w", limit=5, lease=60)

@@ -18,12 +18,18 @@ Scripting:
   ``fail_next(method, error="channel_not_found")`` answers HTTP 200 ``{"ok": false, "error": ...}``;
   ``fail_next(method, status=500, accepted=True)``: the call is carried out (the message is posted)
   and then answered with the failure, as when Slack accepted a request but the answer was lost;
+  ``fail_next(method, disconnect=True[, accepted=True])``: the connection is closed instead of
+  answered (the client sees the server hang up after it sent the request);
 - ``invalid_auth(True)``: every call answers ``invalid_auth`` (as when the token was revoked);
 - ``hold(method)``: calls of ``method`` are recorded at once but answered only when the returned
   event is set (a Slack call in flight while a test stops the process);
 - ``rate_limit(method, per_window, window=1.0, retry_after=1)``: Slack's per-method tiers: past
   ``per_window`` accepted calls inside a sliding window, answer 429 with ``Retry-After``;
 - ``add_user`` / ``seed_users``: the directory behind users.list, users.info and users.lookupByEmail.
+
+Connections are HTTP/1.1 keep-alive, as Slack's are: ``connections`` counts the TCP connections
+accepted, and ``close_idle_connections()`` hangs up every connection not in the middle of a request
+(as a server does with connections idle too long).
 
 ``GET /_calls?method=chat.postMessage`` lists the recorded calls as JSON (``time`` is
 ``time.monotonic()``), for benchmarks and tests that run the fake in another process.
@@ -36,8 +42,10 @@ a payload breaking one is refused whole, as Slack refuses it, and listed in ``bl
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -84,6 +92,7 @@ class _Failure:
     error: str | None
     remaining: int
     accepted: bool = False
+    disconnect: bool = False
 
 
 @dataclass
@@ -117,6 +126,8 @@ class FakeSlack:
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", "length"}
         # False for load tests whose modals were never opened through views.open.
         self.views_must_exist = True
+        self.connections = 0  # TCP connections accepted
+        self._open: dict[socket.socket, bool] = {}  # connection -> in the middle of a request
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -237,11 +248,13 @@ class FakeSlack:
         error: str | None = None,
         times: int = 1,
         accepted: bool = False,
+        disconnect: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
         With ``error`` the answer is HTTP 200 ``{"ok": false, "error": error}``; otherwise HTTP ``status``
-        (429 carries ``Retry-After: retry_after``; 5xx carries a plain body, as Slack's edge does).
+        (429 carries ``Retry-After: retry_after``; 5xx carries a plain body, as Slack's edge does); with
+        ``disconnect`` the connection is closed after the request was read, with no answer.
         """
         with self._lock:
             self._failures[method].append(
@@ -251,6 +264,7 @@ class FakeSlack:
                     error=error,
                     remaining=times,
                     accepted=accepted,
+                    disconnect=disconnect,
                 )
             )
 
@@ -259,6 +273,30 @@ class FakeSlack:
         with self._lock:
             self._holds[method] = threading.Event()
             return self._holds[method]
+
+    def idle_connections(self) -> int:
+        """Keep-alive connections waiting for their next request (one just answered is idle only
+        once its handler has finished writing, a moment after the client has the answer)."""
+        with self._lock:
+            return sum(1 for busy in self._open.values() if not busy)
+
+    def close_idle_connections(self) -> int:
+        """Hang up every keep-alive connection waiting for its next request; how many."""
+        with self._lock:
+            idle = [conn for conn, busy in self._open.items() if not busy]
+        for conn in idle:
+            with contextlib.suppress(OSError):  # it hung up by itself meanwhile
+                conn.shutdown(socket.SHUT_RDWR)
+        return len(idle)
+
+    def _busy(self, conn: socket.socket, busy: bool | None) -> None:
+        with self._lock:
+            if busy is None:
+                self._open.pop(conn, None)
+            else:
+                if conn not in self._open:
+                    self.connections += 1
+                self._open[conn] = busy
 
     def invalid_auth(self, on: bool = True) -> None:
         with self._lock:
@@ -313,9 +351,22 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # the answer's headers and body go as written, as Slack's do
 
             def log_message(self, format: str, *args: Any) -> None:  # silence stderr noise
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                fake._busy(self.connection, False)
+
+            def finish(self) -> None:
+                fake._busy(self.connection, None)
+                super().finish()
+
+            def parse_request(self) -> bool:
+                fake._busy(self.connection, True)  # a request line arrived: not idle until answered
+                return super().parse_request()
 
             def do_GET(self) -> None:
                 self._handle()
@@ -340,12 +391,17 @@ class FakeSlack:
                     status, headers, body = fake._dispatch(method, params, dict(self.headers.items()))
                 else:
                     status, headers, body = 404, {}, b"not found"
+                if status == 0:  # ``fail_next(disconnect=True)``: hang up instead of answering
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                self.wfile.flush()
+                fake._busy(self.connection, False)
 
         return Handler
 
@@ -407,6 +463,8 @@ class FakeSlack:
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if failure.accepted and handler is not None:
                 handler(params)  # done, but the answer is lost
+            if failure.disconnect:
+                return 0, {}, b""
             if failure.error:
                 return 200, {}, {"ok": False, "error": failure.error}
             if failure.status == 429:
