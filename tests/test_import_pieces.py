@@ -65,6 +65,28 @@ def test_header_roles(header, role):
     assert header_role(header) == role
 
 
+def test_the_quick_role_check_answers_as_the_one_pattern_does():
+    """Every rule's anchored alternatives are tried at the start only: the same answer, sooner."""
+    from storage.importers.headers import _ANY_ROLE, _alternatives, _names_a_role, normalise_header
+
+    assert _alternatives("a|(b|c)|[|]d|\\|e") == ["a", "(b|c)", "[|]d", "\\|e"]
+    words = [
+        "ref", "no.", "action", "key actions", "what we will do", "lead officer", "responsible", "owner",
+        "timescale", "by when", "due", "target date", "start date", "date added", "rag", "r a g",
+        "status (brag)", "progress", "latest position", "march 2025 update", "progress (rag)",
+        "rag / progress", "update", "comments", "success measures", "how will we know", "outcome",
+        "impact", "objective", "aims", "recommendation", "priority", "themes", "phase 2", "links",
+        "deliver improvement step 12", "head of early help 3", "position for step 7", "a1", "red",
+        "the recommendation is that leaders act", "x rag y progress z", "progress then rag",
+        "evidence", "kpi", "area for improvement", "milestones", "completion date", "dates",
+    ]  # fmt: skip
+    keys = {normalise_header(w) for w in words} | set(words)
+    keys |= {f"{a} {b}" for a in words[:25] for b in words[25:]} | {f"x {w}" for w in words}
+    keys |= {"progress\nrag", "rag\nprogress", "notes\ndue"}
+    for key in keys:
+        assert _names_a_role(key) == bool(_ANY_ROLE.search(key)), key
+
+
 def test_a_data_row_is_never_a_header():
     assert (
         action_header(

@@ -122,7 +122,8 @@ class ActionReader:
             ctx.heading.description = read.strapline
             self.account.record(read.where, "heading")
             return replace(ctx, awaiting_strapline=False)
-        ctx = replace(ctx, awaiting_strapline=False)
+        if ctx.awaiting_strapline:  # a replace per row adds up over 5,000 rows
+            ctx = replace(ctx, awaiting_strapline=False)
         ctx = self._recommendation(ctx, read)
         ctx = self._carry(
             ctx, "outcome", read.cells("outcome").text, top=read.item.top and read.role != "action"

@@ -42,7 +42,8 @@ class Cell:
     segments: list | None = field(default=None, init=False, repr=False, compare=False)  # see cell_segments
 
     def __post_init__(self) -> None:
-        self.text = "\n".join(p.text for p in self.paras).strip()
+        paras = self.paras
+        self.text = (paras[0].text if len(paras) == 1 else "\n".join(p.text for p in paras)).strip()
 
     @property
     def bold(self) -> bool:

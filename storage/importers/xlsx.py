@@ -190,7 +190,8 @@ class _SheetReader:
         self.next_row = 1
 
     def read(self) -> tuple[Table, str]:
-        tags = tuple(_tag_any(t) for t in ("col", "c", "row", "mergeCell", "autoFilter"))
+        # No "c": cells are read from their row at the row's end; an event per cell would only cost time.
+        tags = tuple(_tag_any(t) for t in ("col", "row", "mergeCell", "autoFilter"))
         for _event, el in iterparse(self.book.archive, self.sheet.part, tags):
             self._element(el)
         return self._table(), self._notice()
@@ -243,7 +244,10 @@ class _SheetReader:
         text = "".join(t for t, _ in runs)
         if not text.strip():
             return Cell(fill=style.fill) if style.fill else None
-        self.book.budget.cell(len(text), f"{self.name} cell {_letters(column)}{row}")
+        budget = self.book.budget
+        if len(text) > budget.limits.max_cell_chars:  # the cell's name only for the refusal
+            budget.check_cell(len(text), f"{self.name} cell {_letters(column)}{row}")
+        budget.cell(len(text), "")
         made = Cell(_paras(runs, style.bold), style.fill)
         if kind == "n" and column in self.above and re.fullmatch(r"\d+\.\d+", text.strip()):
             made = _after_ref(made, text.strip(), self.above[column])
@@ -251,14 +255,14 @@ class _SheetReader:
         return made
 
     def _value(self, c: etree._Element, kind: str, style: _Style) -> list[tuple[str, bool | None]]:
+        if kind == "inlineStr":
+            inline = c.find("{*}is")
+            return _rich_runs(inline) if inline is not None else []
         found = c.find("{*}v")
         v = None if found is None else found.text or ""
         if kind == "s":
             index = int(v) if v and v.strip().isdigit() else -1
             return self.book.strings[index] if 0 <= index < len(self.book.strings) else []
-        if kind == "inlineStr":
-            inline = c.find("{*}is")
-            return _rich_runs(inline) if inline is not None else []
         if v is None:
             return []
         if kind == "b":
@@ -355,6 +359,10 @@ def _dense(
 def _paras(runs: list[tuple[str, bool | None]], bold: bool) -> list[Para]:
     paras: list[Para] = [Para([])]
     for text, run_bold in runs:
+        if "\n" not in text and "\r" not in text:  # most cells: one line
+            if text:
+                paras[-1].runs.append((text, bold if run_bold is None else run_bold))
+            continue
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         for index, line in enumerate(lines):
             if index:
