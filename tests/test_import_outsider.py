@@ -5,7 +5,6 @@ mistake was fixed in, one by one."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -17,6 +16,7 @@ from progressbot.cli import main
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
 from tests.support.outsider_plans import BUILDERS, EXPECTED, ROUND_TWO
+from tests.support.row_account import assert_every_row_accounted
 
 NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
 FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
@@ -63,34 +63,9 @@ def test_the_cli_dry_run_reads_the_same_and_stores_nothing(database, tmp_path, n
     assert shown.exit_code != 0  # nothing was stored
 
 
-def _non_empty_rows(path: Path) -> int:
-    """Counted without the importer: every table row (Word), sheet row (Excel) or line (CSV) with text."""
-    if path.suffix == ".docx":
-        import docx
-
-        document = docx.Document(str(path))
-        return sum(1 for t in document.tables for r in t.rows if any(c.text.strip() for c in r.cells))
-    if path.suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path)
-        return sum(
-            1
-            for ws in book.worksheets
-            for row in ws.iter_rows(values_only=True)
-            if any(v is not None and str(v).strip() for v in row)
-        )
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    return sum(1 for row in csv.reader(text.splitlines(keepends=True)) if any(c.strip() for c in row))
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_row_has_a_role_and_every_skipped_row_is_quoted(tmp_path, name):
-    path = _build(tmp_path, name)
-    parsed = read_plan(path)
-    assert parsed.account.rows == _non_empty_rows(path)
-    for where, text in parsed.account.skipped:
-        assert any(where in w and text[:40] in w for w in parsed.warnings), (where, text)
+    assert_every_row_accounted(_build(tmp_path, name))
 
 
 def test_a_footnote_row_is_skipped_with_a_warning_not_made_a_section(tmp_path):

@@ -18,22 +18,10 @@ from storage.importers.leads import name_and_post, split_people, without_email
 from storage.importers.model import Cell
 from storage.plans import import_plan, plan_payload
 from tests.support.reviewer_plans import BUILDERS, EXPECTED
-from tests.test_import_outsider import _non_empty_rows as _word_or_excel_rows
+from tests.support.row_account import assert_every_row_accounted
 
 NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
 FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
-
-
-def _non_empty_rows(path: Path) -> int:
-    """Counted without the importer (a ";" CSV split at its own separator)."""
-    if path.suffix != ".csv":
-        return _word_or_excel_rows(path)
-    import csv
-
-    text = path.read_bytes().decode("utf-8-sig")
-    delimiter = ";" if text.count(";") > text.count(",") else ","
-    rows = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    return sum(1 for row in rows if any(c.strip() for c in row))
 
 
 def _build(tmp_path: Path, name: str) -> Path:
@@ -69,11 +57,7 @@ def test_the_cli_dry_run_reads_the_same(database, tmp_path, name):
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n != "multilevel-list-docx"))
 def test_every_row_has_a_role_and_every_skipped_row_is_quoted(tmp_path, name):
-    path = _build(tmp_path, name)
-    parsed = read_plan(path)
-    assert parsed.account.rows == _non_empty_rows(path)
-    for where, text in parsed.account.skipped:
-        assert any(where in w and text[:40] in w for w in parsed.warnings), (where, text)
+    assert_every_row_accounted(_build(tmp_path, name))
 
 
 def test_every_paragraph_of_the_multilevel_list_plan_is_accounted(tmp_path):
