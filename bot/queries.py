@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from slackviews.common import ActionCard, CardGovernance, UpdateSummary
 from storage.errors import NotFound
 from storage.models import Action, ActionLead, Person, Plan, RagState, Update
-from storage.plans import get_action, get_plan, list_plans
+from storage.plans import get_action, get_plan, list_plans, plan_by_name
 from storage.rag import RagScheme, scheme_for_plan, scheme_from_rows
 from storage.updates import CurrentState, newest_first
 
@@ -150,12 +150,9 @@ class AmbiguousRef(NotFound):
 def plan_named(session: Session, name: str) -> Plan:
     """The plan called ``name``, ignoring case (the exact spelling wins if two differ only in case)."""
     wanted = name.strip()
-    plan = session.scalar(select(Plan).where(Plan.name == wanted))
+    plan = plan_by_name(session, wanted)
     if plan is not None:
         return plan
-    plans = list(session.scalars(select(Plan).where(func.lower(Plan.name) == wanted.lower())))
-    if len(plans) == 1:
-        return plans[0]
     names = [p.name for p in list_plans(session)]
     known = f" The plans are: {', '.join(names)}." if names else " No plan has been imported yet."
     raise NotFound(f"There is no plan named “{wanted}”.{known}")

@@ -90,9 +90,9 @@ def problems(blocks: list[Any], *, view: dict | None = None) -> list[str]:
     return out
 
 
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
-MESSAGE_TEXT = 40_000
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+MESSAGE_TEXT_LIMIT = 40_000
 RESPONSE_ACTIONS = {"update", "push", "errors", "clear"}
 
 
@@ -120,8 +120,8 @@ def ack_problems(body: str) -> list[str]:
             if not isinstance(view, dict) or view.get("type") != "modal":
                 return [*out, f"response_action {action} without a modal view"]
             blocks = view.get("blocks") or []
-            if len(blocks) > VIEW_BLOCKS:
-                out.append(f"view has {len(blocks)} blocks (limit {VIEW_BLOCKS})")
+            if len(blocks) > VIEW_BLOCK_LIMIT:
+                out.append(f"view has {len(blocks)} blocks (limit {VIEW_BLOCK_LIMIT})")
             out += problems(blocks, view=view)
         if action == "errors":
             errors = answer.get("errors")
@@ -133,11 +133,11 @@ def ack_problems(body: str) -> list[str]:
                 ]
         return out
     text = answer.get("text") or ""
-    if len(text) > MESSAGE_TEXT:
-        out.append(f"text of {len(text)} characters (limit {MESSAGE_TEXT})")
+    if len(text) > MESSAGE_TEXT_LIMIT:
+        out.append(f"text of {len(text)} characters (limit {MESSAGE_TEXT_LIMIT})")
     blocks = answer.get("blocks") or []
-    if len(blocks) > MESSAGE_BLOCKS:
-        out.append(f"message has {len(blocks)} blocks (limit {MESSAGE_BLOCKS})")
+    if len(blocks) > MESSAGE_BLOCK_LIMIT:
+        out.append(f"message has {len(blocks)} blocks (limit {MESSAGE_BLOCK_LIMIT})")
     out += problems(blocks)
     if answer.get("response_type") not in (None, "ephemeral", "in_channel"):
         out.append(f"unknown response_type {answer['response_type']!r}")

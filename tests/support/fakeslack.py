@@ -57,13 +57,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.support.blockkit import MESSAGE_BLOCK_LIMIT, MESSAGE_TEXT_LIMIT, VIEW_BLOCK_LIMIT
 from tests.support.blockkit import problems as block_problems
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
-MESSAGE_TEXT_LIMIT = 40_000
 SECTION_TEXT_LIMIT = 3_000
-MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
 TEAM_ID = "T0FAKE"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
