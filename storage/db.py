@@ -34,6 +34,7 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -168,6 +169,9 @@ def alembic_config(url: str):
     return cfg
 
 
+SCHEMA_LOCK_KEY = 0x70726F67  # "prog": PostgreSQL's advisory lock around schema changes
+
+
 def upgrade(engine_or_url: Engine | str, *, migrate_new: bool = False) -> None:
     """Bring the schema to the newest revision (idempotent; runs at start-up when it is not there).
 
@@ -184,7 +188,12 @@ def upgrade(engine_or_url: Engine | str, *, migrate_new: bool = False) -> None:
     else:
         engine, owns = engine_or_url, False
     try:
-        with engine.begin() as conn:
+        # Processes started together on a new database (a deploy starts web and worker at once) must not
+        # both create it: the write lock (SQLite) or an advisory lock (PostgreSQL) lets one at a time
+        # look, and the next finds the schema made.
+        with write_engine(engine).begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             if not migrate_new and not inspect(conn).get_table_names():
                 _create_at_head(conn)
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
@@ -96,6 +97,32 @@ def test_a_new_database_gets_the_schema_the_migrations_build(blank_engines):
     reference = _schema(migrated)
     assert len(reference) > 20 and reference["alembic_version"]["rows"]
     assert _schema(created) == reference
+
+
+def test_processes_starting_together_on_a_new_database_create_it_once(blank_engines):
+    """A deploy starts web and worker at once on an empty database: each start-up's ``upgrade`` runs
+    at the same moment, and both must come up (one creates the schema, the other finds it made)."""
+    engine = blank_engines()
+    ready = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        ready.wait()
+        try:
+            upgrade(engine)
+        except BaseException as exc:  # the test reports any start-up that failed
+            errors.append(exc)
+
+    starts = [threading.Thread(target=start) for _ in range(3)]
+    for thread in starts:
+        thread.start()
+    for thread in starts:
+        thread.join(60)
+    assert errors == []
+    assert current_revisions(engine) == head_revisions()
+    assert _schema(engine)["alembic_version"]["rows"] == [
+        (revision,) for revision in sorted(head_revisions())
+    ]
 
 
 def test_datetimes_come_back_aware_utc(session):
