@@ -5,7 +5,9 @@ fake Slack Web API, ``progressbot web`` and a no-op Bolt app (same server, same 
 Bolt settings; its listener only calls ack()), each in its own process. Then, for ``--rounds`` rounds
 and alternating which goes first, it sends ``--requests`` signed ``view_submission`` requests from
 ``--concurrency`` clients to each. Every progressbot request is a distinct modal, so each stores an
-update, committed before its acknowledgement.
+update, committed before its acknowledgement. After each progressbot round it waits until the outbox
+is empty (confirmations and Home refreshes sent), so no round shares the machine with the last one's
+Slack work.
 
 It prints, per app: p50/p95/p99/max acknowledgement latency and throughput, over all rounds and the
 range across rounds; and for progressbot: whether every acknowledged update is in the database, and
@@ -31,6 +33,7 @@ import webload
 from webload import (
     Sent,
     confirmations,
+    outbox_rows,
     percentile,
     seed,
     send,
@@ -82,6 +85,17 @@ def wait_for_outbox(
         time.sleep(0.2)
 
 
+def wait_for_quiet(database_url: str, timeout: float = 120) -> None:
+    """Wait until the outbox is empty: the Home refreshes queued behind the confirmations are done.
+
+    Otherwise the next round (either app's) would share the CPUs with the last round's Slack work, and
+    measure that instead of its own burst.
+    """
+    deadline = time.monotonic() + timeout
+    while outbox_rows(database_url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def run_database(database_url: str, args: argparse.Namespace) -> dict:
     targets = seed(database_url, fresh=True, leads=args.leads, actions_per_lead=args.actions_per_lead)
     server = (args.workers, args.threads) if args.gunicorn else None
@@ -117,6 +131,7 @@ def run_database(database_url: str, args: argparse.Namespace) -> dict:
                         last_ack = max(acked.values(), default=time.monotonic())
                         last_confirmation = max((confirmed.get(lab, 0.0) for lab in acked), default=last_ack)
                         drain_after_last_ack.append(last_confirmation - last_ack)
+                        wait_for_quiet(database_url)
             stored = stored_labels(database_url)
             confirmed = confirmations(fake_url)
         finally:

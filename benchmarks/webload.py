@@ -274,6 +274,21 @@ def stored_labels(database_url: str) -> set[str]:
     return {t[len("Benchmark update ") :] for t in texts if t.startswith("Benchmark update ")}
 
 
+def outbox_rows(database_url: str) -> int:
+    """Outbox rows still owed (done rows are deleted): DMs, reminder edits and Home refreshes."""
+    from sqlalchemy import func, select
+
+    from storage.db import create_db_engine
+    from storage.models import OutboxItem
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(OutboxItem)).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")

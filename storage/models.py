@@ -201,7 +201,7 @@ class Person(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     away_until: Mapped[dt.date | None] = mapped_column(Date)
-    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Set when the mail server refused the address for good (5xx); cleared when the address changes.
     email_undeliverable_at: Mapped[dt.datetime | None]
@@ -233,7 +233,10 @@ class ActionLead(Base):
     __tablename__ = "action_leads"
 
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed on its own too: a person's actions (Home, the writer's check) are looked up by person.
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     lead_text: Mapped[str] = mapped_column(String(300), default="")  # as written in the plan
     # lead | delegate: a delegate may update the action too, and is reminded with the lead.

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from storage.importers.account import Account
-from storage.importers.actions import ActionReader, Context, Warnings
+from storage.importers.actions import ActionReader, Context, Group, Warnings
 from storage.importers.headers import (
     Columns,
     action_header,
@@ -22,7 +22,7 @@ from storage.importers.headers import (
 )
 from storage.importers.leads import hard_parts, is_post, split_people
 from storage.importers.listplan import labelled_fields, plan_date
-from storage.importers.model import Cell
+from storage.importers.model import Cell, ParsedAction
 from storage.importers.numbering import Numbering, format_number
 from storage.importers.pairing import join_text, paired
 from storage.importers.ragcells import split_progress_rag
@@ -312,6 +312,21 @@ def test_the_fold_carries_a_frozen_context():
     reader.fold(after, read_row(continuation, info))
     assert reader.actions[0].text == "Audit plans and report them"
     assert reader.account.roles == {"t row 2": "action", "t row 3": "continuation"}
+
+
+def test_a_group_grows_for_the_newest_context_and_never_for_the_ones_before():
+    first, second, third = (ParsedAction(ref=r, title=r, text=r) for r in ("1", "2", "3"))
+    empty = Group()
+    one = empty.plus([first])
+    two = one.plus([second])
+    branch = one.plus([third])  # an older context grown again: its own copy, the others unchanged
+    assert list(empty) == [] and not empty
+    assert list(one) == [first] and one[-1] is first and len(one) == 1
+    assert list(two) == [first, second] and two[-1] is second
+    assert list(branch) == [first, third] and branch[-1] is third
+    assert list(two) == [first, second]
+    with pytest.raises(IndexError):
+        empty[-1]
 
 
 def test_a_header_cell_spanning_a_number_and_a_text_column():

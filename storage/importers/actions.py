@@ -9,11 +9,11 @@ account records the role each row finally played.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from storage.importers.account import Account
 from storage.importers.leads import is_post, split_people
-from storage.importers.model import Cell, GlossaryEntry, ParsedAction, ParsedSection
+from storage.importers.model import Cell, GlossaryEntry, ParsedAction, ParsedSection, evolve
 from storage.importers.pairing import join_text, paired
 from storage.importers.ragcells import RagRead, read_rag
 from storage.importers.rows import TOTAL_LABEL, TOTALS, RowRead, UnitInfo, read_row
@@ -33,14 +33,46 @@ class Warnings(list):
             self.append(message)
 
 
+class Group:
+    """The actions an outcome (or objective) cell covers so far, as a context sees them: the first
+    ``n`` of a list that only ever grows at its end, shared with the contexts before. A new tuple per
+    row copied the whole group each time (quadratic: 0.09 s over 5,000 rows with no outcome column)."""
+
+    __slots__ = ("_items", "_n")
+
+    def __init__(self, items: list[ParsedAction] | None = None) -> None:
+        self._items = items if items is not None else []
+        self._n = len(self._items)
+
+    def plus(self, made: list[ParsedAction]) -> Group:
+        if len(self._items) != self._n:  # a later context grew the list already: branch off a copy
+            return Group([*self._items[: self._n], *made])
+        self._items.extend(made)  # contexts sharing the list still see only their first n
+        return Group(self._items)
+
+    def __iter__(self):
+        return iter(self._items[: self._n])
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: int) -> ParsedAction:
+        return self._items[range(self._n)[index]]  # negative indexes count from this context's end
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Group) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Context:
     heading: ParsedSection | None = None
     section: ParsedSection | None = None
     outcome: str = ""
     objective: str = ""
-    outcome_group: tuple[ParsedAction, ...] = ()
-    objective_group: tuple[ParsedAction, ...] = ()
+    outcome_group: Group = field(default_factory=lambda: Group())  # the actions the outcome cell covers
+    objective_group: Group = field(default_factory=lambda: Group())
     last_row: tuple[ParsedAction, ...] = ()  # what a continuation row continues
     last_tail: str = "text"  # "outcome": text continuing the last action cell on the next page is outcome
     prev_leads: tuple[str, ...] = ()  # what a vertically merged Lead cell repeats
@@ -121,9 +153,9 @@ class ActionReader:
             # The line under a heading that an export turned into a row of its own.
             ctx.heading.description = read.strapline
             self.account.record(read.where, "heading")
-            return replace(ctx, awaiting_strapline=False)
-        if ctx.awaiting_strapline:  # a replace per row adds up over 5,000 rows
-            ctx = replace(ctx, awaiting_strapline=False)
+            return evolve(ctx, awaiting_strapline=False)
+        if ctx.awaiting_strapline:  # a copy per row adds up over 5,000 rows
+            ctx = evolve(ctx, awaiting_strapline=False)
         ctx = self._recommendation(ctx, read)
         ctx = self._carry(
             ctx, "outcome", read.cells("outcome").text, top=read.item.top and read.role != "action"
@@ -135,31 +167,31 @@ class ActionReader:
 
     def _text(self, ctx: Context, item: TextItem) -> Context:
         if item.kind == "heading":
-            ctx = self._heading(replace(ctx, awaiting_strapline=False), item.text)
+            ctx = self._heading(evolve(ctx, awaiting_strapline=False), item.text)
             # A sheet's name heads its actions; a heading row at the top of the sheet is a section of its
             # own, not a description of the sheet.
-            return replace(ctx, awaiting_strapline=False) if item.source == "sheet" else ctx
+            return evolve(ctx, awaiting_strapline=False) if item.source == "sheet" else ctx
         if ctx.awaiting_strapline and ctx.heading is not None:
             ctx.heading.description = item.text
-            return replace(ctx, awaiting_strapline=False)
+            return evolve(ctx, awaiting_strapline=False)
         return ctx
 
     # -- sections
     def _heading(self, ctx: Context, title: str, *, ref: str = "", kind: str = "") -> Context:
         if not ref and ctx.awaiting_strapline and ctx.heading is not None and not HEADING.match(title):
             ctx.heading.description = title  # a second heading line right under the first describes it
-            return replace(ctx, awaiting_strapline=False)
+            return evolve(ctx, awaiting_strapline=False)
         number = ref or section_number(title, len([s for s in self.found.sections if s.parent is None]) + 1)
         heading = ParsedSection(kind or kind_of(title), title, ref=number)
         self.found.sections.append(heading)
-        return replace(
+        return evolve(
             ctx,
             heading=heading,
             section=heading,
             outcome="",
             objective="",
-            outcome_group=(),
-            objective_group=(),
+            outcome_group=Group(),
+            objective_group=Group(),
             awaiting_strapline=not ref,
             parent_ref=ref,
         )
@@ -185,7 +217,7 @@ class ActionReader:
         ref = ref.rstrip(".").strip() or None
         new = ParsedSection("recommendation", text or f"Recommendation {ref}", ref=ref, parent=ctx.heading)
         self.found.sections.append(new)
-        return replace(ctx, section=new)
+        return evolve(ctx, section=new)
 
     def _carry(self, ctx: Context, name: str, text: str, *, top: bool) -> Context:
         """Outcome and objective cells cover the rows below them until the next one is written."""
@@ -197,10 +229,10 @@ class ActionReader:
             joined = f"{current} {text}" if text[:1].islower() else f"{current}\n{text}"
             for action in group:
                 setattr(action, name, joined)
-            return replace(ctx, **{name: joined})
+            return evolve(ctx, **{name: joined})
         if name == "outcome":
-            return replace(ctx, outcome=text, objective="")  # objectives sit under an outcome: start afresh
-        return replace(ctx, objective=text)
+            return evolve(ctx, outcome=text, objective="")  # objectives sit under an outcome: start afresh
+        return evolve(ctx, objective=text)
 
     # -- actions
     def _actions(self, ctx: Context, read: RowRead) -> Context:
@@ -222,9 +254,11 @@ class ActionReader:
         self.account.record(read.where, "action")
         self.account.actions += len(made)
         parsed = read.parsed
-        outcome_group = tuple(made) if read.cells("outcome").text else (*ctx.outcome_group, *made)
-        objective_group = tuple(made) if read.cells("objective").text else (*ctx.objective_group, *made)
-        return replace(
+        outcome_group = Group(list(made)) if read.cells("outcome").text else ctx.outcome_group.plus(made)
+        objective_group = (
+            Group(list(made)) if read.cells("objective").text else ctx.objective_group.plus(made)
+        )
+        return evolve(
             ctx,
             last_row=tuple(made),
             last_tail="outcome" if parsed is not None and parsed.ends_in_outcome else "text",

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from storage.importers.account import Account
 from storage.rag import RagScheme
+
+_Frozen = TypeVar("_Frozen")
+
+
+def evolve(obj: _Frozen, **changes) -> _Frozen:
+    """``dataclasses.replace`` for the importer's frozen per-row dataclasses, without re-running
+    ``__init__`` (a copy of the instance dict): the fold makes one or two per row, and at 5,000 rows
+    ``replace`` alone cost about a tenth of a second. Unknown names still raise, as with ``replace``."""
+    unknown = changes.keys() - obj.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field(s) {', '.join(sorted(unknown))}")
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 @dataclass

@@ -21,7 +21,7 @@ from storage.importers.headers import (
     with_unnamed_columns,
 )
 from storage.importers.leads import hard_parts, is_note, join_broken_lines
-from storage.importers.model import Cell
+from storage.importers.model import Cell, evolve
 from storage.importers.ragcells import NO_RAG, RagRead, read_rag, split_progress_rag
 from storage.importers.sections import HEADING
 from storage.importers.segments import (
@@ -328,14 +328,8 @@ def read_row(item: RowItem, info: UnitInfo) -> RowRead:
     pieces = _unref_action(read, pieces, info)
     strapline = filled[0][1].text if len(filled) == 1 and filled[0][0] < info.columns["action"] else ""
     if pieces:
-        return _replace(read, role="action", pieces=tuple(pieces), strapline=strapline)
-    return _replace(read, strapline=strapline)
-
-
-def _replace(read: RowRead, **changes) -> RowRead:
-    from dataclasses import replace
-
-    return replace(read, **changes)
+        return evolve(read, role="action", pieces=tuple(pieces), strapline=strapline)
+    return evolve(read, strapline=strapline)
 
 
 def _unref_action(read: RowRead, pieces: list[Piece], info: UnitInfo) -> list[Piece]:
