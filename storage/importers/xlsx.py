@@ -23,7 +23,15 @@ from lxml import etree
 from storage.errors import ImportFailed
 from storage.importers.limits import Budget, Limits, TooLarge, check_parts, open_zip
 from storage.importers.model import Block, BodyText, Cell, Notice, Para, Table
-from storage.importers.ooxml import iterparse, local, main_part, parse_part, reason, relationships
+from storage.importers.ooxml import (
+    first_child,
+    iterparse,
+    local,
+    main_part,
+    parse_part,
+    reason,
+    relationships,
+)
 
 KIND = "Excel workbook"
 _NO_FILL = {"", "00000000", "FFFFFFFF", "00FFFFFF", "FFFFFF"}
@@ -187,6 +195,7 @@ class _SheetReader:
         self.merges: list[tuple[int, int, int, int]] = []
         self.filtered = False
         self.above: dict[int, str] = {}  # the last text in each column, to read "1.10" typed as a number
+        self.style_of: dict[str, _Style] = {}  # by the cell's "s" attribute: a sheet uses a few styles
         self.next_row = 1
 
     def read(self) -> tuple[Table, str]:
@@ -234,14 +243,18 @@ class _SheetReader:
 
     def _style(self, c: etree._Element) -> _Style:
         index = c.get("s", "0")
-        styles = self.book.styles
-        return styles[int(index)] if index.isdigit() and int(index) < len(styles) else _Style()
+        style = self.style_of.get(index)
+        if style is None:
+            styles = self.book.styles
+            style = styles[int(index)] if index.isdigit() and int(index) < len(styles) else _Style()
+            self.style_of[index] = style
+        return style
 
     def _cell(self, c: etree._Element, column: int, row: int) -> Cell | None:
         style = self._style(c)
         kind = c.get("t", "n")
         runs = self._value(c, kind, style)
-        text = "".join(t for t, _ in runs)
+        text = runs[0][0] if len(runs) == 1 else "".join(t for t, _ in runs)
         if not text.strip():
             return Cell(fill=style.fill) if style.fill else None
         budget = self.book.budget
@@ -249,16 +262,16 @@ class _SheetReader:
             budget.check_cell(len(text), f"{self.name} cell {_letters(column)}{row}")
         budget.cell(len(text), "")
         made = Cell(_paras(runs, style.bold), style.fill)
-        if kind == "n" and column in self.above and re.fullmatch(r"\d+\.\d+", text.strip()):
+        if kind == "n" and column in self.above and _DECIMAL.fullmatch(text.strip()):
             made = _after_ref(made, text.strip(), self.above[column])
         self.above[column] = made.text
         return made
 
     def _value(self, c: etree._Element, kind: str, style: _Style) -> list[tuple[str, bool | None]]:
         if kind == "inlineStr":
-            inline = c.find("{*}is")
+            inline = first_child(c, "is")
             return _rich_runs(inline) if inline is not None else []
-        found = c.find("{*}v")
+        found = first_child(c, "v")
         v = None if found is None else found.text or ""
         if kind == "s":
             index = int(v) if v and v.strip().isdigit() else -1
@@ -386,15 +399,24 @@ def _after_ref(made: Cell, text: str, previous: str) -> Cell:
 
 
 _LETTERS = re.compile(r"[A-Za-z]+")
+_DECIMAL = re.compile(r"\d+\.\d+")
+_COLUMN_OF: dict[str, int] = {}  # "AB" -> 28, for the column letters seen so far (at most three letters)
 
 
 def _column(ref: str | None) -> int:
+    # Every cell names its column ("AB12"): the letters recur on every row, so their number is kept.
+    head = ref.rstrip("0123456789") if ref else ""
+    known = _COLUMN_OF.get(head)
+    if known is not None:
+        return known
     letters = _LETTERS.match(ref or "")
     if not letters:
         return 0
     n = 0
     for ch in letters.group(0).upper():
         n = n * 26 + ord(ch) - 64
+    if head == letters.group(0) and len(head) <= 3:  # only plain "letters then digits" refs are kept
+        _COLUMN_OF[head] = n
     return n
 
 
