@@ -145,3 +145,24 @@ def test_overlong_plan_name(database):
         "progressbot: error: stockton-2019-ilacs-action-plan.docx: a plan name has at most "
         "200 characters (got 201)\n"
     )
+
+
+def test_import_pauses_cycle_collection_only_while_it_runs(database, monkeypatch):
+    import gc
+
+    seen = []
+    from storage import importers
+
+    real = importers.read_plan
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "read_plan", watched)
+    assert gc.isenabled()
+    assert run(database, "import", PLAN_2019).exit_code == 0
+    assert seen == [False]  # paused while reading
+    assert gc.isenabled()  # and back on afterwards
+    assert run(database, "import", "/no/such/plan.docx").exit_code != 0
+    assert gc.isenabled()  # even when the import fails
