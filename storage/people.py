@@ -12,7 +12,6 @@ import datetime as dt
 import difflib
 import logging
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from sqlalchemy import delete, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from storage.aliases import alias_key
 from storage.errors import InvalidInput, NotFound
 from storage.models import Action, ActionLead, LeadAlias, Person, Plan, Role
 
@@ -28,14 +28,6 @@ log = logging.getLogger(__name__)
 ROLES = ("admin", "board")
 _SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def alias_key(text: str | None) -> str:
-    """Case, spaces, brackets and punctuation dropped: "DM (CIN)", "DM CIN", "D.M-CIN" -> "dmcin"."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", "", text)
 
 
 @dataclass

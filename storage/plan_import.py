@@ -85,13 +85,19 @@ class ImportResult:
         }
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    slug = _NOT_SLUG.sub("-", text.casefold()).strip("-")
     return slug[:200] or "plan"
 
 
 def norm_title(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
 def noon(day: dt.date) -> dt.datetime:

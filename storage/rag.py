@@ -47,15 +47,21 @@ _COLOUR_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().strip(".:;,()[]").strip()).casefold()
+    return _SPACES.sub(" ", text.strip().strip(".:;,()[]").strip()).casefold()
+
+
+_HEX6 = re.compile(r"[0-9a-fA-F]{6}")
 
 
 def _hex_rgb(colour: str) -> tuple[int, int, int] | None:
     value = colour.strip().lstrip("#")
     if len(value) == 8:  # openpyxl gives ARGB
         value = value[2:]
-    if not re.fullmatch(r"[0-9a-fA-F]{6}", value):
+    if not _HEX6.fullmatch(value):
         return None
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
@@ -82,6 +88,9 @@ def colour_family(colour: str) -> str | None:
     if hue < 270:
         return "blue"
     return None
+
+
+_FIRST_WORD_END = re.compile(r"[\s/(\-–—:,]+")
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ class RagScheme:
         if key in table:
             return table[key]
         # "Amber - on track", "Green (complete)", "✓ Completed", "G/A": the first word carries the state.
-        first = re.split(r"[\s/(\-–—:,]+", key, maxsplit=1)[0]
+        first = _FIRST_WORD_END.split(key, maxsplit=1)[0]
         if first and first in table:
             return table[first]
         return None

@@ -215,12 +215,18 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _clean(text: str) -> str:
-    text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+    text = html.unescape(_TAG.sub(" ", text))
     text = unicodedata.normalize("NFKC", text)
     text = _ORDINAL_RE.sub(r"\1", text)
     text = _HOLIDAY_RE.sub(_holiday_date, text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 # Schools and councils date work by the holidays: "by Easter 2025" is Easter Sunday, not the end of 2025.
@@ -612,9 +618,12 @@ def _recurrence(text: str) -> tuple[str | None, str | None]:
     return name, f"read {m.group(0)!r} as {name}"
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _dateutil_fallback(text: str, parser: _Parser) -> dt.date | None:
     """Formats our rules do not spell out; never fuzzy, so stray numbers cannot become years."""
-    if not re.search(r"\d", text) or len(text) > 40:
+    if not _DIGIT.search(text) or len(text) > 40:
         return None
     default = dt.datetime(parser.base.year, 1, 1)
     try:

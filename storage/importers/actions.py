@@ -89,6 +89,9 @@ class _Found:
     unknown_rags: dict[str, list[str]] = field(default_factory=dict)  # value -> where
 
 
+_NUMBERED_RECOMMENDATION = re.compile(r"^(?:recommendation\s+)?(\d{1,2}|[A-Z])[.):]\s+(?=\S)", re.I)
+
+
 class ActionReader:
     """Reads the action tables in order; ``finish.py`` numbers and tidies what it found."""
 
@@ -211,7 +214,7 @@ class ActionReader:
         if section is not None and section.kind == "recommendation" and text[:1].islower():
             section.title = f"{section.title} {text}"
             return ctx
-        numbered = re.match(r"^(?:recommendation\s+)?(\d{1,2}|[A-Z])[.):]\s+(?=\S)", text, re.I)
+        numbered = _NUMBERED_RECOMMENDATION.match(text)
         if numbered and not ref.strip():
             ref = numbered.group(1)  # "1. Improve the timeliness…": the number is in the text
         ref = ref.rstrip(".").strip() or None

@@ -150,14 +150,20 @@ def abbreviations_in_brackets(
     return list(found.values())
 
 
+_WORD_BREAK = re.compile(r"[\s\-–]+")
+
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
 def _abbreviates(abbreviation: str, title: str, known: dict[str, str]) -> bool:
     """The bracket is the initials of the words before it ("DCS" for Director of Children's Services,
     "SENCo", "HoS"), or the glossary's abbreviation for exactly that title."""
     if key(known.get(key(abbreviation), "")) == key(title):
         return True
-    words = [w for w in re.split(r"[\s\-–]+", title) if w and w.casefold() not in _SMALL]
+    words = [w for w in _WORD_BREAK.split(title) if w and w.casefold() not in _SMALL]
     initials = "".join(w[0] for w in words if w[0].isalnum()).casefold()
-    letters = re.sub(r"[^A-Za-z0-9]", "", abbreviation)
+    letters = _NOT_ALNUM.sub("", abbreviation)
     capitals = "".join(ch for ch in letters if ch.isupper() or ch.isdigit())
     return len(initials) >= 2 and initials in (letters.casefold(), capitals.casefold())
 
@@ -220,15 +226,21 @@ def _settled_leads(
     return leads, changed
 
 
+_POST_THEN_ABBREVIATION = re.compile(r"(.+?),\s*([A-Z][A-Za-z]{0,2}[A-Z]{1,5})")
+
+
 def _post_and_lead(lead: str, whole: set[str]) -> list[str]:
-    match = re.fullmatch(r"(.+?),\s*([A-Z][A-Za-z]{0,2}[A-Z]{1,5})", lead)
+    match = _POST_THEN_ABBREVIATION.fullmatch(lead)
     if match and key(match.group(2)) in whole:
         return [match.group(1).strip(), match.group(2)]
     return []
 
 
+_BRACKETED = re.compile(r"(.+?)\s*\((.+)\)")
+
+
 def _bracketed_head(lead: str, alone: set[str], glossary_keys: set[str], names: set[str]) -> str | None:
-    bracketed = re.fullmatch(r"(.+?)\s*\((.+)\)", lead)
+    bracketed = _BRACKETED.fullmatch(lead)
     if (
         bracketed
         and key(lead) not in glossary_keys

@@ -167,9 +167,12 @@ _MONTH_HEADER = re.compile(
 MONTH_WORD = re.compile(rf"\b({_MONTHS})\b", re.I)
 
 
+_HEADER_SPACE = re.compile(r"[\s\u00a0]+")
+
+
 @lru_cache(maxsize=4096)
 def normalise_header(text: str) -> str:
-    text = re.sub(r"[\s\u00a0]+", " ", text).strip().strip(":*.").strip()
+    text = _HEADER_SPACE.sub(" ", text).strip().strip(":*.").strip()
     return text.casefold()
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
+
+from storage.aliases import alias_key
 
 _HARD_SPLIT = re.compile(r"\s*/\s*|\s*;\s*|\n+")
 # "," "&" and "and" also join words inside one role title ("Service Manager Quality, Practice and
@@ -14,12 +17,10 @@ _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\b")
 _NOTE_WORDS = re.compile(r"\b(to come|by exception|will|should|tbc|tbd|to be)\b", re.I)
 
 
+@lru_cache(maxsize=4096)
 def key(text: str) -> str:
-    """The glossary key; the same normalisation as storage.people.alias_key."""
-    try:
-        from storage.people import alias_key
-    except ImportError:  # pragma: no cover - only while storage.people is being written
-        return re.sub(r"[^0-9a-z]", "", text.casefold())
+    """The glossary key: people's alias key (``storage.aliases``). Memoised: the same leads and
+    abbreviations are looked up again on every row of a plan."""
     return alias_key(text)
 
 
@@ -65,11 +66,14 @@ _POST_WORDS = re.compile(
 )
 
 
+_ABBREVIATED_POST = re.compile(r"[A-Z][A-Za-z]{0,2}[A-Z]{1,5}")
+
+
 def is_post(text: str) -> bool:
     """A post title ("Workforce Development Manager", "Head of Safeguarding") or an abbreviation for one
     ("DCS"): capitalised words with a word that names a post."""
     text = text.strip()
-    if re.fullmatch(r"[A-Z][A-Za-z]{0,2}[A-Z]{1,5}", text):
+    if _ABBREVIATED_POST.fullmatch(text):
         return True
     return looks_like_lead(text) and bool(_POST_WORDS.search(text))
 
@@ -140,10 +144,13 @@ def join_broken_lines(segments: list[str]) -> list[str]:
 _SMALL_WORDS = {"of", "and", "for", "the", "to", "in", "&", "-", "–", "with", "at", "on"}
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def looks_like_lead(text: str) -> bool:
     """A role title or a name ("Head of Safeguarding", "Police", "Jo Bloggs") rather than a phrase
     ("key partner agencies and partnerships", "partners"): its words are capitalised."""
-    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    words = [w for w in _SPACE.split(text.strip()) if w]
     if not words:
         return False
     return (
@@ -208,6 +215,9 @@ def is_personal_name(text: str) -> bool:
     )
 
 
+_EMPTY_BRACKETS = re.compile(r"[<(\[]\s*[>)\]]|mailto:")
+
+
 def without_email(text: str) -> tuple[str, str | None]:
     """ "Priya Shah <priya.shah@x.gov.uk>" -> ("Priya Shah", the address); a cell that is only an address
     stays as it is, since the address is then all the plan says about who it is."""
@@ -215,8 +225,11 @@ def without_email(text: str) -> tuple[str, str | None]:
     if not found:
         return text, None
     rest = _EMAIL.sub("", text)
-    rest = re.sub(r"[<(\[]\s*[>)\]]|mailto:", "", rest).strip(" ,;:-–<>()[]")
+    rest = _EMPTY_BRACKETS.sub("", rest).strip(" ,;:-–<>()[]")
     return (rest, found.group(0)) if rest else (text, found.group(0))
+
+
+_NAME_THEN_BRACKET = re.compile(r"(.+?)\s*\((.+)\)")
 
 
 def name_and_post(text: str) -> tuple[str, str] | None:
@@ -224,7 +237,7 @@ def name_and_post(text: str) -> tuple[str, str] | None:
     Early Help – Tom Reilly", "Tom Reilly – Head of Early Help". None when it is not one person's name
     with a post ("Police – DI Smith" names an agency and an officer; "Head of Service (Early Help)" a
     post): those stay as written."""
-    bracketed = re.fullmatch(r"(.+?)\s*\((.+)\)", text.strip())
+    bracketed = _NAME_THEN_BRACKET.fullmatch(text.strip())
     if bracketed and is_personal_name(bracketed.group(1)) and _POST_WORDS.search(bracketed.group(2)):
         return bracketed.group(1).strip(), bracketed.group(2).strip()
     parts = _SPACED_DASH.split(text.strip())

@@ -37,10 +37,13 @@ def read_rag(cell: Cell, scheme: RagScheme) -> RagRead:
     return RagRead(None, text)
 
 
+_SLASH = re.compile(r"\s+/\s+")
+
+
 def _one_language_label(text: str, scheme: RagScheme) -> str | None:
     """A RAG written in two languages ("Ambr / Amber", "Gwyrdd / Green"): the state the one part that
     names one names. Two parts naming two states ("Green / Amber") say nothing for sure."""
-    parts = re.split(r"\s+/\s+", text)
+    parts = _SLASH.split(text)
     if len(parts) != 2:
         return None
     labels = {label for label in map(scheme.parse, parts) if label}
@@ -61,6 +64,9 @@ _LEADING = re.compile(r"^\s*[\[(]?(?P<label>[A-Za-z]+(?: [a-z]+)?)[\])]?\s*(?:[-
 _TRAILING = re.compile(r"\s*(?:[-–—:;,]\s*|\(|\[|\n)(?P<label>[A-Za-z]+(?: [a-z]+)?)[\])]?\s*[.]?\s*$")
 
 
+_SPACE_RUN = re.compile(r"[ \t]{2,}")
+
+
 def split_progress_rag(text: str, scheme: RagScheme, *, combined: bool) -> tuple[str | None, str]:
     """(label, the rest of the text). An explicit "RAG: Amber" anywhere at the start or end is always
     taken; a bare label at the start or end ("Amber – forum designed") only from a column whose header
@@ -72,9 +78,7 @@ def split_progress_rag(text: str, scheme: RagScheme, *, combined: bool) -> tuple
         label = scheme.parse(match.group("label"))
         if label is None:
             continue
-        rest = re.sub(
-            r"[ \t]{2,}", " ", (text[: match.start()] + " " + text[match.end() :]).strip(" \n-–—:;,")
-        )
+        rest = _SPACE_RUN.sub(" ", (text[: match.start()] + " " + text[match.end() :]).strip(" \n-–—:;,"))
         if match.start() == 0:
             rest = rest[:1].upper() + rest[1:]  # "Green – published …": the sentence now starts the cell
         return label, rest

@@ -370,9 +370,12 @@ def ref_column_pieces(parsed: ActionCell, row_ref: str, ref_segs: list[str]) -> 
     return [Piece(row_ref, first, extras)]
 
 
+_REF_TAIL = re.compile(r"[\s.*†‡]+$")
+
+
 def clean_ref(text: str) -> str:
     """The ref as the plan means it: "1.2*" (a footnote mark) and "3." are "1.2" and "3"."""
-    return re.sub(r"[\s.*†‡]+$", "", text.strip())
+    return _REF_TAIL.sub("", text.strip())
 
 
 def looks_like_ref(text: str) -> bool:
@@ -491,6 +494,9 @@ _TWO_PARTS = re.compile(r"\s+/\s+")
 _DAY_MONTH = re.compile(r"\b\d{1,2}[/.]\d{1,2}\b")
 
 
+_YEAR = re.compile(r"\b20\d\d\b")
+
+
 def one_language_date(text: str) -> str:
     """A date written in two languages ("Medi 2025 / September 2025"): the part whose month the reader
     knows, when the other part gives the same year and no month it knows (so it is the same date, not a
@@ -499,7 +505,7 @@ def one_language_date(text: str) -> str:
     if len(parts) != 2:
         return text
     known = [bool(MONTH_WORD.search(p) or _DAY_MONTH.search(p)) for p in parts]
-    years = [set(re.findall(r"\b20\d\d\b", p)) for p in parts]
+    years = [set(_YEAR.findall(p)) for p in parts]
     if known.count(True) == 1 and years[0] and years[0] == years[1]:
         return parts[known.index(True)]
     return text

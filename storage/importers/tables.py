@@ -87,13 +87,12 @@ def is_body_heading(block: BodyText) -> bool:
     )
 
 
+_KEY_TITLE = re.compile(r"^(rag |status )?key\b|^key to\b", re.I)
+
+
 def is_key_title(row: list[Cell]) -> bool:
     texts = [c.text for c in row if c.text]
-    return (
-        len(texts) == 1
-        and bool(re.match(r"^(rag |status )?key\b|^key to\b", texts[0], re.I))
-        and len(texts[0]) < 40
-    )
+    return len(texts) == 1 and bool(_KEY_TITLE.match(texts[0])) and len(texts[0]) < 40
 
 
 _GENERIC_SHEET = re.compile(r"^\s*(sheet|tab|page)\s*\d*\s*$", re.I)
