@@ -30,6 +30,7 @@ from storage.changes import LEFT_THE_PLAN, OPEN, WITHDRAWN, Revision, record
 from storage.errors import InvalidInput
 from storage.import_guard import ImportGuard
 from storage.importers.model import ParsedAction, ParsedPlan, ParsedSection
+from storage.many_rows import insert_many
 from storage.models import (
     Action,
     ActionLead,
@@ -707,12 +708,12 @@ def _insert_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> l
         return []
     table = model.__table__  # Core: the ORM's bulk mode splits rows by which values are None
     if "id" not in table.c:
-        session.execute(insert(table), rows)
+        insert_many(session, table, rows)
         return []
     ids = _next_ids(session, model)
     if session.get_bind().dialect.name == "sqlite":
         numbered = [{**row, "id": next(ids)} for row in rows]
-        session.execute(insert(table), numbered)
+        insert_many(session, table, numbered)
         return [row["id"] for row in numbered]
     result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return list(result.scalars())
