@@ -104,6 +104,7 @@ class ActionReader:
         self.glossary_keys = _glossary_keys(glossary)
         # Glossary abbreviations that stand for a person or a post ("DCS"), not an organisation ("ICB").
         self.person_keys = frozenset(_key(e.abbreviation) for e in glossary if e.name or is_post(e.title))
+        self.people_in: dict[str, tuple[str, ...]] = {}  # see _people_in
         self.found = _Found()
         self.context = Context()
 
@@ -326,12 +327,22 @@ class ActionReader:
     def people(self, segments: list[str]) -> list[str]:
         people: list[str] = []
         for seg in segments:
-            for person in split_people(
-                seg, lambda p: _key(p) in self.glossary_keys, lambda p: _key(p) in self.person_keys
-            ):
+            for person in self._people_in(seg):
                 if person not in people:
                     people.append(person)
         return people
+
+    def _people_in(self, segment: str) -> tuple[str, ...]:
+        # The glossary is fixed while the tables are read, so a lead cell's text always names the same
+        # people: worked out once per text (leads repeat down a plan).
+        found = self.people_in.get(segment)
+        if found is None:
+            found = self.people_in[segment] = tuple(
+                split_people(
+                    segment, lambda p: _key(p) in self.glossary_keys, lambda p: _key(p) in self.person_keys
+                )
+            )
+        return found
 
     # -- continuations
     def _continue(self, ctx: Context, read: RowRead) -> Context:

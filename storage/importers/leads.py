@@ -24,6 +24,8 @@ def key(text: str) -> str:
     return alias_key(text)
 
 
+# Memoised, as the helpers below: a pure function of the text, asked of the same leads row after row.
+@lru_cache(maxsize=4096)
 def is_note(text: str) -> bool:
     """A remark in the lead column ("Issues to come to GABB by exception.") rather than a lead."""
     words = text.split()
@@ -36,7 +38,12 @@ def is_note(text: str) -> bool:
 
 def hard_parts(text: str) -> list[str]:
     """A lead cell's parts between "/", ";" and line breaks: always separate leads, whatever each holds."""
-    return [p.strip(" ,.") for p in _HARD_SPLIT.split(text) if p.strip(" ,.")]
+    return list(_hard_parts(text))
+
+
+@lru_cache(maxsize=4096)
+def _hard_parts(text: str) -> tuple[str, ...]:
+    return tuple(p.strip(" ,.") for p in _HARD_SPLIT.split(text) if p.strip(" ,."))
 
 
 def split_people(
