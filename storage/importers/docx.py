@@ -117,10 +117,10 @@ class _BodyReader:
 
     def label(self, p: etree._Element, style: str):
         """Word's number for a numbered paragraph; every numbered paragraph, in document order, counts."""
-        ppr = p.find(w("pPr"))
-        num = ppr.find(w("numPr")) if ppr is not None else None
-        num_id = wval(num.find(w("numId"))) if num is not None else None
-        ilvl_text = wval(num.find(w("ilvl"))) if num is not None else None
+        ppr = _child(p, w("pPr"))
+        num = _child(ppr, w("numPr")) if ppr is not None else None
+        num_id = wval(_child(num, w("numId"))) if num is not None else None
+        ilvl_text = wval(_child(num, w("ilvl"))) if num is not None else None
         style_num, style_ilvl = self.styles.numbering(style) if style else (None, None)
         num_id = num_id or style_num
         if not num_id or num_id == "0":
@@ -133,15 +133,15 @@ class _BodyReader:
         for r in p.iter(w("r")):
             if _placeholder(r):
                 continue  # a content control still showing "Choose an item." says nothing
-            rpr = r.find(w("rPr"))
+            rpr = _child(r, w("rPr"))
             if _flag(rpr, "vanish"):
                 self.hidden_runs += 1  # hidden text: what the author chose not to show
                 continue
             text = _run_text(r, _run_font(rpr))
             if text:
                 runs.append((text, _flag(rpr, "b")))
-        ppr = p.find(w("pPr"))
-        listed = ppr is not None and ppr.find(w("numPr")) is not None
+        ppr = _child(p, w("pPr"))
+        listed = ppr is not None and _child(ppr, w("numPr")) is not None
         return Para(runs, listed)
 
     def cell_para(self, p: etree._Element) -> Para:
@@ -166,15 +166,15 @@ def _release(el: etree._Element) -> None:
 
 
 def _style(p: etree._Element) -> str:
-    ppr = p.find(w("pPr"))
-    style = ppr.find(w("pStyle")) if ppr is not None else None
+    ppr = _child(p, w("pPr"))
+    style = _child(ppr, w("pStyle")) if ppr is not None else None
     return wval(style, "") or ""
 
 
 def _flag(rpr: etree._Element | None, name: str) -> bool:
     if rpr is None:
         return False
-    el = rpr.find(w(name))
+    el = _child(rpr, w(name))
     return el is not None and wval(el, "true") not in ("0", "false", "off")
 
 
@@ -204,7 +204,7 @@ def _symbol(font: str | None, code: int) -> str | None:
 
 
 def _run_font(rpr: etree._Element | None) -> str | None:
-    fonts = rpr.find(w("rFonts")) if rpr is not None else None
+    fonts = _child(rpr, w("rFonts")) if rpr is not None else None
     if fonts is None:
         return None
     return fonts.get(w("ascii")) or fonts.get(w("hAnsi")) or fonts.get(w("cs"))
@@ -236,9 +236,9 @@ def _run_text(r: etree._Element, font: str | None) -> str:
 
 
 def _fill(tc: etree._Element) -> str | None:
-    shd = tc.find(f"{w('tcPr')}/{w('shd')}")
+    shd = _first_at(tc, w("tcPr"), w("shd"))
     if shd is None:  # some exports shade the paragraph rather than the cell
-        shd = tc.find(f"{w('p')}/{w('pPr')}/{w('shd')}")
+        shd = _first_at(tc, w("p"), w("pPr"), w("shd"))
     if shd is None:
         return None
     fill = shd.get(w("fill"))
@@ -247,11 +247,30 @@ def _fill(tc: etree._Element) -> str | None:
     return None if fill in _NO_FILL else fill.upper()
 
 
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """``el.find(tag)`` for one namespaced tag: the first child with it. ElementPath's ``find`` costs a few
+    microseconds a call, and a paragraph asks several times."""
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _first_at(el: etree._Element, tag: str, *deeper: str) -> etree._Element | None:
+    """``el.find("tag/deeper/…")``: the first match in document order, under any of the children."""
+    for child in el:
+        if child.tag == tag:
+            found = _first_at(child, *deeper) if deeper else child
+            if found is not None:
+                return found
+    return None
+
+
 def _placeholder(r: etree._Element) -> bool:
     """The run is the placeholder text of a content control nobody has filled in."""
     for sdt in r.iterancestors(w("sdt")):
-        pr = sdt.find(w("sdtPr"))
-        if pr is not None and pr.find(w("showingPlcHdr")) is not None:
+        pr = _child(sdt, w("sdtPr"))
+        if pr is not None and _child(pr, w("showingPlcHdr")) is not None:
             return True
     return False
 
@@ -263,7 +282,7 @@ def _children(parent: etree._Element, tag: str):
         if child.tag == tag:
             yield child
         elif child.tag == w("sdt"):
-            content = child.find(w("sdtContent"))
+            content = _child(child, w("sdtContent"))
             if content is not None:
                 yield from _children(content, tag)
 
@@ -273,11 +292,11 @@ def _rows(tbl: etree._Element, reader: _BodyReader) -> list[list[Cell]]:
     for tr in _children(tbl, w("tr")):
         row: list[Cell] = []
         for tc in _children(tr, w("tc")):
-            tcpr = tc.find(w("tcPr"))
-            span_el = tcpr.find(w("gridSpan")) if tcpr is not None else None
+            tcpr = _child(tc, w("tcPr"))
+            span_el = _child(tcpr, w("gridSpan")) if tcpr is not None else None
             span_text = wval(span_el, "1") or "1"
             span = max(1, min(int(span_text), 64)) if span_text.isdigit() else 1
-            vmerge = tcpr.find(w("vMerge")) if tcpr is not None else None
+            vmerge = _child(tcpr, w("vMerge")) if tcpr is not None else None
             # A vMerge "continue" cell shows the cell above: keep it empty, never repeat its text.
             continued = vmerge is not None and wval(vmerge, "continue") == "continue"
             paras = [] if continued else [reader.cell_para(p) for p in _children(tc, w("p"))]
