@@ -96,8 +96,13 @@ class Budget:
 
     def cell(self, length: int, where: str) -> None:
         """One filled cell of ``length`` characters."""
-        self.check_cell(length, where)
-        self.add_text(length)
+        # check_cell and add_text, with their calls saved for the common case (tens of thousands of cells).
+        limits = self.limits
+        if length > limits.max_cell_chars:
+            self.check_cell(length, where)
+        self.chars += length
+        if self.chars > limits.max_text_chars:
+            self.add_text(0)  # raises: the total is past the limit
         self.cells += 1
         if self.cells > self.limits.max_filled_cells:
             raise TooLarge(f"{self.filename}: more than {self.limits.max_filled_cells:,} filled cells")
