@@ -229,7 +229,7 @@ class BatchConnection:
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
         # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``_Compiled.many``).
-        # PostgreSQL: one statement per batch shape (``_pg_insert_sql``), its values processed the same way.
+        # PostgreSQL: one statement whatever the batch (``_pg_insert_sql``), its values processed the same way.
         self._updates: _Compiled | _Values
         if self.name == "sqlite":
             self._updates = _Compiled(_insert_updates("sqlite"), self.dialect, UPDATE_COLUMNS)
@@ -238,7 +238,7 @@ class BatchConnection:
         else:
             self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
             self._outbox_values = _Values(OutboxItem.__table__, self.dialect, _OUTBOX_VALUES)
-        self._pg_inserts: dict[tuple[int, int], str] = {}
+        self._pg_insert: str | None = None
 
     # -- transactions
 
@@ -353,21 +353,26 @@ class BatchConnection:
 
     def _insert_postgresql(self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]]) -> set[str]:
         """One statement, one round trip: the updates, and (joined to the keys inserted) the outbox
-        rows of those that were new, in coalescing-key order."""
+        rows of those that were new, in coalescing-key order. The values go as one array per column, so
+        the SQL is the same whatever the batch size: psycopg parses it once and PostgreSQL prepares it
+        once. (A VALUES group per row made a new statement for every batch shape, which psycopg parsed
+        again on every execution, about 2 ms a batch, and PostgreSQL planned again.)"""
         owed = sorted(owed, key=lambda pair: pair[1].key or "")
-        sql = self._pg_inserts.get((len(rows), len(owed)))
-        if sql is None:
-            sql = self._pg_inserts[(len(rows), len(owed))] = _pg_insert_sql(len(rows), len(owed))
-        params: list[Any] = []
-        for row in rows:
-            params += self._updates.params(row)
+        update_columns = _columns([self._updates.params(row) for row in rows], len(UPDATE_COLUMNS))
         outbox = self._outbox_values
-        for n, (key, item) in enumerate(owed):
-            params.append(n)
-            params.append(key)
-            params += outbox.params(owed_params(item))
-        self._cursor.execute(sql, params)
+        owed_columns = _columns(
+            [(n, key, *outbox.params(owed_params(item))) for n, (key, item) in enumerate(owed)],
+            2 + len(_OUTBOX_VALUES),
+        )
+        if self._pg_insert is None:
+            self._pg_insert = _pg_insert_sql(self.dialect)
+        self._cursor.execute(self._pg_insert, [*update_columns, *owed_columns])
         return {key for (key,) in self._cursor.fetchall()}
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of values as one list per column (empty lists when there are no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 # The outbox row of an owed item, as the PostgreSQL batch insert takes it (after its number and the key
@@ -375,23 +380,31 @@ class BatchConnection:
 _OUTBOX_VALUES = ("kind", "coalesce_key", "payload", "after")
 
 
-def _pg_insert_sql(n_rows: int, n_owed: int) -> str:
+def _pg_insert_sql(dialect: Any) -> str:
+    """The batch insert, taking an array per column; each array is cast to its column's own type."""
+    table = Update.__table__
+    update_types = [f"{table.c[name].type.compile(dialect)}[]" for name in UPDATE_COLUMNS]
     columns = ", ".join(UPDATE_COLUMNS)
-    one_update = "(" + ", ".join(["%s"] * len(UPDATE_COLUMNS)) + ")"
-    updates = (
-        f"INSERT INTO updates ({columns}) VALUES {', '.join([one_update] * n_rows)} "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
-    )
-    if not n_owed:
-        return updates
-    one_owed = "(%s::integer, %s::varchar, %s::varchar, %s::varchar, %s::json, %s::varchar)"
+    unnest_updates = ", ".join(f"%b::{t}" for t in update_types)
+    outbox = OutboxItem.__table__
+    owed_types = [
+        "INTEGER[]",  # the item's place in the batch
+        f"{table.c.idempotency_key.type.compile(dialect)}[]",  # the key of the update that owes it
+        f"{outbox.c.kind.type.compile(dialect)}[]",
+        f"{outbox.c.coalesce_key.type.compile(dialect)}[]",
+        f"{outbox.c.payload.type.compile(dialect)}[]",
+        "VARCHAR[]",  # the delay, as an interval's text
+    ]
+    unnest_owed = ", ".join(f"%b::{t}" for t in owed_types)
     # ``storage.outbox``'s insert: not_before and created_at by the database's clock (``db_time``).
     return (
-        f"WITH u AS ({updates}), o AS ("
-        "INSERT INTO outbox (kind, coalesce_key, payload, not_before, attempts, created_at) "
+        f"WITH u AS (INSERT INTO updates ({columns}) "
+        f"SELECT {columns} FROM unnest({unnest_updates}) WITH ORDINALITY AS v ({columns}, ord) ORDER BY ord "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key), "
+        "o AS (INSERT INTO outbox (kind, coalesce_key, payload, not_before, attempts, created_at) "
         "SELECT v.kind, v.coalesce_key, v.payload, CURRENT_TIMESTAMP + CAST(v.after AS INTERVAL), 0, "
         "CURRENT_TIMESTAMP "
-        f"FROM (VALUES {', '.join([one_owed] * n_owed)}) AS v (n, ukey, kind, coalesce_key, payload, after) "
+        f"FROM unnest({unnest_owed}) AS v (n, ukey, kind, coalesce_key, payload, after) "
         "JOIN u ON u.idempotency_key = v.ukey ORDER BY v.n "
         "ON CONFLICT (coalesce_key) DO NOTHING) "
         "SELECT idempotency_key FROM u"

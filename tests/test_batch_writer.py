@@ -58,12 +58,19 @@ def seeded(engine):
 
 
 def _submitted(
-    ids, key: str, now: dt.datetime, *, rag: str = "Amber", reminder: int | None = None
+    ids,
+    key: str,
+    now: dt.datetime,
+    *,
+    rag: str = "Amber",
+    reminder: int | None = None,
+    text: str = "Done: {key} & <more>",
+    evidence: str | None = "https://example.org/e",
 ) -> Submitted:
     values = {
         "rag": {"value": {"type": "radio_buttons", "selected_option": {"value": rag}}},
-        "progress": {"value": {"type": "plain_text_input", "value": f"Done: {key} & <more>"}},
-        "evidence": {"value": {"type": "url_text_input", "value": "https://example.org/e"}},
+        "progress": {"value": {"type": "plain_text_input", "value": text.format(key=key)}},
+        "evidence": {"value": {"type": "url_text_input", "value": evidence}},
         "proposed_due": {"value": {"type": "datepicker", "selected_date": None}},
     }
     submission, errors = read_submission(values)
@@ -125,6 +132,43 @@ def test_the_writers_connection_writes_what_sqlalchemy_writes(engine, seeded, no
         ("slack_call", None, 0),
         ("home_refresh", f"home:{seeded['uid']}", 2),
     ]
+
+
+# Text that array literals and JSON must carry through unchanged: quotes, backslashes, braces, commas,
+# the word NULL, accents, an emoji, a new line.
+AWKWARD = 'He said "done" {key}, C:\\plans\\{{x}} NULL é 🚀\nnext line'
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_awkward_text_and_missing_values_store_as_sqlalchemy_stores_them(engine, seeded, now, size):
+    """PostgreSQL takes the batch as one array per column: every value survives the trip whatever it
+    holds, a column of only missing values included, and a batch of one as well as several."""
+
+    def batch():
+        return [
+            _submitted(
+                seeded, f"w{n}", now, text=AWKWARD, evidence=None if n % 2 == 0 else "https://e.org/a?b=c&d"
+            )
+            for n in range(size)
+        ]
+
+    with write_engine(engine).begin() as conn:
+        via_sqlalchemy = write_batch(SessionBatch(conn), batch())
+    expected = _stored(engine, seeded)
+    _clear(engine, seeded)
+    writer = BatchConnection(write_engine(engine))
+    try:
+        via_driver = writer.transaction(lambda c: write_batch(c, batch()))
+    finally:
+        writer.close()
+    assert _stored(engine, seeded) == expected
+    assert [type(o) for o in via_driver] == [type(o) for o in via_sqlalchemy] == [Prepared] * size
+    rows, outbox = expected
+    assert [r["text"] for r in rows] == [AWKWARD.format(key=f"w{n}") for n in range(size)]
+    assert [r["evidence_url"] for r in rows] == [
+        None if n % 2 == 0 else "https://e.org/a?b=c&d" for n in range(size)
+    ]
+    assert len(outbox) == size + 1  # a DM each, one Home refresh
 
 
 def test_a_used_key_is_skipped_and_costs_the_others_nothing(engine, seeded, now):
