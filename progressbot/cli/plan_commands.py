@@ -42,6 +42,7 @@ def import_command(
     as_json: bool,
 ) -> None:
     """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
+    from storage.db import refresh_statistics
     from storage.importers import Limits, read_plan
     from storage.plan_rows import plan_table
     from storage.plans import import_plan, plan_payload, rows_of
@@ -69,6 +70,9 @@ def import_command(
             else:
                 # The table needs only a few columns: read them as plain rows (see plan_table).
                 payload = plan_table(rows_of(session), result.plan.id, warnings=result.warnings)
+                session.commit()
+            if not dry_run:
+                refresh_statistics(session)
                 session.commit()
     except ProgressbotError as exc:
         raise UserError(f"{path.name}: {exc}") from None
