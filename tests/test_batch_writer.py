@@ -189,3 +189,27 @@ def test_a_used_key_is_skipped_and_costs_the_others_nothing(engine, seeded, now)
     rows, outbox = _stored(engine, seeded)
     assert [r["idempotency_key"] for r in rows] == ["used", "new1", "new2"]
     assert sum(1 for kind, *_ in outbox if kind == "slack_call") == 3  # one DM per update, none for repeats
+
+
+def test_the_writer_keeps_its_plans_and_gives_its_connection_back_as_it_found_it(engine, seeded, now):
+    """PostgreSQL planned the writer's prepared statements again on every execution (about 0.9 ms of
+    server CPU per check); the writer's connection keeps one plan, and only while the writer has it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    writer = BatchConnection(write_engine(engine))
+    try:
+        writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "plans", now)]))
+        writer._cursor.execute("SHOW plan_cache_mode")
+        assert writer._cursor.fetchone()[0] == "force_generic_plan"
+        backend = writer._pooled.driver_connection.info.backend_pid
+    finally:
+        writer.close()
+    pooled = write_engine(engine).raw_connection()  # the pool hands the same connection out again
+    try:
+        assert pooled.driver_connection.info.backend_pid == backend
+        assert pooled.driver_connection.autocommit is False
+        cursor = pooled.driver_connection.cursor()
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"
+    finally:
+        pooled.close()
