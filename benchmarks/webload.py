@@ -66,7 +66,7 @@ def seed(
     """
     from sqlalchemy import text
 
-    from storage.db import open_database
+    from storage.db import open_database, refresh_statistics
     from storage.models import Action, ActionLead, Base, Person, Plan, RagState
 
     if fresh and not database_url.startswith("sqlite"):
@@ -109,6 +109,7 @@ def seed(
                 actions.append((action, lead))
         session.add_all([action for action, _ in actions])
         session.flush()
+        refresh_statistics(session)  # as `progressbot import` leaves a plan on PostgreSQL
         targets = [Target(action.id, str(lead.slack_user_id)) for action, lead in actions]
     engine.dispose()
     return targets

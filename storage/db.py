@@ -242,3 +242,25 @@ def open_database(url: str, *, migrate: bool = True) -> tuple[Engine, sessionmak
     if migrate and current_revisions(engine) != head_revisions():
         upgrade(engine)
     return engine, make_session_factory(engine)
+
+
+# The tables an import fills in bulk.
+_IMPORTED_TABLES = (
+    "plans",
+    "sections",
+    "actions",
+    "action_leads",
+    "people",
+    "lead_aliases",
+    "updates",
+    "rag_states",
+)
+
+
+def refresh_statistics(session: Session) -> None:
+    """After an import on PostgreSQL, ANALYZE the tables it filled, as PostgreSQL advises after a bulk
+    load. Until autovacuum gets there (a minute or more, and never where it is turned off) the planner
+    takes the tables for nearly empty and picks plans that read every row of them. Nothing on SQLite,
+    whose planner needs no statistics for these lookups."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(_IMPORTED_TABLES)}"))

@@ -58,12 +58,19 @@ def seeded(engine):
 
 
 def _submitted(
-    ids, key: str, now: dt.datetime, *, rag: str = "Amber", reminder: int | None = None
+    ids,
+    key: str,
+    now: dt.datetime,
+    *,
+    rag: str = "Amber",
+    reminder: int | None = None,
+    text: str = "Done: {key} & <more>",
+    evidence: str | None = "https://example.org/e",
 ) -> Submitted:
     values = {
         "rag": {"value": {"type": "radio_buttons", "selected_option": {"value": rag}}},
-        "progress": {"value": {"type": "plain_text_input", "value": f"Done: {key} & <more>"}},
-        "evidence": {"value": {"type": "url_text_input", "value": "https://example.org/e"}},
+        "progress": {"value": {"type": "plain_text_input", "value": text.format(key=key)}},
+        "evidence": {"value": {"type": "url_text_input", "value": evidence}},
         "proposed_due": {"value": {"type": "datepicker", "selected_date": None}},
     }
     submission, errors = read_submission(values)
@@ -127,6 +134,43 @@ def test_the_writers_connection_writes_what_sqlalchemy_writes(engine, seeded, no
     ]
 
 
+# Text that array literals and JSON must carry through unchanged: quotes, backslashes, braces, commas,
+# the word NULL, accents, an emoji, a new line.
+AWKWARD = 'He said "done" {key}, C:\\plans\\{{x}} NULL é 🚀\nnext line'
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_awkward_text_and_missing_values_store_as_sqlalchemy_stores_them(engine, seeded, now, size):
+    """PostgreSQL takes the batch as one array per column: every value survives the trip whatever it
+    holds, a column of only missing values included, and a batch of one as well as several."""
+
+    def batch():
+        return [
+            _submitted(
+                seeded, f"w{n}", now, text=AWKWARD, evidence=None if n % 2 == 0 else "https://e.org/a?b=c&d"
+            )
+            for n in range(size)
+        ]
+
+    with write_engine(engine).begin() as conn:
+        via_sqlalchemy = write_batch(SessionBatch(conn), batch())
+    expected = _stored(engine, seeded)
+    _clear(engine, seeded)
+    writer = BatchConnection(write_engine(engine))
+    try:
+        via_driver = writer.transaction(lambda c: write_batch(c, batch()))
+    finally:
+        writer.close()
+    assert _stored(engine, seeded) == expected
+    assert [type(o) for o in via_driver] == [type(o) for o in via_sqlalchemy] == [Prepared] * size
+    rows, outbox = expected
+    assert [r["text"] for r in rows] == [AWKWARD.format(key=f"w{n}") for n in range(size)]
+    assert [r["evidence_url"] for r in rows] == [
+        None if n % 2 == 0 else "https://e.org/a?b=c&d" for n in range(size)
+    ]
+    assert len(outbox) == size + 1  # a DM each, one Home refresh
+
+
 def test_a_used_key_is_skipped_and_costs_the_others_nothing(engine, seeded, now):
     writer = BatchConnection(write_engine(engine))
     again = [_submitted(seeded, key, now) for key in ("new1", "used", "new2", "new1")]
@@ -145,3 +189,27 @@ def test_a_used_key_is_skipped_and_costs_the_others_nothing(engine, seeded, now)
     rows, outbox = _stored(engine, seeded)
     assert [r["idempotency_key"] for r in rows] == ["used", "new1", "new2"]
     assert sum(1 for kind, *_ in outbox if kind == "slack_call") == 3  # one DM per update, none for repeats
+
+
+def test_the_writer_keeps_its_plans_and_gives_its_connection_back_as_it_found_it(engine, seeded, now):
+    """PostgreSQL planned the writer's prepared statements again on every execution (about 0.9 ms of
+    server CPU per check); the writer's connection keeps one plan, and only while the writer has it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    writer = BatchConnection(write_engine(engine))
+    try:
+        writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "plans", now)]))
+        writer._cursor.execute("SHOW plan_cache_mode")
+        assert writer._cursor.fetchone()[0] == "force_generic_plan"
+        backend = writer._pooled.driver_connection.info.backend_pid
+    finally:
+        writer.close()
+    pooled = write_engine(engine).raw_connection()  # the pool hands the same connection out again
+    try:
+        assert pooled.driver_connection.info.backend_pid == backend
+        assert pooled.driver_connection.autocommit is False
+        cursor = pooled.driver_connection.cursor()
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"
+    finally:
+        pooled.close()

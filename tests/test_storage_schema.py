@@ -140,3 +140,25 @@ def test_naive_datetimes_are_refused(session):
     session.add(Plan(name="naive", created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1)))
     with pytest.raises(Exception, match="naive datetime"):
         session.flush()
+
+
+def test_an_import_leaves_postgresql_statistics_that_know_the_rows(session, db_backend):
+    """Without ANALYZE, PostgreSQL (autovacuum off, or not there yet) plans for nearly empty tables."""
+    from storage.db import refresh_statistics
+    from tests.support.report_factories import add_action, make_plan
+
+    plan = make_plan(session, "stats")
+    for n in range(40):
+        add_action(session, plan, f"1.{n}", leads=(f"Lead {n}",))
+    session.flush()
+    refresh_statistics(session)  # on SQLite: nothing to do, and nothing fails
+    if db_backend != "postgresql":
+        return
+    counted = dict(
+        session.execute(
+            text(
+                "SELECT relname, reltuples FROM pg_class WHERE relname IN ('actions', 'action_leads', 'people')"
+            )
+        ).all()
+    )
+    assert counted["actions"] >= 40 and counted["action_leads"] >= 40 and counted["people"] >= 40, counted

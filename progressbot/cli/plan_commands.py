@@ -84,6 +84,7 @@ def _import(
     close_missing: bool,
     as_json: bool,
 ) -> None:
+    from storage.db import refresh_statistics
     from storage.importers import Limits, read_plan
     from storage.plan_rows import plan_table
     from storage.plans import import_plan, plan_payload, rows_of
@@ -111,6 +112,9 @@ def _import(
             else:
                 # The table needs only a few columns: read them as plain rows (see plan_table).
                 payload = plan_table(rows_of(session), result.plan.id, warnings=result.warnings)
+                session.commit()
+            if not dry_run:
+                refresh_statistics(session)
                 session.commit()
     except ProgressbotError as exc:
         raise UserError(f"{path.name}: {exc}") from None
