@@ -23,6 +23,43 @@ from storage.importers.ooxml import iterparse, main_part, parse_part, reason, re
 KIND = "Word document"
 _NO_FILL = {None, "", "auto", "FFFFFF", "ffffff"}
 _BODY_PARENTS = {w("body"), w("sdtContent")}
+# Namespaced tags, made once: the reader compares and looks up tags at every element.
+_W_ASCII = w("ascii")
+_W_BR = w("br")
+_W_CHAR = w("char")
+_W_COLOR = w("color")
+_W_CR = w("cr")
+_W_CS = w("cs")
+_W_FILL = w("fill")
+_W_FONT = w("font")
+_W_GRIDSPAN = w("gridSpan")
+_W_HANSI = w("hAnsi")
+_W_ILVL = w("ilvl")
+_W_NUMID = w("numId")
+_W_NUMPR = w("numPr")
+_W_P = w("p")
+_W_PPR = w("pPr")
+_W_PSTYLE = w("pStyle")
+_W_R = w("r")
+_W_RFONTS = w("rFonts")
+_W_RPR = w("rPr")
+_W_SDT = w("sdt")
+_W_SDTCONTENT = w("sdtContent")
+_W_SDTPR = w("sdtPr")
+_W_SHD = w("shd")
+_W_SHOWINGPLCHDR = w("showingPlcHdr")
+_W_SYM = w("sym")
+_W_T = w("t")
+_W_TAB = w("tab")
+_W_TBL = w("tbl")
+_W_TC = w("tc")
+_W_TCPR = w("tcPr")
+_W_TR = w("tr")
+_W_TXBXCONTENT = w("txbxContent")
+_W_VMERGE = w("vMerge")
+_W_VAL = w("val")
+_W_VANISH = w("vanish")
+_W_B = w("b")
 
 
 def read_docx_blocks(path: Path, limits: Limits | None = None) -> list[Block]:
@@ -50,7 +87,7 @@ def _read(archive: zipfile.ZipFile, filename: str, limits: Limits) -> list[Block
         parse_part(archive, parts["numbering"], filename, KIND) if "numbering" in parts else None
     )
     reader = _BodyReader(styles, numbering, Budget(filename, limits))
-    for _event, element in iterparse(archive, document, (w("p"), w("tbl"), w("tr"), w("t"), w("tc"))):
+    for _event, element in iterparse(archive, document, (_W_P, _W_TBL, _W_TR, _W_T, _W_TC)):
         reader.element(element)
     reader.finish()
     return reader.blocks
@@ -68,22 +105,22 @@ class _BodyReader:
 
     def element(self, el: etree._Element) -> None:
         tag = el.tag
-        if tag == w("t"):
+        if tag == _W_T:
             # Counted while the XML streams in, so an oversized cell is refused before the rest is read.
             length = len(el.text or "")
             self.cell_chars += length
             self.budget.check_cell(self.cell_chars, "a table cell or paragraph")
             self.budget.add_text(length)
             return
-        if tag == w("tc"):
+        if tag == _W_TC:
             self.cell_chars = 0
             return
-        if tag == w("tr"):
+        if tag == _W_TR:
             self.budget.row(f"table {self.tables + 1}")
             return
         if el.getparent() is None or el.getparent().tag not in _BODY_PARENTS or not self._top_level(el):
             return
-        if tag == w("p"):
+        if tag == _W_P:
             self.cell_chars = 0
             self._paragraph(el)
         else:
@@ -94,7 +131,7 @@ class _BodyReader:
     @staticmethod
     def _top_level(el: etree._Element) -> bool:
         """A direct child of the body, looking through content controls (w:sdt)."""
-        return not any(a.tag in (w("tc"), w("txbxContent")) for a in el.iterancestors())
+        return not any(a.tag in (_W_TC, _W_TXBXCONTENT) for a in el.iterancestors())
 
     def _paragraph(self, p: etree._Element) -> None:
         para = self.para(p)
@@ -117,10 +154,10 @@ class _BodyReader:
 
     def label(self, p: etree._Element, style: str):
         """Word's number for a numbered paragraph; every numbered paragraph, in document order, counts."""
-        ppr = _child(p, w("pPr"))
-        num = _child(ppr, w("numPr")) if ppr is not None else None
-        num_id = wval(_child(num, w("numId"))) if num is not None else None
-        ilvl_text = wval(_child(num, w("ilvl"))) if num is not None else None
+        ppr = _child(p, _W_PPR)
+        num = _child(ppr, _W_NUMPR) if ppr is not None else None
+        num_id = wval(_child(num, _W_NUMID)) if num is not None else None
+        ilvl_text = wval(_child(num, _W_ILVL)) if num is not None else None
         style_num, style_ilvl = self.styles.numbering(style) if style else (None, None)
         num_id = num_id or style_num
         if not num_id or num_id == "0":
@@ -130,18 +167,18 @@ class _BodyReader:
 
     def para(self, p: etree._Element) -> Para:
         runs: list[tuple[str, bool]] = []
-        for r in p.iter(w("r")):
+        for r in p.iter(_W_R):
             if _placeholder(r):
                 continue  # a content control still showing "Choose an item." says nothing
-            rpr = _child(r, w("rPr"))
-            if _flag(rpr, "vanish"):
+            rpr = _child(r, _W_RPR)
+            if _flag(rpr, _W_VANISH):
                 self.hidden_runs += 1  # hidden text: what the author chose not to show
                 continue
             text = _run_text(r, _run_font(rpr))
             if text:
-                runs.append((text, _flag(rpr, "b")))
-        ppr = _child(p, w("pPr"))
-        listed = ppr is not None and _child(ppr, w("numPr")) is not None
+                runs.append((text, _flag(rpr, _W_B)))
+        ppr = _child(p, _W_PPR)
+        listed = ppr is not None and _child(ppr, _W_NUMPR) is not None
         return Para(runs, listed)
 
     def cell_para(self, p: etree._Element) -> Para:
@@ -166,15 +203,15 @@ def _release(el: etree._Element) -> None:
 
 
 def _style(p: etree._Element) -> str:
-    ppr = _child(p, w("pPr"))
-    style = _child(ppr, w("pStyle")) if ppr is not None else None
+    ppr = _child(p, _W_PPR)
+    style = _child(ppr, _W_PSTYLE) if ppr is not None else None
     return wval(style, "") or ""
 
 
-def _flag(rpr: etree._Element | None, name: str) -> bool:
+def _flag(rpr: etree._Element | None, tag: str) -> bool:
     if rpr is None:
         return False
-    el = _child(rpr, w(name))
+    el = _child(rpr, tag)
     return el is not None and wval(el, "true") not in ("0", "false", "off")
 
 
@@ -204,10 +241,10 @@ def _symbol(font: str | None, code: int) -> str | None:
 
 
 def _run_font(rpr: etree._Element | None) -> str | None:
-    fonts = _child(rpr, w("rFonts")) if rpr is not None else None
+    fonts = _child(rpr, _W_RFONTS) if rpr is not None else None
     if fonts is None:
         return None
-    return fonts.get(w("ascii")) or fonts.get(w("hAnsi")) or fonts.get(w("cs"))
+    return fonts.get(_W_ASCII) or fonts.get(_W_HANSI) or fonts.get(_W_CS)
 
 
 def _in_font(text: str, font: str | None) -> str:
@@ -220,30 +257,30 @@ def _run_text(r: etree._Element, font: str | None) -> str:
     text: list[str] = []
     for node in r:
         tag = node.tag
-        if tag == w("t"):
+        if tag == _W_T:
             text.append(_in_font(node.text or "", font))
-        elif tag == w("sym"):
+        elif tag == _W_SYM:
             try:
-                code = int(node.get(w("char"), ""), 16)
+                code = int(node.get(_W_CHAR, ""), 16)
             except ValueError:
                 continue
-            text.append(_symbol(node.get(w("font")), code) or "")
-        elif tag == w("tab"):
+            text.append(_symbol(node.get(_W_FONT), code) or "")
+        elif tag == _W_TAB:
             text.append("  ")
-        elif tag in (w("br"), w("cr")):
+        elif tag in (_W_BR, _W_CR):
             text.append("\n")
     return "".join(text)
 
 
 def _fill(tc: etree._Element) -> str | None:
-    shd = _first_at(tc, w("tcPr"), w("shd"))
+    shd = _first_at(tc, _W_TCPR, _W_SHD)
     if shd is None:  # some exports shade the paragraph rather than the cell
-        shd = _first_at(tc, w("p"), w("pPr"), w("shd"))
+        shd = _first_at(tc, _W_P, _W_PPR, _W_SHD)
     if shd is None:
         return None
-    fill = shd.get(w("fill"))
-    if fill in _NO_FILL and shd.get(w("val")) == "solid":
-        fill = shd.get(w("color"))  # a "solid" pattern paints the pattern colour, not the fill
+    fill = shd.get(_W_FILL)
+    if fill in _NO_FILL and shd.get(_W_VAL) == "solid":
+        fill = shd.get(_W_COLOR)  # a "solid" pattern paints the pattern colour, not the fill
     return None if fill in _NO_FILL else fill.upper()
 
 
@@ -268,9 +305,9 @@ def _first_at(el: etree._Element, tag: str, *deeper: str) -> etree._Element | No
 
 def _placeholder(r: etree._Element) -> bool:
     """The run is the placeholder text of a content control nobody has filled in."""
-    for sdt in r.iterancestors(w("sdt")):
-        pr = _child(sdt, w("sdtPr"))
-        if pr is not None and _child(pr, w("showingPlcHdr")) is not None:
+    for sdt in r.iterancestors(_W_SDT):
+        pr = _child(sdt, _W_SDTPR)
+        if pr is not None and _child(pr, _W_SHOWINGPLCHDR) is not None:
             return True
     return False
 
@@ -281,25 +318,25 @@ def _children(parent: etree._Element, tag: str):
     for child in parent.iterchildren():
         if child.tag == tag:
             yield child
-        elif child.tag == w("sdt"):
-            content = _child(child, w("sdtContent"))
+        elif child.tag == _W_SDT:
+            content = _child(child, _W_SDTCONTENT)
             if content is not None:
                 yield from _children(content, tag)
 
 
 def _rows(tbl: etree._Element, reader: _BodyReader) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
-    for tr in _children(tbl, w("tr")):
+    for tr in _children(tbl, _W_TR):
         row: list[Cell] = []
-        for tc in _children(tr, w("tc")):
-            tcpr = _child(tc, w("tcPr"))
-            span_el = _child(tcpr, w("gridSpan")) if tcpr is not None else None
+        for tc in _children(tr, _W_TC):
+            tcpr = _child(tc, _W_TCPR)
+            span_el = _child(tcpr, _W_GRIDSPAN) if tcpr is not None else None
             span_text = wval(span_el, "1") or "1"
             span = max(1, min(int(span_text), 64)) if span_text.isdigit() else 1
-            vmerge = _child(tcpr, w("vMerge")) if tcpr is not None else None
+            vmerge = _child(tcpr, _W_VMERGE) if tcpr is not None else None
             # A vMerge "continue" cell shows the cell above: keep it empty, never repeat its text.
             continued = vmerge is not None and wval(vmerge, "continue") == "continue"
-            paras = [] if continued else [reader.cell_para(p) for p in _children(tc, w("p"))]
+            paras = [] if continued else [reader.cell_para(p) for p in _children(tc, _W_P)]
             row.append(Cell(paras, None if continued else _fill(tc), span, continued))
             row.extend(Cell(span=0) for _ in range(span - 1))
         rows.append(row)

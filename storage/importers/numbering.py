@@ -23,10 +23,13 @@ def w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
+_VAL = w("val")
+
+
 def wval(el: etree._Element | None, default: str | None = None) -> str | None:
     if el is None:
         return default
-    return el.get(w("val"), default)
+    return el.get(_VAL, default)
 
 
 @dataclass(frozen=True)
