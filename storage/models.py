@@ -28,34 +28,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
-from sqlalchemy.util import PopulateDict, memoized_property
 
 from storage.plan_rows import plan_name_key
-
-
-class PartialIndex(Index):
-    """An index with a ``WHERE`` per dialect (``where={"sqlite": ..., "postgresql": ...}``), handed to
-    each dialect's options only when that dialect reads them.
-
-    ``Index(..., postgresql_where=...)`` makes SQLAlchemy load the PostgreSQL dialect there and then to
-    check the keyword (some 50 ms of CPU, every process that imports the models, SQLite ones included).
-    Here a dialect's options are made when its compiler (or Alembic) first asks for them, with the
-    ``WHERE`` already in place; on PostgreSQL the dialect is loaded by then anyway.
-    """
-
-    def __init__(self, name: str, *columns: Any, where: dict[str, Any], **kw: Any) -> None:
-        self._where_by_dialect = dict(where)
-        super().__init__(name, *columns, **kw)
-
-    @memoized_property
-    def dialect_options(self) -> PopulateDict:
-        def options(dialect_name: str):
-            made = self._kw_reg_for_dialect_cls(dialect_name)
-            if dialect_name in self._where_by_dialect:
-                made["where"] = self._where_by_dialect[dialect_name]
-            return made
-
-        return PopulateDict(options)
 
 
 def utcnow() -> dt.datetime:
@@ -472,12 +446,13 @@ class Meeting(Base):
 
     __tablename__ = "meetings"
     __table_args__ = (
-        PartialIndex(
+        Index(
             "uq_meetings_plan_date_scheduled",
             "plan_id",
             "date",
             unique=True,
-            where={"sqlite": text("status = 'scheduled'"), "postgresql": text("status = 'scheduled'")},
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
         ),
     )
 

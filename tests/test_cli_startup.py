@@ -24,9 +24,9 @@ print("LOADED:" + ",".join(m for m in {heavy!r} if m in sys.modules))
 """
 
 
-def _loaded(*args: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+def _loaded(*args: str) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(heavy=heavy), *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args], capture_output=True, text=True, check=True
     )
     marker = next(line for line in reversed(done.stdout.splitlines()) if line.startswith("LOADED:"))
     return [m for m in marker.removeprefix("LOADED:").split(",") if m]
@@ -96,29 +96,3 @@ def test_importing_into_a_new_database_creates_it_without_alembic(tmp_path):
     engine = storage_db.create_db_engine(url)
     assert storage_db.current_revisions(engine) == storage_db.head_revisions()
     engine.dispose()
-
-
-def test_a_sqlite_import_never_loads_the_postgresql_dialect(tmp_path):
-    """The meetings' partial index keeps its PostgreSQL ``WHERE`` (storage.models.PartialIndex) without
-    SQLAlchemy loading that dialect to check the keyword."""
-    from tests.support.plan_builders import text_plan_csv
-
-    url = f"sqlite:///{tmp_path / 'new.db'}"
-    path = text_plan_csv(tmp_path / "p.csv")
-    assert (
-        _loaded("--database-url", url, "import", str(path), heavy=("sqlalchemy.dialects.postgresql",)) == []
-    )
-
-
-def test_the_partial_index_has_its_where_on_each_dialect():
-    from sqlalchemy.dialects import postgresql, sqlite
-    from sqlalchemy.schema import CreateIndex
-
-    from storage.models import Meeting
-
-    (index,) = [i for i in Meeting.__table__.indexes if i.name == "uq_meetings_plan_date_scheduled"]
-    for dialect in (sqlite.dialect(), postgresql.dialect()):
-        assert str(CreateIndex(index).compile(dialect=dialect)) == (
-            "CREATE UNIQUE INDEX uq_meetings_plan_date_scheduled ON meetings (plan_id, date) "
-            "WHERE status = 'scheduled'"
-        )
