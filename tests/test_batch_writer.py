@@ -105,10 +105,9 @@ def _clear(engine, ids) -> None:
         session.execute(delete(Update).where(Update.action_id == ids["action"]))
 
 
-def test_the_writers_connection_writes_what_sqlalchemy_writes(engine, seeded, now):
-    def batch():
-        return [_submitted(seeded, f"k{n}", now, rag=rag) for n, rag in enumerate(["Amber", "red", "Blue"])]
-
+def _both_ways(engine, seeded, batch):
+    """The batch written through SQLAlchemy, then (after clearing) through the writer's own
+    connection; both outcomes, and what SQLAlchemy stored, which the writer must have stored too."""
     with write_engine(engine).begin() as conn:
         via_sqlalchemy = write_batch(SessionBatch(conn), batch())
     expected = _stored(engine, seeded)
@@ -119,6 +118,14 @@ def test_the_writers_connection_writes_what_sqlalchemy_writes(engine, seeded, no
     finally:
         writer.close()
     assert _stored(engine, seeded) == expected
+    return via_sqlalchemy, via_driver, expected
+
+
+def test_the_writers_connection_writes_what_sqlalchemy_writes(engine, seeded, now):
+    def batch():
+        return [_submitted(seeded, f"k{n}", now, rag=rag) for n, rag in enumerate(["Amber", "red", "Blue"])]
+
+    via_sqlalchemy, via_driver, expected = _both_ways(engine, seeded, batch)
     assert (
         [type(o) for o in via_driver] == [type(o) for o in via_sqlalchemy] == [Prepared, Prepared, NotPlain]
     )
@@ -152,16 +159,7 @@ def test_awkward_text_and_missing_values_store_as_sqlalchemy_stores_them(engine,
             for n in range(size)
         ]
 
-    with write_engine(engine).begin() as conn:
-        via_sqlalchemy = write_batch(SessionBatch(conn), batch())
-    expected = _stored(engine, seeded)
-    _clear(engine, seeded)
-    writer = BatchConnection(write_engine(engine))
-    try:
-        via_driver = writer.transaction(lambda c: write_batch(c, batch()))
-    finally:
-        writer.close()
-    assert _stored(engine, seeded) == expected
+    via_sqlalchemy, via_driver, expected = _both_ways(engine, seeded, batch)
     assert [type(o) for o in via_driver] == [type(o) for o in via_sqlalchemy] == [Prepared] * size
     rows, outbox = expected
     assert [r["text"] for r in rows] == [AWKWARD.format(key=f"w{n}") for n in range(size)]

@@ -24,38 +24,6 @@ def _date(value: str | None) -> dt.date | None:
         raise UserError(f"--reference-date: '{value}' is not a date (YYYY-MM-DD)") from None
 
 
-@click.command("import")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--plan", "plan_name", help="Plan name (default: from the file name). Re-import merges by ref.")
-@click.option("--reference-date", help="Date to read short timescales against (YYYY-MM-DD).")
-@click.option("--dry-run", is_flag=True, help="Parse and preview; store nothing.")
-@click.option(
-    "--close-missing", is_flag=True, help="Close the stored actions this file no longer has (re-import)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@pass_ctx
-def import_command(
-    ctx: CliContext,
-    path: Path,
-    plan_name: str | None,
-    reference_date: str | None,
-    dry_run: bool,
-    close_missing: bool,
-    as_json: bool,
-) -> None:
-    """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
-    with _cycles_left_to_exit():
-        _import(
-            ctx,
-            path,
-            plan_name,
-            reference_date,
-            dry_run=dry_run,
-            close_missing=close_missing,
-            as_json=as_json,
-        )
-
-
 @contextlib.contextmanager
 def _cycles_left_to_exit():
     """No cyclic garbage collection while one import runs.
@@ -74,16 +42,27 @@ def _cycles_left_to_exit():
             gc.enable()
 
 
-def _import(
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--plan", "plan_name", help="Plan name (default: from the file name). Re-import merges by ref.")
+@click.option("--reference-date", help="Date to read short timescales against (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Parse and preview; store nothing.")
+@click.option(
+    "--close-missing", is_flag=True, help="Close the stored actions this file no longer has (re-import)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@pass_ctx
+@_cycles_left_to_exit()
+def import_command(
     ctx: CliContext,
     path: Path,
     plan_name: str | None,
     reference_date: str | None,
-    *,
     dry_run: bool,
     close_missing: bool,
     as_json: bool,
 ) -> None:
+    """Import an action plan from a Word (.docx), Excel (.xlsx) or CSV file."""
     from storage.db import refresh_statistics
     from storage.importers import Limits, read_plan
     from storage.plan_rows import plan_table
