@@ -4,28 +4,21 @@ account of every row, and the warnings that name what was left out."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 
 from storage.importers import read_plan
-from storage.plans import import_plan, plan_payload
 from tests.support import holdout_plans
 from tests.support.layout_plans import BUILDERS, EXPECTED
+from tests.support.plan_sets import FIELDS, imported
 
 assert holdout_plans  # its plans register in BUILDERS and EXPECTED
 
 
 pytestmark = pytest.mark.storage
 
-NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
-FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
-
-
-def _import(session, tmp_path, name):
-    suffix = name.rsplit("-", 1)[-1]
-    parsed = read_plan(BUILDERS[name](tmp_path / f"{name}.{suffix}"))
-    result = import_plan(session, parsed, plan_name=name, now=NOW)
-    return parsed, plan_payload(session, result.plan, warnings=result.warnings)
+_import = partial(imported, BUILDERS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,24 +17,12 @@ from progressbot.cli import main
 from storage.importers import read_plan
 from storage.plans import import_plan, plan_payload
 from tests.support.outsider_plans import BUILDERS, EXPECTED, ROUND_TWO
+from tests.support.plan_sets import NOW, built, fields, imported
 from tests.support.row_account import assert_every_row_accounted
 
-NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
-FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
-
-
-def _build(tmp_path: Path, name: str) -> Path:
-    return BUILDERS[name](tmp_path / f"{name}.{name.rsplit('-', 1)[-1]}")
-
-
-def _import(session, tmp_path, name):
-    parsed = read_plan(_build(tmp_path, name))
-    result = import_plan(session, parsed, plan_name=name, now=NOW)
-    return parsed, plan_payload(session, result.plan, warnings=result.warnings)
-
-
-def _fields(payload: dict) -> list[tuple]:
-    return [tuple(a[f] for f in FIELDS) for a in payload["actions"]]
+_build = partial(built, BUILDERS)
+_import = partial(imported, BUILDERS)
+_fields = fields
 
 
 def test_there_are_a_dozen_first_round_plans_and_a_second_round():

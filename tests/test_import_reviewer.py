@@ -3,9 +3,8 @@ accounted for, every skipped row quoted; then the pieces each kind of fault was 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from pathlib import Path
+from functools import partial
 
 import docx
 import pytest
@@ -16,21 +15,15 @@ from storage.importers import read_plan
 from storage.importers.headers import sub_header
 from storage.importers.leads import name_and_post, split_people, without_email
 from storage.importers.model import Cell
-from storage.plans import import_plan, plan_payload
+from tests.support.plan_sets import FIELDS, built, imported
 from tests.support.reviewer_plans import BUILDERS, EXPECTED
 from tests.support.row_account import assert_every_row_accounted
 
-NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
-FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
-
-
-def _build(tmp_path: Path, name: str) -> Path:
-    return BUILDERS[name](tmp_path / f"{name}.{name.rsplit('-', 1)[-1]}")
+_build = partial(built, BUILDERS)
 
 
 def _payload(session, tmp_path, name):
-    result = import_plan(session, read_plan(_build(tmp_path, name)), plan_name=name, now=NOW)
-    return plan_payload(session, result.plan, warnings=result.warnings)
+    return imported(BUILDERS, session, tmp_path, name)[1]
 
 
 def test_there_are_eleven_plans_of_every_kind():

@@ -4,9 +4,8 @@ row accounted for and every skipped row quoted; then the pieces each kind of fau
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from pathlib import Path
+from functools import partial
 
 import pytest
 from click.testing import CliRunner
@@ -16,19 +15,12 @@ from storage.importers import read_plan
 from storage.importers.headers import header_role
 from storage.importers.rows import one_language_date
 from storage.plans import import_plan, plan_payload
+from tests.support.plan_sets import NOW, built, fields
 from tests.support.round4_plans import BUILDERS, EXPECTED
 from tests.support.row_account import assert_every_row_accounted
 
-NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
-FIELDS = ("ref", "title", "leads", "due", "schedule", "rag", "progress", "section")
-
-
-def _build(tmp_path: Path, name: str) -> Path:
-    return BUILDERS[name](tmp_path / f"{name}.{name.rsplit('-', 1)[-1]}")
-
-
-def _fields(payload: dict) -> list[tuple]:
-    return [tuple(a[f] for f in FIELDS) for a in payload["actions"]]
+_build = partial(built, BUILDERS)
+_fields = fields
 
 
 def test_there_are_eleven_plans_of_every_kind():
