@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
+from storage.many_rows import CompiledInsert
 from storage.models import (
     Action,
     ActionLead,
@@ -162,41 +163,6 @@ class RepeatedKey(Exception):
 # --- the writer's own connection ------------------------------------------------------------------
 
 
-class _Compiled:
-    """One statement compiled for a dialect: its SQL, and how a row of values becomes its parameters
-    (each through its column type's bind processor, as SQLAlchemy would do at execution)."""
-
-    def __init__(self, statement: Any, dialect: Any, keys: Sequence[str]) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-        self.sql = compiled.string
-        self._many: dict[int, str] = {}
-        names = list(compiled.positiontup or [])
-        self.parts: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
-        for name in names:
-            bind = compiled.binds[name]
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            key = bind.key if bind.key in keys else None
-            self.parts.append((key, None if key is not None else bind.effective_value, processor))
-
-    def many(self, n: int) -> str:
-        """The statement inserting ``n`` rows at once (one VALUES group per row)."""
-        sql = self._many.get(n)
-        if sql is None:
-            head, _, rest = self.sql.partition(" VALUES ")
-            group, on, tail = rest.partition(" ON CONFLICT ")
-            if not (head and group and on):
-                raise RuntimeError(f"not an INSERT ... VALUES ... ON CONFLICT: {self.sql}")
-            sql = self._many[n] = f"{head} VALUES {', '.join([group] * n)}{on}{tail}"
-        return sql
-
-    def params(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        out = []
-        for key, default, processor in self.parts:
-            value = row[key] if key is not None else default
-            out.append(processor(value) if processor is not None else value)  # None too, as SQLAlchemy does
-        return tuple(out)
-
-
 class _Values:
     """Values for ``keys`` of a row, each through its column type's bind processor (``after`` is text)."""
 
@@ -209,7 +175,7 @@ class _Values:
             )
             self.parts.append((key, None, processor))
 
-    params = _Compiled.params
+    params = CompiledInsert.params
 
 
 def _result_processors(dialect: Any) -> list[Callable[[Any], Any] | None]:
@@ -235,13 +201,13 @@ class BatchConnection:
         self._processors = _result_processors(self.dialect)
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
-        # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``_Compiled.many``).
+        # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``CompiledInsert.many``).
         # PostgreSQL: one statement whatever the batch (``_pg_insert_sql``), its values processed the same way.
-        self._updates: _Compiled | _Values
+        self._updates: CompiledInsert | _Values
         if self.name == "sqlite":
-            self._updates = _Compiled(_insert_updates("sqlite"), self.dialect, UPDATE_COLUMNS)
+            self._updates = CompiledInsert(_insert_updates("sqlite"), self.dialect, UPDATE_COLUMNS)
             outbox_keys = ("kind", "payload", "coalesce_key", "after")
-            self._outbox = _Compiled(OUTBOX_INSERT["sqlite"], self.dialect, outbox_keys)
+            self._outbox = CompiledInsert(OUTBOX_INSERT["sqlite"], self.dialect, outbox_keys)
         else:
             self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
             self._outbox_values = _Values(OutboxItem.__table__, self.dialect, _OUTBOX_VALUES)
