@@ -46,11 +46,11 @@ from slackviews.update_modal import (
     saved_view,
     values_fingerprint,
 )
-from storage.batch import BatchConnection, SessionBatch
+from storage.batch import BatchConnection, Expected, SessionBatch
 from storage.db import write_engine
 from storage.errors import ProgressbotError
 from storage.outbox import Owed
-from storage.rag import scheme_for_plan
+from storage.rag import scheme_from_rows
 from storage.updates import new_update
 
 if TYPE_CHECKING:
@@ -142,21 +142,25 @@ class Prepared:
 class _ActionContext:
     """What every submission on one action in a batch shares, worked out once per batch."""
 
-    __slots__ = ("action", "card", "plan", "rag_states", "rows")
+    __slots__ = ("action", "card", "plan", "rag_states", "rows", "scheme_text")
 
     def __init__(self, rows: list[Any]) -> None:
         first = rows[0]
         self.rows = rows
+        self.scheme_text = getattr(first, "scheme_text", None) or ""
         states = [r for r in rows if r.label is not None]
-        # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does.
-        self.plan = SimpleNamespace(name=first.plan_name, rag_states=states)
+        # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does;
+        # built here once, as the writer may remember this context for many submissions.
+        self.plan = SimpleNamespace(
+            name=first.plan_name, rag_states=states, rag_scheme=scheme_from_rows(states)
+        )
         self.action = SimpleNamespace(id=first.id, plan=self.plan)
         self.card = ActionCard(id=first.id, ref=first.ref, title=first.title, plan_name=first.plan_name)
         self.rag_states: dict[str | None, Any] = {}
 
     def rag_state(self, label: str | None) -> Any:
         if label not in self.rag_states:
-            scheme = scheme_for_plan(self.plan)
+            scheme = self.plan.rag_scheme
             self.rag_states[label] = next((s for s in scheme.states if s.label == label), None)
         return self.rag_states[label]
 
@@ -210,18 +214,30 @@ def prepare(
     return Prepared(row, context.card.ref, reply, owed)
 
 
-def write_batch(batch_conn: BatchConnection | SessionBatch, batch: list[Submitted]) -> list[Any]:
-    """Check and insert a batch of submissions and what they owe, in the caller's transaction: one
-    read, and one insert of the updates and their outbox rows, whatever the batch size
-    (``storage.batch``).
+@dataclass(frozen=True)
+class _Facts:
+    """What the checks of one (action, submitter) read: the action (None if there is none), the
+    submitter as its lead (None if they are not one), and when a challenge on it was opened."""
 
-    One outcome per submission: its ``Prepared`` when its update was inserted, else ``NotPlain``
-    (not the plain case, or a repeated submission: its key is used, and the insert skipped it).
-    """
-    if isinstance(batch_conn, Connection):  # a caller with an SQLAlchemy connection
-        batch_conn = SessionBatch(batch_conn)
-    action_ids = sorted({item.metadata.action_id for item in batch})
-    uids = sorted({item.uid for item in batch})
+    context: _ActionContext | None
+    lead: Any
+    challenged_since: dt.datetime | None
+
+    def expected(self, uid: str) -> Expected:
+        card = self.context.card  # type: ignore[union-attr]
+        return Expected(
+            uid, self.lead.display_name, card.ref, card.title, card.plan_name, self.context.scheme_text
+        )  # type: ignore[union-attr]
+
+
+# Pairs the writer remembers at most (``BatchConnection.remembered``); then it starts again.
+REMEMBER_AT_MOST = 10_000
+
+
+def _read_facts(batch_conn: Any, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], _Facts]:
+    """One check for every (action id, Slack user id) pair: one statement whatever their number."""
+    action_ids = sorted({action_id for action_id, _ in pairs})
+    uids = sorted({uid for _, uid in pairs})
     states: dict[int, dict] = {}  # action id -> {rank: state row}: each state once, in rank order
     leads: dict[tuple[int, str], Any] = {}
     challenged: dict[int, Any] = {}
@@ -231,18 +247,53 @@ def write_batch(batch_conn: BatchConnection | SessionBatch, batch: list[Submitte
         if row.lead_uid is not None and (row.id, row.lead_uid) not in leads:
             leads[(row.id, row.lead_uid)] = SimpleNamespace(id=row.lead_id, display_name=row.lead_name)
     contexts = {action_id: _ActionContext(list(by_rank.values())) for action_id, by_rank in states.items()}
+    return {pair: _Facts(contexts.get(pair[0]), leads.get(pair), challenged.get(pair[0])) for pair in pairs}
+
+
+def _facts(batch_conn: Any, batch: list[Submitted]) -> dict[tuple[int, str], _Facts]:
+    """The facts of every pair in the batch: remembered (``BatchConnection.remembered``, where the
+    insert checks them again), else read, and remembered if they make the plain case."""
+    remembered = batch_conn.remembered
+    pairs = {(item.metadata.action_id, item.uid) for item in batch}
+    if remembered is None:
+        return _read_facts(batch_conn, sorted(pairs))
+    facts = {pair: remembered[pair] for pair in pairs if pair in remembered}
+    unknown = sorted(pairs - facts.keys())
+    if unknown:
+        read = _read_facts(batch_conn, unknown)
+        facts.update(read)
+        if len(remembered) + len(read) > REMEMBER_AT_MOST:
+            remembered.clear()
+        for pair, found in read.items():
+            if found.context is not None and found.lead is not None and found.challenged_since is None:
+                remembered[pair] = found
+    return facts
+
+
+def write_batch(batch_conn: BatchConnection | SessionBatch, batch: list[Submitted]) -> list[Any]:
+    """Check and insert a batch of submissions and what they owe, in the caller's transaction: at
+    most one read (none when the writer remembers every pair), and one insert of the updates and
+    their outbox rows, whatever the batch size (``storage.batch``).
+
+    One outcome per submission: its ``Prepared`` when its update was inserted, else ``NotPlain``
+    (not the plain case; a repeated submission, whose key is used; or on PostgreSQL, something the
+    checks relied on changed before the insert: the pair is then forgotten, and read again next time).
+    """
+    if isinstance(batch_conn, Connection):  # a caller with an SQLAlchemy connection
+        batch_conn = SessionBatch(batch_conn)
+    facts = _facts(batch_conn, batch)
     outcomes: list[Any] = [None] * len(batch)
     prepared: dict[int, Prepared] = {}
+    expected: list[Expected] = []
     seen: set[str] = set()
     for i, item in enumerate(batch):
-        action_id = item.metadata.action_id
         if item.key in seen:  # a second submission of the same key in this batch is a repeat
             outcomes[i] = NotPlain("a repeated submission")
             continue
+        found = facts[(item.metadata.action_id, item.uid)]
         try:
-            prepared[i] = prepare(
-                item, contexts.get(action_id), leads.get((action_id, item.uid)), challenged.get(action_id)
-            )
+            prepared[i] = prepare(item, found.context, found.lead, found.challenged_since)
+            expected.append(found.expected(item.uid))
             seen.add(item.key)
         except NotPlain as why:
             outcomes[i] = why
@@ -251,7 +302,12 @@ def write_batch(batch_conn: BatchConnection | SessionBatch, batch: list[Submitte
     if prepared:
         rows = [p.row for p in prepared.values()]
         owed = [(p.row["idempotency_key"], item) for p in prepared.values() for item in p.owed]
-        created = batch_conn.insert(rows, owed)
+        created = batch_conn.insert(rows, owed, expected)
         for i, p in prepared.items():
-            outcomes[i] = p if p.row["idempotency_key"] in created else NotPlain("a repeated submission")
+            if p.row["idempotency_key"] in created:
+                outcomes[i] = p
+                continue
+            outcomes[i] = NotPlain("a repeated submission, or something it relied on changed")
+            if batch_conn.remembered is not None:
+                batch_conn.remembered.pop((batch[i].metadata.action_id, batch[i].uid), None)
     return outcomes

@@ -17,13 +17,15 @@ the engine configured (WAL, busy timeout); PostgreSQL commits as configured (``s
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Engine, bindparam, exists, func, select
+from sqlalchemy import Engine, bindparam, exists, func, literal_column, select
 from sqlalchemy.engine import Connection
 
 from storage.many_rows import CompiledInsert
@@ -111,6 +113,28 @@ CHECK_FIELDS = tuple(c.name for c in CHECK.selected_columns)
 _POSTCOMPILE = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
 
 
+def scheme_text_sql(plan_id: str) -> str:
+    """SQL for one text holding every field of a plan's RAG states in rank order ('' for none), each
+    field prefixed by its length, so two different schemes never give the same text. PostgreSQL only.
+
+    The writer remembers it with what else it read about an action (``BatchConnection.remembered``),
+    and the insert compares it with the plan's states as they are then: a scheme replaced since (a
+    label, colour, alias or completion changed) makes the insert skip the update."""
+    fields = (
+        "rs.label",
+        "rs.colour",
+        "rs.meaning",
+        "CAST(rs.rank AS TEXT)",
+        "CAST(rs.is_complete AS TEXT)",
+        "CAST(rs.aliases AS TEXT)",
+    )
+    parts = " || ".join(f"length({f}) || ':' || {f}" for f in fields)
+    return (
+        f"coalesce((SELECT string_agg({parts}, '' ORDER BY rs.rank) FROM rag_states rs "
+        f"WHERE rs.plan_id = {plan_id}), '')"
+    )
+
+
 def _insert_updates(dialect: str):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -127,8 +151,21 @@ _INSERT_MANY = {
 }
 
 
-# A row of ``CHECK``: its columns by name, cheaply.
-CheckRow = namedtuple("CheckRow", CHECK_FIELDS)  # type: ignore[misc]
+# A row of ``CHECK``: its columns by name, cheaply; on PostgreSQL also the plan's scheme as text.
+CheckRow = namedtuple("CheckRow", (*CHECK_FIELDS, "scheme_text"), defaults=(None,))  # type: ignore[misc]
+
+
+class Expected(NamedTuple):
+    """What an update's checks relied on, which the PostgreSQL insert finds unchanged or skips the
+    update: the submitter still leads the action under the same name, the action and plan are as
+    shown in the confirmation, the plan's RAG states are the same, and no challenge is open."""
+
+    uid: str
+    lead_name: str
+    ref: str
+    title: str
+    plan_name: str
+    scheme_text: str
 
 
 class SessionBatch:
@@ -140,9 +177,15 @@ class SessionBatch:
     def check(self, action_ids: list[int], uids: list[str]) -> Iterable[Any]:
         return self.conn.execute(CHECK, {"action_ids": action_ids, "uids": uids})
 
-    def insert(self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]]) -> set[str]:
+    # Nothing is remembered between batches: every batch is checked in its own transaction.
+    remembered = None
+
+    def insert(
+        self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]], expected: list[Expected] | None = None
+    ) -> set[str]:
         """Insert the updates, skipping a used key, and what each new one owes (``owed``: the key of
-        the update that owes it, and the item); the keys inserted."""
+        the update that owes it, and the item); the keys inserted. ``expected`` needs no second look
+        here: the check ran in the same transaction."""
         from storage import outbox as outbox_store
 
         created = {r.idempotency_key for r in self.conn.execute(_INSERT_MANY[self.conn.dialect.name], rows)}
@@ -199,6 +242,13 @@ class BatchConnection:
         self._cursor: Any = None
         self._checks: dict[tuple[int, int], tuple[str, list[str]]] = {}
         self._processors = _result_processors(self.dialect)
+        # PostgreSQL: what the check read for an (action id, Slack user id), kept so the next batch
+        # need not read it again (a round trip, and most of the database's work per batch). Nothing
+        # kept is trusted: the insert compares every fact the update relies on with the tables as
+        # they are (``Expected``) and skips the update if any changed; the caller forgets the pair
+        # then. SQLite checks every batch: its check is no round trip, and runs in the insert's
+        # transaction anyway.
+        self.remembered: dict[tuple[int, str], Any] | None = {} if self.name == "postgresql" else None
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
         # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``CompiledInsert.many``).
@@ -252,6 +302,8 @@ class BatchConnection:
             log.info("plan_cache_mode not set (%s)", exc.__class__.__name__)
 
     def _discard(self) -> None:
+        if self.remembered:
+            self.remembered.clear()  # after an error, read everything afresh
         pooled, self._pooled, self._cursor = self._pooled, None, None
         try:
             pooled.rollback()
@@ -288,9 +340,12 @@ class BatchConnection:
         self._cursor.execute(sql, params)
         processors = self._processors
         return [
-            CheckRow._make(
-                value if p is None or value is None else p(value)
-                for p, value in zip(processors, raw, strict=True)
+            CheckRow(
+                *(
+                    value if p is None or value is None else p(value)
+                    for p, value in zip(processors, raw, strict=False)
+                ),
+                *raw[len(processors) :],  # the scheme's text (PostgreSQL), as it is
             )
             for raw in self._cursor.fetchall()
         ]
@@ -310,17 +365,23 @@ class BatchConnection:
                 sql = _POSTCOMPILE.sub(lambda m: "(" + ", ".join("?" * sizes[m.group(1)]) + ")", sql)
                 found = (sql, order)
             else:
-                sql = CHECK.compile(dialect=self.dialect).string
+                with_scheme = CHECK.add_columns(literal_column(scheme_text_sql("plans.id")))
+                sql = with_scheme.compile(dialect=self.dialect).string
                 for name in ("uids", "action_ids"):
                     sql = sql.replace(f"IN (__[POSTCOMPILE_{name}])", f"= ANY(%({name})s)")
                 found = (sql, [])
             self._checks[key] = found
         return found
 
-    def insert(self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]]) -> set[str]:
-        """``SessionBatch.insert``."""
+    def insert(
+        self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]], expected: list[Expected] | None = None
+    ) -> set[str]:
+        """``SessionBatch.insert``; on PostgreSQL each update is inserted only if what it relied on
+        (``expected``, one per row) is unchanged."""
         if self.name == "postgresql":
-            return self._insert_postgresql(rows, owed)
+            if expected is None or len(expected) != len(rows):
+                raise ValueError("PostgreSQL inserts need what each update relied on")
+            return self._insert_postgresql(rows, owed, expected)
         cursor, updates, outbox = self._cursor, self._updates, self._outbox
         # One statement per table, whatever the batch size: each execution lets other threads have the
         # interpreter, and the writer then waits to get it back, so fewer executions mean shorter batches.
@@ -340,61 +401,90 @@ class BatchConnection:
             cursor.execute(outbox.many(len(items)), params)
         return {row["idempotency_key"] for row in rows}
 
-    def _insert_postgresql(self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]]) -> set[str]:
-        """One statement, one round trip: the updates, and (joined to the keys inserted) the outbox
-        rows of those that were new, in coalescing-key order. The values go as one array per column, so
-        the SQL is the same whatever the batch size: psycopg parses it once and PostgreSQL prepares it
-        once. (A VALUES group per row made a new statement for every batch shape, which psycopg parsed
-        again on every execution, about 2 ms a batch, and PostgreSQL planned again.)"""
+    def _insert_postgresql(
+        self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]], expected: list[Expected]
+    ) -> set[str]:
+        """One statement, one round trip: the updates whose checks still hold, and (joined to the keys
+        inserted) the outbox rows of those that were new, in coalescing-key order. The rows go as
+        one JSON text per table, so the SQL is the same whatever the batch size (psycopg parses it
+        once, PostgreSQL plans it once) and the driver converts two strings, not an array per
+        column (which was most of the writer's CPU per batch)."""
         owed = sorted(owed, key=lambda pair: pair[1].key or "")
-        update_columns = _columns([self._updates.params(row) for row in rows], len(UPDATE_COLUMNS))
+        updates = [
+            {"n": n, **dict(zip(UPDATE_COLUMNS, self._updates.params(row), strict=True)), **exp._asdict()}
+            for n, (row, exp) in enumerate(zip(rows, expected, strict=True))
+        ]
         outbox = self._outbox_values
-        owed_columns = _columns(
-            [(n, key, *outbox.params(owed_params(item))) for n, (key, item) in enumerate(owed)],
-            2 + len(_OUTBOX_VALUES),
-        )
+        items = [
+            {"n": n, "ukey": key, **dict(zip(_OUTBOX_VALUES, outbox.params(owed_params(item)), strict=True))}
+            for n, (key, item) in enumerate(owed)
+        ]
         if self._pg_insert is None:
             self._pg_insert = _pg_insert_sql(self.dialect)
-        self._cursor.execute(self._pg_insert, [*update_columns, *owed_columns])
+        self._cursor.execute(self._pg_insert, [_json(updates), _json(items)])
         return {key for (key,) in self._cursor.fetchall()}
 
 
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows of values as one list per column (empty lists when there are no rows)."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+def _json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
 
 
-# The outbox row of an owed item, as the PostgreSQL batch insert takes it (after its number and the key
+def _json_value(value: Any) -> str:
+    if isinstance(value, dt.date):  # datetimes too: ISO 8601, with the offset, which PostgreSQL reads
+        return value.isoformat()
+    from psycopg.types.json import Json, Jsonb
+
+    if isinstance(value, Json | Jsonb):  # a JSON column's value: its text, as psycopg would send it
+        return (value.dumps or json.dumps)(value.obj)
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+# The outbox row of an owed item, as the PostgreSQL batch insert takes it (with its number and the key
 # of the update that owes it): the values ``storage.outbox``'s insert gives its columns.
 _OUTBOX_VALUES = ("kind", "coalesce_key", "payload", "after")
 
 
 def _pg_insert_sql(dialect: Any) -> str:
-    """The batch insert, taking an array per column; each array is cast to its column's own type."""
+    """The batch insert, taking the updates and the outbox rows each as one JSON array of objects,
+    read into their columns' own types; an update is inserted only if its ``Expected`` still holds."""
     table = Update.__table__
-    update_types = [f"{table.c[name].type.compile(dialect)}[]" for name in UPDATE_COLUMNS]
+    record = ", ".join(
+        [
+            "n INTEGER",
+            *(f"{name} {table.c[name].type.compile(dialect)}" for name in UPDATE_COLUMNS),
+            *(f"{name} TEXT" for name in Expected._fields),
+        ]
+    )
     columns = ", ".join(UPDATE_COLUMNS)
-    unnest_updates = ", ".join(f"%b::{t}" for t in update_types)
     outbox = OutboxItem.__table__
-    owed_types = [
-        "INTEGER[]",  # the item's place in the batch
-        f"{table.c.idempotency_key.type.compile(dialect)}[]",  # the key of the update that owes it
-        f"{outbox.c.kind.type.compile(dialect)}[]",
-        f"{outbox.c.coalesce_key.type.compile(dialect)}[]",
-        f"{outbox.c.payload.type.compile(dialect)}[]",
-        "VARCHAR[]",  # the delay, as an interval's text
-    ]
-    unnest_owed = ", ".join(f"%b::{t}" for t in owed_types)
+    owed_record = (
+        "n INTEGER, ukey TEXT, "
+        f"kind {outbox.c.kind.type.compile(dialect)}, coalesce_key {outbox.c.coalesce_key.type.compile(dialect)}, "
+        "payload TEXT, after TEXT"  # the payload as its column's bind processor wrote it; the delay as an interval's text
+    )
+    # The checks ``bot.direct.write_batch`` made, made again by the database as the insert runs:
+    # the submitter leads the action under the same name, the action and its plan are as read, the
+    # plan's states are the same (``scheme_text_sql``), and no challenge on the action is open.
+    still_holds = (
+        "JOIN actions a ON a.id = v.action_id AND a.ref = v.ref AND a.title = v.title "
+        "JOIN plans pl ON pl.id = a.plan_id AND pl.name = v.plan_name "
+        "JOIN action_leads al ON al.action_id = a.id AND al.person_id = v.author_id "
+        "JOIN people pe ON pe.id = al.person_id AND pe.slack_user_id = v.uid AND pe.display_name = v.lead_name "
+        f"WHERE {scheme_text_sql('a.plan_id')} = v.scheme_text "
+        "AND NOT EXISTS (SELECT 1 FROM challenges c WHERE c.action_id = a.id AND c.at <= v.submitted_at "
+        "AND NOT EXISTS (SELECT 1 FROM challenge_answers ca WHERE ca.challenge_id = c.id))"
+    )
     # ``storage.outbox``'s insert: not_before and created_at by the database's clock (``db_time``).
     return (
-        f"WITH u AS (INSERT INTO updates ({columns}) "
-        f"SELECT {columns} FROM unnest({unnest_updates}) WITH ORDINALITY AS v ({columns}, ord) ORDER BY ord "
+        f"WITH v AS (SELECT * FROM json_to_recordset(CAST(%s AS JSON)) AS v ({record})), "
+        f"ok AS (SELECT v.* FROM v {still_holds}), "
+        f"u AS (INSERT INTO updates ({columns}) SELECT {columns} FROM ok ORDER BY n "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key), "
         "o AS (INSERT INTO outbox (kind, coalesce_key, payload, not_before, attempts, created_at) "
-        "SELECT v.kind, v.coalesce_key, v.payload, CURRENT_TIMESTAMP + CAST(v.after AS INTERVAL), 0, "
+        "SELECT w.kind, w.coalesce_key, CAST(w.payload AS JSON), CURRENT_TIMESTAMP + CAST(w.after AS INTERVAL), 0, "
         "CURRENT_TIMESTAMP "
-        f"FROM unnest({unnest_owed}) AS v (n, ukey, kind, coalesce_key, payload, after) "
-        "JOIN u ON u.idempotency_key = v.ukey ORDER BY v.n "
+        f"FROM json_to_recordset(CAST(%s AS JSON)) AS w ({owed_record}) "
+        "JOIN u ON u.idempotency_key = w.ukey ORDER BY w.n "
         "ON CONFLICT (coalesce_key) DO NOTHING) "
         "SELECT idempotency_key FROM u"
     )

@@ -257,8 +257,10 @@ FIVE_STATE_SYMBOLS = frozenset("X✗✘×↓⬇↑⬆✓✔☑")
 
 
 def scheme_for_plan(plan: Plan) -> RagScheme:
-    """The plan's scheme, rebuilt from its rows; the default BRAG when it has none."""
-    return scheme_from_rows(plan.rag_states)
+    """The plan's scheme, rebuilt from its rows; the default BRAG when it has none. A plan read
+    without the ORM may carry its scheme already built (``rag_scheme``; ``bot.direct``)."""
+    built = getattr(plan, "rag_scheme", None)
+    return built if built is not None else scheme_from_rows(plan.rag_states)
 
 
 def scheme_from_rows(rows) -> RagScheme:
