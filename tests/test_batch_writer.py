@@ -7,6 +7,7 @@ A key already used is skipped, owes nothing, and does not cost the others their 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -211,3 +212,122 @@ def test_the_writer_keeps_its_plans_and_gives_its_connection_back_as_it_found_it
         assert cursor.fetchone()[0] == "auto"
     finally:
         pooled.close()
+
+
+# --- what the writer remembers (PostgreSQL) ----------------------------------------------------------
+
+
+def _change(engine, ids, what: str, now: dt.datetime) -> None:
+    """Change one fact a remembered update relies on, as another process would, and commit."""
+    from storage.models import Challenge
+    from storage.rag import RagScheme, RagStateSpec, save_scheme
+
+    with Session(engine) as session, session.begin():
+        action, lead, plan = (
+            session.get(m, ids[k]) for m, k in ((Action, "action"), (Person, "lead"), (Plan, "plan"))
+        )
+        if what == "no longer a lead":
+            session.execute(delete(ActionLead).where(ActionLead.action_id == action.id))
+        elif what == "lead renamed":
+            lead.display_name = "Batch Lead (Police)"
+        elif what == "Slack account moved":
+            lead.slack_user_id = lead.slack_user_id + "X"
+        elif what == "action retitled":
+            action.title = "Batch & <co>, reworded"
+        elif what == "action renumbered":
+            action.ref = "9.1a"
+        elif what == "plan renamed":
+            plan.name = plan.name + "-renamed"
+        elif what.startswith("scheme: "):
+            states = [
+                RagStateSpec("Red", 0, "#FF0000", "Red", False, ()),
+                RagStateSpec("Amber", 1, "#FFC000", "Amber", False, ()),
+                RagStateSpec("Blue", 2, "#0070C0", "Blue", True, ()),
+            ]
+            if what == "scheme: Amber recoloured":
+                states[1] = RagStateSpec("Amber", 1, "#FF9900", "Amber", False, ())
+            elif what == "scheme: Amber now completes":
+                states[1] = RagStateSpec("Amber", 1, "#FFC000", "Amber", True, ())
+            elif what == "scheme: an alias added":
+                states[0] = RagStateSpec("Red", 0, "#FF0000", "Red", False, ("amber-ish",))
+            save_scheme(session, plan, RagScheme("custom", tuple(states)))
+        elif what == "a challenge opened":
+            session.add(
+                Challenge(
+                    action_id=action.id,
+                    question="Why?",
+                    by_text="Chair",
+                    source="cli",
+                    at=now - dt.timedelta(minutes=1),
+                )
+            )
+        else:  # pragma: no cover - a typo in the parameters
+            raise AssertionError(what)
+
+
+CHANGES = [
+    "no longer a lead",
+    "lead renamed",
+    "Slack account moved",
+    "action retitled",
+    "action renumbered",
+    "plan renamed",
+    "scheme: Amber recoloured",
+    "scheme: Amber now completes",
+    "scheme: an alias added",
+    "a challenge opened",
+]
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_a_remembered_fact_that_changed_is_never_written_on_and_is_read_again(engine, seeded, now, what):
+    """The writer remembers what it read about an action and its lead (PostgreSQL: the read is a round
+    trip), and the insert checks every remembered fact against the tables as they are. Whatever
+    changed since, the update is not written on the old facts: it goes to the listener's path
+    (``NotPlain``), the pair is forgotten, and the next submission is checked afresh."""
+    from storage.models import Challenge
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite checks every batch in the insert's transaction: nothing is remembered")
+    writer = BatchConnection(write_engine(engine))
+    reads = []
+    check = writer.check
+    writer.check = lambda ids, uids: reads.append(ids) or check(ids, uids)  # type: ignore[method-assign]
+    pair = (seeded["action"], seeded["uid"])
+    try:
+        assert isinstance(
+            writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "m1", now)]))[0], Prepared
+        )
+        assert isinstance(
+            writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "m2", now)]))[0], Prepared
+        )
+        assert len(reads) == 1 and pair in writer.remembered  # the second submission read nothing
+        _change(engine, seeded, what, now)
+        stale = writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "m3", now)]))[0]
+        assert isinstance(stale, NotPlain), what
+        assert len(reads) == 1 and pair not in writer.remembered, what
+        uid = seeded["uid"] + ("X" if what == "Slack account moved" else "")
+        fresh = writer.transaction(
+            lambda c: write_batch(c, [dataclasses.replace(_submitted(seeded, "m4", now), uid=uid)])
+        )[0]
+        assert len(reads) == 2, what  # read again
+    finally:
+        writer.close()
+        with Session(engine) as session, session.begin():
+            session.execute(delete(Challenge).where(Challenge.action_id == seeded["action"]))
+    rows, outbox = _stored(engine, seeded)
+    keys = [r["idempotency_key"] for r in rows]
+    assert keys[:2] == ["m1", "m2"] and "m3" not in keys, what
+    dms = [payload for kind, payload, *_ in outbox if kind == "slack_call"]
+    assert len(dms) == len(rows), what  # nothing owed for the update not written
+    if what in ("no longer a lead", "scheme: Amber now completes", "a challenge opened"):
+        assert isinstance(fresh, NotPlain) and keys == ["m1", "m2"], what  # the listener's path decides
+        return
+    assert isinstance(fresh, Prepared) and keys == ["m1", "m2", "m4"], what
+    new_dm = json.dumps(dms[-1])
+    if what == "lead renamed":
+        assert rows[-1]["author_text"] == "Batch Lead (Police)"
+    if what == "action retitled":
+        assert "reworded" in new_dm
+    if what == "action renumbered":
+        assert "9.1a" in new_dm

@@ -123,6 +123,22 @@ def test_the_direct_route_stores_and_answers_exactly_as_the_bolt_listener(routes
     assert [kind for kind, _, _ in direct_rows] == ["slack_call", "reminder_refresh", "home_refresh"]
 
 
+def test_a_lead_taken_off_the_action_after_an_update_is_refused_as_the_listener_refuses(routes):
+    """Taking a lead off an action between two of their submissions refuses the second exactly as the
+    listener does, and stores nothing. (On PostgreSQL the writer remembers who leads what; every
+    remembered fact is checked again by the insert: ``tests/test_batch_writer.py``.)"""
+    assert routes.submit(routes.direct_url, action="3.2", text="First")[0] == 200
+    assert routes.pieces == 1
+    with routes.database.session_factory.begin() as session:
+        session.execute(text("DELETE FROM action_leads WHERE action_id = :a"), {"a": routes.ids["3.2"]})
+    direct = routes.submit(routes.direct_url, action="3.2", text="Second")
+    via_bolt = routes.submit(routes.bolt_url, action="3.2", text="Third")
+    assert routes.pieces == 1  # the second was not written by the direct route
+    assert [u.text for u in routes.updates()] == ["First"]
+    assert direct[0] == via_bolt[0]
+    assert json.loads(direct[2] or "{}") == json.loads(via_bolt[2] or "{}")
+
+
 @pytest.mark.parametrize(
     "forgery",
     [
