@@ -111,7 +111,7 @@ def submit_update(services: Services, data: dict) -> BoltResponse | None:
     except Exception as exc:  # nothing committed: the listener's path answers it, errors included
         log.debug("direct route passes to Bolt after %s", exc.__class__.__name__)
         return None
-    services.owed()
+    # No ``services.owed()``: the edge's ``on_sent`` wakes the drainer once the response has gone.
     log.info("update on %s by %s via modal (created=True)", prepared.ref, uid)
     view = saved_view(view, prepared.reply.blocks[0]["text"]["text"])
     return BoltResponse(status=200, body={"response_action": "update", "view": view})

@@ -261,7 +261,7 @@ class BatchConnection:
         else:
             self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
             self._outbox_values = _Values(OutboxItem.__table__, self.dialect, _OUTBOX_VALUES)
-        self._pg_insert: str | None = None
+        self._insert_prepared = False  # on the connection held now (``_prepare_insert``)
 
     # -- transactions
 
@@ -271,6 +271,7 @@ class BatchConnection:
         if self._pooled is None:
             self._pooled = self.engine.raw_connection()
             self._cursor = self._pooled.driver_connection.cursor()
+            self._insert_prepared = False
             if self.name == "postgresql":
                 self._pooled.driver_connection.autocommit = True
                 self._generic_plans()
@@ -281,10 +282,9 @@ class BatchConnection:
                 self._cursor.execute("COMMIT")
                 return result
             # PostgreSQL: each statement is its own transaction (the connection autocommits). The check
-            # reads, and the insert writes the updates and their outbox rows in one statement, which is
-            # atomic and commits (``synchronous_commit`` as configured) before it answers. Nothing is
-            # lost against one explicit transaction: at READ COMMITTED every statement sees what was
-            # committed before it started anyway. Two round trips per batch instead of four.
+            # (only for what the writer does not remember) reads, and the insert checks again and writes
+            # the updates and their outbox rows in one statement, which is atomic and commits
+            # (``synchronous_commit`` as configured) before it answers. One round trip per batch.
             return fn(self)
         except BaseException:
             self._discard()
@@ -320,6 +320,9 @@ class BatchConnection:
     def _give_back(self, pooled: Any) -> None:
         if self.name == "postgresql":
             try:  # as the pool's other users expect it: default plans, a transaction per unit of work
+                if self._insert_prepared:
+                    pooled.driver_connection.execute(f"DEALLOCATE {_INSERT_NAME}")
+                    self._insert_prepared = False
                 pooled.driver_connection.execute("RESET plan_cache_mode")
                 pooled.driver_connection.autocommit = False
             except Exception as exc:  # not as expected: the pool must not hand it out again
@@ -419,10 +422,34 @@ class BatchConnection:
             {"n": n, "ukey": key, **dict(zip(_OUTBOX_VALUES, outbox.params(owed_params(item)), strict=True))}
             for n, (key, item) in enumerate(owed)
         ]
-        if self._pg_insert is None:
-            self._pg_insert = _pg_insert_sql(self.dialect)
-        self._cursor.execute(self._pg_insert, [_json(updates), _json(items)])
-        return {key for (key,) in self._cursor.fetchall()}
+        pgconn = self._pooled.driver_connection.pgconn
+        if not self._insert_prepared:
+            self._prepare_insert(pgconn)
+        result = pgconn.exec_prepared(_INSERT_NAME.encode(), [_json(updates).encode(), _json(items).encode()])
+        _raise_unless(result, "TUPLES_OK")
+        return {result.get_value(row, 0).decode() for row in range(result.ntuples)}
+
+    def _prepare_insert(self, pgconn: Any) -> None:
+        """Prepare the insert once on this connection, through libpq itself: the statement is the same
+        for every batch, and psycopg's cursor cost about as much CPU again per execution (its
+        parameter adaptation and statement cache) as the call itself. Deallocated when the connection
+        goes back to the pool (``_give_back``)."""
+        sql = _pg_insert_sql(self.dialect)
+        _raise_unless(pgconn.prepare(_INSERT_NAME.encode(), sql.encode(), None), "COMMAND_OK")
+        self._insert_prepared = True
+
+
+_INSERT_NAME = "progressbot_batch_insert"
+
+
+def _raise_unless(result: Any, status: str) -> None:
+    """A libpq result whose status is not ``status``: the error psycopg would raise for it."""
+    from psycopg.pq import ExecStatus
+
+    if result.status != ExecStatus[status]:
+        from psycopg.errors import error_from_result
+
+        raise error_from_result(result)
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -445,8 +472,9 @@ _OUTBOX_VALUES = ("kind", "coalesce_key", "payload", "after")
 
 
 def _pg_insert_sql(dialect: Any) -> str:
-    """The batch insert, taking the updates and the outbox rows each as one JSON array of objects,
-    read into their columns' own types; an update is inserted only if its ``Expected`` still holds."""
+    """The batch insert, taking the updates ($1) and the outbox rows ($2) each as one JSON array of
+    objects, read into their columns' own types; an update is inserted only if its ``Expected`` still
+    holds."""
     table = Update.__table__
     record = ", ".join(
         [
@@ -476,14 +504,14 @@ def _pg_insert_sql(dialect: Any) -> str:
     )
     # ``storage.outbox``'s insert: not_before and created_at by the database's clock (``db_time``).
     return (
-        f"WITH v AS (SELECT * FROM json_to_recordset(CAST(%s AS JSON)) AS v ({record})), "
+        f"WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS JSON)) AS v ({record})), "
         f"ok AS (SELECT v.* FROM v {still_holds}), "
         f"u AS (INSERT INTO updates ({columns}) SELECT {columns} FROM ok ORDER BY n "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key), "
         "o AS (INSERT INTO outbox (kind, coalesce_key, payload, not_before, attempts, created_at) "
         "SELECT w.kind, w.coalesce_key, CAST(w.payload AS JSON), CURRENT_TIMESTAMP + CAST(w.after AS INTERVAL), 0, "
         "CURRENT_TIMESTAMP "
-        f"FROM json_to_recordset(CAST(%s AS JSON)) AS w ({owed_record}) "
+        f"FROM json_to_recordset(CAST($2 AS JSON)) AS w ({owed_record}) "
         "JOIN u ON u.idempotency_key = w.ukey ORDER BY w.n "
         "ON CONFLICT (coalesce_key) DO NOTHING) "
         "SELECT idempotency_key FROM u"

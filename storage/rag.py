@@ -66,6 +66,7 @@ def _hex_rgb(colour: str) -> tuple[int, int, int] | None:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
+@lru_cache(maxsize=1024)  # a pure function of a few distinct colours, asked per cell and per update
 def colour_family(colour: str) -> str | None:
     """Red, amber, green or blue by hue; None for white, grey, black or not a colour.
 

@@ -210,6 +210,8 @@ def test_the_writer_keeps_its_plans_and_gives_its_connection_back_as_it_found_it
         cursor = pooled.driver_connection.cursor()
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "auto"
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = 'progressbot_batch_insert'")
+        assert cursor.fetchone()[0] == 0  # the writer's own prepared insert went with it
     finally:
         pooled.close()
 
@@ -331,3 +333,24 @@ def test_a_remembered_fact_that_changed_is_never_written_on_and_is_read_again(en
         assert "reworded" in new_dm
     if what == "action renumbered":
         assert "9.1a" in new_dm
+
+
+def test_a_database_error_in_the_insert_raises_writes_nothing_and_the_writer_goes_on(engine, seeded, now):
+    """An insert the database refuses (here a reminder that does not exist: a foreign key) raises the
+    driver's own error, so the group commit stores each piece alone; nothing of the batch is written,
+    and the writer's next batch, on a fresh connection, is."""
+    writer = BatchConnection(write_engine(engine))
+    try:
+        with pytest.raises(Exception) as refused:
+            writer.transaction(
+                lambda c: write_batch(
+                    c, [_submitted(seeded, "ok", now), _submitted(seeded, "bad", now, reminder=987654)]
+                )
+            )
+        assert "foreign key" in str(refused.value).lower()
+        assert _stored(engine, seeded) == ([], [])
+        outcome = writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "after", now)]))[0]
+        assert isinstance(outcome, Prepared)
+    finally:
+        writer.close()
+    assert [r["idempotency_key"] for r in _stored(engine, seeded)[0]] == ["after"]
