@@ -113,13 +113,16 @@ CHECK_FIELDS = tuple(c.name for c in CHECK.selected_columns)
 _POSTCOMPILE = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
 
 
-def scheme_text_sql(plan_id: str) -> str:
+def scheme_text_sql(plan_id: str, dialect: str) -> str:
     """SQL for one text holding every field of a plan's RAG states in rank order ('' for none), each
-    field prefixed by its length, so two different schemes never give the same text. PostgreSQL only.
+    field prefixed by its length, so two different schemes never give the same text.
 
     The writer remembers it with what else it read about an action (``BatchConnection.remembered``),
     and the insert compares it with the plan's states as they are then: a scheme replaced since (a
-    label, colour, alias or completion changed) makes the insert skip the update."""
+    label, colour, alias or completion changed) makes the insert skip the update. SQLite's
+    ``group_concat`` takes no ORDER BY before 3.44, so its rows come from an ordered subquery; were
+    they ever concatenated in another order, the texts would differ and the update would go the
+    listener's way: a wrong order can only refuse, never let a changed scheme through."""
     fields = (
         "rs.label",
         "rs.colour",
@@ -128,10 +131,47 @@ def scheme_text_sql(plan_id: str) -> str:
         "CAST(rs.is_complete AS TEXT)",
         "CAST(rs.aliases AS TEXT)",
     )
-    parts = " || ".join(f"length({f}) || ':' || {f}" for f in fields)
+    part = " || ".join(f"length({f}) || ':' || {f}" for f in fields)
+    if dialect == "postgresql":
+        text = f"(SELECT string_agg({part}, '' ORDER BY rs.rank) FROM rag_states rs WHERE rs.plan_id = {plan_id})"
+    else:
+        text = (
+            f"(SELECT group_concat(part, '') FROM (SELECT {part} AS part FROM rag_states rs "
+            f"WHERE rs.plan_id = {plan_id} ORDER BY rs.rank))"
+        )
+    return f"coalesce({text}, '')"
+
+
+def _still_holds_sql(dialect: str) -> str:
+    """Joins and conditions, on the rows ``v`` of a batch insert, that keep only the updates whose
+    ``Expected`` still holds: the submitter leads the action under the same name and Slack id, the
+    action and its plan are as read, the plan's states are the same (``scheme_text_sql``), and no
+    challenge on the action was open when the update was submitted."""
     return (
-        f"coalesce((SELECT string_agg({parts}, '' ORDER BY rs.rank) FROM rag_states rs "
-        f"WHERE rs.plan_id = {plan_id}), '')"
+        "JOIN actions a ON a.id = v.action_id AND a.ref = v.ref AND a.title = v.title "
+        "JOIN plans pl ON pl.id = a.plan_id AND pl.name = v.plan_name "
+        "JOIN action_leads al ON al.action_id = a.id AND al.person_id = v.author_id "
+        "JOIN people pe ON pe.id = al.person_id AND pe.slack_user_id = v.uid AND pe.display_name = v.lead_name "
+        f"WHERE {scheme_text_sql('a.plan_id', dialect)} = v.scheme_text "
+        "AND NOT EXISTS (SELECT 1 FROM challenges c WHERE c.action_id = a.id AND c.at <= v.submitted_at "
+        "AND NOT EXISTS (SELECT 1 FROM challenge_answers ca WHERE ca.challenge_id = c.id))"
+    )
+
+
+def _sqlite_insert_sql(n_rows: int) -> str:
+    """The SQLite batch insert of ``n_rows`` updates: each row's values and its ``Expected``, inserted
+    only where the ``Expected`` still holds, in batch order."""
+    names = ["n", *UPDATE_COLUMNS, *Expected._fields]
+    row = "(" + ", ".join("?" * len(names)) + ")"
+    columns = ", ".join(UPDATE_COLUMNS)
+    # INSERT first (the WITH inside it): Python's sqlite3 counts rows only for statements that begin
+    # with INSERT, and the count is how a skipped update shows.
+    return (
+        f"INSERT INTO updates ({columns}) "
+        f"WITH v ({', '.join(names)}) AS (VALUES {', '.join([row] * n_rows)}) "
+        f"SELECT {', '.join('v.' + c for c in UPDATE_COLUMNS)} "
+        f"FROM v {_still_holds_sql('sqlite')} ORDER BY v.n "
+        "ON CONFLICT (idempotency_key) DO NOTHING"
     )
 
 
@@ -200,7 +240,8 @@ def owed_in_order(owed: list[tuple[str, Owed]], created: set[str]) -> list[Owed]
 
 
 class RepeatedKey(Exception):
-    """Some update of a batch had a key already used: the batch is written again one by one."""
+    """SQLite skipped some update of a batch (a key already used, or something it relied on changed)
+    and cannot say which: the batch is rolled back and written again one by one."""
 
 
 # --- the writer's own connection ------------------------------------------------------------------
@@ -242,18 +283,18 @@ class BatchConnection:
         self._cursor: Any = None
         self._checks: dict[tuple[int, int], tuple[str, list[str]]] = {}
         self._processors = _result_processors(self.dialect)
-        # PostgreSQL: what the check read for an (action id, Slack user id), kept so the next batch
-        # need not read it again (a round trip, and most of the database's work per batch). Nothing
+        # What the check read for an (action id, Slack user id), kept so the next batch need not read
+        # it again: on PostgreSQL a round trip, and most of the database's work per batch; on SQLite
+        # a statement, and every statement hands the interpreter to the request threads. Nothing
         # kept is trusted: the insert compares every fact the update relies on with the tables as
-        # they are (``Expected``) and skips the update if any changed; the caller forgets the pair
-        # then. SQLite checks every batch: its check is no round trip, and runs in the insert's
-        # transaction anyway.
-        self.remembered: dict[tuple[int, str], Any] | None = {} if self.name == "postgresql" else None
+        # they are (``Expected``) and skips the update if any changed; the caller forgets the pair.
+        self.remembered: dict[tuple[int, str], Any] | None = {}
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
         # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``CompiledInsert.many``).
         # PostgreSQL: one statement whatever the batch (``_pg_insert_sql``), its values processed the same way.
         self._updates: CompiledInsert | _Values
+        self._sqlite_inserts: dict[int, str] = {}  # the insert's SQL by batch size
         if self.name == "sqlite":
             self._updates = CompiledInsert(_insert_updates("sqlite"), self.dialect, UPDATE_COLUMNS)
             outbox_keys = ("kind", "payload", "coalesce_key", "after")
@@ -278,7 +319,11 @@ class BatchConnection:
         try:
             if self.name == "sqlite":
                 self._cursor.execute("BEGIN IMMEDIATE")
-                result = fn(self)
+                try:
+                    result = fn(self)
+                except RepeatedKey:  # nothing wrong with the connection or what it remembers
+                    self._cursor.execute("ROLLBACK")
+                    raise
                 self._cursor.execute("COMMIT")
                 return result
             # PostgreSQL: each statement is its own transaction (the connection autocommits). The check
@@ -286,6 +331,8 @@ class BatchConnection:
             # the updates and their outbox rows in one statement, which is atomic and commits
             # (``synchronous_commit`` as configured) before it answers. One round trip per batch.
             return fn(self)
+        except RepeatedKey:
+            raise
         except BaseException:
             self._discard()
             raise
@@ -358,8 +405,9 @@ class BatchConnection:
         key = (n_actions, n_uids) if self.name == "sqlite" else (0, 0)
         found = self._checks.get(key)
         if found is None:
+            with_scheme = CHECK.add_columns(literal_column(scheme_text_sql("plans.id", self.name)))
             if self.name == "sqlite":
-                sql = CHECK.compile(dialect=self.dialect).string
+                sql = with_scheme.compile(dialect=self.dialect).string
                 sizes = {"uids": n_uids, "action_ids": n_actions}
                 # Each list where it appears (a name may appear more than once), its values in that order.
                 order = [m.group(1) for m in _POSTCOMPILE.finditer(sql)]
@@ -368,7 +416,6 @@ class BatchConnection:
                 sql = _POSTCOMPILE.sub(lambda m: "(" + ", ".join("?" * sizes[m.group(1)]) + ")", sql)
                 found = (sql, order)
             else:
-                with_scheme = CHECK.add_columns(literal_column(scheme_text_sql("plans.id")))
                 sql = with_scheme.compile(dialect=self.dialect).string
                 for name in ("uids", "action_ids"):
                     sql = sql.replace(f"IN (__[POSTCOMPILE_{name}])", f"= ANY(%({name})s)")
@@ -379,22 +426,25 @@ class BatchConnection:
     def insert(
         self, rows: list[dict[str, Any]], owed: list[tuple[str, Owed]], expected: list[Expected] | None = None
     ) -> set[str]:
-        """``SessionBatch.insert``; on PostgreSQL each update is inserted only if what it relied on
+        """``SessionBatch.insert``, where each update is inserted only if what it relied on
         (``expected``, one per row) is unchanged."""
+        if expected is None or len(expected) != len(rows):
+            raise ValueError("the writer inserts only with what each update relied on")
         if self.name == "postgresql":
-            if expected is None or len(expected) != len(rows):
-                raise ValueError("PostgreSQL inserts need what each update relied on")
             return self._insert_postgresql(rows, owed, expected)
         cursor, updates, outbox = self._cursor, self._updates, self._outbox
         # One statement per table, whatever the batch size: each execution lets other threads have the
         # interpreter, and the writer then waits to get it back, so fewer executions mean shorter batches.
         params: list[Any] = []
-        for row in rows:
-            params += updates.params(row)
-        cursor.execute(updates.many(len(rows)), params)
+        for n, (row, exp) in enumerate(zip(rows, expected, strict=True)):
+            params += (n, *updates.params(row), *exp)
+        sql = self._sqlite_inserts.get(len(rows))
+        if sql is None:
+            sql = self._sqlite_inserts[len(rows)] = _sqlite_insert_sql(len(rows))
+        cursor.execute(sql, params)
         if cursor.rowcount != len(rows):
-            if len(rows) > 1:  # which key was used? Each alone says (``bot.group_commit`` falls back)
-                raise RepeatedKey(f"{len(rows) - cursor.rowcount} of {len(rows)} keys already used")
+            if len(rows) > 1:  # which one was skipped? Each alone says (``bot.group_commit`` falls back)
+                raise RepeatedKey(f"{len(rows) - cursor.rowcount} of {len(rows)} updates not inserted")
             return set()
         items = owed_in_order(owed, {row["idempotency_key"] for row in rows})
         if items:
@@ -490,22 +540,10 @@ def _pg_insert_sql(dialect: Any) -> str:
         f"kind {outbox.c.kind.type.compile(dialect)}, coalesce_key {outbox.c.coalesce_key.type.compile(dialect)}, "
         "payload TEXT, after TEXT"  # the payload as its column's bind processor wrote it; the delay as an interval's text
     )
-    # The checks ``bot.direct.write_batch`` made, made again by the database as the insert runs:
-    # the submitter leads the action under the same name, the action and its plan are as read, the
-    # plan's states are the same (``scheme_text_sql``), and no challenge on the action is open.
-    still_holds = (
-        "JOIN actions a ON a.id = v.action_id AND a.ref = v.ref AND a.title = v.title "
-        "JOIN plans pl ON pl.id = a.plan_id AND pl.name = v.plan_name "
-        "JOIN action_leads al ON al.action_id = a.id AND al.person_id = v.author_id "
-        "JOIN people pe ON pe.id = al.person_id AND pe.slack_user_id = v.uid AND pe.display_name = v.lead_name "
-        f"WHERE {scheme_text_sql('a.plan_id')} = v.scheme_text "
-        "AND NOT EXISTS (SELECT 1 FROM challenges c WHERE c.action_id = a.id AND c.at <= v.submitted_at "
-        "AND NOT EXISTS (SELECT 1 FROM challenge_answers ca WHERE ca.challenge_id = c.id))"
-    )
     # ``storage.outbox``'s insert: not_before and created_at by the database's clock (``db_time``).
     return (
         f"WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS JSON)) AS v ({record})), "
-        f"ok AS (SELECT v.* FROM v {still_holds}), "
+        f"ok AS (SELECT v.* FROM v {_still_holds_sql('postgresql')}), "
         f"u AS (INSERT INTO updates ({columns}) SELECT {columns} FROM ok ORDER BY n "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key), "
         "o AS (INSERT INTO outbox (kind, coalesce_key, payload, not_before, attempts, created_at) "
