@@ -352,3 +352,29 @@ def test_a_database_error_in_the_insert_raises_writes_nothing_and_the_writer_goe
     finally:
         writer.close()
     assert [r["idempotency_key"] for r in _stored(engine, seeded)[0]] == ["after"]
+
+
+def test_a_writer_whose_connection_was_killed_fails_that_batch_and_reconnects(engine, seeded, now):
+    """PostgreSQL ended the writer's backend (a restart, a failover, an admin): the batch then raises
+    (so the group commit answers it through the listener's path), nothing is half-written, and the
+    next batch runs on a fresh connection, its insert prepared again."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    writer = BatchConnection(write_engine(engine))
+    try:
+        assert isinstance(
+            writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "k1", now)]))[0], Prepared
+        )
+        backend = writer._pooled.driver_connection.info.backend_pid
+        with engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+        with pytest.raises(Exception):
+            writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "k2", now)]))
+        assert writer._pooled is None  # given up, not handed back to the pool as it was
+        assert isinstance(
+            writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "k3", now)]))[0], Prepared
+        )
+        assert writer._pooled.driver_connection.info.backend_pid != backend
+    finally:
+        writer.close()
+    assert [r["idempotency_key"] for r in _stored(engine, seeded)[0]] == ["k1", "k3"]
