@@ -224,10 +224,13 @@ class _Facts:
     challenged_since: dt.datetime | None
 
     def expected(self, uid: str) -> Expected:
-        card = self.context.card  # type: ignore[union-attr]
+        """What the insert must find unchanged (only for facts that made the plain case)."""
+        context = self.context
+        assert context is not None and self.lead is not None
+        card = context.card
         return Expected(
-            uid, self.lead.display_name, card.ref, card.title, card.plan_name, self.context.scheme_text
-        )  # type: ignore[union-attr]
+            uid, self.lead.display_name, card.ref, card.title, card.plan_name, context.scheme_text
+        )
 
 
 # Pairs the writer remembers at most (``BatchConnection.remembered``); then it starts again.
@@ -276,8 +279,8 @@ def write_batch(batch_conn: BatchConnection | SessionBatch, batch: list[Submitte
     their outbox rows, whatever the batch size (``storage.batch``).
 
     One outcome per submission: its ``Prepared`` when its update was inserted, else ``NotPlain``
-    (not the plain case; a repeated submission, whose key is used; or on PostgreSQL, something the
-    checks relied on changed before the insert: the pair is then forgotten, and read again next time).
+    (not the plain case; a repeated submission, whose key is used; or something the checks relied on
+    changed before the insert: the pair is then forgotten, and read again next time).
     """
     if isinstance(batch_conn, Connection):  # a caller with an SQLAlchemy connection
         batch_conn = SessionBatch(batch_conn)
