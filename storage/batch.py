@@ -1,18 +1,20 @@
 """The direct route's statements (``bot.direct``), run by the group-commit writer on a connection it keeps.
 
-A burst of update-modal submissions is written a batch at a time: one read of what the checks need, one
-insert of the updates and their outbox rows, one commit. At that rate SQLAlchemy's own bookkeeping was
-most of the writer's CPU (measured per batch: a transaction through an engine cost about 220 µs of CPU
-on SQLite and 640 µs on PostgreSQL, one on the driver's connection 12 µs and 190 µs; and per row,
-building and processing the parameters). So ``BatchConnection`` keeps one pooled connection for the
-writer and runs the statements through the DB-API driver directly, and ``SessionBatch`` runs the same
-checks and inserts through an SQLAlchemy ``Connection`` (a session bound to one connection, in tests).
+A burst of update-modal submissions is written a batch at a time: a read of what the checks need (only
+for the (action, submitter) pairs the writer does not remember), one insert of the updates, which
+checks again everything they relied on, and of their outbox rows, one commit. At that rate
+SQLAlchemy's own bookkeeping was most of the writer's CPU (measured per batch: a transaction through
+an engine cost about 220 µs of CPU on SQLite and 640 µs on PostgreSQL, one on the driver's connection
+12 µs and 190 µs; and per row, building and processing the parameters). So ``BatchConnection`` keeps
+one pooled connection for the writer and runs the statements (``storage.batch_sql``) through the
+DB-API driver directly, and ``SessionBatch`` runs the check and SQLAlchemy's insert through an
+SQLAlchemy ``Connection`` (a session bound to one connection, in tests), in one transaction.
 
-Nothing about what is written changes: the SQL is SQLAlchemy's own, compiled once per dialect from the
-same statements the ORM path runs, and every value goes through its column type's bind processor (and
+Nothing about what is written changes: every value goes through its column type's bind processor (and
 every value read through its result processor), so the rows are those the listener writes
-(``tests/test_direct_route.py`` compares them). SQLite transactions begin IMMEDIATE, on a connection
-the engine configured (WAL, busy timeout); PostgreSQL commits as configured (``synchronous_commit``).
+(``tests/test_direct_route.py`` and ``tests/test_batch_writer.py`` compare them). SQLite transactions
+begin IMMEDIATE, on a connection the engine configured (WAL, busy timeout); PostgreSQL commits as
+configured (``synchronous_commit``).
 """
 
 from __future__ import annotations
@@ -23,156 +25,30 @@ import logging
 import re
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, exists, func, literal_column, select
+from sqlalchemy import Engine, literal_column
 from sqlalchemy.engine import Connection
 
-from storage.many_rows import CompiledInsert
-from storage.models import (
-    Action,
-    ActionLead,
-    Challenge,
-    ChallengeAnswer,
-    OutboxItem,
-    Person,
-    Plan,
-    RagState,
-    Update,
+from storage.batch_sql import (
+    CHECK,
+    CHECK_FIELDS,
+    OUTBOX_VALUES,
+    UPDATE_COLUMNS,
+    Expected,
+    pg_insert_sql,
+    scheme_text_sql,
+    sqlite_insert_sql,
 )
+from storage.many_rows import CompiledInsert
+from storage.models import OutboxItem, Update
 from storage.outbox import Owed
 from storage.outbox import _params as owed_params
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The columns of ``storage.updates.new_update``'s row, in the order the raw inserts take them.
-UPDATE_COLUMNS = (
-    "action_id",
-    "author_id",
-    "author_text",
-    "on_behalf_of_id",
-    "rag",
-    "text",
-    "evidence_url",
-    "evidence_note",
-    "proposed_due",
-    "source",
-    "submitted_at",
-    "idempotency_key",
-    "reminder_message_id",
-)
-
-# What the checks of a batch need, in one statement whatever the batch size: one row per action,
-# RAG state and submitter who leads (or is a delegate of) the action, with:
-# - the action, its plan and the state (``new_update`` checks the RAG against the plan's scheme);
-# - the submitter (a lead or delegate is the author, on nobody's behalf, whatever their roles); NULL
-#   columns when no submitter of the batch leads the action;
-# - the earliest challenge still open on the action: an update submitted after it answers it.
-# The batch's actions are named here too, not only in the outer query: otherwise PostgreSQL read every
-# lead of the submitters (a scan of action_leads, growing with the plan) before keeping the batch's.
-_LEAD = (
-    select(ActionLead.action_id, Person.slack_user_id, Person.id, Person.display_name)
-    .join(Person, Person.id == ActionLead.person_id)
-    .where(
-        Person.slack_user_id.in_(bindparam("uids", expanding=True)),
-        ActionLead.action_id.in_(bindparam("action_ids", expanding=True)),
-    )
-    .subquery("lead")
-)
-_OPEN_SINCE = (
-    select(func.min(Challenge.at))
-    .where(Challenge.action_id == Action.id, ~exists().where(ChallengeAnswer.challenge_id == Challenge.id))
-    .scalar_subquery()
-)
-CHECK = (
-    select(
-        Action.id,
-        Action.ref,
-        Action.title,
-        Plan.name.label("plan_name"),
-        _OPEN_SINCE.label("open_since"),
-        _LEAD.c.slack_user_id.label("lead_uid"),
-        _LEAD.c.id.label("lead_id"),
-        _LEAD.c.display_name.label("lead_name"),
-        RagState.label,
-        RagState.rank,
-        RagState.colour,
-        RagState.meaning,
-        RagState.is_complete,
-        RagState.aliases,
-    )
-    .select_from(Action)
-    .join(Plan, Plan.id == Action.plan_id)
-    .outerjoin(_LEAD, _LEAD.c.action_id == Action.id)
-    .outerjoin(RagState, RagState.plan_id == Plan.id)
-    .where(Action.id.in_(bindparam("action_ids", expanding=True)))
-    .order_by(Action.id, RagState.rank)
-)
-CHECK_FIELDS = tuple(c.name for c in CHECK.selected_columns)
 _POSTCOMPILE = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
-
-
-def scheme_text_sql(plan_id: str, dialect: str) -> str:
-    """SQL for one text holding every field of a plan's RAG states in rank order ('' for none), each
-    field prefixed by its length, so two different schemes never give the same text.
-
-    The writer remembers it with what else it read about an action (``BatchConnection.remembered``),
-    and the insert compares it with the plan's states as they are then: a scheme replaced since (a
-    label, colour, alias or completion changed) makes the insert skip the update. SQLite's
-    ``group_concat`` takes no ORDER BY before 3.44, so its rows come from an ordered subquery; were
-    they ever concatenated in another order, the texts would differ and the update would go the
-    listener's way: a wrong order can only refuse, never let a changed scheme through."""
-    fields = (
-        "rs.label",
-        "rs.colour",
-        "rs.meaning",
-        "CAST(rs.rank AS TEXT)",
-        "CAST(rs.is_complete AS TEXT)",
-        "CAST(rs.aliases AS TEXT)",
-    )
-    part = " || ".join(f"length({f}) || ':' || {f}" for f in fields)
-    if dialect == "postgresql":
-        text = f"(SELECT string_agg({part}, '' ORDER BY rs.rank) FROM rag_states rs WHERE rs.plan_id = {plan_id})"
-    else:
-        text = (
-            f"(SELECT group_concat(part, '') FROM (SELECT {part} AS part FROM rag_states rs "
-            f"WHERE rs.plan_id = {plan_id} ORDER BY rs.rank))"
-        )
-    return f"coalesce({text}, '')"
-
-
-def _still_holds_sql(dialect: str) -> str:
-    """Joins and conditions, on the rows ``v`` of a batch insert, that keep only the updates whose
-    ``Expected`` still holds: the submitter leads the action under the same name and Slack id, the
-    action and its plan are as read, the plan's states are the same (``scheme_text_sql``), and no
-    challenge on the action was open when the update was submitted."""
-    return (
-        "JOIN actions a ON a.id = v.action_id AND a.ref = v.ref AND a.title = v.title "
-        "JOIN plans pl ON pl.id = a.plan_id AND pl.name = v.plan_name "
-        "JOIN action_leads al ON al.action_id = a.id AND al.person_id = v.author_id "
-        "JOIN people pe ON pe.id = al.person_id AND pe.slack_user_id = v.uid AND pe.display_name = v.lead_name "
-        f"WHERE {scheme_text_sql('a.plan_id', dialect)} = v.scheme_text "
-        "AND NOT EXISTS (SELECT 1 FROM challenges c WHERE c.action_id = a.id AND c.at <= v.submitted_at "
-        "AND NOT EXISTS (SELECT 1 FROM challenge_answers ca WHERE ca.challenge_id = c.id))"
-    )
-
-
-def _sqlite_insert_sql(n_rows: int) -> str:
-    """The SQLite batch insert of ``n_rows`` updates: each row's values and its ``Expected``, inserted
-    only where the ``Expected`` still holds, in batch order."""
-    names = ["n", *UPDATE_COLUMNS, *Expected._fields]
-    row = "(" + ", ".join("?" * len(names)) + ")"
-    columns = ", ".join(UPDATE_COLUMNS)
-    # INSERT first (the WITH inside it): Python's sqlite3 counts rows only for statements that begin
-    # with INSERT, and the count is how a skipped update shows.
-    return (
-        f"INSERT INTO updates ({columns}) "
-        f"WITH v ({', '.join(names)}) AS (VALUES {', '.join([row] * n_rows)}) "
-        f"SELECT {', '.join('v.' + c for c in UPDATE_COLUMNS)} "
-        f"FROM v {_still_holds_sql('sqlite')} ORDER BY v.n "
-        "ON CONFLICT (idempotency_key) DO NOTHING"
-    )
 
 
 def _insert_updates(dialect: str):
@@ -191,21 +67,8 @@ _INSERT_MANY = {
 }
 
 
-# A row of ``CHECK``: its columns by name, cheaply; on PostgreSQL also the plan's scheme as text.
+# A row of ``CHECK``: its columns by name, cheaply, and the plan's scheme as text (``scheme_text_sql``).
 CheckRow = namedtuple("CheckRow", (*CHECK_FIELDS, "scheme_text"), defaults=(None,))  # type: ignore[misc]
-
-
-class Expected(NamedTuple):
-    """What an update's checks relied on, which the PostgreSQL insert finds unchanged or skips the
-    update: the submitter still leads the action under the same name, the action and plan are as
-    shown in the confirmation, the plan's RAG states are the same, and no challenge is open."""
-
-    uid: str
-    lead_name: str
-    ref: str
-    title: str
-    plan_name: str
-    scheme_text: str
 
 
 class SessionBatch:
@@ -292,7 +155,7 @@ class BatchConnection:
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
         # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``CompiledInsert.many``).
-        # PostgreSQL: one statement whatever the batch (``_pg_insert_sql``), its values processed the same way.
+        # PostgreSQL: one statement whatever the batch (``pg_insert_sql``), its values processed the same way.
         self._updates: CompiledInsert | _Values
         self._sqlite_inserts: dict[int, str] = {}  # the insert's SQL by batch size
         if self.name == "sqlite":
@@ -301,7 +164,7 @@ class BatchConnection:
             self._outbox = CompiledInsert(OUTBOX_INSERT["sqlite"], self.dialect, outbox_keys)
         else:
             self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
-            self._outbox_values = _Values(OutboxItem.__table__, self.dialect, _OUTBOX_VALUES)
+            self._outbox_values = _Values(OutboxItem.__table__, self.dialect, OUTBOX_VALUES)
         self._insert_prepared = False  # on the connection held now (``_prepare_insert``)
 
     # -- transactions
@@ -338,11 +201,11 @@ class BatchConnection:
             raise
 
     def _generic_plans(self) -> None:
-        """Plan the writer's two statements once. psycopg prepares them, but PostgreSQL's default then
+        """Plan the writer's two statements once. Both are prepared, but PostgreSQL's default then
         plans a prepared statement again for its values on every execution when it guesses that pays
         (it did here, every time): about 0.9 ms of the server's CPU per check, 0.2 ms with the plan
-        kept, and the insert too. Both statements take arrays and look rows up by key, so one plan
-        fits every batch. Only this connection, and only until it goes back to the pool."""
+        kept, and the insert too. Both take the batch whole and look rows up by key, so one plan fits
+        every batch. Only this connection, and only until it goes back to the pool."""
         try:
             self._cursor.execute("SET plan_cache_mode = force_generic_plan")
         except Exception as exc:  # PostgreSQL before 12 has no such setting: plans as before
@@ -395,7 +258,7 @@ class BatchConnection:
                     value if p is None or value is None else p(value)
                     for p, value in zip(processors, raw, strict=False)
                 ),
-                *raw[len(processors) :],  # the scheme's text (PostgreSQL), as it is
+                *raw[len(processors) :],  # the scheme's text, as it is
             )
             for raw in self._cursor.fetchall()
         ]
@@ -440,7 +303,7 @@ class BatchConnection:
             params += (n, *updates.params(row), *exp)
         sql = self._sqlite_inserts.get(len(rows))
         if sql is None:
-            sql = self._sqlite_inserts[len(rows)] = _sqlite_insert_sql(len(rows))
+            sql = self._sqlite_inserts[len(rows)] = sqlite_insert_sql(len(rows))
         cursor.execute(sql, params)
         if cursor.rowcount != len(rows):
             if len(rows) > 1:  # which one was skipped? Each alone says (``bot.group_commit`` falls back)
@@ -459,9 +322,9 @@ class BatchConnection:
     ) -> set[str]:
         """One statement, one round trip: the updates whose checks still hold, and (joined to the keys
         inserted) the outbox rows of those that were new, in coalescing-key order. The rows go as
-        one JSON text per table, so the SQL is the same whatever the batch size (psycopg parses it
-        once, PostgreSQL plans it once) and the driver converts two strings, not an array per
-        column (which was most of the writer's CPU per batch)."""
+        one JSON text per table, so the SQL is the same whatever the batch size (prepared once,
+        planned once) and the driver sends two strings, not an array per column (converting those
+        was most of the writer's CPU per batch)."""
         owed = sorted(owed, key=lambda pair: pair[1].key or "")
         updates = [
             {"n": n, **dict(zip(UPDATE_COLUMNS, self._updates.params(row), strict=True)), **exp._asdict()}
@@ -469,7 +332,7 @@ class BatchConnection:
         ]
         outbox = self._outbox_values
         items = [
-            {"n": n, "ukey": key, **dict(zip(_OUTBOX_VALUES, outbox.params(owed_params(item)), strict=True))}
+            {"n": n, "ukey": key, **dict(zip(OUTBOX_VALUES, outbox.params(owed_params(item)), strict=True))}
             for n, (key, item) in enumerate(owed)
         ]
         pgconn = self._pooled.driver_connection.pgconn
@@ -484,7 +347,7 @@ class BatchConnection:
         for every batch, and psycopg's cursor cost about as much CPU again per execution (its
         parameter adaptation and statement cache) as the call itself. Deallocated when the connection
         goes back to the pool (``_give_back``)."""
-        sql = _pg_insert_sql(self.dialect)
+        sql = pg_insert_sql(self.dialect)
         _raise_unless(pgconn.prepare(_INSERT_NAME.encode(), sql.encode(), None), "COMMAND_OK")
         self._insert_prepared = True
 
@@ -514,43 +377,3 @@ def _json_value(value: Any) -> str:
     if isinstance(value, Json | Jsonb):  # a JSON column's value: its text, as psycopg would send it
         return (value.dumps or json.dumps)(value.obj)
     raise TypeError(f"no JSON form for {type(value).__name__}")
-
-
-# The outbox row of an owed item, as the PostgreSQL batch insert takes it (with its number and the key
-# of the update that owes it): the values ``storage.outbox``'s insert gives its columns.
-_OUTBOX_VALUES = ("kind", "coalesce_key", "payload", "after")
-
-
-def _pg_insert_sql(dialect: Any) -> str:
-    """The batch insert, taking the updates ($1) and the outbox rows ($2) each as one JSON array of
-    objects, read into their columns' own types; an update is inserted only if its ``Expected`` still
-    holds."""
-    table = Update.__table__
-    record = ", ".join(
-        [
-            "n INTEGER",
-            *(f"{name} {table.c[name].type.compile(dialect)}" for name in UPDATE_COLUMNS),
-            *(f"{name} TEXT" for name in Expected._fields),
-        ]
-    )
-    columns = ", ".join(UPDATE_COLUMNS)
-    outbox = OutboxItem.__table__
-    owed_record = (
-        "n INTEGER, ukey TEXT, "
-        f"kind {outbox.c.kind.type.compile(dialect)}, coalesce_key {outbox.c.coalesce_key.type.compile(dialect)}, "
-        "payload TEXT, after TEXT"  # the payload as its column's bind processor wrote it; the delay as an interval's text
-    )
-    # ``storage.outbox``'s insert: not_before and created_at by the database's clock (``db_time``).
-    return (
-        f"WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS JSON)) AS v ({record})), "
-        f"ok AS (SELECT v.* FROM v {_still_holds_sql('postgresql')}), "
-        f"u AS (INSERT INTO updates ({columns}) SELECT {columns} FROM ok ORDER BY n "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key), "
-        "o AS (INSERT INTO outbox (kind, coalesce_key, payload, not_before, attempts, created_at) "
-        "SELECT w.kind, w.coalesce_key, CAST(w.payload AS JSON), CURRENT_TIMESTAMP + CAST(w.after AS INTERVAL), 0, "
-        "CURRENT_TIMESTAMP "
-        f"FROM json_to_recordset(CAST($2 AS JSON)) AS w ({owed_record}) "
-        "JOIN u ON u.idempotency_key = w.ukey ORDER BY w.n "
-        "ON CONFLICT (coalesce_key) DO NOTHING) "
-        "SELECT idempotency_key FROM u"
-    )
