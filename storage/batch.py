@@ -154,8 +154,10 @@ class BatchConnection:
         self.remembered: dict[tuple[int, str], Any] | None = {}
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
-        # SQLite: the statements as SQLAlchemy compiles them, one multi-row INSERT each (``CompiledInsert.many``).
-        # PostgreSQL: one statement whatever the batch (``pg_insert_sql``), its values processed the same way.
+        # SQLite: the updates' values through their columns' bind processors (``CompiledInsert.params``)
+        # into ``sqlite_insert_sql``; the outbox rows as SQLAlchemy compiles their insert, one multi-row
+        # INSERT (``CompiledInsert.many``). PostgreSQL: one statement whatever the batch
+        # (``pg_insert_sql``), its values processed the same way.
         self._updates: CompiledInsert | _Values
         self._sqlite_inserts: dict[int, str] = {}  # the insert's SQL by batch size
         if self.name == "sqlite":
