@@ -380,3 +380,28 @@ def test_a_writer_whose_connection_was_killed_fails_that_batch_and_reconnects(en
     finally:
         writer.close()
     assert [r["idempotency_key"] for r in _stored(engine, seeded)[0]] == ["k1", "k3"]
+
+
+def test_a_plan_without_states_of_its_own_is_remembered_and_checked_too(engine, seeded, now):
+    """A plan with no RAG states uses the default scheme; its states' text is empty, on both sides of
+    the check, and giving the plan states of its own is a change like any other."""
+    from storage.rag import BUILTIN_SCHEMES, DEFAULT_SCHEME, save_scheme
+
+    with Session(engine) as session, session.begin():
+        session.execute(delete(RagState).where(RagState.plan_id == seeded["plan"]))
+    writer = BatchConnection(write_engine(engine))
+    try:
+        first, second = (
+            writer.transaction(lambda c, key=key: write_batch(c, [_submitted(seeded, key, now)]))[0]
+            for key in ("d1", "d2")
+        )
+        assert isinstance(first, Prepared) and isinstance(second, Prepared)
+        assert (seeded["action"], seeded["uid"]) in writer.remembered
+        with Session(engine) as session, session.begin():
+            save_scheme(session, session.get(Plan, seeded["plan"]), BUILTIN_SCHEMES[DEFAULT_SCHEME])
+        stale = writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "d3", now)]))[0]
+        fresh = writer.transaction(lambda c: write_batch(c, [_submitted(seeded, "d4", now)]))[0]
+    finally:
+        writer.close()
+    assert isinstance(stale, NotPlain) and isinstance(fresh, Prepared)
+    assert [r["idempotency_key"] for r in _stored(engine, seeded)[0]] == ["d1", "d2", "d4"]
