@@ -16,7 +16,7 @@ until the last one arrived after the round's last acknowledgement.
 
 Targets (issue 9): p99 <= 100 ms and throughput >= 80% of the no-op app, on SQLite and PostgreSQL.
 
-    python benchmarks/ack.py [--requests 1000] [--rounds 3] [--concurrency 20] [--postgres URL] [--json]
+    python benchmarks/ack.py [--requests 1000] [--rounds 5] [--concurrency 20] [--postgres URL] [--json]
                              [--gunicorn [--workers 2] [--threads 4]]
 """
 
@@ -199,7 +199,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=1000, help="per round, per app")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument(
         "--postgres", metavar="URL", help="also run on this PostgreSQL database (it is emptied)"
