@@ -142,11 +142,10 @@ class Prepared:
 class _ActionContext:
     """What every submission on one action in a batch shares, worked out once per batch."""
 
-    __slots__ = ("action", "card", "plan", "rag_states", "rows", "scheme_text")
+    __slots__ = ("action", "card", "plan", "rag_states", "scheme_text")
 
     def __init__(self, rows: list[Any]) -> None:
         first = rows[0]
-        self.rows = rows
         self.scheme_text = getattr(first, "scheme_text", None) or ""
         states = [r for r in rows if r.label is not None]
         # new_update checks (and canonicalises) the RAG against the plan's scheme, as the listener does;

@@ -154,18 +154,16 @@ class BatchConnection:
         self.remembered: dict[tuple[int, str], Any] | None = {}
         from storage.outbox import _INSERT as OUTBOX_INSERT
 
-        # SQLite: the updates' values through their columns' bind processors (``CompiledInsert.params``)
-        # into ``sqlite_insert_sql``; the outbox rows as SQLAlchemy compiles their insert, one multi-row
-        # INSERT (``CompiledInsert.many``). PostgreSQL: one statement whatever the batch
-        # (``pg_insert_sql``), its values processed the same way.
-        self._updates: CompiledInsert | _Values
+        # The updates' values, in ``UPDATE_COLUMNS`` order, through their columns' bind processors, for
+        # ``sqlite_insert_sql`` or ``pg_insert_sql``. The outbox rows: on SQLite as SQLAlchemy compiles
+        # their insert, one multi-row INSERT (``CompiledInsert.many``); on PostgreSQL in the same
+        # statement as the updates, their values processed the same way.
+        self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
         self._sqlite_inserts: dict[int, str] = {}  # the insert's SQL by batch size
         if self.name == "sqlite":
-            self._updates = CompiledInsert(_insert_updates("sqlite"), self.dialect, UPDATE_COLUMNS)
             outbox_keys = ("kind", "payload", "coalesce_key", "after")
             self._outbox = CompiledInsert(OUTBOX_INSERT["sqlite"], self.dialect, outbox_keys)
         else:
-            self._updates = _Values(Update.__table__, self.dialect, UPDATE_COLUMNS)
             self._outbox_values = _Values(OutboxItem.__table__, self.dialect, OUTBOX_VALUES)
         self._insert_prepared = False  # on the connection held now (``_prepare_insert``)
 
@@ -271,8 +269,8 @@ class BatchConnection:
         found = self._checks.get(key)
         if found is None:
             with_scheme = CHECK.add_columns(literal_column(scheme_text_sql("plans.id", self.name)))
+            sql = with_scheme.compile(dialect=self.dialect).string
             if self.name == "sqlite":
-                sql = with_scheme.compile(dialect=self.dialect).string
                 sizes = {"uids": n_uids, "action_ids": n_actions}
                 # Each list where it appears (a name may appear more than once), its values in that order.
                 order = [m.group(1) for m in _POSTCOMPILE.finditer(sql)]
@@ -281,7 +279,6 @@ class BatchConnection:
                 sql = _POSTCOMPILE.sub(lambda m: "(" + ", ".join("?" * sizes[m.group(1)]) + ")", sql)
                 found = (sql, order)
             else:
-                sql = with_scheme.compile(dialect=self.dialect).string
                 for name in ("uids", "action_ids"):
                     sql = sql.replace(f"IN (__[POSTCOMPILE_{name}])", f"= ANY(%({name})s)")
                 found = (sql, [])
